@@ -1,0 +1,168 @@
+package dev.probe.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.probe.models.BuiltinModel;
+import dev.probe.models.Builtins;
+import dev.probe.runtime.distribution.Normal;
+import dev.probe.runtime.inference.Inference;
+import dev.probe.runtime.model.Model;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code probe bench}: runs per second of prior sampling and importance sampling for each
+ * built-in model at one thread and at all threads, and the cost of one named sample statement.
+ * Each figure is the median of repeated timed inferences, each long enough to dwarf start-up,
+ * after a warm-up of the same size.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "The built-in benchmarks: runs per second per model and engine, and the cost of a sample statement.")
+final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--seconds", paramLabel = "S", defaultValue = "1.0",
+            description = "Least duration of one timed inference. Default: 1.0.")
+    double seconds;
+
+    @Option(names = "--repeats", paramLabel = "R", defaultValue = "3", description = "Timed inferences per figure (the median is kept). Default: 3.")
+    int repeats;
+
+    @Option(names = "--models", paramLabel = "NAME", split = ",", description = "Only these built-in models (comma-separated).")
+    List<String> only;
+
+    @Option(names = "--json", description = "Machine-readable results.")
+    boolean json;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** Named sample statements per run in the statement benchmark. */
+    static final int STATEMENTS = 1000;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!(seconds > 0) || repeats <= 0) {
+            throw new UsageException("--seconds and --repeats must be positive");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        int cores = Runtime.getRuntime().availableProcessors();
+        ObjectNode root = Json.NODES.objectNode();
+        root.put("cores", cores);
+        root.put("java", System.getProperty("java.version"));
+        ArrayNode rows = root.putArray("models");
+        if (!json) {
+            out.printf(Locale.ROOT, "%-16s %-6s %14s %14s %8s%n", "model", "engine", "runs/s (1 thr)",
+                    "runs/s (" + cores + " thr)", "speedup");
+        }
+        for (BuiltinModel b : Builtins.all()) {
+            if (only != null && !only.contains(b.name())) {
+                continue;
+            }
+            for (String engine : new String[] {"prior", "is"}) {
+                err.printf("probe bench: %s %s...%n", b.name(), engine);
+                err.flush();
+                double one = rate(b, engine, 1);
+                double all = rate(b, engine, cores);
+                ObjectNode r = rows.addObject();
+                r.put("model", b.name());
+                r.put("engine", engine);
+                r.put("runs_per_second_1_thread", Math.round(one));
+                r.put("runs_per_second_all_threads", Math.round(all));
+                r.put("speedup", Math.round(all / one * 100) / 100.0);
+                if (!json) {
+                    out.printf(Locale.ROOT, "%-16s %-6s %,14.0f %,14.0f %7.2fx%n", b.name(), engine, one, all, all / one);
+                    out.flush();
+                }
+            }
+        }
+        if (only == null) {
+            err.println("probe bench: sample statement cost...");
+            double[] ns = statementCost();
+            root.put("named_sample_statement_ns", Math.round(ns[0] * 10) / 10.0);
+            root.put("unnamed_sample_statement_ns", Math.round(ns[1] * 10) / 10.0);
+            if (!json) {
+                out.printf(Locale.ROOT, "%nnamed sample statement (draw + trace + posterior column), 1 thread: %.1f ns%n", ns[0]);
+                out.printf(Locale.ROOT, "unnamed sample statement (call-site address), 1 thread:          %.1f ns%n", ns[1]);
+            }
+        }
+        if (json) {
+            out.println(Json.MAPPER.writeValueAsString(root));
+        }
+        out.flush();
+        return ExitCode.OK;
+    }
+
+    private double rate(BuiltinModel b, String engine, int threads) {
+        Model m = b.create();
+        return median(traces -> {
+            Inference inf = engine.equals("prior") ? Inference.prior(m) : Inference.importanceSampling(m).observations(b.exampleObservations());
+            inf.traces(traces).seed(1).threads(threads).run();
+        });
+    }
+
+    /** ns per named and per unnamed sample statement, from runs of {@link #STATEMENTS} statements and runs of none. */
+    private double[] statementCost() {
+        Normal d = Normal.of(0, 1);
+        Model named = ctx -> {
+            double s = 0;
+            for (int i = 0; i < STATEMENTS; i++) {
+                s += ctx.sample(d, "x");
+            }
+            return s;
+        };
+        Model unnamed = ctx -> {
+            double s = 0;
+            for (int i = 0; i < STATEMENTS; i++) {
+                s += ctx.sample(d);
+            }
+            return s;
+        };
+        Model empty = ctx -> {
+            double s = 0;
+            for (int i = 0; i < STATEMENTS; i++) {
+                s += i;
+            }
+            return s;
+        };
+        double base = 1e9 / median(n -> Inference.prior(empty).traces(n).seed(1).threads(1).run());
+        double namedRun = 1e9 / median(n -> Inference.prior(named).traces(n).seed(1).threads(1).run());
+        double unnamedRun = 1e9 / median(n -> Inference.prior(unnamed).traces(n).seed(1).threads(1).run());
+        return new double[] {(namedRun - base) / STATEMENTS, (unnamedRun - base) / STATEMENTS};
+    }
+
+    private interface Job {
+        void run(int traces);
+    }
+
+    /** Runs per second: grow the size until one run lasts {@link #seconds}, warm up, then the median of the repeats. */
+    private double median(Job job) {
+        int traces = 1024;
+        while (true) {
+            long t0 = System.nanoTime();
+            job.run(traces);
+            double s = (System.nanoTime() - t0) / 1e9;
+            if (s >= seconds || traces >= 1 << 29) {
+                break;
+            }
+            traces = (int) Math.min(1 << 29, Math.max(traces * 2L, (long) (traces * seconds / Math.max(s, 1e-3) * 1.2)));
+        }
+        List<Double> rates = new ArrayList<>();
+        for (int r = 0; r < repeats; r++) {
+            long t0 = System.nanoTime();
+            job.run(traces);
+            rates.add(traces / ((System.nanoTime() - t0) / 1e9));
+        }
+        double[] sorted = rates.stream().mapToDouble(Double::doubleValue).toArray();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+}

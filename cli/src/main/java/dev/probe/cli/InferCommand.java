@@ -1,0 +1,129 @@
+package dev.probe.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import dev.probe.runtime.inference.Inference;
+import dev.probe.runtime.model.Model;
+import dev.probe.runtime.posterior.Posterior;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code probe infer MODEL}: posterior inference. */
+@Command(name = "infer", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Posterior inference: prints a summary table, or JSON with --json.")
+final class InferCommand implements Callable<Integer> {
+
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "is",
+            description = "prior, is (importance sampling), rmh (Metropolis-Hastings) or ic (inference compilation). Default: is.")
+    String engine;
+
+    @Option(names = "--traces", paramLabel = "N", defaultValue = "10000",
+            description = "Runs (for rmh: kept samples). Default: 10000.")
+    int traces;
+
+    @Option(names = "--burn-in", paramLabel = "N", description = "rmh: steps dropped at the start of each chain (default: a fifth of the chain, at least 200).")
+    Integer burnIn;
+
+    @Option(names = "--thin", paramLabel = "K", defaultValue = "1", description = "rmh: keep every K-th step. Default: 1.")
+    int thin;
+
+    @Option(names = "--chains", paramLabel = "C", defaultValue = "4", description = "rmh: independent chains. Default: 4.")
+    int chains;
+
+    @Option(names = "--network", paramLabel = "DIR", description = "The trained network for --engine ic.")
+    Path network;
+
+    @Option(names = "--save", paramLabel = "FILE", description = "Saves the weighted posterior for later loading.")
+    Path save;
+
+    @Option(names = "--json", description = "Machine-readable summary on standard output.")
+    boolean json;
+
+    @Option(names = "--record-addresses", description = "Also summarise unnamed samples, by address.")
+    boolean recordAddresses;
+
+    @Mixin
+    CommonOptions common;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (traces <= 0) {
+            throw new UsageException("--traces must be positive, got " + traces);
+        }
+        if (thin <= 0) {
+            throw new UsageException("--thin must be positive, got " + thin);
+        }
+        if (chains <= 0) {
+            throw new UsageException("--chains must be positive, got " + chains);
+        }
+        if (burnIn != null && burnIn < 0) {
+            throw new UsageException("--burn-in must not be negative, got " + burnIn);
+        }
+        Model loaded = model.load();
+        Inference inference;
+        switch (engine) {
+            case "prior":
+                inference = Inference.prior(loaded);
+                break;
+            case "is":
+                inference = Inference.importanceSampling(loaded);
+                break;
+            case "rmh":
+                inference = Inference.metropolisHastings(loaded).thin(thin).chains(chains);
+                if (burnIn != null) {
+                    inference.burnIn(burnIn);
+                }
+                break;
+            case "ic":
+                throw new UsageException("--engine ic needs a trained network, and inference compilation is not part of"
+                        + " this build yet; use --engine is or rmh");
+            default:
+                throw new UsageException("--engine " + engine + ": unknown engine; choose prior, is, rmh or ic");
+        }
+        CommonOptions c = common;
+        long seed = c.seed != null ? c.seed : dev.probe.runtime.inference.Seeds.fresh();
+        if (c.seed == null) {
+            err.println("probe: seed " + seed + " (pass --seed " + seed + " to reproduce this result)");
+        }
+        ProgressBar bar = new ProgressBar(err, engine.equals("rmh") ? "steps" : "runs");
+        inference.observations(model.observations())
+                .traces(traces).seed(seed).threads(c.threads())
+                .recordAddresses(recordAddresses)
+                .label(model.model);
+        if (!c.quiet) {
+            inference.progress(bar);
+        }
+        long t0 = System.nanoTime();
+        Posterior posterior;
+        try {
+            posterior = inference.run();
+        } finally {
+            bar.finish();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (save != null) {
+            posterior.save(save);
+            err.println("probe: saved the posterior to " + save);
+        }
+        Summary summary = new Summary(model.model, engine, traces, seed, seconds, posterior);
+        if (json) {
+            out.println(summary.toJson());
+        } else {
+            out.print(summary.toTable());
+        }
+        out.flush();
+        return ExitCode.OK;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.probe.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+
+import dev.probe.runtime.model.Model;
+import dev.probe.runtime.model.ModelSource;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The model argument and the options that shape it: parameters and observations. */
+final class ModelOptions {
+
+    @Parameters(index = "0", paramLabel = "MODEL",
+            description = "builtin:NAME (probe list shows them); scripts and simulators join in later releases")
+    String model;
+
+    @Option(names = "--param", paramLabel = "NAME=VALUE", description = "Overrides a model parameter (repeatable).")
+    List<String> params = new ArrayList<>();
+
+    @Option(names = "--observe", paramLabel = "NAME=VALUE",
+            description = "Conditions on an observation: a number, true/false or a JSON array (repeatable).")
+    List<String> observe = new ArrayList<>();
+
+    @Option(names = "--observations", paramLabel = "FILE", description = "A JSON object of observation values.")
+    Path observationsFile;
+
+    /** The model, loaded through the first source that accepts the spec. */
+    Model load() {
+        Map<String, Object> parameters = pairs(params, "--param");
+        List<ModelSource> sources = new ArrayList<>();
+        ServiceLoader.load(ModelSource.class).forEach(sources::add);
+        for (ModelSource s : sources) {
+            if (s.accepts(model)) {
+                try {
+                    return s.load(model, parameters);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(e.getMessage(), e);
+                }
+            }
+        }
+        StringBuilder known = new StringBuilder();
+        for (ModelSource s : sources) {
+            known.append("\n  ").append(s.describe());
+        }
+        throw new UsageException("cannot tell what kind of model '" + model + "' is; MODEL may be:" + known);
+    }
+
+    /** The observations: the file's first, then each --observe on top. */
+    Map<String, Object> observations() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (observationsFile != null) {
+            out.putAll(Json.readObject(observationsFile, "--observations"));
+        }
+        out.putAll(pairs(observe, "--observe"));
+        return out;
+    }
+
+    private static Map<String, Object> pairs(List<String> items, String option) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (String item : items) {
+            int eq = item.indexOf('=');
+            if (eq <= 0) {
+                throw new UsageException(option + " " + item + ": expected NAME=VALUE, e.g. " + option + " obs0=8");
+            }
+            String name = item.substring(0, eq).trim();
+            out.put(name, Json.parseValue(item.substring(eq + 1), option + " " + name));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,107 @@
+package dev.probe.cli;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.probe.runtime.inference.Inference;
+import dev.probe.runtime.inference.Seeds;
+import dev.probe.runtime.posterior.Posterior;
+import dev.probe.runtime.trace.Trace;
+import dev.probe.runtime.trace.Variable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code probe sample MODEL -n N}: N runs from the prior, observations simulated, one JSON object
+ * per line: {@code {"run": i, "variables": {...}, "result": ...}}. A name that occurs several times
+ * in a run gives an array, in the form {@code --observe} takes back.
+ */
+@Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Runs from the prior (observations simulated), one JSON object per line.")
+final class SampleCommand implements Callable<Integer> {
+
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = {"-n", "--runs"}, paramLabel = "N", required = true, description = "The number of runs.")
+    int runs;
+
+    @Mixin
+    CommonOptions common;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws JsonProcessingException {
+        if (runs <= 0) {
+            throw new UsageException("-n must be positive, got " + runs);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        long seed = common.seed != null ? common.seed : Seeds.fresh();
+        if (common.seed == null) {
+            err.println("probe: seed " + seed + " (pass --seed " + seed + " to reproduce these runs)");
+        }
+        ProgressBar bar = new ProgressBar(err, "runs");
+        Inference inference = Inference.prior(model.load()).observations(model.observations()).traces(runs).seed(seed)
+                .threads(common.threads()).keepTraces(true).label(model.model);
+        if (!common.quiet) {
+            inference.progress(bar);
+        }
+        Posterior p;
+        try {
+            p = inference.run();
+        } finally {
+            bar.finish();
+        }
+        int i = 0;
+        for (Trace t : p.traces()) {
+            out.println(Json.MAPPER.writeValueAsString(line(i++, t)));
+        }
+        out.flush();
+        return ExitCode.OK;
+    }
+
+    private static ObjectNode line(int run, Trace t) {
+        ObjectNode node = Json.NODES.objectNode();
+        node.put("run", run);
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (Variable v : t.variables()) {
+            if (v.name() == null) {
+                continue;
+            }
+            Object prev = values.get(v.name());
+            if (prev == null) {
+                values.put(v.name(), v.value());
+            } else if (prev instanceof Repeated) {
+                ((Repeated) prev).add(v.value());
+            } else {
+                Repeated r = new Repeated();
+                r.add(prev);
+                r.add(v.value());
+                values.put(v.name(), r);
+            }
+        }
+        ObjectNode vars = node.putObject("variables");
+        values.forEach((k, v) -> vars.set(k, Json.MAPPER.valueToTree(v instanceof Repeated ? ((Repeated) v).items : v)));
+        node.set("result", Json.MAPPER.valueToTree(t.result()));
+        return node;
+    }
+
+    /** The values of a name that occurs several times in one run. */
+    private static final class Repeated {
+        final java.util.List<Object> items = new java.util.ArrayList<>();
+
+        void add(Object v) {
+            items.add(v);
+        }
+    }
+
+}

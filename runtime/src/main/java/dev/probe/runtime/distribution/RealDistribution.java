@@ -1,0 +1,32 @@
+package dev.probe.runtime.distribution;
+
+/** A distribution over real numbers ({@link Double} values). */
+public abstract class RealDistribution implements Distribution<Double> {
+
+    /** log(sqrt(2 pi)). */
+    static final double LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+    @Override
+    public final ValueType valueType() {
+        return ValueType.REAL;
+    }
+
+    @Override
+    public final Double cast(Object value) {
+        return Values.toDouble(value, kind() + " value");
+    }
+
+    @Override
+    public final double logProb(Double value) {
+        return logDensity(value);
+    }
+
+    /** The log density at {@code x}; -inf outside the support. */
+    public abstract double logDensity(double x);
+
+    @Override
+    public abstract double mean();
+
+    @Override
+    public abstract double variance();
+}

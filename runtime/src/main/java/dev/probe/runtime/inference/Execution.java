@@ -1,0 +1,187 @@
+package dev.probe.runtime.inference;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Set;
+
+import org.apache.commons.rng.UniformRandomProvider;
+
+import dev.probe.runtime.distribution.Distribution;
+import dev.probe.runtime.model.Address;
+import dev.probe.runtime.model.CallSites;
+import dev.probe.runtime.model.Context;
+import dev.probe.runtime.model.Model;
+import dev.probe.runtime.model.ModelException;
+import dev.probe.runtime.trace.Trace;
+import dev.probe.runtime.trace.Variable;
+
+/**
+ * One run of a model under an engine: the {@link Context} the model calls. It counts instances
+ * per address, meets observations, sums the log prior and likelihood and records the trace; the
+ * engine decides each controlled choice through {@link #decide}. One execution object serves
+ * many runs on one thread ({@link #reset} between them).
+ */
+abstract class Execution implements Context {
+
+    /** The address of observations of fixed values written in the model. */
+    static final Address DATA = Address.site("data", "observe");
+
+    /** Call-site chains end at the first frame of an execution class: the engine's. */
+    static CallSites callSites() {
+        return new CallSites(Execution.class::isAssignableFrom);
+    }
+
+    private final Observations observations;
+    private final boolean conditioning;
+    private final CallSites callSites;
+    private final Set<String> observedNames;
+    private final HashMap<Address, int[]> instances = new HashMap<>();
+    private final HashMap<String, Address> namedAddresses = new HashMap<>();
+    private ArrayList<Variable> variables = new ArrayList<>();
+
+    UniformRandomProvider rng;
+    double logPrior;
+    double logLikelihood;
+
+    /**
+     * @param conditioning  true when a missing observation is an error; false when the engine
+     *                      simulates it (prior sampling, training data)
+     * @param observedNames where the names of the observations met are collected (shared by the
+     *                      executions of one worker; not thread-safe)
+     */
+    Execution(Observations observations, boolean conditioning, CallSites callSites, Set<String> observedNames) {
+        this.observations = observations;
+        this.conditioning = conditioning;
+        this.callSites = callSites;
+        this.observedNames = observedNames;
+    }
+
+    /** Prepares for a new run drawing from {@code rng}. */
+    void reset(UniformRandomProvider generator) {
+        this.rng = generator;
+        instances.clear();
+        variables = new ArrayList<>(Math.max(8, variables.size()));
+        logPrior = 0;
+        logLikelihood = 0;
+    }
+
+    /** Runs the model once; errors inside it propagate. */
+    Object runModel(Model model) {
+        return model.run(this);
+    }
+
+    /** The value of a controlled choice, or of an uncontrolled one ({@code control} false). */
+    abstract <T> T decide(Address address, int instance, Distribution<T> prior, boolean control);
+
+    /** Told the log prior of each choice just decided, once it is known. */
+    void decided(Address address, int instance, Distribution<?> prior, Object value, double logProb, boolean control) {
+    }
+
+    /** The trace of the run just finished, with the given log weight. */
+    Trace finish(Object result, double logWeight) {
+        return new Trace(variables.toArray(new Variable[0]), logPrior, logLikelihood, logWeight, result);
+    }
+
+    @Override
+    public final <T> T sample(Distribution<T> distribution) {
+        requireDistribution(distribution, "sample");
+        return sample(distribution, callSites.current(distribution.kind()), null, true);
+    }
+
+    @Override
+    public final <T> T sample(Distribution<T> distribution, String name) {
+        return sample(distribution, name, true);
+    }
+
+    @Override
+    public final <T> T sample(Distribution<T> distribution, String name, boolean control) {
+        requireDistribution(distribution, "sample");
+        return sample(distribution, address(name, "sample"), name, control);
+    }
+
+    @Override
+    public final <T> T sample(Distribution<T> distribution, Address address, String name, boolean control) {
+        requireDistribution(distribution, "sample");
+        int instance = nextInstance(address);
+        T value = decide(address, instance, distribution, control);
+        double lp = distribution.logProb(value);
+        logPrior += lp;
+        variables.add(new Variable(address, instance, name, Variable.Role.SAMPLE, distribution, value, lp, control));
+        decided(address, instance, distribution, value, lp, control);
+        return value;
+    }
+
+    @Override
+    public final <T> T observe(Distribution<T> distribution, String name) {
+        requireDistribution(distribution, "observe");
+        Address address = address(name, "observe");
+        int instance = nextInstance(address);
+        observedNames.add(name);
+        T value = observations.valueFor(name, instance, distribution);
+        if (value == null) {
+            if (conditioning) {
+                throw new ModelException("no value was given for observation '" + name + "': give one with --observe "
+                        + name + "=VALUE or in --observations FILE (in Java: .observe(\"" + name + "\", value))");
+            }
+            value = distribution.sample(rng);
+        }
+        double lp = distribution.logProb(value);
+        logLikelihood += lp;
+        variables.add(new Variable(address, instance, name, Variable.Role.OBSERVE, distribution, value, lp, false));
+        return value;
+    }
+
+    @Override
+    public final <T> T observe(Distribution<T> distribution, T value) {
+        requireDistribution(distribution, "observe");
+        if (value == null) {
+            throw new ModelException("observe: the observed value is missing");
+        }
+        double lp = distribution.logProb(value);
+        logLikelihood += lp;
+        variables.add(new Variable(DATA, 0, null, Variable.Role.OBSERVE, distribution, value, lp, false));
+        return value;
+    }
+
+    @Override
+    public final void factor(double logWeight) {
+        if (Double.isNaN(logWeight) || logWeight == Double.POSITIVE_INFINITY) {
+            throw new ModelException("factor: the log weight must be a number below +inf, got " + logWeight);
+        }
+        logLikelihood += logWeight;
+    }
+
+    @Override
+    public final void tag(Object value, String name) {
+        Address address = address(name, "tag");
+        int instance = nextInstance(address);
+        variables.add(new Variable(address, instance, name, Variable.Role.TAG, null, value, 0, false));
+    }
+
+    private Address address(String name, String what) {
+        if (name == null || name.isEmpty()) {
+            throw new ModelException(what + ": the name must not be empty");
+        }
+        Address a = namedAddresses.get(name);
+        if (a == null) {
+            a = Address.named(name);
+            namedAddresses.put(name, a);
+        }
+        return a;
+    }
+
+    private int nextInstance(Address address) {
+        int[] count = instances.get(address);
+        if (count == null) {
+            instances.put(address, new int[] {1});
+            return 0;
+        }
+        return count[0]++;
+    }
+
+    private static void requireDistribution(Distribution<?> d, String what) {
+        if (d == null) {
+            throw new ModelException(what + ": the distribution is missing");
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package dev.probe.runtime.inference;
+
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
+
+import dev.probe.runtime.distribution.ValueType;
+import dev.probe.runtime.model.CallSites;
+import dev.probe.runtime.model.ModelException;
+import dev.probe.runtime.posterior.Posterior;
+import dev.probe.runtime.posterior.PosteriorBuilder;
+import dev.probe.runtime.trace.Trace;
+import dev.probe.runtime.trace.Variable;
+
+/**
+ * Lightweight single-site Metropolis-Hastings (Wingate, Stuhlmüller and Goodman 2011), as pyprob's
+ * LMH and RMH: each step picks one controlled choice of the current trace uniformly, proposes a
+ * new value for it, and re-runs the model, reusing every other choice at the same address and
+ * instance. For a real-valued choice the new value is, with probability one half, a Gaussian
+ * random walk from the old one (scale 1, 0.1 or 0.01 of the prior's standard deviation, picked at
+ * random); otherwise it is drawn from the prior. The acceptance ratio accounts for choices the
+ * new trace drew afresh and those of the old trace it dropped, so traces whose structure changes
+ * from run to run are handled exactly. Several independent chains run in parallel; chain c draws
+ * from generator (seed, -1 - c), so the result depends on the seed alone.
+ */
+public final class MetropolisHastings implements Engine {
+
+    private static final double[] WALK_SCALES = {1, 0.1, 0.01};
+    private static final int MAX_START_ATTEMPTS = 1000;
+
+    @Override
+    public String name() {
+        return "rmh";
+    }
+
+    /** The burn-in used when none is given: a fifth of each chain's kept samples, at least 200 steps. */
+    public static int defaultBurnIn(int keptPerChain) {
+        return Math.max(200, keptPerChain / 5);
+    }
+
+    @Override
+    public Posterior run(Settings settings) {
+        int n = settings.traces();
+        int chains = Math.min(settings.chains(), n);
+        int[] lengths = new int[chains];
+        int[] offsets = new int[chains];
+        for (int c = 0, off = 0; c < chains; c++) {
+            lengths[c] = n / chains + (c < n % chains ? 1 : 0);
+            offsets[c] = off;
+            off += lengths[c];
+        }
+        int burnIn = settings.burnIn() >= 0 ? settings.burnIn() : defaultBurnIn(lengths[0]);
+        int thin = settings.thin();
+        PosteriorBuilder builder = new PosteriorBuilder(n, settings.recordAddresses(), settings.keepTraces(),
+                settings.observations().names());
+        CallSites callSites = Execution.callSites();
+        AtomicInteger nextChain = new AtomicInteger();
+        AtomicLong accepted = new AtomicLong();
+        AtomicLong stepsDone = new AtomicLong();
+        long totalSteps = 0;
+        for (int len : lengths) {
+            totalSteps += burnIn + (long) len * thin;
+        }
+        long total = totalSteps;
+        Set<String> observedAll = new TreeSet<>();
+        RuntimeException[] failures = new RuntimeException[chains];
+        Workers.run(Math.min(settings.threads(), chains), () -> {
+            Set<String> observed = new HashSet<>();
+            ReplayExecution ex = new ReplayExecution(settings.observations(), callSites, observed);
+            for (int c = nextChain.getAndIncrement(); c < chains; c = nextChain.getAndIncrement()) {
+                try {
+                    PosteriorBuilder.Chunk chunk = builder.chunk(offsets[c], lengths[c]);
+                    accepted.addAndGet(chain(settings, ex, c, burnIn, thin, offsets[c], lengths[c], chunk, stepsDone, total));
+                    builder.add(chunk);
+                } catch (RuntimeException e) {
+                    failures[c] = e;
+                }
+            }
+            synchronized (observedAll) {
+                observedAll.addAll(observed);
+            }
+        });
+        for (RuntimeException f : failures) {
+            if (f != null) {
+                throw f;
+            }
+        }
+        ImportanceSampling.checkObservedNames(settings.observations(), observedAll);
+        Map<String, String> info = settings.provenance(name());
+        info.put("chains", Integer.toString(chains));
+        info.put("burn_in", Integer.toString(burnIn));
+        info.put("thin", Integer.toString(thin));
+        info.put("acceptance", String.format(Locale.ROOT, "%.4f", accepted.get() / (double) totalSteps));
+        return builder.build(Double.NaN, lengths, info);
+    }
+
+    private long chain(Settings settings, ReplayExecution ex, int c, int burnIn, int thin, int offset, int length,
+            PosteriorBuilder.Chunk chunk, AtomicLong stepsDone, long total) {
+        UniformRandomProvider rng = Seeds.generator(settings.seed(), -1L - c);
+        ReplayExecution.Sites current = start(settings, ex, rng, c);
+        long steps = burnIn + (long) length * thin;
+        long accepted = 0;
+        int kept = 0;
+        for (long step = 0; step < steps; step++) {
+            Trace proposed;
+            double logAlpha;
+            int size = current.list.size();
+            try {
+                if (size == 0) {
+                    // Nothing to move: an independent proposal from the prior for the uncontrolled choices.
+                    ex.beginFresh(rng);
+                    proposed = ex.finish(ex.runModel(settings.model()), 0);
+                    logAlpha = ex.logJoint() - current.logJoint;
+                } else {
+                    Variable site = current.list.get(rng.nextInt(size));
+                    Object value = null;
+                    if (site.distribution().valueType() == ValueType.REAL && rng.nextBoolean()) {
+                        double scale = WALK_SCALES[rng.nextInt(WALK_SCALES.length)] * Math.sqrt(site.distribution().variance());
+                        value = (Double) site.value() + scale * ZigguratSampler.NormalizedGaussian.of(rng).sample();
+                    }
+                    ex.begin(rng, current, site.address(), site.instance(), value);
+                    proposed = ex.finish(ex.runModel(settings.model()), 0);
+                    // A trace with no controlled choice left has no move back to this one: reject it.
+                    logAlpha = ex.controlledCount() == 0 ? Double.NEGATIVE_INFINITY
+                            : ex.logJoint() - current.logJoint + Math.log(size) - Math.log(ex.controlledCount())
+                                    + ex.staleLogProb() - ex.freshLogProb();
+                }
+            } catch (RuntimeException | StackOverflowError e) {
+                throw IndependentRuns.wrap(e, c, settings.seed());
+            }
+            if (logAlpha >= 0 || Math.log(rng.nextDouble()) < logAlpha) {
+                current = new ReplayExecution.Sites(proposed);
+                accepted++;
+            }
+            if (step >= burnIn && (step - burnIn) % thin == 0) {
+                chunk.record(offset + kept, current.trace);
+                kept++;
+            }
+            if ((step & 1023) == 1023) {
+                settings.progress().progress(stepsDone.addAndGet(1024), total);
+            }
+        }
+        return accepted;
+    }
+
+    private static ReplayExecution.Sites start(Settings settings, ReplayExecution ex, UniformRandomProvider rng, int c) {
+        for (int attempt = 0; attempt < MAX_START_ATTEMPTS; attempt++) {
+            Trace t;
+            try {
+                ex.beginFresh(rng);
+                t = ex.finish(ex.runModel(settings.model()), 0);
+            } catch (RuntimeException | StackOverflowError e) {
+                throw IndependentRuns.wrap(e, c, settings.seed());
+            }
+            if (ex.logJoint() > Double.NEGATIVE_INFINITY) {
+                return new ReplayExecution.Sites(t);
+            }
+        }
+        throw new ModelException("Metropolis-Hastings chain " + c + " found no starting point: " + MAX_START_ATTEMPTS
+                + " runs from the prior all had zero probability under the observations");
+    }
+}

@@ -1,0 +1,24 @@
+package dev.probe.runtime.inference;
+
+/**
+ * Where importance sampling's proposals come from: the prior (the default) or, with inference
+ * compilation, a trained network. A proposal is shared by all runs of an inference; it opens one
+ * {@link Proposer} per run, since proposals may depend on the run's earlier choices.
+ */
+@FunctionalInterface
+public interface Proposal {
+
+    /** The prior itself: every choice drawn from its own distribution. */
+    Proposal PRIOR = observations -> null;
+
+    /**
+     * The proposer for one run, given the observations; null to draw every choice of the run from
+     * its prior.
+     */
+    Proposer start(Observations observations);
+
+    /** A short name for reports. */
+    default String name() {
+        return this == PRIOR ? "prior" : getClass().getSimpleName();
+    }
+}

@@ -1,0 +1,48 @@
+package dev.probe.runtime.inference;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Runs one task body on several threads and waits for all of them. */
+final class Workers {
+
+    private Workers() {
+    }
+
+    static void run(int threads, Runnable body) {
+        if (threads <= 1) {
+            body.run();
+            return;
+        }
+        List<Thread> started = new ArrayList<>();
+        Throwable[] crash = new Throwable[1];
+        for (int t = 0; t < threads; t++) {
+            Thread th = new Thread(body, "probe-worker-" + t);
+            th.setDaemon(true);
+            th.setUncaughtExceptionHandler((thread, e) -> {
+                synchronized (crash) {
+                    if (crash[0] == null) {
+                        crash[0] = e;
+                    }
+                }
+            });
+            th.start();
+            started.add(th);
+        }
+        try {
+            for (Thread th : started) {
+                th.join();
+            }
+        } catch (InterruptedException e) {
+            started.forEach(Thread::interrupt);
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the workers", e);
+        }
+        if (crash[0] instanceof RuntimeException) {
+            throw (RuntimeException) crash[0];
+        }
+        if (crash[0] instanceof Error) {
+            throw (Error) crash[0];
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.probe.runtime.model;
+
+/**
+ * A probabilistic program: one call of {@link #run} is one execution of the simulator. Every
+ * random choice goes through the {@link Context} it is handed, so the engine decides it.
+ *
+ * <p>A model holds no state between runs; engines call it from several threads at once, each
+ * call with its own context.
+ */
+@FunctionalInterface
+public interface Model {
+
+    /** Runs the program once and returns its result (or {@code null}). */
+    Object run(Context context);
+
+    /** A name for reports and saved files; models from other sources add a version or a hash. */
+    default String name() {
+        return getClass().getSimpleName();
+    }
+
+    /** A model with a name. */
+    static Model named(String name, Model body) {
+        return new Model() {
+            @Override
+            public Object run(Context context) {
+                return body.run(context);
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+        };
+    }
+}

@@ -1,0 +1,129 @@
+package dev.probe.runtime.posterior;
+
+import java.util.Arrays;
+
+/**
+ * The values one variable took across a range of runs, held as a column: doubles (NaN where the
+ * variable did not occur) for numbers and booleans, objects (null where absent) otherwise. Mutable
+ * while a posterior is built, never after.
+ */
+final class ColumnData {
+
+    private ValueKind kind;
+    private double[] numbers;
+    private Object[] objects;
+    private final int capacity;
+    /** The first (run, position) at which the variable occurred, to order columns as the runs did. */
+    private long firstSeen = Long.MAX_VALUE;
+
+    ColumnData(int capacity) {
+        this.capacity = capacity;
+    }
+
+    ColumnData(ValueKind kind, double[] numbers, Object[] objects, long firstSeen) {
+        this.kind = kind;
+        this.numbers = numbers;
+        this.objects = objects;
+        this.capacity = numbers != null ? numbers.length : objects.length;
+        this.firstSeen = firstSeen;
+    }
+
+    ValueKind kind() {
+        return kind;
+    }
+
+    int capacity() {
+        return capacity;
+    }
+
+    long firstSeen() {
+        return firstSeen;
+    }
+
+    double[] numbers() {
+        return numbers;
+    }
+
+    Object[] objects() {
+        return objects;
+    }
+
+    void set(int i, Object value, long seen) {
+        ValueKind k = ValueKind.of(value);
+        widen(ValueKind.join(kind, k));
+        if (kind.numeric()) {
+            numbers[i] = toNumber(value);
+        } else {
+            objects[i] = value;
+        }
+        if (seen < firstSeen) {
+            firstSeen = seen;
+        }
+    }
+
+    boolean present(int i) {
+        return kind.numeric() ? !Double.isNaN(numbers[i]) : objects[i] != null;
+    }
+
+    Object get(int i) {
+        if (!kind.numeric()) {
+            return objects[i];
+        }
+        double d = numbers[i];
+        if (Double.isNaN(d)) {
+            return null;
+        }
+        switch (kind) {
+            case BOOLEAN:
+                return d != 0;
+            case INTEGER:
+                return (long) d;
+            default:
+                return d;
+        }
+    }
+
+    /** Copies {@code source}'s values into this column from index {@code offset} on. */
+    void copyFrom(ColumnData source, int offset) {
+        widen(ValueKind.join(kind, source.kind));
+        int n = source.capacity;
+        if (kind.numeric()) {
+            System.arraycopy(source.numbers, 0, numbers, offset, n);
+        } else if (source.kind.numeric()) {
+            for (int i = 0; i < n; i++) {
+                objects[offset + i] = source.get(i);
+            }
+        } else {
+            System.arraycopy(source.objects, 0, objects, offset, n);
+        }
+        firstSeen = Math.min(firstSeen, source.firstSeen);
+    }
+
+    private void widen(ValueKind to) {
+        if (to == kind) {
+            return;
+        }
+        if (kind == null) {
+            if (to.numeric()) {
+                numbers = new double[capacity];
+                Arrays.fill(numbers, Double.NaN);
+            } else {
+                objects = new Object[capacity];
+            }
+        } else if (kind.numeric() && !to.numeric()) {
+            objects = new Object[capacity];
+            for (int i = 0; i < capacity; i++) {
+                objects[i] = get(i);
+            }
+            numbers = null;
+        }
+        kind = to;
+    }
+
+    private static double toNumber(Object value) {
+        if (value instanceof Boolean) {
+            return (Boolean) value ? 1 : 0;
+        }
+        return ((Number) value).doubleValue();
+    }
+}
