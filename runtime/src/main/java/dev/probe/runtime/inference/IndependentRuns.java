@@ -65,7 +65,7 @@ final class IndependentRuns {
                         try {
                             result = ex.runModel(settings.model());
                         } catch (RuntimeException | StackOverflowError e) {
-                            throw wrap(e, run, settings.seed());
+                            throw wrap(e, "run", run, settings.seed());
                         }
                         chunk.record(run, ex.finish(result, importance ? ex.logImportanceWeight() : 0));
                     }
@@ -93,7 +93,7 @@ final class IndependentRuns {
     }
 
     /** A run's failure as the user should see it; Probe's own non-model errors pass unchanged. */
-    static RuntimeException wrap(Throwable e, long run, long seed) {
+    static RuntimeException wrap(Throwable e, String stream, long run, long seed) {
         if (e instanceof ProbeException && !(e instanceof ModelException)) {
             return (ProbeException) e;
         }
@@ -101,8 +101,8 @@ final class IndependentRuns {
             return (RunException) e;
         }
         if (e instanceof StackOverflowError) {
-            return new RunException(run, seed, "run", new ModelException("the model recursed too deeply (stack overflow)"));
+            return new RunException(run, seed, stream, new ModelException("the model recursed too deeply (stack overflow)"));
         }
-        return new RunException(run, seed, "run", e);
+        return new RunException(run, seed, stream, e);
     }
 }

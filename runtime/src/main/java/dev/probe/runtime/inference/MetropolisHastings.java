@@ -125,17 +125,24 @@ public final class MetropolisHastings implements Engine {
                         double scale = WALK_SCALES[rng.nextInt(WALK_SCALES.length)] * Math.sqrt(site.distribution().variance());
                         value = (Double) site.value() + scale * ZigguratSampler.NormalizedGaussian.of(rng).sample();
                     }
-                    ex.begin(rng, current, site.address(), site.instance(), value);
-                    proposed = ex.finish(ex.runModel(settings.model()), 0);
-                    // A trace with no controlled choice left has no move back to this one: reject it.
-                    logAlpha = ex.controlledCount() == 0 ? Double.NEGATIVE_INFINITY
-                            : ex.logJoint() - current.logJoint + Math.log(size) - Math.log(ex.controlledCount())
-                                    + ex.staleLogProb() - ex.freshLogProb();
+                    if (value != null && site.distribution().logProbOf(value) == Double.NEGATIVE_INFINITY) {
+                        // A step out of the support has zero probability: rejected without running the
+                        // model, which might not accept such a value.
+                        proposed = null;
+                        logAlpha = Double.NEGATIVE_INFINITY;
+                    } else {
+                        ex.begin(rng, current, site.address(), site.instance(), value);
+                        proposed = ex.finish(ex.runModel(settings.model()), 0);
+                        // A trace with no controlled choice left has no move back to this one: reject it.
+                        logAlpha = ex.controlledCount() == 0 ? Double.NEGATIVE_INFINITY
+                                : ex.logJoint() - current.logJoint + Math.log(size) - Math.log(ex.controlledCount())
+                                        + ex.staleLogProb() - ex.freshLogProb();
+                    }
                 }
             } catch (RuntimeException | StackOverflowError e) {
-                throw IndependentRuns.wrap(e, c, settings.seed());
+                throw IndependentRuns.wrap(e, "chain", c, settings.seed());
             }
-            if (logAlpha >= 0 || Math.log(rng.nextDouble()) < logAlpha) {
+            if (logAlpha >= 0 || (logAlpha > Double.NEGATIVE_INFINITY && Math.log(rng.nextDouble()) < logAlpha)) {
                 current = new ReplayExecution.Sites(proposed);
                 accepted++;
             }
@@ -157,7 +164,7 @@ public final class MetropolisHastings implements Engine {
                 ex.beginFresh(rng);
                 t = ex.finish(ex.runModel(settings.model()), 0);
             } catch (RuntimeException | StackOverflowError e) {
-                throw IndependentRuns.wrap(e, c, settings.seed());
+                throw IndependentRuns.wrap(e, "chain", c, settings.seed());
             }
             if (ex.logJoint() > Double.NEGATIVE_INFINITY) {
                 return new ReplayExecution.Sites(t);
