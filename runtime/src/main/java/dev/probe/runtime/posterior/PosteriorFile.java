@@ -165,7 +165,7 @@ final class PosteriorFile {
             }
         } else {
             out.writeByte(T_STRING);
-            writeString(out, dev.probe.runtime.distribution.Values.format(v));
+            writeString(out, v instanceof String ? (String) v : dev.probe.runtime.distribution.Values.format(v));
         }
     }
 

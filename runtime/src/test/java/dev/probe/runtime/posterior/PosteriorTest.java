@@ -1,0 +1,229 @@
+package dev.probe.runtime.posterior;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.rng.core.source64.XoRoShiRo128PlusPlus;
+import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.probe.runtime.distribution.Bernoulli;
+import dev.probe.runtime.distribution.Normal;
+import dev.probe.runtime.distribution.NormalArray;
+import dev.probe.runtime.distribution.Poisson;
+import dev.probe.runtime.inference.Inference;
+import dev.probe.runtime.model.Address;
+import dev.probe.runtime.model.Model;
+import dev.probe.runtime.trace.Trace;
+import dev.probe.runtime.trace.Variable;
+
+class PosteriorTest {
+
+    @TempDir
+    Path dir;
+
+    /** Every kind of value: real, integer, boolean, array, string tag, a repeated name, a sometimes-absent one. */
+    static final Model EVERYTHING = ctx -> {
+        double mu = ctx.sample(Normal.of(0, 1), "mu");
+        long k = ctx.sample(Poisson.of(2), "k");
+        boolean b = ctx.sample(Bernoulli.of(0.3), "b");
+        double[] v = ctx.sample(NormalArray.of(new double[] {mu, -mu}, new double[] {1}), "v");
+        for (int i = 0; i < 2; i++) {
+            ctx.sample(Normal.of(i, 1), "rep");
+        }
+        if (b) {
+            ctx.sample(Normal.of(5, 1), "sometimes");
+        }
+        ctx.tag(k > 2 ? "many" : "few", "label");
+        ctx.observe(Normal.of(mu + v[0], 1), "y");
+        return v;
+    };
+
+    private static Posterior everything() {
+        return Inference.importanceSampling(EVERYTHING).observe("y", 0.5).traces(3000).seed(21).run();
+    }
+
+    private static void assertSame(Posterior a, Posterior b) {
+        assertEquals(a.size(), b.size());
+        assertArrayEquals(a.logWeights(), b.logWeights());
+        assertEquals(a.names(), b.names());
+        assertEquals(a.info(), b.info());
+        assertEquals(a.logEvidence(), b.logEvidence());
+        for (String key : a.names()) {
+            for (int i = 0; i < a.size(); i++) {
+                Object x = a.value(key, i);
+                Object y = b.value(key, i);
+                if (x instanceof double[]) {
+                    assertArrayEquals((double[]) x, (double[]) y);
+                } else {
+                    assertEquals(x, y, key + " run " + i);
+                }
+            }
+            assertEquals(a.marginal(key).toString(), b.marginal(key).toString());
+        }
+        assertArrayEquals(a.result().means(), b.result().means());
+    }
+
+    @Test
+    void columnsKeepEveryKindOfValue() {
+        Posterior p = everything();
+        // Keys come in the order the runs first met them: "sometimes" first occurs in a later run.
+        assertEquals(List.of("mu", "k", "b", "v", "rep[0]", "rep[1]", "label", "sometimes"), p.names());
+        assertEquals(ValueKind.REAL, p.marginal("mu").kind());
+        assertEquals(ValueKind.INTEGER, p.marginal("k").kind());
+        assertEquals(ValueKind.BOOLEAN, p.marginal("b").kind());
+        assertEquals(ValueKind.ARRAY, p.marginal("v").kind());
+        assertEquals(ValueKind.OTHER, p.marginal("label").kind());
+        assertEquals(2, p.marginal("v").means().length);
+        assertTrue(p.marginal("sometimes").presence() < 1 && p.marginal("sometimes").presence() > 0);
+        assertEquals(p.marginal("b").mean(), p.marginal("sometimes").presence(), 1e-12);
+        assertEquals(Set.of("\"few\"", "\"many\""), p.marginal("label").pmf().keySet());
+        double pTrue = p.marginal("b").pmf().get(true);
+        assertEquals(p.marginal("b").mean(), pTrue, 1e-12);
+    }
+
+    @Test
+    void saveAndLoadRoundTrip() throws IOException {
+        Posterior p = everything();
+        Path f = dir.resolve("p.probe");
+        p.save(f);
+        assertSame(p, Posterior.load(f));
+        Posterior mh = Inference.metropolisHastings(EVERYTHING).observe("y", 0.5).traces(2000).seed(3).run();
+        mh.save(f);
+        Posterior back = Posterior.load(f);
+        assertSame(mh, back);
+        assertArrayEquals(mh.chainLengths(), back.chainLengths());
+        assertEquals(mh.ess(), back.ess());
+        assertFalse(Files.list(dir).anyMatch(x -> x.getFileName().toString().endsWith(".tmp")), "no temporary file is left");
+    }
+
+    @Test
+    void damagedFilesGiveClearErrors() throws IOException {
+        Path f = dir.resolve("p.probe");
+        everything().save(f);
+        byte[] good = Files.readAllBytes(f);
+
+        byte[] flipped = good.clone();
+        flipped[good.length / 2] ^= 0x10;
+        Files.write(f, flipped);
+        assertEquals("cannot read posterior " + f + ": its checksum does not match its contents: the file is damaged",
+                assertThrows(PosteriorFormatException.class, () -> Posterior.load(f)).getMessage());
+
+        Files.write(f, java.util.Arrays.copyOf(good, good.length - 100));
+        assertTrue(assertThrows(PosteriorFormatException.class, () -> Posterior.load(f)).getMessage()
+                .contains("it ends early"));
+
+        Files.writeString(f, "{\"not\": \"a posterior\"}");
+        assertTrue(assertThrows(PosteriorFormatException.class, () -> Posterior.load(f)).getMessage()
+                .contains("it is not a Probe posterior file"));
+
+        byte[] newer = good.clone();
+        newer[11] = 9;
+        Files.write(f, newer);
+        assertEquals("cannot read posterior " + f + ": it has format version 9, and this Probe reads version 1: upgrade Probe to read it",
+                assertThrows(PosteriorFormatException.class, () -> Posterior.load(f)).getMessage());
+
+        byte[] hugeCount = good.clone();
+        hugeCount[12] = 0x7f;
+        Files.write(f, hugeCount);
+        assertTrue(assertThrows(PosteriorFormatException.class, () -> Posterior.load(f)).getMessage()
+                .endsWith("the file is damaged"));
+    }
+
+    @Test
+    void savingOverAFileReplacesItWhole() throws IOException {
+        Path f = dir.resolve("p.probe");
+        Files.writeString(f, "old contents that are much longer than nothing at all");
+        everything().save(f);
+        assertEquals(3000, Posterior.load(f).size());
+    }
+
+    @Test
+    void weightedSummariesAreExact() {
+        // Three runs with weights 1:2:1 and values 1, 2, 4.
+        PosteriorBuilder b = new PosteriorBuilder(3, false, false, Set.of());
+        PosteriorBuilder.Chunk c = b.chunk(0, 3);
+        double[] values = {1, 2, 4};
+        double[] logW = {0, Math.log(2), 0};
+        for (int i = 0; i < 3; i++) {
+            Variable v = new Variable(Address.named("x"), 0, "x", Variable.Role.SAMPLE, Normal.of(0, 1), values[i], 0, true);
+            c.record(i, new Trace(new Variable[] {v}, 0, 0, logW[i], null));
+        }
+        b.add(c);
+        Posterior p = b.build(0, null, Map.of("engine", "is"));
+        Marginal m = p.marginal("x");
+        assertEquals(2.25, m.mean(), 1e-12);
+        // E[x^2] = (1 + 8 + 16) / 4 = 6.25; var = 6.25 - 2.25^2.
+        assertEquals(Math.sqrt(6.25 - 2.25 * 2.25), m.stddev(), 1e-12);
+        assertEquals(1, m.quantile(0.05));
+        assertEquals(2, m.quantile(0.5));
+        assertEquals(4, m.quantile(0.95));
+        assertEquals(2, p.quantile("x", 0.75));
+        assertEquals(4, p.quantile("x", 0.76));
+        // Kish: (1 + 2 + 1)^2 / (1 + 4 + 1).
+        assertEquals(16.0 / 6, p.ess(), 1e-12);
+    }
+
+    @Test
+    void autocorrelationEssMatchesAnAr1Chain() {
+        // AR(1) with coefficient rho has integrated autocorrelation time (1 + rho) / (1 - rho) = 3.
+        // The estimate's relative standard error is about sqrt(2 (2M + 1) / n) with M ~ 10 lags,
+        // 2% at n = 100,000: 5 standard errors allow 10%.
+        UniformRandomProvider rng = new XoRoShiRo128PlusPlus(1, 2);
+        var g = ZigguratSampler.NormalizedGaussian.of(rng);
+        int n = 100_000;
+        double rho = 0.5;
+        double[] x = new double[n];
+        for (int i = 1; i < n; i++) {
+            x[i] = rho * x[i - 1] + Math.sqrt(1 - rho * rho) * g.sample();
+        }
+        double ess = Statistics.autocorrelationEss(x, new int[] {n});
+        assertEquals(n / 3.0, ess, 0.1 * n / 3.0);
+        // Independent draws: ESS about n.
+        for (int i = 0; i < n; i++) {
+            x[i] = g.sample();
+        }
+        assertEquals(n, Statistics.autocorrelationEss(x, new int[] {n / 2, n / 2}), 0.1 * n);
+    }
+
+    @Test
+    void resamplingKeepsTheDistribution() {
+        Posterior p = everything();
+        Posterior r = p.resample(20_000, 5);
+        assertEquals(20_000, r.size());
+        assertEquals(r.size(), r.ess(), 1e-6);
+        // Systematic resampling adds less than multinomial's sd / sqrt(n) error; 5 of those.
+        Marginal mu = p.marginal("mu");
+        assertEquals(mu.mean(), r.marginal("mu").mean(), 5 * mu.stddev() / Math.sqrt(20_000));
+    }
+
+    @Test
+    void combiningPoolsRunsAndEvidence() {
+        Posterior a = Inference.importanceSampling(EVERYTHING).observe("y", 0.5).traces(2000).seed(1).run();
+        Posterior b = Inference.importanceSampling(EVERYTHING).observe("y", 0.5).traces(1000).seed(2).run();
+        Posterior c = Posterior.combine(List.of(a, b));
+        assertEquals(3000, c.size());
+        double[] lw = c.logWeights();
+        assertEquals(a.logWeights()[5], lw[5]);
+        assertEquals(b.logWeights()[7], lw[2007]);
+        // The pooled evidence is the size-weighted mean of the parts' evidences.
+        double za = Math.exp(a.logEvidence().getAsDouble());
+        double zb = Math.exp(b.logEvidence().getAsDouble());
+        assertEquals(Math.log((2000 * za + 1000 * zb) / 3000), c.logEvidence().getAsDouble(), 1e-10);
+        assertEquals(b.value("mu", 3), c.value("mu", 2003));
+        Posterior mh = Inference.metropolisHastings(EVERYTHING).observe("y", 0.5).traces(400).seed(3).run();
+        assertThrows(IllegalArgumentException.class, () -> Posterior.combine(List.of(a, mh)));
+    }
+}
