@@ -1,0 +1,231 @@
+package dev.probe.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.probe.runtime.posterior.Posterior;
+
+/** The command in-process: options, output formats, exit codes and error messages of CLI.md. */
+class CliTest {
+
+    @TempDir
+    Path dir;
+
+    record Result(int code, String out, String err) {
+        JsonNode json() throws Exception {
+            return Json.MAPPER.readTree(out);
+        }
+    }
+
+    static Result probe(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static void assertError(Result r, int code, String fragment) {
+        assertEquals(code, r.code(), r.err());
+        assertTrue(r.err().contains(fragment), "expected '" + fragment + "' in: " + r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace without --debug: " + r.err());
+    }
+
+    @Test
+    void inferPrintsTheJsonOfTheSpec() throws Exception {
+        Result r = probe("infer", "builtin:gaussian", "--observe", "obs0=8", "--observe", "obs1=9", "--traces", "20000",
+                "--seed", "1", "--json", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = r.json();
+        assertEquals("builtin:gaussian", j.get("model").asText());
+        assertEquals("is", j.get("engine").asText());
+        assertEquals(20000, j.get("traces").asInt());
+        assertEquals(1, j.get("seed").asLong());
+        assertTrue(j.get("seconds").isNumber());
+        assertTrue(j.get("ess").asDouble() > 50);
+        assertTrue(j.get("log_evidence").isNumber());
+        JsonNode mu = j.get("variables").get("mu");
+        // Exact N(7.25, 0.9129); 5 standard errors at this ESS.
+        assertEquals(7.25, mu.get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(j.get("ess").asDouble()));
+        for (String q : new String[] {"0.05", "0.5", "0.95"}) {
+            assertTrue(mu.get("quantiles").get(q).isNumber(), q);
+        }
+        assertEquals(mu.get("mean"), j.get("result").get("mean"));
+        assertEquals("", r.err(), "a fixed seed and --quiet print nothing on standard error");
+    }
+
+    @Test
+    void discreteVariablesGetAPmfAndRmhAnAutocorrelationEss() throws Exception {
+        Result r = probe("infer", "builtin:branching", "--observe", "obs=6", "--engine", "rmh", "--traces", "8000",
+                "--seed", "2", "--json", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = r.json();
+        JsonNode pmf = j.get("variables").get("r").get("pmf");
+        double total = 0;
+        for (JsonNode p : pmf) {
+            assertTrue(p.asDouble() >= 1e-4);
+            total += p.asDouble();
+        }
+        assertEquals(1, total, 1e-3);
+        assertTrue(j.get("log_evidence").isNull());
+        assertTrue(j.get("ess").asDouble() > 10 && j.get("ess").asDouble() <= 8000 * 5);
+    }
+
+    @Test
+    void vectorResultsGiveArrays() throws Exception {
+        Result r = probe("infer", "builtin:hmm", "--param", "steps=3", "--observe", "obs=[0.9, 0.8, -1]", "--traces", "3000",
+                "--seed", "3", "--json", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        JsonNode res = r.json().get("result");
+        assertEquals(3, res.get("mean").size());
+        assertEquals(3, res.get("stddev").size());
+        assertTrue(r.json().get("variables").has("state[2]"));
+    }
+
+    @Test
+    void theSameSeedGivesTheSameOutputAtAnyThreadCount() throws Exception {
+        Result one = probe("infer", "builtin:mixture", "--observations", writeObservations(), "--seed", "5", "--threads", "1", "--json", "--quiet");
+        Result two = probe("infer", "builtin:mixture", "--observations", writeObservations(), "--seed", "5", "--threads", "2", "--json", "--quiet");
+        assertEquals(0, one.code(), one.err());
+        JsonNode a = one.json();
+        JsonNode b = two.json();
+        assertEquals(a.get("variables"), b.get("variables"));
+        assertEquals(a.get("ess"), b.get("ess"));
+        assertEquals(a.get("log_evidence"), b.get("log_evidence"));
+    }
+
+    private String writeObservations() throws Exception {
+        Path f = dir.resolve("obs.json");
+        Files.writeString(f, "{\"x\": [-2.5, -1.8, -2.2, 1.5, 2.4, 3.1]}");
+        return f.toString();
+    }
+
+    @Test
+    void aRandomSeedIsPrintedSoTheRunCanBeRepeated() {
+        Result r = probe("infer", "builtin:gaussian", "--observe", "obs0=8", "--observe", "obs1=9", "--traces", "100", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().matches("(?s)probe: seed \\d+ \\(pass --seed \\d+ to reproduce this result\\).*"), r.err());
+        assertTrue(r.out().contains("mu"), r.out());
+    }
+
+    @Test
+    void theTableNamesEveryVariable() {
+        Result r = probe("infer", "builtin:coin", "--observe", "flip=[1,0,1,1,1,0,1,1,1,1]", "--seed", "1", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("engine is"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("p ")), r.out());
+        assertTrue(r.out().contains("log evidence"), r.out());
+    }
+
+    @Test
+    void savedPosteriorsLoadBack() throws Exception {
+        Path f = dir.resolve("post.probe");
+        Result r = probe("infer", "builtin:gamma-poisson", "--observe", "count=[3,5,4,6,2]", "--seed", "4", "--traces", "5000",
+                "--save", f.toString(), "--json", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        Posterior p = Posterior.load(f);
+        assertEquals(5000, p.size());
+        assertEquals(r.json().get("variables").get("rate").get("mean").asDouble(), p.marginal("rate").mean(), 1e-12);
+        assertEquals("4", p.info().get("seed"));
+        assertEquals("builtin:gamma-poisson", p.info().get("model"));
+    }
+
+    @Test
+    void sampleWritesOneJsonObjectPerRun() throws Exception {
+        Result r = probe("sample", "builtin:coin", "--param", "flips=3", "-n", "5", "--seed", "1", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(5, lines.length);
+        for (int i = 0; i < lines.length; i++) {
+            JsonNode line = Json.MAPPER.readTree(lines[i]);
+            assertEquals(i, line.get("run").asInt());
+            double p = line.get("variables").get("p").asDouble();
+            assertTrue(p > 0 && p < 1);
+            assertEquals(3, line.get("variables").get("flip").size(), "a repeated observation is an array");
+            assertEquals(p, line.get("result").asDouble());
+        }
+        // The simulated observations go back in as observations.
+        String flips = Json.MAPPER.readTree(lines[0]).get("variables").get("flip").toString();
+        Result back = probe("infer", "builtin:coin", "--param", "flips=3", "--observe", "flip=" + flips, "--traces", "100",
+                "--seed", "1", "--quiet");
+        assertEquals(0, back.code(), back.err());
+    }
+
+    @Test
+    void listPrintsEveryBuiltinOnALine() {
+        Result r = probe("list");
+        assertEquals(0, r.code());
+        for (String name : new String[] {"gaussian", "coin", "gamma-poisson", "branching", "hmm", "mixture"}) {
+            assertTrue(r.out().lines().anyMatch(l -> l.startsWith("builtin:" + name + " ")), name + " in " + r.out());
+        }
+    }
+
+    @Test
+    void usageErrorsExitWithTwo() {
+        assertError(probe("infer"), 2, "Missing required parameter: 'MODEL'");
+        assertError(probe("infer", "builtin:gaussian", "--traces", "many"), 2, "--traces");
+        assertError(probe("infer", "builtin:gaussian", "--traces", "0"), 2, "--traces must be positive, got 0");
+        assertError(probe("infer", "builtin:gaussian", "--bogus"), 2, "Unknown option: '--bogus'");
+        assertError(probe("infer", "builtin:nosuch"), 2,
+                "there is no built-in model 'nosuch'; the built-in models are gaussian, coin, gamma-poisson, branching, hmm, mixture");
+        assertError(probe("infer", "model.xyz"), 2, "cannot tell what kind of model 'model.xyz' is");
+        assertError(probe("infer", "builtin:gaussian", "--engine", "magic"), 2, "--engine magic: unknown engine; choose prior, is, rmh or ic");
+        assertError(probe("infer", "builtin:gaussian", "--observe", "obs0"), 2, "--observe obs0: expected NAME=VALUE");
+        assertError(probe("infer", "builtin:gaussian", "--observe", "obs0=eight"), 2,
+                "--observe obs0: 'eight' is not a number, true/false or a JSON array");
+        assertError(probe("infer", "builtin:gaussian", "--observations", dir.resolve("none.json").toString()), 2,
+                "--observations: no such file");
+        assertError(probe("infer", "builtin:coin", "--param", "sides=3"), 2, "builtin:coin has no parameter 'sides'; it takes flips");
+        assertError(probe("infer", "builtin:coin", "--param", "flips=-3"), 2, "parameter flips of builtin:coin must be from 1 to");
+        assertError(probe("infer", "builtin:gaussian", "--threads", "0"), 2, "--threads must be positive");
+        assertError(probe("nosuchcommand"), 2, "Unmatched argument");
+    }
+
+    @Test
+    void badObservationFilesExitWithTwo() throws Exception {
+        Path f = dir.resolve("bad.json");
+        Files.writeString(f, "{\"obs0\": 8,\n \"obs1\": }");
+        assertError(probe("infer", "builtin:gaussian", "--observations", f.toString()), 2, "is not valid JSON (line 2");
+        Files.writeString(f, "[8, 9]");
+        assertError(probe("infer", "builtin:gaussian", "--observations", f.toString()), 2, "must hold a JSON object");
+    }
+
+    @Test
+    void modelErrorsExitWithThree() {
+        assertError(probe("infer", "builtin:gaussian", "--observe", "obs0=8", "--seed", "1", "--quiet"), 3,
+                "error in the model: no value was given for observation 'obs1': give one with --observe obs1=VALUE");
+        assertError(probe("infer", "builtin:gaussian", "--observe", "obs0=8", "--observe", "obs1=9", "--observe", "obs2=1",
+                "--seed", "1", "--quiet"), 3, "a value was given for 'obs2', which no run observes; the model observes obs0, obs1");
+        assertError(probe("infer", "builtin:coin", "--observe", "flip=[1,0,2,1,1,1,1,1,1,1]", "--seed", "1", "--quiet"), 3,
+                "observation 'flip'[2]: Bernoulli value must be true/false or 1/0, got 2");
+        assertError(probe("infer", "builtin:coin", "--observe", "flip=[1,0]", "--seed", "1", "--quiet"), 3,
+                "observation 'flip' occurs 3 or more times in this run, but 2 values were given");
+    }
+
+    @Test
+    void damagedPosteriorFilesAreNotOverwrittenByAFailedRun() throws Exception {
+        Path f = dir.resolve("keep.probe");
+        Files.writeString(f, "precious");
+        Result r = probe("infer", "builtin:gaussian", "--observe", "obs0=8", "--seed", "1", "--quiet", "--save", f.toString());
+        assertEquals(3, r.code());
+        assertEquals("precious", Files.readString(f));
+    }
+
+    @Test
+    void debugShowsTheStackTrace() {
+        Result r = probe("infer", "builtin:gaussian", "--observe", "obs0=8", "--seed", "1", "--quiet", "--debug");
+        assertEquals(3, r.code());
+        assertTrue(r.err().contains("\tat "), r.err());
+    }
+}

@@ -1,0 +1,90 @@
+package dev.probe.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The {@code ./probe} launcher as a user runs it: a real process, its exit code, standard output
+ * and standard error. The reactor packages the command before this module's tests run.
+ */
+class ProbeCommandEndToEndTest {
+
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run probe(String... args) throws IOException, InterruptedException {
+        assertTrue(Files.isRegularFile(ROOT.resolve("cli/target/probe-cli.jar")),
+                "the command is not packaged: run the tests with 'mvn verify' from the repository root");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ROOT.resolve("probe").toString());
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(ROOT.toFile()).start();
+        p.getOutputStream().close();
+        byte[] out = p.getInputStream().readAllBytes();
+        byte[] err = p.getErrorStream().readAllBytes();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "probe did not finish");
+        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theReadmeExampleGivesTheExactPosterior() throws Exception {
+        Run r = probe("infer", "builtin:gaussian", "--observe", "obs0=8", "--observe", "obs1=9", "--traces", "100000",
+                "--seed", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        JsonNode mu = j.get("variables").get("mu");
+        double ess = j.get("ess").asDouble();
+        // Exact posterior N(7.25, 0.9129). 5 standard errors: sd / sqrt(ESS) for the mean, and for
+        // the standard deviation of a normal sample sd / sqrt(2 ESS).
+        assertEquals(7.25, mu.get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(ess));
+        assertEquals(0.9129, mu.get("stddev").asDouble(), 5 * 0.9129 / Math.sqrt(2 * ess));
+    }
+
+    @Test
+    void metropolisHastingsThroughTheLauncher() throws Exception {
+        Run r = probe("infer", "builtin:gaussian", "--observe", "obs0=8", "--observe", "obs1=9", "--engine", "rmh",
+                "--traces", "40000", "--seed", "3", "--json", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        double ess = j.get("ess").asDouble();
+        assertEquals(7.25, j.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(ess));
+    }
+
+    @Test
+    void errorsAreOneClearLineAndTheSpecifiedExitCode() throws Exception {
+        Run usage = probe("infer", "builtin:gaussian", "--traces", "-5");
+        assertEquals(2, usage.code());
+        assertEquals("probe: --traces must be positive, got -5", usage.err().strip());
+        Run model = probe("infer", "builtin:gaussian", "--observe", "obs0=8", "--seed", "1");
+        assertEquals(3, model.code());
+        assertFalse(model.err().contains("Exception"), model.err());
+        assertTrue(model.err().contains("observation 'obs1'"), model.err());
+        assertEquals("", model.out());
+    }
+
+    @Test
+    void listAndSample() throws Exception {
+        Run list = probe("list");
+        assertEquals(0, list.code());
+        assertEquals(6, list.out().strip().split("\n").length);
+        Run sample = probe("sample", "builtin:branching", "-n", "3", "--seed", "2");
+        assertEquals(0, sample.code(), sample.err());
+        assertEquals(3, sample.out().strip().split("\n").length);
+    }
+}
