@@ -35,7 +35,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", paramLabel = "R", defaultValue = "3", description = "Timed inferences per figure (the median is kept). Default: 3.")
     int repeats;
 
-    @Option(names = "--models", paramLabel = "NAME", split = ",", description = "Only these built-in models (comma-separated).")
+    @Option(names = "--models", paramLabel = "NAME", split = ",", description = "Only these built-in models (comma-separated); 'statements' for the sample statement cost.")
     List<String> only;
 
     @Option(names = "--json", description = "Machine-readable results.")
@@ -84,7 +84,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        if (only == null) {
+        if (only == null || only.contains("statements")) {
             err.println("probe bench: sample statement cost...");
             double[] ns = statementCost();
             root.put("named_sample_statement_ns", Math.round(ns[0] * 10) / 10.0);
@@ -106,7 +106,7 @@ final class BenchCommand implements Callable<Integer> {
         return median(traces -> {
             Inference inf = engine.equals("prior") ? Inference.prior(m) : Inference.importanceSampling(m).observations(b.exampleObservations());
             inf.traces(traces).seed(1).threads(threads).run();
-        });
+        }, 1 << 26);
     }
 
     /** ns per named and per unnamed sample statement, from runs of {@link #STATEMENTS} statements and runs of none. */
@@ -133,9 +133,12 @@ final class BenchCommand implements Callable<Integer> {
             }
             return s;
         };
-        double base = 1e9 / median(n -> Inference.prior(empty).traces(n).seed(1).threads(1).run());
-        double namedRun = 1e9 / median(n -> Inference.prior(named).traces(n).seed(1).threads(1).run());
-        double unnamedRun = 1e9 / median(n -> Inference.prior(unnamed).traces(n).seed(1).threads(1).run());
+        // Each run of the named model fills STATEMENTS posterior columns, so the run count is capped
+        // to keep them in memory (20,000 runs hold 20 million values, 160 MB).
+        int cap = 20_000;
+        double base = 1e9 / median(n -> Inference.prior(empty).traces(n).seed(1).threads(1).run(), cap);
+        double namedRun = 1e9 / median(n -> Inference.prior(named).traces(n).seed(1).threads(1).run(), cap);
+        double unnamedRun = 1e9 / median(n -> Inference.prior(unnamed).traces(n).seed(1).threads(1).run(), cap);
         return new double[] {(namedRun - base) / STATEMENTS, (unnamedRun - base) / STATEMENTS};
     }
 
@@ -143,17 +146,24 @@ final class BenchCommand implements Callable<Integer> {
         void run(int traces);
     }
 
-    /** Runs per second: grow the size until one run lasts {@link #seconds}, warm up, then the median of the repeats. */
-    private double median(Job job) {
-        int traces = 1024;
+    /**
+     * Runs per second: grow the size until one inference lasts {@link #seconds} (or reaches
+     * {@code cap} runs), which also warms up, then the median of the repeats.
+     */
+    private double median(Job job, int cap) {
+        int traces = Math.min(1024, cap);
         while (true) {
             long t0 = System.nanoTime();
             job.run(traces);
             double s = (System.nanoTime() - t0) / 1e9;
-            if (s >= seconds || traces >= 1 << 29) {
+            if (s >= seconds || traces >= cap) {
                 break;
             }
-            traces = (int) Math.min(1 << 29, Math.max(traces * 2L, (long) (traces * seconds / Math.max(s, 1e-3) * 1.2)));
+            traces = (int) Math.min(cap, Math.max(traces * 2L, (long) (traces * seconds / Math.max(s, 1e-3) * 1.2)));
+        }
+        if (traces == cap) {
+            // Warm up at the final size too: the growth loop may have stopped before the JIT settled.
+            job.run(traces);
         }
         List<Double> rates = new ArrayList<>();
         for (int r = 0; r < repeats; r++) {

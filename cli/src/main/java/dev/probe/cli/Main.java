@@ -28,7 +28,15 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        System.exit(run(args, out, System.err));
+        int code;
+        try {
+            code = run(args, out, System.err);
+        } catch (OutOfMemoryError e) {
+            System.err.println("probe: out of memory; give Java more with PROBE_JAVA_OPTS=-Xmx16g (for example),"
+                    + " or ask for fewer traces");
+            code = ExitCode.OTHER;
+        }
+        System.exit(code);
     }
 
     /** Runs the command with the given streams and returns its exit code (for tests and embedding). */

@@ -3,9 +3,11 @@ package dev.probe.runtime.model;
 import java.lang.StackWalker.StackFrame;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.Iterator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Addresses for unnamed samples in Java models, from their call sites.
@@ -19,8 +21,9 @@ import java.util.stream.Collectors;
  */
 public final class CallSites {
 
+    /** The depth hint sizes the walker's first batch: a model's frames and a few of the engine's. */
     private static final StackWalker WALKER = StackWalker.getInstance(
-            EnumSet.of(StackWalker.Option.RETAIN_CLASS_REFERENCE));
+            EnumSet.of(StackWalker.Option.RETAIN_CLASS_REFERENCE), 8);
 
     private final Predicate<Class<?>> isEngineFrame;
     private final ConcurrentHashMap<ChainKey, Address> cache = new ConcurrentHashMap<>();
@@ -32,11 +35,7 @@ public final class CallSites {
 
     /** The address of the unnamed sample being made by the current thread. */
     public Address current(String kind) {
-        Object[] frames = WALKER.walk(s -> s
-                .dropWhile(f -> isEngineFrame.test(f.getDeclaringClass()) || f.getDeclaringClass() == CallSites.class)
-                .takeWhile(f -> !isEngineFrame.test(f.getDeclaringClass()))
-                .map(FrameKey::new)
-                .toArray());
+        Object[] frames = WALKER.walk(this::modelFrames);
         ChainKey key = new ChainKey(frames, kind);
         Address a = cache.get(key);
         if (a == null) {
@@ -46,23 +45,50 @@ public final class CallSites {
         return a;
     }
 
+    /** The frames between the engine's context and the engine: the model's own, innermost first. */
+    private Object[] modelFrames(Stream<StackFrame> stack) {
+        Object[] out = new Object[4];
+        int n = 0;
+        boolean inModel = false;
+        for (Iterator<StackFrame> it = stack.iterator(); it.hasNext();) {
+            StackFrame f = it.next();
+            Class<?> c = f.getDeclaringClass();
+            boolean engine = c == CallSites.class || isEngineFrame.test(c);
+            if (!inModel) {
+                inModel = !engine;
+            } else if (engine) {
+                break;
+            }
+            if (inModel) {
+                if (n == out.length) {
+                    out = Arrays.copyOf(out, 2 * n);
+                }
+                out[n++] = new FrameKey(f);
+            }
+        }
+        return n == out.length ? out : Arrays.copyOf(out, n);
+    }
+
     /** The number of distinct call-site chains seen. */
     public int size() {
         return cache.size();
     }
 
-    /** One frame, compared by class, method and bytecode index. */
+    /**
+     * One frame, compared by class, method and bytecode index. The line number is looked up only
+     * when the address string is built, on a cache miss: resolving it is the costly part of a walk.
+     */
     private static final class FrameKey {
         private final Class<?> type;
         private final String method;
         private final int bci;
-        private final int line;
+        private final StackFrame frame;
 
         FrameKey(StackFrame f) {
             type = f.getDeclaringClass();
             method = f.getMethodName();
             bci = f.getByteCodeIndex();
-            line = f.getLineNumber();
+            frame = f;
         }
 
         @Override
@@ -81,7 +107,7 @@ public final class CallSites {
 
         @Override
         public String toString() {
-            return type.getSimpleName() + "." + method + "@" + line + ":" + bci;
+            return type.getSimpleName() + "." + method + "@" + frame.getLineNumber() + ":" + bci;
         }
     }
 

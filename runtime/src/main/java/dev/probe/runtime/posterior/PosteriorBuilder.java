@@ -154,11 +154,12 @@ public final class PosteriorBuilder {
         private Key key(char section, String label, int instance) {
             Map<String, Key[]> keyCache = section == 'n' ? namedKeys : addressKeys;
             Key[] ks = keyCache.get(label);
-            if (ks == null || ks.length <= instance || ks[instance] == null) {
-                Key[] grown = ks == null ? new Key[Math.max(4, instance + 1)] : Arrays.copyOf(ks, Math.max(ks.length * 2, instance + 1));
-                grown[instance] = new Key(section, label, instance);
-                keyCache.put(label, grown);
-                ks = grown;
+            if (ks == null || ks.length <= instance) {
+                ks = ks == null ? new Key[Math.max(4, instance + 1)] : Arrays.copyOf(ks, Math.max(ks.length * 2, instance + 1));
+                keyCache.put(label, ks);
+            }
+            if (ks[instance] == null) {
+                ks[instance] = new Key(section, label, instance);
             }
             return ks[instance];
         }

@@ -95,6 +95,21 @@ class PosteriorTest {
     }
 
     @Test
+    void aNameWithManyInstancesGetsAColumnEach() {
+        // A regression: the per-name key cache once doubled its size for every new instance.
+        Model many = ctx -> {
+            for (int i = 0; i < 300; i++) {
+                ctx.sample(Normal.of(i, 1), "x");
+            }
+            return null;
+        };
+        Posterior p = Inference.prior(many).traces(50).seed(1).run();
+        assertEquals(300, p.names().size());
+        assertEquals("x[299]", p.names().get(299));
+        assertEquals(299, p.marginal("x[299]").mean(), 5 / Math.sqrt(50));
+    }
+
+    @Test
     void saveAndLoadRoundTrip() throws IOException {
         Posterior p = everything();
         Path f = dir.resolve("p.probe");
