@@ -1,7 +1,6 @@
 package dev.probe.cli;
 
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -70,16 +69,18 @@ final class BenchCommand implements Callable<Integer> {
             for (String engine : new String[] {"prior", "is"}) {
                 err.printf("probe bench: %s %s...%n", b.name(), engine);
                 err.flush();
-                double one = rate(b, engine, 1);
-                double all = rate(b, engine, cores);
+                double[] figures = rates(b, engine, cores);
+                double one = figures[0];
+                double all = figures[1];
+                double speedup = figures[2];
                 ObjectNode r = rows.addObject();
                 r.put("model", b.name());
                 r.put("engine", engine);
                 r.put("runs_per_second_1_thread", Math.round(one));
                 r.put("runs_per_second_all_threads", Math.round(all));
-                r.put("speedup", Math.round(all / one * 100) / 100.0);
+                r.put("speedup", Math.round(speedup * 100) / 100.0);
                 if (!json) {
-                    out.printf(Locale.ROOT, "%-16s %-6s %,14.0f %,14.0f %7.2fx%n", b.name(), engine, one, all, all / one);
+                    out.printf(Locale.ROOT, "%-16s %-6s %,14.0f %,14.0f %7.2fx%n", b.name(), engine, one, all, speedup);
                     out.flush();
                 }
             }
@@ -101,12 +102,40 @@ final class BenchCommand implements Callable<Integer> {
         return ExitCode.OK;
     }
 
-    private double rate(BuiltinModel b, String engine, int threads) {
+    /**
+     * Runs per second at one thread and at {@code cores} threads, and the speedup. The two are
+     * timed in alternation, repeat after repeat, on the same number of runs, and the speedup is the
+     * median of the per-repeat ratios, so that drifts in the machine's speed cancel out.
+     */
+    private double[] rates(BuiltinModel b, String engine, int cores) {
         Model m = b.create();
-        return median(traces -> {
+        java.util.function.BiConsumer<Integer, Integer> job = (traces, threads) -> {
             Inference inf = engine.equals("prior") ? Inference.prior(m) : Inference.importanceSampling(m).observations(b.exampleObservations());
             inf.traces(traces).seed(1).threads(threads).run();
-        }, 1 << 26);
+        };
+        int traces = calibrate(n -> job.accept(n, 1), 1 << 26);
+        job.accept(traces, cores);
+        double[] one = new double[repeats];
+        double[] all = new double[repeats];
+        double[] ratio = new double[repeats];
+        for (int r = 0; r < repeats; r++) {
+            one[r] = time(() -> job.accept(traces, 1), traces);
+            all[r] = time(() -> job.accept(traces, cores), traces);
+            ratio[r] = all[r] / one[r];
+        }
+        return new double[] {medianOf(one), medianOf(all), medianOf(ratio)};
+    }
+
+    private static double time(Runnable r, int traces) {
+        long t0 = System.nanoTime();
+        r.run();
+        return traces / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static double medianOf(double[] x) {
+        double[] s = x.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
     }
 
     /** ns per named and per unnamed sample statement, from runs of {@link #STATEMENTS} statements and runs of none. */
@@ -147,10 +176,10 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Runs per second: grow the size until one inference lasts {@link #seconds} (or reaches
-     * {@code cap} runs), which also warms up, then the median of the repeats.
+     * The number of runs at which one inference lasts {@link #seconds} (at most {@code cap}); the
+     * growing runs also warm the JIT up.
      */
-    private double median(Job job, int cap) {
+    private int calibrate(Job job, int cap) {
         int traces = Math.min(1024, cap);
         while (true) {
             long t0 = System.nanoTime();
@@ -161,18 +190,18 @@ final class BenchCommand implements Callable<Integer> {
             }
             traces = (int) Math.min(cap, Math.max(traces * 2L, (long) (traces * seconds / Math.max(s, 1e-3) * 1.2)));
         }
-        if (traces == cap) {
-            // Warm up at the final size too: the growth loop may have stopped before the JIT settled.
-            job.run(traces);
-        }
-        List<Double> rates = new ArrayList<>();
+        job.run(traces);
+        return traces;
+    }
+
+    /** Runs per second of {@code job}: calibrated, then the median of the repeats. */
+    private double median(Job job, int cap) {
+        int traces = calibrate(job, cap);
+        double[] rates = new double[repeats];
         for (int r = 0; r < repeats; r++) {
-            long t0 = System.nanoTime();
-            job.run(traces);
-            rates.add(traces / ((System.nanoTime() - t0) / 1e9));
+            int n = traces;
+            rates[r] = time(() -> job.run(n), n);
         }
-        double[] sorted = rates.stream().mapToDouble(Double::doubleValue).toArray();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
+        return medianOf(rates);
     }
 }

@@ -35,9 +35,11 @@ abstract class Execution implements Context {
     private final boolean conditioning;
     private final CallSites callSites;
     private final Set<String> observedNames;
-    private final HashMap<Address, int[]> instances = new HashMap<>();
+    /** Occurrences per address; a counter from an earlier run is reset when first met in this one. */
+    private final HashMap<Address, Counter> instances = new HashMap<>();
+    private int runNumber;
     private final HashMap<String, Address> namedAddresses = new HashMap<>();
-    private ArrayList<Variable> variables = new ArrayList<>();
+    private final ArrayList<Variable> variables = new ArrayList<>();
 
     UniformRandomProvider rng;
     double logPrior;
@@ -59,8 +61,12 @@ abstract class Execution implements Context {
     /** Prepares for a new run drawing from {@code rng}. */
     void reset(UniformRandomProvider generator) {
         this.rng = generator;
-        instances.clear();
-        variables = new ArrayList<>(Math.max(8, variables.size()));
+        runNumber++;
+        if (instances.size() > 4096) {
+            // A model with ever-new addresses (names built from data) must not grow this without bound.
+            instances.clear();
+        }
+        variables.clear();
         logPrior = 0;
         logLikelihood = 0;
     }
@@ -79,7 +85,7 @@ abstract class Execution implements Context {
 
     /** The trace of the run just finished, with the given log weight. */
     Trace finish(Object result, double logWeight) {
-        return new Trace(variables.toArray(new Variable[0]), logPrior, logLikelihood, logWeight, result);
+        return Trace.adopt(variables.toArray(new Variable[0]), logPrior, logLikelihood, logWeight, result);
     }
 
     @Override
@@ -171,12 +177,22 @@ abstract class Execution implements Context {
     }
 
     private int nextInstance(Address address) {
-        int[] count = instances.get(address);
-        if (count == null) {
-            instances.put(address, new int[] {1});
-            return 0;
+        Counter c = instances.get(address);
+        if (c == null) {
+            c = new Counter();
+            instances.put(address, c);
         }
-        return count[0]++;
+        if (c.run != runNumber) {
+            c.run = runNumber;
+            c.count = 0;
+        }
+        return c.count++;
+    }
+
+    /** How many times an address occurred in run {@code run}. */
+    private static final class Counter {
+        int run;
+        int count;
     }
 
     private static void requireDistribution(Distribution<?> d, String what) {

@@ -1,6 +1,8 @@
 package dev.probe.runtime.posterior;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The values one variable took across a range of runs, held as a column: doubles (NaN where the
@@ -16,8 +18,21 @@ final class ColumnData {
     /** The first (run, position) at which the variable occurred, to order columns as the runs did. */
     private long firstSeen = Long.MAX_VALUE;
 
+    /** Where a builder's column has been written, as [start, length) pairs; null when it needs no tracking. */
+    private List<int[]> covered;
+
     ColumnData(int capacity) {
         this.capacity = capacity;
+    }
+
+    /**
+     * A column that will be filled by ranges ({@link #prepare}, then {@link #copyRange}) and closed by
+     * {@link #finishCoverage}; its storage is not pre-filled, so creating it costs no pass over it.
+     */
+    static ColumnData forRanges(int capacity) {
+        ColumnData c = new ColumnData(capacity);
+        c.covered = new ArrayList<>();
+        return c;
     }
 
     ColumnData(ValueKind kind, double[] numbers, Object[] objects, long firstSeen) {
@@ -83,6 +98,47 @@ final class ColumnData {
         }
     }
 
+    /**
+     * Makes room for {@code source}'s values at {@code offset}: widens the kind and records the range.
+     * Callers serialise this; {@link #copyRange} calls for disjoint ranges may then run at once.
+     */
+    void prepare(ColumnData source, int offset) {
+        widen(ValueKind.join(kind, source.kind));
+        covered.add(new int[] {offset, source.capacity});
+        firstSeen = Math.min(firstSeen, source.firstSeen);
+    }
+
+    /** Copies a prepared range. */
+    void copyRange(ColumnData source, int offset) {
+        int n = source.capacity;
+        if (kind.numeric()) {
+            System.arraycopy(source.numbers, 0, numbers, offset, n);
+        } else if (source.kind.numeric()) {
+            for (int i = 0; i < n; i++) {
+                objects[offset + i] = source.get(i);
+            }
+        } else {
+            System.arraycopy(source.objects, 0, objects, offset, n);
+        }
+    }
+
+    /** Marks every run that no range covered as absent (NaN); the column is complete afterwards. */
+    void finishCoverage() {
+        if (covered == null) {
+            return;
+        }
+        if (kind != null && kind.numeric()) {
+            covered.sort((a, b) -> Integer.compare(a[0], b[0]));
+            int next = 0;
+            for (int[] r : covered) {
+                Arrays.fill(numbers, next, r[0], Double.NaN);
+                next = r[0] + r[1];
+            }
+            Arrays.fill(numbers, next, capacity, Double.NaN);
+        }
+        covered = null;
+    }
+
     /** Copies {@code source}'s values into this column from index {@code offset} on. */
     void copyFrom(ColumnData source, int offset) {
         widen(ValueKind.join(kind, source.kind));
@@ -106,14 +162,25 @@ final class ColumnData {
         if (kind == null) {
             if (to.numeric()) {
                 numbers = new double[capacity];
-                Arrays.fill(numbers, Double.NaN);
+                if (covered == null) {
+                    Arrays.fill(numbers, Double.NaN);
+                }
             } else {
                 objects = new Object[capacity];
             }
         } else if (kind.numeric() && !to.numeric()) {
             objects = new Object[capacity];
-            for (int i = 0; i < capacity; i++) {
-                objects[i] = get(i);
+            if (covered == null) {
+                for (int i = 0; i < capacity; i++) {
+                    objects[i] = get(i);
+                }
+            } else {
+                // Only the covered ranges hold values; the rest of the numbers were never written.
+                for (int[] r : covered) {
+                    for (int i = r[0]; i < r[0] + r[1]; i++) {
+                        objects[i] = get(i);
+                    }
+                }
             }
             numbers = null;
         }

@@ -23,7 +23,8 @@ import dev.probe.runtime.trace.Trace;
 public final class Posterior {
 
     private final double[] logWeights;
-    private final double[] weights;
+    /** Normalised weights, computed when first needed: a posterior that is only saved never needs them. */
+    private volatile double[] weights;
     private final Map<String, ColumnData> named;
     private final Map<String, ColumnData> byAddress;
     private final ColumnData result;
@@ -36,7 +37,6 @@ public final class Posterior {
     Posterior(double[] logWeights, Map<String, ColumnData> named, Map<String, ColumnData> byAddress, ColumnData result,
             double logEvidence, int[] chains, Map<String, String> info, List<Trace> traces) {
         this.logWeights = logWeights;
-        this.weights = Statistics.normalize(logWeights);
         this.named = Collections.unmodifiableMap(named);
         this.byAddress = Collections.unmodifiableMap(byAddress);
         this.result = result;
@@ -68,7 +68,16 @@ public final class Posterior {
 
     /** Run i's weight, the weights summing to one. */
     public double weight(int i) {
-        return weights[i];
+        return weights()[i];
+    }
+
+    private double[] weights() {
+        double[] w = weights;
+        if (w == null) {
+            w = Statistics.normalize(logWeights);
+            weights = w;
+        }
+        return w;
     }
 
     /**
@@ -78,7 +87,7 @@ public final class Posterior {
      */
     public double ess() {
         if (chains == null) {
-            return Statistics.kish(weights);
+            return Statistics.kish(weights());
         }
         double min = Double.POSITIVE_INFINITY;
         for (String key : named.keySet()) {
@@ -122,7 +131,7 @@ public final class Posterior {
         if (c == null) {
             throw new IllegalArgumentException("no variable '" + key + "' in this posterior; it has " + names());
         }
-        return marginals.computeIfAbsent("n" + key, k -> Marginal.of(key, c, weights, chains));
+        return marginals.computeIfAbsent("n" + key, k -> Marginal.of(key, c, weights(), chains));
     }
 
     /** The marginal of an unnamed sample by its address key (with {@code [k]} where it repeats). */
@@ -136,7 +145,7 @@ public final class Posterior {
                     + addresses() + " (unnamed samples are kept only when recording addresses was asked for)");
         }
         ColumnData column = c;
-        return marginals.computeIfAbsent("a" + address, k -> Marginal.of(address, column, weights, chains));
+        return marginals.computeIfAbsent("a" + address, k -> Marginal.of(address, column, weights(), chains));
     }
 
     /** Whether runs returned results. */
@@ -149,7 +158,7 @@ public final class Posterior {
         if (result == null) {
             throw new IllegalStateException("the model returned no result");
         }
-        return marginals.computeIfAbsent("r", k -> Marginal.of("result", result, weights, chains));
+        return marginals.computeIfAbsent("r", k -> Marginal.of("result", result, weights(), chains));
     }
 
     /** Run i's value of a named variable (null where it did not occur). */
@@ -188,8 +197,8 @@ public final class Posterior {
         for (int i = 0, j = 0; i < x.length; i++) {
             if (!Double.isNaN(x[i])) {
                 values[j] = x[i];
-                w[j++] = weights[i];
-                total += weights[i];
+                w[j++] = weight(i);
+                total += weight(i);
             }
         }
         Statistics.sortTogether(values, w);
@@ -217,6 +226,7 @@ public final class Posterior {
         if (n <= 0) {
             throw new IllegalArgumentException("resample: the number of runs must be positive, got " + n);
         }
+        double[] weights = weights();
         if (Statistics.kish(weights) == 0) {
             throw new IllegalStateException("resample: every run has zero weight");
         }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import dev.probe.runtime.trace.Trace;
 import dev.probe.runtime.trace.Variable;
@@ -29,6 +30,10 @@ public final class PosteriorBuilder {
     private final Map<Key, ColumnData> columns = new HashMap<>();
     private final ColumnData result;
     private final Trace[] traces;
+    /** Per chunk start: the max and the sum of exp(w - max) of its log weights, for the evidence. */
+    private final TreeMap<Integer, double[]> weightSums = new TreeMap<>();
+    /** Column layout changes take the write lock; copies into disjoint ranges share the read lock. */
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
     /**
      * @param size              the number of runs the posterior will hold
@@ -42,7 +47,7 @@ public final class PosteriorBuilder {
         this.keepTraces = keepTraces;
         this.givenObservations = Set.copyOf(givenObservations);
         this.logWeights = new double[size];
-        this.result = new ColumnData(size);
+        this.result = ColumnData.forRanges(size);
         this.traces = keepTraces ? new Trace[size] : null;
     }
 
@@ -51,25 +56,86 @@ public final class PosteriorBuilder {
         return new Chunk(start, length);
     }
 
-    /** Copies a filled chunk into place. */
-    public synchronized void add(Chunk chunk) {
-        System.arraycopy(chunk.logWeights, 0, logWeights, chunk.start, chunk.length);
-        chunk.columns.forEach((key, data) -> columns.computeIfAbsent(key, k -> new ColumnData(size)).copyFrom(data, chunk.start));
-        if (chunk.result.kind() != null) {
-            result.copyFrom(chunk.result, chunk.start);
+    /**
+     * Copies a filled chunk into place. Workers call it concurrently: only finding or widening the
+     * columns is serialised; the copies into this chunk's range run side by side with others'.
+     */
+    public void add(Chunk chunk) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double w : chunk.logWeights) {
+            max = Math.max(max, w);
         }
-        if (keepTraces) {
-            System.arraycopy(chunk.traces, 0, traces, chunk.start, chunk.length);
+        double sum = 0;
+        if (max > Double.NEGATIVE_INFINITY && max < Double.POSITIVE_INFINITY) {
+            for (double w : chunk.logWeights) {
+                sum += Math.exp(w - max);
+            }
+        }
+        List<ColumnData[]> copies = new ArrayList<>(chunk.columns.size() + 1);
+        lock.writeLock().lock();
+        try {
+            weightSums.put(chunk.start, new double[] {max, sum});
+            chunk.columns.forEach((key, data) -> {
+                ColumnData global = columns.computeIfAbsent(key, k -> ColumnData.forRanges(size));
+                global.prepare(data, chunk.start);
+                copies.add(new ColumnData[] {global, data});
+            });
+            if (chunk.result.kind() != null) {
+                result.prepare(chunk.result, chunk.start);
+                copies.add(new ColumnData[] {result, chunk.result});
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+        lock.readLock().lock();
+        try {
+            System.arraycopy(chunk.logWeights, 0, logWeights, chunk.start, chunk.length);
+            for (ColumnData[] c : copies) {
+                c[0].copyRange(c[1], chunk.start);
+            }
+            if (keepTraces) {
+                System.arraycopy(chunk.traces, 0, traces, chunk.start, chunk.length);
+            }
+        } finally {
+            lock.readLock().unlock();
         }
     }
 
     /** log of the mean of exp(log weight) over the runs added: importance sampling's log evidence. */
-    public synchronized double logMeanWeight() {
-        return Statistics.logSumExp(logWeights) - Math.log(size);
+    public double logMeanWeight() {
+        lock.writeLock().lock();
+        try {
+            // Combined chunk by chunk in run order, so the sum does not depend on arrival order.
+            double max = Double.NEGATIVE_INFINITY;
+            for (double[] s : weightSums.values()) {
+                max = Math.max(max, s[0]);
+            }
+            if (max == Double.NEGATIVE_INFINITY || max == Double.POSITIVE_INFINITY) {
+                return max;
+            }
+            double total = 0;
+            for (double[] s : weightSums.values()) {
+                total += s[1] * Math.exp(s[0] - max);
+            }
+            return max + Math.log(total) - Math.log(size);
+        } finally {
+            lock.writeLock().unlock();
+        }
     }
 
     /** The posterior of everything added; {@code chains} gives MH chain lengths (null for weighted runs). */
-    public synchronized Posterior build(double logEvidence, int[] chains, Map<String, String> info) {
+    public Posterior build(double logEvidence, int[] chains, Map<String, String> info) {
+        lock.writeLock().lock();
+        try {
+            return buildLocked(logEvidence, chains, info);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private Posterior buildLocked(double logEvidence, int[] chains, Map<String, String> info) {
+        columns.values().forEach(ColumnData::finishCoverage);
+        result.finishCoverage();
         Map<String, ColumnData> named = new LinkedHashMap<>();
         Map<String, ColumnData> byAddress = new LinkedHashMap<>();
         // Order columns as the runs first met them; several instances of one label are keyed label[k].
@@ -119,10 +185,9 @@ public final class PosteriorBuilder {
         public void record(int run, Trace trace) {
             int i = run - start;
             logWeights[i] = trace.logWeight();
-            List<Variable> vars = trace.variables();
             long seenBase = (long) run << 24;
-            for (int p = 0; p < vars.size(); p++) {
-                Variable v = vars.get(p);
+            for (int p = 0, n = trace.size(); p < n; p++) {
+                Variable v = trace.get(p);
                 Key key;
                 if (v.name() != null) {
                     if (v.isObserved() && givenObservations.contains(v.name())) {
