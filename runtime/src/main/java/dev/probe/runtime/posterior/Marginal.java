@@ -1,6 +1,7 @@
 package dev.probe.runtime.posterior;
 
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -85,15 +86,10 @@ public final class Marginal {
             }
         }
         var /= total;
-        double[] values = new double[count];
-        double[] weights = new double[count];
         double sumW2 = 0;
-        for (int i = 0, j = 0; i < n; i++) {
+        for (int i = 0; i < n; i++) {
             if (!Double.isNaN(x[i])) {
-                values[j] = x[i];
-                weights[j] = w[i];
                 sumW2 += w[i] * w[i];
-                j++;
             }
         }
         double ess;
@@ -101,6 +97,34 @@ public final class Marginal {
             ess = Statistics.autocorrelationEss(x, chains);
         } else {
             ess = sumW2 == 0 ? 0 : total * total / sumW2;
+        }
+        double[] values;
+        double[] weights;
+        if (kind == ValueKind.REAL) {
+            values = new double[count];
+            weights = new double[count];
+            for (int i = 0, j = 0; i < n; i++) {
+                if (!Double.isNaN(x[i])) {
+                    values[j] = x[i];
+                    weights[j++] = w[i];
+                }
+            }
+        } else {
+            // Integers and booleans take few distinct values: summing weights per value is far
+            // cheaper than sorting every run.
+            HashMap<Double, double[]> mass = new HashMap<>();
+            for (int i = 0; i < n; i++) {
+                if (!Double.isNaN(x[i])) {
+                    mass.computeIfAbsent(x[i], v -> new double[1])[0] += w[i];
+                }
+            }
+            values = new double[mass.size()];
+            weights = new double[mass.size()];
+            int j = 0;
+            for (Map.Entry<Double, double[]> e : mass.entrySet()) {
+                values[j] = e.getKey();
+                weights[j++] = e.getValue()[0];
+            }
         }
         Statistics.sortTogether(values, weights);
         Map<Double, double[]> quantiles = new LinkedHashMap<>();
@@ -110,17 +134,10 @@ public final class Marginal {
         Map<Object, Double> pmf = Map.of();
         if (kind != ValueKind.REAL) {
             TreeMap<Object, Double> m = new TreeMap<>();
-            int i = 0;
-            while (i < count) {
-                double v = values[i];
-                double mass = 0;
-                while (i < count && values[i] == v) {
-                    mass += weights[i];
-                    i++;
-                }
-                mass /= total;
-                if (mass >= PMF_THRESHOLD) {
-                    m.put(kind == ValueKind.BOOLEAN ? (Object) (v != 0) : (Object) (long) v, mass);
+            for (int i = 0; i < values.length; i++) {
+                double p = weights[i] / total;
+                if (p >= PMF_THRESHOLD) {
+                    m.put(kind == ValueKind.BOOLEAN ? (Object) (values[i] != 0) : (Object) (long) values[i], p);
                 }
             }
             pmf = Collections.unmodifiableMap(m);
@@ -152,9 +169,8 @@ public final class Marginal {
             if (objects[i] == null) {
                 continue;
             }
-            double[] v = Values.toDoubleArray(objects[i], key);
             for (int d = 0; d < dim; d++) {
-                mean[d] += w[i] * v[d];
+                mean[d] += w[i] * component(objects[i], d);
             }
             sumW2 += w[i] * w[i];
         }
@@ -165,9 +181,8 @@ public final class Marginal {
             if (objects[i] == null) {
                 continue;
             }
-            double[] v = Values.toDoubleArray(objects[i], key);
             for (int d = 0; d < dim; d++) {
-                double diff = v[d] - mean[d];
+                double diff = component(objects[i], d) - mean[d];
                 sq[d] += w[i] * diff * diff;
             }
         }
@@ -177,6 +192,20 @@ public final class Marginal {
         }
         return new Marginal(key, ValueKind.ARRAY, total, count, mean, sd, Map.of(), Map.of(),
                 sumW2 == 0 ? 0 : total * total / sumW2);
+    }
+
+    /** Element d of an array value as a number, without copying the array. */
+    private static double component(Object array, int d) {
+        if (array instanceof double[]) {
+            return ((double[]) array)[d];
+        }
+        if (array instanceof long[]) {
+            return ((long[]) array)[d];
+        }
+        if (array instanceof boolean[]) {
+            return ((boolean[]) array)[d] ? 1 : 0;
+        }
+        return Values.toDouble(Values.element(array, d), "element " + d);
     }
 
     private static Map<Object, Double> pmfOf(ColumnData column, double[] w, double total) {
