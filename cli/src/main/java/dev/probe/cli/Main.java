@@ -23,6 +23,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
+        spec.commandLine().usage(spec.commandLine().getErr());
         throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is missing");
     }
 

@@ -83,12 +83,7 @@ public final class BuiltinModel {
 
         /** A positive integer parameter. */
         public int positiveInt(String key, int max) {
-            long v;
-            try {
-                v = Values.toLong(values.get(key), "parameter " + key + " of builtin:" + model);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(e.getMessage(), e);
-            }
+            long v = Values.toLong(values.get(key), "parameter " + key + " of builtin:" + model);
             if (v <= 0 || v > max) {
                 throw new IllegalArgumentException("parameter " + key + " of builtin:" + model + " must be from 1 to " + max
                         + ", got " + v);

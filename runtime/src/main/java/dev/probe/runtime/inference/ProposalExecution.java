@@ -2,6 +2,8 @@ package dev.probe.runtime.inference;
 
 import java.util.Set;
 
+import org.apache.commons.rng.UniformRandomProvider;
+
 import dev.probe.runtime.distribution.Distribution;
 import dev.probe.runtime.model.Address;
 import dev.probe.runtime.model.CallSites;
@@ -28,7 +30,7 @@ final class ProposalExecution extends Execution {
         this.observations = observations;
     }
 
-    void begin(org.apache.commons.rng.UniformRandomProvider generator) {
+    void begin(UniformRandomProvider generator) {
         reset(generator);
         logCorrection = 0;
         proposer = proposal == Proposal.PRIOR ? null : proposal.start(observations);

@@ -29,7 +29,6 @@ public record Settings(Model model, Observations observations, int traces, long 
     /** The provenance every posterior records. */
     Map<String, String> provenance(String engine) {
         Map<String, String> info = new LinkedHashMap<>();
-        info.put("format", "probe posterior");
         info.put("model", modelLabel);
         info.put("engine", engine);
         info.put("seed", Long.toString(seed));

@@ -53,6 +53,9 @@ public final class CallSites {
         for (Iterator<StackFrame> it = stack.iterator(); it.hasNext();) {
             StackFrame f = it.next();
             Class<?> c = f.getDeclaringClass();
+            if (c == NamedModel.class) {
+                continue;
+            }
             boolean engine = c == CallSites.class || isEngineFrame.test(c);
             if (!inModel) {
                 inModel = !engine;

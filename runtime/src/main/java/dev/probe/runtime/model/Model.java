@@ -20,16 +20,6 @@ public interface Model {
 
     /** A model with a name. */
     static Model named(String name, Model body) {
-        return new Model() {
-            @Override
-            public Object run(Context context) {
-                return body.run(context);
-            }
-
-            @Override
-            public String name() {
-                return name;
-            }
-        };
+        return new NamedModel(name, body);
     }
 }

@@ -142,16 +142,7 @@ final class ColumnData {
     /** Copies {@code source}'s values into this column from index {@code offset} on. */
     void copyFrom(ColumnData source, int offset) {
         widen(ValueKind.join(kind, source.kind));
-        int n = source.capacity;
-        if (kind.numeric()) {
-            System.arraycopy(source.numbers, 0, numbers, offset, n);
-        } else if (source.kind.numeric()) {
-            for (int i = 0; i < n; i++) {
-                objects[offset + i] = source.get(i);
-            }
-        } else {
-            System.arraycopy(source.objects, 0, objects, offset, n);
-        }
+        copyRange(source, offset);
         firstSeen = Math.min(firstSeen, source.firstSeen);
     }
 

@@ -1,0 +1,25 @@
+package dev.probe.runtime.model;
+
+import java.util.Objects;
+
+/** A model under another name. Its frame is left out of call-site addresses: it adds no place. */
+final class NamedModel implements Model {
+
+    private final String name;
+    private final Model body;
+
+    NamedModel(String name, Model body) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.body = Objects.requireNonNull(body, "body");
+    }
+
+    @Override
+    public Object run(Context context) {
+        return body.run(context);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+}
