@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 /** The {@code probe} command: see ../shared/spec/CLI.md and docs/cli.md. */
 @Command(name = "probe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Probe: probabilistic programming for instrumented simulators.",
-        subcommands = {InferCommand.class, SampleCommand.class, ListCommand.class, BenchCommand.class,
+        subcommands = {InferCommand.class, SampleCommand.class, CheckCommand.class, ListCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -26,6 +26,8 @@ public final class Main implements Runnable {
         spec.commandLine().usage(spec.commandLine().getErr());
         throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is missing");
     }
+
+    private static final java.util.regex.Pattern PLACE = java.util.regex.Pattern.compile("\\S+:\\d+:\\d+: ");
 
     public static void main(String[] args) {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -70,7 +72,10 @@ public final class Main implements Runnable {
             message = "no such file: " + ex.getMessage();
         } else if (ex instanceof ModelException) {
             code = ExitCode.MODEL;
-            message = "error in the model: " + message;
+            // A script's errors start with their place (file:line:col:); others get a word of context.
+            if (!PLACE.matcher(message).lookingAt()) {
+                message = "error in the model: " + message;
+            }
         } else if (ex instanceof ProbeException) {
             code = ExitCode.OTHER;
         } else if (ex instanceof java.io.IOException) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 
+import dev.probe.language.ScriptSource;
 import dev.probe.runtime.model.Model;
 import dev.probe.runtime.model.ModelSource;
 import picocli.CommandLine.Option;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Parameters;
 final class ModelOptions {
 
     @Parameters(index = "0", paramLabel = "MODEL",
-            description = "builtin:NAME (probe list shows them); scripts and simulators join in later releases")
+            description = "FILE.ppl (a model script) or builtin:NAME (probe list shows them)")
     String model;
 
     @Option(names = "--param", paramLabel = "NAME=VALUE", description = "Overrides a model parameter (repeatable).")
@@ -29,9 +30,27 @@ final class ModelOptions {
     @Option(names = "--observations", paramLabel = "FILE", description = "A JSON object of observation values.")
     Path observationsFile;
 
+    @Option(names = "--max-steps", paramLabel = "N", description = "Scripts: statements one run may execute (default: 10,000,000).")
+    Long maxSteps;
+
+    @Option(names = "--max-depth", paramLabel = "N", description = "Scripts: how deeply calls may nest (default: 1,000).")
+    Integer maxDepth;
+
     /** The model, loaded through the first source that accepts the spec. */
     Model load() {
         Map<String, Object> parameters = pairs(params, "--param");
+        if (maxSteps != null) {
+            if (maxSteps <= 0) {
+                throw new UsageException("--max-steps must be positive, got " + maxSteps);
+            }
+            parameters.put(ScriptSource.MAX_STEPS, maxSteps);
+        }
+        if (maxDepth != null) {
+            if (maxDepth <= 0) {
+                throw new UsageException("--max-depth must be positive, got " + maxDepth);
+            }
+            parameters.put(ScriptSource.MAX_DEPTH, maxDepth);
+        }
         List<ModelSource> sources = new ArrayList<>();
         ServiceLoader.load(ModelSource.class).forEach(sources::add);
         for (ModelSource s : sources) {

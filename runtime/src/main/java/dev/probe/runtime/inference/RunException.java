@@ -11,10 +11,20 @@ public final class RunException extends ModelException {
     private final long seed;
 
     RunException(long run, long seed, String stream, Throwable cause) {
-        super(describe(cause) + " (in " + stream + " " + run + " of seed " + seed + "; rerun with --seed " + seed
-                + " to reproduce it)", cause);
+        super(withRun(describe(cause), " (in " + stream + " " + run + " of seed " + seed + "; rerun with --seed " + seed
+                + " to reproduce it)"), cause);
         this.run = run;
         this.seed = seed;
+    }
+
+    /** Puts the run's description at the end of the message's first line (later lines show the source). */
+    private static String withRun(String message, String run) {
+        int nl = message.indexOf('\n');
+        if (nl < 0) {
+            return message + run;
+        }
+        int end = nl > 0 && message.charAt(nl - 1) == '\r' ? nl - 1 : nl;
+        return message.substring(0, end) + run + message.substring(end);
     }
 
     private static String describe(Throwable cause) {

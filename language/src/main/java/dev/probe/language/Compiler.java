@@ -1,0 +1,571 @@
+package dev.probe.language;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.antlr.v4.runtime.ParserRuleContext;
+import org.antlr.v4.runtime.Token;
+import org.antlr.v4.runtime.tree.TerminalNode;
+
+import dev.probe.language.Nodes.Expr;
+import dev.probe.language.Nodes.Stmt;
+import dev.probe.language.grammar.ProbeParser;
+import dev.probe.language.grammar.ProbeParser.ArgContext;
+import dev.probe.language.grammar.ProbeParser.BlockContext;
+import dev.probe.language.grammar.ProbeParser.ExprContext;
+import dev.probe.language.grammar.ProbeParser.IfStmtContext;
+import dev.probe.language.grammar.ProbeParser.StmtContext;
+
+/**
+ * Turns a parse tree into the executable tree, checking it on the way: every static error of the
+ * language is collected, so one pass reports them all. Variables become slots: locals of the main
+ * program or a function, or globals (the top level's own lets and params, which functions see).
+ */
+final class Compiler {
+
+    /** What the compiler produces. */
+    static final class Program {
+        Stmt[] main;
+        int mainSlots;
+        final Map<String, Integer> params = new LinkedHashMap<>();
+    }
+
+    private final List<Diagnostic> errors = new ArrayList<>();
+    private final Map<String, Nodes.Function> functions = new HashMap<>();
+    private final Map<String, Integer> globals = new HashMap<>();
+    private final List<Nodes.Call> calls = new ArrayList<>();
+
+    /** Per function (or the main program): its scopes and slots. */
+    private final class Unit {
+        final String name;
+        final boolean main;
+        final List<Map<String, Integer>> scopes = new ArrayList<>();
+        int nextSlot;
+        int maxSlots;
+        int loops;
+
+        Unit(String name, boolean main, int firstSlot) {
+            this.name = name;
+            this.main = main;
+            this.nextSlot = firstSlot;
+            this.maxSlots = firstSlot;
+            scopes.add(new HashMap<>());
+        }
+
+        int declare(String id, Token at) {
+            Map<String, Integer> scope = scopes.get(scopes.size() - 1);
+            if (scope.containsKey(id)) {
+                error(at, "'" + id + "' is already declared in this block; assign it with '" + id + " = ...' or choose another name");
+                return scope.get(id);
+            }
+            int slot;
+            if (main && scopes.size() == 1 && globals.containsKey(id)) {
+                slot = globals.get(id);
+            } else {
+                slot = nextSlot++;
+                maxSlots = Math.max(maxSlots, nextSlot);
+            }
+            scope.put(id, slot);
+            return slot;
+        }
+
+        Integer local(String id) {
+            for (int i = scopes.size() - 1; i >= 0; i--) {
+                Integer s = scopes.get(i).get(id);
+                if (s != null) {
+                    return s;
+                }
+            }
+            return null;
+        }
+
+        void push() {
+            scopes.add(new HashMap<>());
+        }
+
+        void pop() {
+            // Slots are not reused: a frame is small, and reuse would let a closed block's value leak.
+            scopes.remove(scopes.size() - 1);
+        }
+    }
+
+    private Unit unit;
+
+    List<Diagnostic> errors() {
+        errors.sort((a, b) -> a.line() != b.line() ? Integer.compare(a.line(), b.line()) : Integer.compare(a.col(), b.col()));
+        return errors;
+    }
+
+    Program compile(ProbeParser.ProgramContext tree) {
+        Program program = new Program();
+        List<StmtContext> top = tree.stmt();
+        // Globals get their slots first, so that functions may read them wherever they are declared.
+        int nextGlobal = 0;
+        for (StmtContext s : top) {
+            String id = null;
+            if (s instanceof ProbeParser.LetStmtContext) {
+                id = ((ProbeParser.LetStmtContext) s).ID().getText();
+            } else if (s instanceof ProbeParser.ParamStmtContext) {
+                id = ((ProbeParser.ParamStmtContext) s).ID().getText();
+            }
+            if (id != null && !globals.containsKey(id)) {
+                globals.put(id, nextGlobal++);
+            }
+        }
+        for (StmtContext s : top) {
+            if (s instanceof ProbeParser.FnStmtContext) {
+                ProbeParser.FnStmtContext fn = (ProbeParser.FnStmtContext) s;
+                String name = fn.ID(0).getText();
+                if (functions.containsKey(name)) {
+                    error(fn.ID(0).getSymbol(), "function '" + name + "' is already declared");
+                } else if (Builtins.find(name) != null || isSpecial(name)) {
+                    error(fn.ID(0).getSymbol(), "'" + name + "' is a built-in function; choose another name");
+                } else {
+                    functions.put(name, new Nodes.Function(name, fn.ID().size() - 1));
+                }
+            }
+        }
+        unit = new Unit("main", true, nextGlobal);
+        List<Stmt> main = new ArrayList<>();
+        for (StmtContext s : top) {
+            if (s instanceof ProbeParser.FnStmtContext) {
+                continue;
+            }
+            if (s instanceof ProbeParser.ParamStmtContext) {
+                ProbeParser.ParamStmtContext p = (ProbeParser.ParamStmtContext) s;
+                String id = p.ID().getText();
+                Expr value = expr(p.expr());
+                int slot = unit.declare(id, p.ID().getSymbol());
+                program.params.put(id, slot);
+                main.add(new Nodes.ParamStmt(line(p), col(p), slot, id, value));
+                continue;
+            }
+            Stmt st = stmt(s);
+            if (st != null) {
+                main.add(st);
+            }
+        }
+        program.main = main.toArray(new Stmt[0]);
+        program.mainSlots = unit.maxSlots;
+        for (StmtContext s : top) {
+            if (s instanceof ProbeParser.FnStmtContext) {
+                function((ProbeParser.FnStmtContext) s);
+            }
+        }
+        for (Nodes.Call c : calls) {
+            c.target = functions.get(c.name);
+        }
+        return program;
+    }
+
+    private void function(ProbeParser.FnStmtContext fn) {
+        Nodes.Function f = functions.get(fn.ID(0).getText());
+        if (f == null || f.body != null) {
+            return;
+        }
+        unit = new Unit(f.name, false, 0);
+        for (int i = 1; i < fn.ID().size(); i++) {
+            unit.declare(fn.ID(i).getText(), fn.ID(i).getSymbol());
+        }
+        List<Stmt> body = new ArrayList<>();
+        for (StmtContext s : fn.block().stmt()) {
+            Stmt st = stmt(s);
+            if (st != null) {
+                body.add(st);
+            }
+        }
+        f.body = body.toArray(new Stmt[0]);
+        f.slots = unit.maxSlots;
+    }
+
+    private Stmt stmt(StmtContext s) {
+        int line = line(s);
+        int col = col(s);
+        if (s instanceof ProbeParser.LetStmtContext) {
+            ProbeParser.LetStmtContext let = (ProbeParser.LetStmtContext) s;
+            Expr value = expr(let.expr());
+            int slot = unit.declare(let.ID().getText(), let.ID().getSymbol());
+            return new Nodes.SetLocal(line, col, slot, value);
+        }
+        if (s instanceof ProbeParser.AssignStmtContext) {
+            return assign((ProbeParser.AssignStmtContext) s);
+        }
+        if (s instanceof ProbeParser.IfStatementContext) {
+            return ifStmt(((ProbeParser.IfStatementContext) s).ifStmt());
+        }
+        if (s instanceof ProbeParser.WhileStmtContext) {
+            ProbeParser.WhileStmtContext w = (ProbeParser.WhileStmtContext) s;
+            Expr test = expr(w.expr());
+            unit.loops++;
+            Nodes.Block body = block(w.block());
+            unit.loops--;
+            return new Nodes.While(line, col, test, body);
+        }
+        if (s instanceof ProbeParser.ForRangeStmtContext) {
+            ProbeParser.ForRangeStmtContext f = (ProbeParser.ForRangeStmtContext) s;
+            Expr from = expr(f.expr(0));
+            Expr to = expr(f.expr(1));
+            unit.push();
+            int slot = unit.declare(f.ID().getText(), f.ID().getSymbol());
+            unit.loops++;
+            Nodes.Block body = block(f.block());
+            unit.loops--;
+            unit.pop();
+            return new Nodes.ForRange(line, col, slot, from, to, body);
+        }
+        if (s instanceof ProbeParser.ForEachStmtContext) {
+            ProbeParser.ForEachStmtContext f = (ProbeParser.ForEachStmtContext) s;
+            Expr array = expr(f.expr());
+            unit.push();
+            int slot = unit.declare(f.ID().getText(), f.ID().getSymbol());
+            unit.loops++;
+            Nodes.Block body = block(f.block());
+            unit.loops--;
+            unit.pop();
+            return new Nodes.ForEach(line, col, slot, array, body);
+        }
+        if (s instanceof ProbeParser.BreakStmtContext || s instanceof ProbeParser.ContinueStmtContext) {
+            boolean isBreak = s instanceof ProbeParser.BreakStmtContext;
+            if (unit.loops == 0) {
+                error(s.getStart(), "'" + (isBreak ? "break" : "continue") + "' is only allowed inside a loop");
+            }
+            return new Nodes.Jump(line, col, isBreak ? Nodes.BREAK : Nodes.CONTINUE);
+        }
+        if (s instanceof ProbeParser.ReturnStmtContext) {
+            ProbeParser.ReturnStmtContext r = (ProbeParser.ReturnStmtContext) s;
+            return new Nodes.Return(line, col, r.expr() == null ? null : expr(r.expr()));
+        }
+        if (s instanceof ProbeParser.FnStmtContext) {
+            error(s.getStart(), "'fn' declarations are only allowed at the top level, not inside a block or function");
+            return null;
+        }
+        if (s instanceof ProbeParser.ParamStmtContext) {
+            error(s.getStart(), "'param' declarations are only allowed at the top level, not inside a block or function");
+            return null;
+        }
+        return new Nodes.ExprStmt(line, col, expr(((ProbeParser.ExprStmtContext) s).expr()));
+    }
+
+    private Stmt assign(ProbeParser.AssignStmtContext a) {
+        String id = a.ID().getText();
+        Token at = a.ID().getSymbol();
+        Expr value = expr(a.expr());
+        List<ProbeParser.IndexContext> indices = a.index();
+        if (indices.isEmpty()) {
+            Integer slot = unit.local(id);
+            if (slot != null) {
+                return new Nodes.SetLocal(line(a), col(a), slot, value);
+            }
+            if (!unit.main && globals.containsKey(id)) {
+                return new Nodes.SetGlobal(line(a), col(a), globals.get(id), value);
+            }
+            error(at, undeclared(id) + "; declare it first with 'let " + id + " = ...'");
+            return null;
+        }
+        Expr target = variable(id, at);
+        for (int i = 0; i < indices.size() - 1; i++) {
+            ProbeParser.IndexContext ix = indices.get(i);
+            target = new Nodes.Index(line(ix), col(ix), target, expr(ix.expr()));
+        }
+        ProbeParser.IndexContext last = indices.get(indices.size() - 1);
+        return new Nodes.SetIndex(line(last), col(last), target, expr(last.expr()), value);
+    }
+
+    private Stmt ifStmt(IfStmtContext s) {
+        Expr test = expr(s.expr());
+        Nodes.Block then = block(s.block(0));
+        Stmt otherwise = null;
+        if (s.ifStmt() != null) {
+            otherwise = ifStmt(s.ifStmt());
+        } else if (s.block().size() > 1) {
+            otherwise = block(s.block(1));
+        }
+        return new Nodes.If(line(s), col(s), test, then, otherwise);
+    }
+
+    private Nodes.Block block(BlockContext b) {
+        unit.push();
+        List<Stmt> body = new ArrayList<>();
+        for (StmtContext s : b.stmt()) {
+            Stmt st = stmt(s);
+            if (st != null) {
+                body.add(st);
+            }
+        }
+        unit.pop();
+        return new Nodes.Block(line(b), col(b), body.toArray(new Stmt[0]));
+    }
+
+    private Expr variable(String id, Token at) {
+        Integer slot = unit.local(id);
+        int line = at.getLine();
+        int col = at.getCharPositionInLine() + 1;
+        if (slot != null) {
+            return new Nodes.Local(line, col, slot);
+        }
+        if (!unit.main && globals.containsKey(id)) {
+            return new Nodes.Global(line, col, globals.get(id), id);
+        }
+        Object constant = Builtins.CONSTANTS.get(id);
+        if (constant != null) {
+            return new Nodes.Const(line, col, constant);
+        }
+        if (unit.main && globals.containsKey(id)) {
+            error(at, "'" + id + "' is used before its declaration");
+        } else if (functions.containsKey(id) || Builtins.find(id) != null) {
+            error(at, "'" + id + "' is a function: call it with " + id + "(...)");
+        } else {
+            error(at, undeclared(id));
+        }
+        return new Nodes.Const(line, col, Ops.NOTHING);
+    }
+
+    private static String undeclared(String id) {
+        return "undeclared variable '" + id + "'";
+    }
+
+    private Expr expr(ExprContext e) {
+        int line = line(e);
+        int col = col(e);
+        if (e instanceof ProbeParser.IntExprContext) {
+            try {
+                return new Nodes.Const(line, col, Long.parseLong(e.getText()));
+            } catch (NumberFormatException x) {
+                error(e.getStart(), "the integer " + e.getText() + " is too large (64-bit integers go up to 9223372036854775807)");
+                return new Nodes.Const(line, col, 0L);
+            }
+        }
+        if (e instanceof ProbeParser.FloatExprContext) {
+            return new Nodes.Const(line, col, Double.parseDouble(e.getText()));
+        }
+        if (e instanceof ProbeParser.StringExprContext) {
+            return new Nodes.Const(line, col, unescape(e.getText(), e.getStart()));
+        }
+        if (e instanceof ProbeParser.BoolExprContext) {
+            return new Nodes.Const(line, col, e.getText().equals("true"));
+        }
+        if (e instanceof ProbeParser.VarExprContext) {
+            return variable(e.getText(), e.getStart());
+        }
+        if (e instanceof ProbeParser.ParenExprContext) {
+            return expr(((ProbeParser.ParenExprContext) e).expr());
+        }
+        if (e instanceof ProbeParser.ArrayExprContext) {
+            List<ExprContext> items = ((ProbeParser.ArrayExprContext) e).expr();
+            Expr[] out = new Expr[items.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = expr(items.get(i));
+            }
+            return new Nodes.ArrayLit(line, col, out);
+        }
+        if (e instanceof ProbeParser.IndexExprContext) {
+            ProbeParser.IndexExprContext ix = (ProbeParser.IndexExprContext) e;
+            return new Nodes.Index(line(ix.expr(1)), col(ix.expr(1)), expr(ix.expr(0)), expr(ix.expr(1)));
+        }
+        if (e instanceof ProbeParser.UnaryExprContext) {
+            ProbeParser.UnaryExprContext u = (ProbeParser.UnaryExprContext) e;
+            return new Nodes.Unary(line, col, u.op.getText().equals("-"), expr(u.expr()));
+        }
+        if (e instanceof ProbeParser.PowerExprContext) {
+            ProbeParser.PowerExprContext p = (ProbeParser.PowerExprContext) e;
+            return binary(p.expr(0), p.expr(1), "**", p.getChild(1));
+        }
+        if (e instanceof ProbeParser.MulExprContext) {
+            ProbeParser.MulExprContext m = (ProbeParser.MulExprContext) e;
+            return binary(m.expr(0), m.expr(1), m.op.getText(), m.getChild(1));
+        }
+        if (e instanceof ProbeParser.AddExprContext) {
+            ProbeParser.AddExprContext m = (ProbeParser.AddExprContext) e;
+            return binary(m.expr(0), m.expr(1), m.op.getText(), m.getChild(1));
+        }
+        if (e instanceof ProbeParser.RelExprContext) {
+            ProbeParser.RelExprContext m = (ProbeParser.RelExprContext) e;
+            return binary(m.expr(0), m.expr(1), m.op.getText(), m.getChild(1));
+        }
+        if (e instanceof ProbeParser.EqExprContext) {
+            ProbeParser.EqExprContext m = (ProbeParser.EqExprContext) e;
+            return binary(m.expr(0), m.expr(1), m.op.getText(), m.getChild(1));
+        }
+        if (e instanceof ProbeParser.AndExprContext) {
+            ProbeParser.AndExprContext m = (ProbeParser.AndExprContext) e;
+            return new Nodes.Logic(line(m.getChild(1)), col(m.getChild(1)), true, expr(m.expr(0)), expr(m.expr(1)));
+        }
+        if (e instanceof ProbeParser.OrExprContext) {
+            ProbeParser.OrExprContext m = (ProbeParser.OrExprContext) e;
+            return new Nodes.Logic(line(m.getChild(1)), col(m.getChild(1)), false, expr(m.expr(0)), expr(m.expr(1)));
+        }
+        if (e instanceof ProbeParser.CondExprContext) {
+            ProbeParser.CondExprContext c = (ProbeParser.CondExprContext) e;
+            return new Nodes.Cond(line, col, expr(c.expr(0)), expr(c.expr(1)), expr(c.expr(2)));
+        }
+        return call((ProbeParser.CallExprContext) e);
+    }
+
+    private Expr binary(ExprContext left, ExprContext right, String op, org.antlr.v4.runtime.tree.ParseTree at) {
+        return new Nodes.Binary(line(at), col(at), op, expr(left), expr(right));
+    }
+
+    private static boolean isSpecial(String name) {
+        return Set.of("sample", "observe", "factor", "tag", "print").contains(name);
+    }
+
+    private Expr call(ProbeParser.CallExprContext c) {
+        String name = c.ID().getText();
+        Token at = c.ID().getSymbol();
+        int line = at.getLine();
+        int col = at.getCharPositionInLine() + 1;
+        List<Expr> positional = new ArrayList<>();
+        Map<String, Expr> named = new LinkedHashMap<>();
+        for (ArgContext a : c.arg()) {
+            Expr value = expr(a.expr());
+            if (a.ID() != null) {
+                String key = a.ID().getText();
+                if (named.containsKey(key)) {
+                    error(a.ID().getSymbol(), "the argument '" + key + ":' is given twice");
+                }
+                named.put(key, value);
+            } else {
+                if (!named.isEmpty()) {
+                    error(a.getStart(), "positional arguments must come before named ones");
+                }
+                positional.add(value);
+            }
+        }
+        switch (name) {
+            case "sample":
+                allowNamed(c, named, "name", "control");
+                if (positional.size() != 1) {
+                    arity(at, name, "1 argument (the distribution), with optional name: and control:", positional.size());
+                    return dummy(line, col);
+                }
+                if (named.containsKey("control") && !named.containsKey("name")) {
+                    error(at, "sample(..., control: false) needs a name: too, e.g. sample(d, name: \"x\", control: false)");
+                }
+                return new Nodes.SampleExpr(line, col, positional.get(0), named.get("name"), named.get("control"));
+            case "observe":
+                allowNamed(c, named, "name");
+                if (named.containsKey("name") ? positional.size() != 1 : positional.size() != 2) {
+                    arity(at, name, "a distribution and either name: \"...\" or a value", positional.size());
+                    return dummy(line, col);
+                }
+                return new Nodes.ObserveExpr(line, col, positional.get(0), named.get("name"),
+                        named.containsKey("name") ? null : positional.get(1));
+            case "factor":
+                allowNamed(c, named);
+                if (positional.size() != 1) {
+                    arity(at, name, "1 argument (a log weight)", positional.size());
+                    return dummy(line, col);
+                }
+                return new Nodes.FactorExpr(line, col, positional.get(0));
+            case "tag":
+                allowNamed(c, named, "name");
+                if (positional.size() != 1 || !named.containsKey("name")) {
+                    arity(at, name, "a value and name: \"...\"", positional.size());
+                    return dummy(line, col);
+                }
+                return new Nodes.TagExpr(line, col, positional.get(0), named.get("name"));
+            case "print":
+                allowNamed(c, named);
+                return new Nodes.BuiltinCall(line, col, PRINT, positional.toArray(new Expr[0]));
+            default:
+                break;
+        }
+        allowNamed(c, named);
+        Expr[] args = positional.toArray(new Expr[0]);
+        Nodes.Function fn = functions.get(name);
+        if (fn != null) {
+            if (args.length != fn.arity) {
+                arity(at, name, fn.arity + " argument" + (fn.arity == 1 ? "" : "s"), args.length);
+            }
+            Nodes.Call call = new Nodes.Call(line, col, name, args);
+            calls.add(call);
+            return call;
+        }
+        Builtins.Fn builtin = Builtins.find(name);
+        if (builtin == null) {
+            error(at, "undeclared function '" + name + "'");
+            return dummy(line, col);
+        }
+        if (args.length < builtin.minArgs || args.length > builtin.maxArgs) {
+            arity(at, name, builtin.arity(), args.length);
+        }
+        return new Nodes.BuiltinCall(line, col, builtin, args);
+    }
+
+    /** print writes its arguments to standard error, separated by spaces. */
+    private static final Builtins.Fn PRINT = new Builtins.Fn("print", 0, Integer.MAX_VALUE, a -> {
+        StringBuilder sb = new StringBuilder();
+        for (Object v : a) {
+            sb.append(sb.length() == 0 ? "" : " ").append(Ops.text(v));
+        }
+        System.err.println(sb);
+        return Ops.NOTHING;
+    });
+
+    private void allowNamed(ProbeParser.CallExprContext c, Map<String, Expr> named, String... allowed) {
+        Set<String> ok = Set.of(allowed);
+        for (ArgContext a : c.arg()) {
+            if (a.ID() != null && !ok.contains(a.ID().getText())) {
+                error(a.ID().getSymbol(), c.ID().getText() + " takes no argument '" + a.ID().getText() + ":'"
+                        + (allowed.length == 0 ? "" : "; it takes " + String.join(":, ", allowed) + ":"));
+            }
+        }
+    }
+
+    private void arity(Token at, String name, String expected, int got) {
+        error(at, name + " takes " + expected + ", got " + got + " positional argument" + (got == 1 ? "" : "s"));
+    }
+
+    private static Expr dummy(int line, int col) {
+        return new Nodes.Const(line, col, Ops.NOTHING);
+    }
+
+    private String unescape(String quoted, Token at) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 1; i < quoted.length() - 1; i++) {
+            char ch = quoted.charAt(i);
+            if (ch != '\\') {
+                sb.append(ch);
+                continue;
+            }
+            char next = quoted.charAt(++i);
+            switch (next) {
+                case 'n':
+                    sb.append('\n');
+                    break;
+                case 't':
+                    sb.append('\t');
+                    break;
+                case '"':
+                case '\\':
+                    sb.append(next);
+                    break;
+                default:
+                    error(at, "unknown escape '\\" + next + "' in a string; use \\n, \\t, \\\" or \\\\");
+            }
+        }
+        return sb.toString();
+    }
+
+    private void error(Token at, String message) {
+        errors.add(new Diagnostic(at.getLine(), at.getCharPositionInLine() + 1, message));
+    }
+
+    private static int line(org.antlr.v4.runtime.tree.ParseTree t) {
+        if (t instanceof TerminalNode) {
+            return ((TerminalNode) t).getSymbol().getLine();
+        }
+        return ((ParserRuleContext) t).getStart().getLine();
+    }
+
+    private static int col(org.antlr.v4.runtime.tree.ParseTree t) {
+        if (t instanceof TerminalNode) {
+            return ((TerminalNode) t).getSymbol().getCharPositionInLine() + 1;
+        }
+        return ((ParserRuleContext) t).getStart().getCharPositionInLine() + 1;
+    }
+}

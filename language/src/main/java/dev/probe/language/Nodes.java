@@ -1,0 +1,796 @@
+package dev.probe.language;
+
+import java.util.List;
+
+import dev.probe.runtime.distribution.Distribution;
+import dev.probe.runtime.model.Address;
+import dev.probe.runtime.model.Context;
+import dev.probe.runtime.model.ModelException;
+
+/**
+ * The executable tree of a checked script: each expression evaluates itself and each statement
+ * executes itself against a {@link Frame}. Variables were resolved to slots by the compiler, so
+ * no name is looked up at run time.
+ */
+final class Nodes {
+
+    private Nodes() {
+    }
+
+    /** What a statement tells its enclosing block. */
+    static final int NORMAL = 0;
+    static final int BREAK = 1;
+    static final int CONTINUE = 2;
+    static final int RETURN = 3;
+
+    /** The state of one run: the model's context, the limits, the globals. */
+    static final class Run {
+        final Context ctx;
+        final long maxSteps;
+        final int maxDepth;
+        long steps;
+        int depth;
+        Object[] globals;
+
+        Run(Context ctx, long maxSteps, int maxDepth) {
+            this.ctx = ctx;
+            this.maxSteps = maxSteps;
+            this.maxDepth = maxDepth;
+        }
+    }
+
+    /** One activation of the main program or a function. */
+    static final class Frame {
+        final Object[] slots;
+        final Run run;
+        final CallContext context;
+        final String function;
+        Object returned;
+
+        Frame(Object[] slots, Run run, CallContext context, String function) {
+            this.slots = slots;
+            this.run = run;
+            this.context = context;
+            this.function = function;
+        }
+    }
+
+    /** A node with a place in the source. */
+    abstract static class Node {
+        final int line;
+        final int col;
+
+        Node(int line, int col) {
+            this.line = line;
+            this.col = col;
+        }
+
+        ScriptError error(String message) {
+            return new ScriptError(line, col, message);
+        }
+    }
+
+    abstract static class Expr extends Node {
+        Expr(int line, int col) {
+            super(line, col);
+        }
+
+        abstract Object eval(Frame f);
+
+        final double number(Frame f, String what) {
+            Object v = eval(f);
+            if (v instanceof Double) {
+                return (Double) v;
+            }
+            if (v instanceof Long) {
+                return (Long) v;
+            }
+            throw error(what + " must be a number, got " + Ops.describe(v));
+        }
+
+        final boolean bool(Frame f, String what) {
+            Object v = eval(f);
+            if (v instanceof Boolean) {
+                return (Boolean) v;
+            }
+            throw error(what + " must be true or false, got " + Ops.describe(v));
+        }
+    }
+
+    abstract static class Stmt extends Node {
+        Stmt(int line, int col) {
+            super(line, col);
+        }
+
+        /** Counts the step, then executes. */
+        final int run(Frame f) {
+            Run r = f.run;
+            if (++r.steps > r.maxSteps) {
+                throw error("the run took more than " + r.maxSteps + " statements (--max-steps); is there an endless loop?");
+            }
+            return exec(f);
+        }
+
+        abstract int exec(Frame f);
+    }
+
+    // ---- expressions ----
+
+    static final class Const extends Expr {
+        final Object value;
+
+        Const(int line, int col, Object value) {
+            super(line, col);
+            this.value = value;
+        }
+
+        @Override
+        Object eval(Frame f) {
+            return value;
+        }
+    }
+
+    static final class Local extends Expr {
+        final int slot;
+
+        Local(int line, int col, int slot) {
+            super(line, col);
+            this.slot = slot;
+        }
+
+        @Override
+        Object eval(Frame f) {
+            return f.slots[slot];
+        }
+    }
+
+    static final class Global extends Expr {
+        final int slot;
+        final String name;
+
+        Global(int line, int col, int slot, String name) {
+            super(line, col);
+            this.slot = slot;
+            this.name = name;
+        }
+
+        @Override
+        Object eval(Frame f) {
+            Object v = f.run.globals[slot];
+            if (v == null) {
+                throw error("'" + name + "' is used before the top level sets it");
+            }
+            return v;
+        }
+    }
+
+    static final class ArrayLit extends Expr {
+        final Expr[] items;
+
+        ArrayLit(int line, int col, Expr[] items) {
+            super(line, col);
+            this.items = items;
+        }
+
+        @Override
+        Object eval(Frame f) {
+            PArray a = new PArray(items.length);
+            for (Expr e : items) {
+                a.add(e.eval(f));
+            }
+            return a;
+        }
+    }
+
+    static final class Index extends Expr {
+        final Expr array;
+        final Expr index;
+
+        Index(int line, int col, Expr array, Expr index) {
+            super(line, col);
+            this.array = array;
+            this.index = index;
+        }
+
+        @Override
+        Object eval(Frame f) {
+            Object a = array.eval(f);
+            Object i = index.eval(f);
+            if (a instanceof String) {
+                String s = (String) a;
+                return String.valueOf(s.charAt(checkIndex(i, s.length())));
+            }
+            if (!(a instanceof PArray)) {
+                throw error("only arrays and strings can be indexed, got " + Ops.describe(a));
+            }
+            PArray arr = (PArray) a;
+            return arr.get(checkIndex(i, arr.size()));
+        }
+
+        int checkIndex(Object i, int size) {
+            if (!(i instanceof Long)) {
+                throw error("an index must be an integer, got " + Ops.describe(i));
+            }
+            long k = (Long) i;
+            if (k < 0 || k >= size) {
+                throw error("index " + k + " is out of range for length " + size);
+            }
+            return (int) k;
+        }
+    }
+
+    static final class Unary extends Expr {
+        final boolean negate;
+        final Expr operand;
+
+        Unary(int line, int col, boolean negate, Expr operand) {
+            super(line, col);
+            this.negate = negate;
+            this.operand = operand;
+        }
+
+        @Override
+        Object eval(Frame f) {
+            Object v = operand.eval(f);
+            if (negate) {
+                if (v instanceof Long) {
+                    return -(Long) v;
+                }
+                if (v instanceof Double) {
+                    return -(Double) v;
+                }
+                throw error("'-' needs a number, got " + Ops.describe(v));
+            }
+            if (v instanceof Boolean) {
+                return !(Boolean) v;
+            }
+            throw error("'!' needs true or false, got " + Ops.describe(v));
+        }
+    }
+
+    static final class Binary extends Expr {
+        final String op;
+        final Expr left;
+        final Expr right;
+
+        Binary(int line, int col, String op, Expr left, Expr right) {
+            super(line, col);
+            this.op = op;
+            this.left = left;
+            this.right = right;
+        }
+
+        @Override
+        Object eval(Frame f) {
+            Object a = left.eval(f);
+            Object b = right.eval(f);
+            try {
+                return Ops.binary(op, a, b);
+            } catch (IllegalArgumentException e) {
+                throw error(e.getMessage());
+            }
+        }
+    }
+
+    static final class Logic extends Expr {
+        final boolean and;
+        final Expr left;
+        final Expr right;
+
+        Logic(int line, int col, boolean and, Expr left, Expr right) {
+            super(line, col);
+            this.and = and;
+            this.left = left;
+            this.right = right;
+        }
+
+        @Override
+        Object eval(Frame f) {
+            String op = and ? "'&&'" : "'||'";
+            boolean a = left.bool(f, "the left side of " + op);
+            if (and ? !a : a) {
+                return a;
+            }
+            return right.bool(f, "the right side of " + op);
+        }
+    }
+
+    static final class Cond extends Expr {
+        final Expr test;
+        final Expr then;
+        final Expr otherwise;
+
+        Cond(int line, int col, Expr test, Expr then, Expr otherwise) {
+            super(line, col);
+            this.test = test;
+            this.then = then;
+            this.otherwise = otherwise;
+        }
+
+        @Override
+        Object eval(Frame f) {
+            return test.bool(f, "the condition of '?'") ? then.eval(f) : otherwise.eval(f);
+        }
+    }
+
+    /** A call of a function the script declares. */
+    static final class Call extends Expr {
+        final String name;
+        final Expr[] args;
+        Function target;
+
+        Call(int line, int col, String name, Expr[] args) {
+            super(line, col);
+            this.name = name;
+            this.args = args;
+        }
+
+        @Override
+        Object eval(Frame f) {
+            Function fn = target;
+            Object[] slots = new Object[fn.slots];
+            for (int i = 0; i < args.length; i++) {
+                slots[i] = args[i].eval(f);
+            }
+            Run r = f.run;
+            if (++r.depth > r.maxDepth) {
+                throw error("calls nest deeper than " + r.maxDepth + " (--max-depth); is the recursion endless?");
+            }
+            try {
+                Frame callee = new Frame(slots, r, f.context.child(this, f.function, line, col), fn.name);
+                for (Stmt s : fn.body) {
+                    if (s.run(callee) == RETURN) {
+                        return callee.returned == null ? Ops.NOTHING : callee.returned;
+                    }
+                }
+                return Ops.NOTHING;
+            } finally {
+                r.depth--;
+            }
+        }
+    }
+
+    /** A function the script declares. */
+    static final class Function {
+        final String name;
+        final int arity;
+        int slots;
+        Stmt[] body;
+
+        Function(String name, int arity) {
+            this.name = name;
+            this.arity = arity;
+        }
+    }
+
+    /** A built-in function or distribution constructor. */
+    static final class BuiltinCall extends Expr {
+        final Builtins.Fn fn;
+        final Expr[] args;
+
+        BuiltinCall(int line, int col, Builtins.Fn fn, Expr[] args) {
+            super(line, col);
+            this.fn = fn;
+            this.args = args;
+        }
+
+        @Override
+        Object eval(Frame f) {
+            Object[] values = new Object[args.length];
+            for (int i = 0; i < args.length; i++) {
+                values[i] = args[i].eval(f);
+            }
+            try {
+                return fn.apply(values);
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                throw error(e.getMessage());
+            }
+        }
+    }
+
+    static Distribution<?> distribution(Expr e, Frame f, String what) {
+        Object d = e.eval(f);
+        if (!(d instanceof Distribution)) {
+            throw e.error(what + " needs a distribution, got " + Ops.describe(d));
+        }
+        return (Distribution<?>) d;
+    }
+
+    static String name(Expr e, Frame f, String what) {
+        Object n = e.eval(f);
+        if (!(n instanceof String) || ((String) n).isEmpty()) {
+            throw e.error(what + "'s name must be a non-empty string, got " + Ops.describe(n));
+        }
+        return (String) n;
+    }
+
+    /** sample(d), sample(d, name: s), sample(d, name: s, control: c). */
+    static final class SampleExpr extends Expr {
+        final Expr dist;
+        final Expr name;
+        final Expr control;
+        private volatile String lastKind;
+        private volatile Object lastKey;
+
+        SampleExpr(int line, int col, Expr dist, Expr name, Expr control) {
+            super(line, col);
+            this.dist = dist;
+            this.name = name;
+            this.control = control;
+        }
+
+        /** A key for this site and a distribution kind, stable across calls. */
+        Object kindKey(String kind) {
+            Object k = lastKey;
+            if (k != null && kind.equals(lastKind)) {
+                return k;
+            }
+            k = List.of(this, kind);
+            lastKind = kind;
+            lastKey = k;
+            return k;
+        }
+
+        @Override
+        Object eval(Frame f) {
+            Distribution<?> d = distribution(dist, f, "sample");
+            boolean c = control == null || control.bool(f, "control");
+            try {
+                Object v;
+                if (name == null) {
+                    Address a = f.context.address(this, f.function, d.kind());
+                    v = f.run.ctx.sample(d, a, null, c);
+                } else {
+                    v = f.run.ctx.sample(d, name(name, f, "sample"), c);
+                }
+                return Ops.toScript(v);
+            } catch (ModelException | IllegalArgumentException e) {
+                throw error(e.getMessage());
+            }
+        }
+    }
+
+    /** observe(d, name: s) and observe(d, v). */
+    static final class ObserveExpr extends Expr {
+        final Expr dist;
+        final Expr name;
+        final Expr value;
+
+        ObserveExpr(int line, int col, Expr dist, Expr name, Expr value) {
+            super(line, col);
+            this.dist = dist;
+            this.name = name;
+            this.value = value;
+        }
+
+        @Override
+        Object eval(Frame f) {
+            Distribution<?> d = distribution(dist, f, "observe");
+            try {
+                if (name != null) {
+                    return Ops.toScript(f.run.ctx.observe(d, name(name, f, "observe")));
+                }
+                Object v = value.eval(f);
+                return Ops.toScript(observeValue(f.run.ctx, d, Ops.toRuntime(v)));
+            } catch (ModelException | IllegalArgumentException e) {
+                throw error(e.getMessage());
+            }
+        }
+
+        private static <T> T observeValue(Context ctx, Distribution<T> d, Object v) {
+            return ctx.observe(d, d.cast(v));
+        }
+    }
+
+    static final class FactorExpr extends Expr {
+        final Expr weight;
+
+        FactorExpr(int line, int col, Expr weight) {
+            super(line, col);
+            this.weight = weight;
+        }
+
+        @Override
+        Object eval(Frame f) {
+            double w = weight.number(f, "factor's log weight");
+            try {
+                f.run.ctx.factor(w);
+            } catch (ModelException e) {
+                throw error(e.getMessage());
+            }
+            return Ops.NOTHING;
+        }
+    }
+
+    static final class TagExpr extends Expr {
+        final Expr value;
+        final Expr name;
+
+        TagExpr(int line, int col, Expr value, Expr name) {
+            super(line, col);
+            this.value = value;
+            this.name = name;
+        }
+
+        @Override
+        Object eval(Frame f) {
+            Object v = value.eval(f);
+            f.run.ctx.tag(Ops.toRuntime(v), name(name, f, "tag"));
+            return v;
+        }
+    }
+
+    // ---- statements ----
+
+    static final class ExprStmt extends Stmt {
+        final Expr expr;
+
+        ExprStmt(int line, int col, Expr expr) {
+            super(line, col);
+            this.expr = expr;
+        }
+
+        @Override
+        int exec(Frame f) {
+            expr.eval(f);
+            return NORMAL;
+        }
+    }
+
+    static final class SetLocal extends Stmt {
+        final int slot;
+        final Expr value;
+
+        SetLocal(int line, int col, int slot, Expr value) {
+            super(line, col);
+            this.slot = slot;
+            this.value = value;
+        }
+
+        @Override
+        int exec(Frame f) {
+            f.slots[slot] = value.eval(f);
+            return NORMAL;
+        }
+    }
+
+    static final class SetGlobal extends Stmt {
+        final int slot;
+        final Expr value;
+
+        SetGlobal(int line, int col, int slot, Expr value) {
+            super(line, col);
+            this.slot = slot;
+            this.value = value;
+        }
+
+        @Override
+        int exec(Frame f) {
+            f.run.globals[slot] = value.eval(f);
+            return NORMAL;
+        }
+    }
+
+    /** {@code a[i][j] = v}: the target array is {@code target} with the indices but the last applied. */
+    static final class SetIndex extends Stmt {
+        final Expr target;
+        final Expr index;
+        final Expr value;
+
+        SetIndex(int line, int col, Expr target, Expr index, Expr value) {
+            super(line, col);
+            this.target = target;
+            this.index = index;
+            this.value = value;
+        }
+
+        @Override
+        int exec(Frame f) {
+            Object a = target.eval(f);
+            if (!(a instanceof PArray)) {
+                throw error("only array elements can be assigned, got " + Ops.describe(a));
+            }
+            Object i = index.eval(f);
+            Object v = value.eval(f);
+            PArray arr = (PArray) a;
+            if (!(i instanceof Long)) {
+                throw error("an index must be an integer, got " + Ops.describe(i));
+            }
+            long k = (Long) i;
+            if (k < 0 || k >= arr.size()) {
+                throw error("index " + k + " is out of range for length " + arr.size());
+            }
+            arr.set((int) k, v);
+            return NORMAL;
+        }
+    }
+
+    /** {@code param p = e;}: the user's value when given, else e. */
+    static final class ParamStmt extends Stmt {
+        final int slot;
+        final String name;
+        final Expr value;
+
+        ParamStmt(int line, int col, int slot, String name, Expr value) {
+            super(line, col);
+            this.slot = slot;
+            this.name = name;
+            this.value = value;
+        }
+
+        @Override
+        int exec(Frame f) {
+            f.slots[slot] = value.eval(f);
+            return NORMAL;
+        }
+    }
+
+    static final class Block extends Stmt {
+        final Stmt[] body;
+
+        Block(int line, int col, Stmt[] body) {
+            super(line, col);
+            this.body = body;
+        }
+
+        @Override
+        int exec(Frame f) {
+            for (Stmt s : body) {
+                int signal = s.run(f);
+                if (signal != NORMAL) {
+                    return signal;
+                }
+            }
+            return NORMAL;
+        }
+    }
+
+    static final class If extends Stmt {
+        final Expr test;
+        final Stmt then;
+        final Stmt otherwise;
+
+        If(int line, int col, Expr test, Stmt then, Stmt otherwise) {
+            super(line, col);
+            this.test = test;
+            this.then = then;
+            this.otherwise = otherwise;
+        }
+
+        @Override
+        int exec(Frame f) {
+            if (test.bool(f, "the condition of 'if'")) {
+                return then.exec(f);
+            }
+            return otherwise == null ? NORMAL : otherwise.exec(f);
+        }
+    }
+
+    static final class While extends Stmt {
+        final Expr test;
+        final Block body;
+
+        While(int line, int col, Expr test, Block body) {
+            super(line, col);
+            this.test = test;
+            this.body = body;
+        }
+
+        @Override
+        int exec(Frame f) {
+            while (test.bool(f, "the condition of 'while'")) {
+                int signal = body.run(f);
+                if (signal == BREAK) {
+                    break;
+                }
+                if (signal == RETURN) {
+                    return RETURN;
+                }
+            }
+            return NORMAL;
+        }
+    }
+
+    static final class ForRange extends Stmt {
+        final int slot;
+        final Expr from;
+        final Expr to;
+        final Block body;
+
+        ForRange(int line, int col, int slot, Expr from, Expr to, Block body) {
+            super(line, col);
+            this.slot = slot;
+            this.from = from;
+            this.to = to;
+            this.body = body;
+        }
+
+        @Override
+        int exec(Frame f) {
+            long a = integer(from, f, "the start of a range");
+            long b = integer(to, f, "the end of a range");
+            for (long i = a; i < b; i++) {
+                f.slots[slot] = i;
+                int signal = body.run(f);
+                if (signal == BREAK) {
+                    break;
+                }
+                if (signal == RETURN) {
+                    return RETURN;
+                }
+            }
+            return NORMAL;
+        }
+
+        private static long integer(Expr e, Frame f, String what) {
+            Object v = e.eval(f);
+            if (!(v instanceof Long)) {
+                throw e.error(what + " must be an integer, got " + Ops.describe(v));
+            }
+            return (Long) v;
+        }
+    }
+
+    static final class ForEach extends Stmt {
+        final int slot;
+        final Expr array;
+        final Block body;
+
+        ForEach(int line, int col, int slot, Expr array, Block body) {
+            super(line, col);
+            this.slot = slot;
+            this.array = array;
+            this.body = body;
+        }
+
+        @Override
+        int exec(Frame f) {
+            Object a = array.eval(f);
+            if (!(a instanceof PArray)) {
+                throw array.error("'for ... in' needs an array or a range a..b, got " + Ops.describe(a));
+            }
+            PArray arr = (PArray) a;
+            // Iterates by index, so that the body may change the array without an exception.
+            for (int i = 0; i < arr.size(); i++) {
+                f.slots[slot] = arr.get(i);
+                int signal = body.run(f);
+                if (signal == BREAK) {
+                    break;
+                }
+                if (signal == RETURN) {
+                    return RETURN;
+                }
+            }
+            return NORMAL;
+        }
+    }
+
+    static final class Jump extends Stmt {
+        final int signal;
+
+        Jump(int line, int col, int signal) {
+            super(line, col);
+            this.signal = signal;
+        }
+
+        @Override
+        int exec(Frame f) {
+            return signal;
+        }
+    }
+
+    static final class Return extends Stmt {
+        final Expr value;
+
+        Return(int line, int col, Expr value) {
+            super(line, col);
+            this.value = value;
+        }
+
+        @Override
+        int exec(Frame f) {
+            f.returned = value == null ? null : value.eval(f);
+            return RETURN;
+        }
+    }
+}
