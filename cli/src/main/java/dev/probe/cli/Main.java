@@ -38,6 +38,13 @@ public final class Main implements Runnable {
             System.err.println("probe: out of memory; give Java more with PROBE_JAVA_OPTS=-Xmx16g (for example),"
                     + " or ask for fewer traces");
             code = ExitCode.OTHER;
+        } catch (Error e) {
+            System.err.println("probe: internal error (" + e + "); a broken installation? Rebuild with"
+                    + " 'mvn -DskipTests install' and report it with the output of --debug if it stays");
+            if (java.util.Arrays.asList(args).contains("--debug")) {
+                e.printStackTrace();
+            }
+            code = ExitCode.OTHER;
         }
         System.exit(code);
     }

@@ -3,21 +3,24 @@ package dev.probe.runtime.inference;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Runs one task body on several threads and waits for all of them. */
+/**
+ * Runs one task body on several threads and waits for all of them. Workers get a deep stack, so
+ * that recursive models (a script's interpreter nests a few dozen Java frames per call) reach
+ * their own depth limit long before the JVM's.
+ */
 final class Workers {
+
+    /** Stack size of a worker thread: reserved address space, committed only as it is used. */
+    static final long STACK_BYTES = 1L << 30;
 
     private Workers() {
     }
 
     static void run(int threads, Runnable body) {
-        if (threads <= 1) {
-            body.run();
-            return;
-        }
         List<Thread> started = new ArrayList<>();
         Throwable[] crash = new Throwable[1];
         for (int t = 0; t < threads; t++) {
-            Thread th = new Thread(body, "probe-worker-" + t);
+            Thread th = new Thread(null, body, "probe-worker-" + t, STACK_BYTES);
             th.setDaemon(true);
             th.setUncaughtExceptionHandler((thread, e) -> {
                 synchronized (crash) {
