@@ -281,8 +281,8 @@ final class Builtins {
 
     private static PArray fill(Object n, Object value) {
         long k = integer(n, "the length");
-        if (k < 0 || k > 100_000_000) {
-            throw new IllegalArgumentException("an array's length must be from 0 to 100000000, got " + k);
+        if (k < 0 || k > 10_000_000) {
+            throw new IllegalArgumentException("an array's length must be from 0 to 10000000, got " + k);
         }
         PArray out = new PArray((int) k);
         for (long i = 0; i < k; i++) {
