@@ -23,6 +23,7 @@ class CliTest {
     @TempDir
     Path dir;
 
+    /** What a run of the command gave. */
     record Result(int code, String out, String err) {
         JsonNode json() throws Exception {
             return Json.MAPPER.readTree(out);
