@@ -34,11 +34,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", paramLabel = "R", defaultValue = "3", description = "Timed inferences per figure (the median is kept). Default: 3.")
     int repeats;
 
-    @Option(names = "--models", paramLabel = "NAME", split = ",", description = "Only these built-in models (comma-separated); 'statements' for the sample statement cost.")
+    @Option(names = "--models", paramLabel = "NAME", split = ",", description = "Only these built-in models (comma-separated); 'scripts' for scripts against Java, 'statements' for the sample statement cost.")
     List<String> only;
 
     @Option(names = "--json", description = "Machine-readable results.")
     boolean json;
+
+    @Option(names = "--scripts", paramLabel = "DIR", defaultValue = "models/scripts",
+            description = "Where the script twins of the built-in models are. Default: models/scripts.")
+    java.nio.file.Path scripts;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -84,6 +88,9 @@ final class BenchCommand implements Callable<Integer> {
                     out.flush();
                 }
             }
+        }
+        if (only == null || only.contains("scripts")) {
+            scriptsAgainstJava(out, err, root.putArray("scripts"));
         }
         if (only == null || only.contains("statements")) {
             err.println("probe bench: sample statement cost...");
@@ -136,6 +143,38 @@ final class BenchCommand implements Callable<Integer> {
         double[] s = x.clone();
         Arrays.sort(s);
         return s[s.length / 2];
+    }
+
+    /** Prior-sampling runs per second of each script twin against its Java model, one thread. */
+    private void scriptsAgainstJava(PrintWriter out, PrintWriter err, ArrayNode rows) throws java.io.IOException {
+        if (!java.nio.file.Files.isDirectory(scripts)) {
+            err.println("probe bench: no " + scripts + " folder; skipping scripts against Java (run from the repository root or give --scripts)");
+            return;
+        }
+        if (!json) {
+            out.printf(Locale.ROOT, "%n%-16s %16s %16s %8s%n", "script twin", "script runs/s", "Java runs/s", "ratio");
+        }
+        for (BuiltinModel b : Builtins.all()) {
+            java.nio.file.Path file = scripts.resolve(b.name() + ".ppl");
+            if (!java.nio.file.Files.isRegularFile(file)) {
+                continue;
+            }
+            err.printf("probe bench: %s script against Java...%n", b.name());
+            err.flush();
+            Model script = dev.probe.language.Script.load(file).model();
+            Model java = b.create();
+            double s = median(n -> Inference.prior(script).traces(n).seed(1).threads(1).run(), 1 << 24);
+            double j = median(n -> Inference.prior(java).traces(n).seed(1).threads(1).run(), 1 << 24);
+            ObjectNode r = rows.addObject();
+            r.put("model", b.name());
+            r.put("script_runs_per_second", Math.round(s));
+            r.put("java_runs_per_second", Math.round(j));
+            r.put("java_over_script", Math.round(j / s * 100) / 100.0);
+            if (!json) {
+                out.printf(Locale.ROOT, "%-16s %,16.0f %,16.0f %7.2fx%n", b.name(), s, j, j / s);
+                out.flush();
+            }
+        }
     }
 
     /** ns per named and per unnamed sample statement, from runs of {@link #STATEMENTS} statements and runs of none. */

@@ -406,7 +406,13 @@ final class Compiler {
     }
 
     private Expr binary(ExprContext left, ExprContext right, String op, org.antlr.v4.runtime.tree.ParseTree at) {
-        return new Nodes.Binary(line(at), col(at), op, expr(left), expr(right));
+        Expr l = expr(left);
+        Expr r = expr(right);
+        if (l instanceof Nodes.Local && r instanceof Nodes.Const && ((Nodes.Const) r).value instanceof Long
+                && !op.equals("*") && !op.equals("/") && !op.equals("%") && !op.equals("**")) {
+            return new Nodes.LocalOpConst(line(at), col(at), op, ((Nodes.Local) l).slot, (Long) ((Nodes.Const) r).value);
+        }
+        return new Nodes.Binary(line(at), col(at), op, l, r);
     }
 
     private static boolean isSpecial(String name) {

@@ -39,19 +39,46 @@ final class Nodes {
         }
     }
 
-    /** One activation of the main program or a function. */
+    /**
+     * One activation of the main program or a function. Its call context (the chain of call sites
+     * that addresses need) is found only when an unnamed sample asks for it, so calls that sample
+     * nothing by address cost no look-up.
+     */
     static final class Frame {
         final Object[] slots;
         final Run run;
-        final CallContext context;
         final String function;
+        private final Frame caller;
+        private final Call site;
+        private CallContext context;
         Object returned;
 
-        Frame(Object[] slots, Run run, CallContext context, String function) {
+        /** The main program's frame. */
+        Frame(Object[] slots, Run run, CallContext root, String function) {
             this.slots = slots;
             this.run = run;
-            this.context = context;
+            this.context = root;
             this.function = function;
+            this.caller = null;
+            this.site = null;
+        }
+
+        /** A function's frame, called from {@code caller} at {@code site}. */
+        Frame(Object[] slots, Frame caller, Call site, String function) {
+            this.slots = slots;
+            this.run = caller.run;
+            this.function = function;
+            this.caller = caller;
+            this.site = site;
+        }
+
+        CallContext context() {
+            CallContext c = context;
+            if (c == null) {
+                c = caller.context().child(site, caller.function, site.line, site.col);
+                context = c;
+            }
+            return c;
         }
     }
 
@@ -250,12 +277,14 @@ final class Nodes {
 
     static final class Binary extends Expr {
         final String op;
+        final int code;
         final Expr left;
         final Expr right;
 
         Binary(int line, int col, String op, Expr left, Expr right) {
             super(line, col);
             this.op = op;
+            this.code = Ops.code(op);
             this.left = left;
             this.right = right;
         }
@@ -265,9 +294,63 @@ final class Nodes {
             Object a = left.eval(f);
             Object b = right.eval(f);
             try {
-                return Ops.binary(op, a, b);
-            } catch (IllegalArgumentException e) {
-                throw error(e.getMessage());
+                return Ops.binary(code, a, b);
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                throw error(e instanceof ArithmeticException ? "integer overflow in '" + op + "'" : e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * A variable against an integer constant ({@code n - 1}, {@code i < 10}): the commonest binary
+     * operation in loops and recursion, kept free of boxing the constant and of dispatch.
+     */
+    static final class LocalOpConst extends Expr {
+        final String op;
+        final int code;
+        final int slot;
+        final long constant;
+        final Long boxed;
+
+        LocalOpConst(int line, int col, String op, int slot, long constant) {
+            super(line, col);
+            this.op = op;
+            this.code = Ops.code(op);
+            this.slot = slot;
+            this.constant = constant;
+            this.boxed = constant;
+        }
+
+        @Override
+        Object eval(Frame f) {
+            Object a = f.slots[slot];
+            try {
+                if (a instanceof Long) {
+                    long x = (Long) a;
+                    switch (code) {
+                        case 0:
+                            return Math.addExact(x, constant);
+                        case 1:
+                            return Math.subtractExact(x, constant);
+                        case 6:
+                            return x < constant;
+                        case 7:
+                            return x <= constant;
+                        case 8:
+                            return x > constant;
+                        case 9:
+                            return x >= constant;
+                        case 10:
+                            return x == constant;
+                        case 11:
+                            return x != constant;
+                        default:
+                            break;
+                    }
+                }
+                return Ops.binary(code, a, boxed);
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                throw error(e instanceof ArithmeticException ? "integer overflow in '" + op + "'" : e.getMessage());
             }
         }
     }
@@ -336,17 +419,19 @@ final class Nodes {
             if (++r.depth > r.maxDepth) {
                 throw error("calls nest deeper than " + r.maxDepth + " (--max-depth); is the recursion endless?");
             }
-            try {
-                Frame callee = new Frame(slots, r, f.context.child(this, f.function, line, col), fn.name);
-                for (Stmt s : fn.body) {
-                    if (s.run(callee) == RETURN) {
-                        return callee.returned == null ? Ops.NOTHING : callee.returned;
+            // No finally: an exception ends the whole run, and the next run starts from depth 0.
+            Frame callee = new Frame(slots, f, this, fn.name);
+            Object result = Ops.NOTHING;
+            for (Stmt s : fn.body) {
+                if (s.run(callee) == RETURN) {
+                    if (callee.returned != null) {
+                        result = callee.returned;
                     }
+                    break;
                 }
-                return Ops.NOTHING;
-            } finally {
-                r.depth--;
             }
+            r.depth--;
+            return result;
         }
     }
 
@@ -438,7 +523,7 @@ final class Nodes {
             try {
                 Object v;
                 if (name == null) {
-                    Address a = f.context.address(this, f.function, d.kind());
+                    Address a = f.context().address(this, f.function, d.kind());
                     v = f.run.ctx.sample(d, a, null, c);
                 } else {
                     v = f.run.ctx.sample(d, name(name, f, "sample"), c);

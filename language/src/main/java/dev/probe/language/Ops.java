@@ -45,7 +45,73 @@ final class Ops {
         return v == null || v == NOTHING ? "nothing (a call that returns no value)" : String.valueOf(v);
     }
 
+    private static final String[] OPERATORS = {"+", "-", "*", "/", "%", "**", "<", "<=", ">", ">=", "==", "!="};
+
+    /** The code of a binary operator, for {@link #binary(int, Object, Object)}. */
+    static int code(String op) {
+        for (int i = 0; i < OPERATORS.length; i++) {
+            if (OPERATORS[i].equals(op)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("unknown operator " + op);
+    }
+
     static Object binary(String op, Object a, Object b) {
+        return binary(code(op), a, b);
+    }
+
+    /** A binary operator by code; the integer and float cases come first, as they are the common ones. */
+    static Object binary(int code, Object a, Object b) {
+        if (a instanceof Long && b instanceof Long) {
+            long x = (Long) a;
+            long y = (Long) b;
+            switch (code) {
+                case 0:
+                    return Math.addExact(x, y);
+                case 1:
+                    return Math.subtractExact(x, y);
+                case 2:
+                    return Math.multiplyExact(x, y);
+                case 6:
+                    return x < y;
+                case 7:
+                    return x <= y;
+                case 8:
+                    return x > y;
+                case 9:
+                    return x >= y;
+                case 10:
+                    return x == y;
+                case 11:
+                    return x != y;
+                default:
+                    break;
+            }
+        } else if (a instanceof Double && b instanceof Double) {
+            double x = (Double) a;
+            double y = (Double) b;
+            switch (code) {
+                case 0:
+                    return x + y;
+                case 1:
+                    return x - y;
+                case 2:
+                    return x * y;
+                case 3:
+                    return x / y;
+                case 6:
+                    return x < y;
+                case 8:
+                    return x > y;
+                default:
+                    break;
+            }
+        }
+        return slow(OPERATORS[code], a, b);
+    }
+
+    private static Object slow(String op, Object a, Object b) {
         switch (op) {
             case "+":
                 if (a instanceof String || b instanceof String) {

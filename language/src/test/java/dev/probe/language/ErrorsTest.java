@@ -80,6 +80,8 @@ class ErrorsTest {
         assertEquals("test.ppl:2:16: Normal: stddev must be positive and finite, got -1.0 (in run 0 of seed 7;"
                 + " rerun with --seed 7 to reproduce it)\n    let x = sample(Normal(0, sd), name: \"x\");\n                   ^", m);
         assertTrue(runError("let a = [1, 2];\nreturn a[2];").startsWith("test.ppl:2:10: index 2 is out of range for length 2 (in run 0"));
+        assertTrue(runError("let x = 9223372036854775807;\nreturn x + 1;").startsWith("test.ppl:2:10: integer overflow in '+'"));
+        assertTrue(runError("let x = 3;\nreturn x * 9223372036854775807;").startsWith("test.ppl:2:10: integer overflow in '*'"));
         assertTrue(runError("return 1 + true;").startsWith("test.ppl:1:10: '+' needs numbers, got the boolean true"));
         assertTrue(runError("if 1 { return 0; }").startsWith("test.ppl:1:4: the condition of 'if' must be true or false, got the integer 1"));
         assertTrue(runError("return sample(3);").startsWith("test.ppl:1:15: sample needs a distribution, got the integer 3"));

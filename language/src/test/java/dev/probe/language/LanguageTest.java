@@ -35,6 +35,10 @@ class LanguageTest {
         assertEquals(25000.0, result("return 2.5E+4;"));
         assertEquals(0.001, result("return 1e-3;"));
         assertEquals(9223372036854775807L, result("return 9223372036854775807;"));
+        // A variable against an integer constant has its own fast path; floats still mix.
+        assertEquals(1.5, result("let x = 2.5; return x - 1;"));
+        assertEquals(true, result("let x = 2.5; return x < 3;"));
+        assertEquals("a1", result("let x = \"a\"; return x + 1;"));
     }
 
     @Test

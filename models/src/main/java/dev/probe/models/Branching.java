@@ -11,16 +11,12 @@ import dev.probe.runtime.model.Model;
  */
 public final class Branching implements Model {
 
-    /** fib(0) = fib(1) = 1, as in the script. */
+    /** fib(0) = fib(1) = 1, recursive as in the script of LANGUAGE.md (the twins do the same work). */
     static long fib(long n) {
-        long a = 1;
-        long b = 1;
-        for (long i = 1; i < n; i++) {
-            long t = a + b;
-            a = b;
-            b = t;
+        if (n < 2) {
+            return 1;
         }
-        return b;
+        return fib(n - 1) + fib(n - 2);
     }
 
     @Override
