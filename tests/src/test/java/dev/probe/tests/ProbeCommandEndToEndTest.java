@@ -79,6 +79,28 @@ class ProbeCommandEndToEndTest {
     }
 
     @Test
+    void theLanguageExamplesRunAsWrittenThroughTheCommand() throws Exception {
+        for (String engine : new String[] {"is", "rmh"}) {
+            Run g = probe("infer", "models/scripts/gaussian.ppl", "--observe", "obs0=8", "--observe", "obs1=9", "--engine", engine,
+                    "--traces", "40000", "--seed", "2", "--json", "--quiet");
+            assertEquals(0, g.code(), g.err());
+            JsonNode j = new ObjectMapper().readTree(g.out());
+            // Exact N(7.25, 0.9129); 5 standard errors at the run's ESS.
+            assertEquals(7.25, j.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(j.get("ess").asDouble()));
+            Run b = probe("infer", "models/scripts/branching.ppl", "--observe", "obs=6", "--engine", engine, "--traces", "20000",
+                    "--seed", "2", "--json", "--quiet");
+            assertEquals(0, b.code(), b.err());
+            JsonNode pmf = new ObjectMapper().readTree(b.out()).get("variables").get("r").get("pmf");
+            double[] exact = Exact.branchingPosterior(6);
+            double ess = new ObjectMapper().readTree(b.out()).get("ess").asDouble();
+            // P(r = 5), the mode: 5 standard errors sqrt(p (1 - p) / ESS).
+            assertEquals(exact[5], pmf.get("5").asDouble(), 5 * Math.sqrt(exact[5] * (1 - exact[5]) / ess));
+        }
+        Run check = probe("check", "models/scripts/cascade.ppl");
+        assertEquals(0, check.code(), check.err());
+    }
+
+    @Test
     void listAndSample() throws Exception {
         Run list = probe("list");
         assertEquals(0, list.code());
