@@ -370,25 +370,11 @@ final class Compiler {
             ProbeParser.UnaryExprContext u = (ProbeParser.UnaryExprContext) e;
             return new Nodes.Unary(line, col, u.op.getText().equals("-"), expr(u.expr()));
         }
-        if (e instanceof ProbeParser.PowerExprContext) {
-            ProbeParser.PowerExprContext p = (ProbeParser.PowerExprContext) e;
-            return binary(p.expr(0), p.expr(1), "**", p.getChild(1));
-        }
-        if (e instanceof ProbeParser.MulExprContext) {
-            ProbeParser.MulExprContext m = (ProbeParser.MulExprContext) e;
-            return binary(m.expr(0), m.expr(1), m.op.getText(), m.getChild(1));
-        }
-        if (e instanceof ProbeParser.AddExprContext) {
-            ProbeParser.AddExprContext m = (ProbeParser.AddExprContext) e;
-            return binary(m.expr(0), m.expr(1), m.op.getText(), m.getChild(1));
-        }
-        if (e instanceof ProbeParser.RelExprContext) {
-            ProbeParser.RelExprContext m = (ProbeParser.RelExprContext) e;
-            return binary(m.expr(0), m.expr(1), m.op.getText(), m.getChild(1));
-        }
-        if (e instanceof ProbeParser.EqExprContext) {
-            ProbeParser.EqExprContext m = (ProbeParser.EqExprContext) e;
-            return binary(m.expr(0), m.expr(1), m.op.getText(), m.getChild(1));
+        if (e instanceof ProbeParser.PowerExprContext || e instanceof ProbeParser.MulExprContext
+                || e instanceof ProbeParser.AddExprContext || e instanceof ProbeParser.RelExprContext
+                || e instanceof ProbeParser.EqExprContext) {
+            // Every binary alternative is: expr, operator, expr.
+            return binary((ExprContext) e.getChild(0), (ExprContext) e.getChild(2), e.getChild(1).getText(), e.getChild(1));
         }
         if (e instanceof ProbeParser.AndExprContext) {
             ProbeParser.AndExprContext m = (ProbeParser.AndExprContext) e;
