@@ -25,7 +25,8 @@ import dev.probe.runtime.trace.Variable;
  * new value for it, and re-runs the model, reusing every other choice at the same address and
  * instance. For a real-valued choice the new value is, with probability one half, a Gaussian
  * random walk from the old one (scale 1, 0.1 or 0.01 of the prior's standard deviation, picked at
- * random); otherwise it is drawn from the prior. The acceptance ratio accounts for choices the
+ * random); otherwise it is drawn from the prior. One step in fifty instead proposes a whole new
+ * trace from the prior. The acceptance ratio accounts for choices the
  * new trace drew afresh and those of the old trace it dropped, so traces whose structure changes
  * from run to run are handled exactly. Several independent chains run in parallel; chain c draws
  * from generator (seed, -1 - c), so the result depends on the seed alone.
@@ -33,6 +34,12 @@ import dev.probe.runtime.trace.Variable;
 public final class MetropolisHastings implements Engine {
 
     private static final double[] WALK_SCALES = {1, 0.1, 0.01};
+    /**
+     * The probability of a step that proposes a whole trace from the prior. Chosen independently
+     * of the state, it keeps the chain exact for traces with no controlled choice and lets it leave
+     * modes that single-site moves cannot.
+     */
+    static final double GLOBAL_MOVE = 0.02;
     private static final int MAX_START_ATTEMPTS = 1000;
 
     @Override
@@ -113,11 +120,16 @@ public final class MetropolisHastings implements Engine {
             double logAlpha;
             int size = current.list.size();
             try {
-                if (size == 0) {
-                    // Nothing to move: an independent proposal from the prior for the uncontrolled choices.
+                if (rng.nextDouble() < GLOBAL_MOVE) {
+                    // A whole new trace from the prior (an independence proposal, the same kernel from
+                    // every state): the prior terms cancel and the likelihoods remain.
                     ex.beginFresh(rng);
                     proposed = ex.finish(ex.runModel(settings.model()), 0);
-                    logAlpha = ex.logJoint() - current.logJoint;
+                    logAlpha = proposed.logLikelihood() - current.trace.logLikelihood();
+                } else if (size == 0) {
+                    // No controlled choice to move: the single-site kernel keeps the state.
+                    proposed = null;
+                    logAlpha = Double.NEGATIVE_INFINITY;
                 } else {
                     Variable site = current.list.get(rng.nextInt(size));
                     Object value = null;

@@ -200,6 +200,21 @@ class EngineBehaviourTest {
     }
 
     @Test
+    void metropolisHastingsIsExactOnAModelWithNoControlledChoice() {
+        // Only whole-trace moves can change x here; x | y = 2 is N(1, sqrt(0.5)).
+        Model m = ctx -> {
+            double x = ctx.sample(Normal.of(0, 1), "x", false);
+            ctx.observe(Normal.of(x, 1), "y");
+            return x;
+        };
+        Posterior p = Inference.metropolisHastings(m).observe("y", 2.0).traces(40_000).seed(6).run();
+        double ess = p.marginal("x").ess();
+        assertTrue(ess > 100, "ESS " + ess);
+        // 5 standard errors of the mean at the chain's autocorrelation ESS.
+        assertEquals(1.0, p.marginal("x").mean(), 5 * Math.sqrt(0.5 / ess));
+    }
+
+    @Test
     void aProposalIsUsedAndWeightedCorrectly() {
         // Propose mu from N(7, 1) instead of the prior: the weights must undo it.
         Model gaussian = ctx -> {
