@@ -72,6 +72,14 @@ final class InferCommand implements Callable<Integer> {
             throw new UsageException("--burn-in must not be negative, got " + burnIn);
         }
         Model loaded = model.load();
+        try {
+            return infer(loaded, out, err);
+        } finally {
+            model.close();
+        }
+    }
+
+    private Integer infer(Model loaded, PrintWriter out, PrintWriter err) throws IOException {
         Inference inference;
         switch (engine) {
             case "prior":
@@ -99,9 +107,9 @@ final class InferCommand implements Callable<Integer> {
         }
         ProgressBar bar = new ProgressBar(err, engine.equals("rmh") ? "steps" : "runs");
         inference.observations(model.observations())
-                .traces(traces).seed(seed).threads(c.threads())
+                .traces(traces).seed(seed).threads(model.threads(c.threads()))
                 .recordAddresses(recordAddresses)
-                .label(model.model);
+                .label(model.label());
         if (!c.quiet) {
             inference.progress(bar);
         }
@@ -117,7 +125,7 @@ final class InferCommand implements Callable<Integer> {
             posterior.save(save);
             err.println("probe: saved the posterior to " + save);
         }
-        Summary summary = new Summary(model.model, engine, traces, seed, seconds, posterior);
+        Summary summary = new Summary(model.label(), engine, traces, seed, seconds, posterior);
         if (json) {
             out.println(summary.toJson());
         } else {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 
 import dev.probe.runtime.ProbeException;
+import dev.probe.runtime.SimulatorException;
 import dev.probe.runtime.model.ModelException;
 import dev.probe.runtime.posterior.PosteriorFormatException;
 import picocli.CommandLine;
@@ -77,6 +78,8 @@ public final class Main implements Runnable {
         } else if (ex instanceof NoSuchFileException) {
             code = ExitCode.USAGE;
             message = "no such file: " + ex.getMessage();
+        } else if (ex instanceof SimulatorException) {
+            code = ExitCode.SIMULATOR;
         } else if (ex instanceof ModelException) {
             code = ExitCode.MODEL;
             // A script's errors start with their place (file:line:col:); others get a word of context.

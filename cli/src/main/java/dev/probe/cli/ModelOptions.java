@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 
+import dev.probe.bridge.SimulatorLauncher;
 import dev.probe.language.ScriptSource;
 import dev.probe.runtime.model.Model;
 import dev.probe.runtime.model.ModelSource;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Parameters;
 /** The model argument and the options that shape it: parameters and observations. */
 final class ModelOptions {
 
-    @Parameters(index = "0", paramLabel = "MODEL",
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
             description = "FILE.ppl (a model script) or builtin:NAME (probe list shows them)")
     String model;
 
@@ -30,14 +31,69 @@ final class ModelOptions {
     @Option(names = "--observations", paramLabel = "FILE", description = "A JSON object of observation values.")
     Path observationsFile;
 
+    @Option(names = "--simulator", paramLabel = "\"CMD ARGS\"",
+            description = "An external simulator: the command is started --workers times and attaches over gRPC.")
+    String simulator;
+
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "1", description = "Copies of --simulator to start. Default: 1.")
+    int workers;
+
+    @Option(names = "--deadline", paramLabel = "SECONDS", defaultValue = "30",
+            description = "How long a simulator may go silent mid-run before its run is retried elsewhere. Default: 30.")
+    double deadline;
+
+    /** The running simulators, when --simulator was given; closed by {@link #close()}. */
+    private SimulatorLauncher launcher;
+
     @Option(names = "--max-steps", paramLabel = "N", description = "Scripts: statements one run may execute (default: 10,000,000).")
     Long maxSteps;
 
     @Option(names = "--max-depth", paramLabel = "N", description = "Scripts: how deeply calls may nest (default: 1,000).")
     Integer maxDepth;
 
-    /** The model, loaded through the first source that accepts the spec. */
+    /** What reports call the model. */
+    String label() {
+        return simulator != null ? "simulator:" + simulator : model;
+    }
+
+    /** Threads to run: one per simulator copy for external simulators. */
+    int threads(int requested) {
+        return simulator != null ? workers : requested;
+    }
+
+    /** Stops the simulators, if any were started. */
+    void close() {
+        if (launcher != null) {
+            launcher.close();
+            launcher = null;
+        }
+    }
+
+    /** The model, loaded through the first source that accepts the spec, or the started simulators. */
     Model load() {
+        if (simulator != null) {
+            if (model != null) {
+                throw new UsageException("give either MODEL or --simulator, not both");
+            }
+            if (workers <= 0) {
+                throw new UsageException("--workers must be positive, got " + workers);
+            }
+            if (!(deadline > 0)) {
+                throw new UsageException("--deadline must be positive, got " + deadline);
+            }
+            try {
+                launcher = SimulatorLauncher.start(simulator, workers);
+            } catch (java.io.IOException e) {
+                throw new UsageException("--simulator: cannot start '" + simulator + "': " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UsageException("interrupted while starting the simulators");
+            }
+            return launcher.model((long) (deadline * 1000));
+        }
+        if (model == null) {
+            throw new UsageException("give a MODEL (FILE.ppl or builtin:NAME) or --simulator \"CMD ARGS\"");
+        }
         Map<String, Object> parameters = pairs(params, "--param");
         if (maxSteps != null) {
             if (maxSteps <= 0) {

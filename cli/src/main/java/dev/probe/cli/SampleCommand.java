@@ -51,7 +51,7 @@ final class SampleCommand implements Callable<Integer> {
         }
         ProgressBar bar = new ProgressBar(err, "runs");
         Inference inference = Inference.prior(model.load()).observations(model.observations()).traces(runs).seed(seed)
-                .threads(common.threads()).keepTraces(true).label(model.model);
+                .threads(model.threads(common.threads())).keepTraces(true).label(model.label());
         if (!common.quiet) {
             inference.progress(bar);
         }
@@ -60,6 +60,7 @@ final class SampleCommand implements Callable<Integer> {
             p = inference.run();
         } finally {
             bar.finish();
+            model.close();
         }
         int i = 0;
         for (Trace t : p.traces()) {

@@ -7,8 +7,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.probe.runtime.ProbeException;
+import dev.probe.runtime.SimulatorException;
 import dev.probe.runtime.model.CallSites;
 import dev.probe.runtime.model.ModelException;
+import dev.probe.runtime.model.RetryRunException;
 import dev.probe.runtime.posterior.PosteriorBuilder;
 
 /**
@@ -21,6 +23,9 @@ final class IndependentRuns {
 
     /** Runs per chunk: small enough to balance two threads, large enough to amortise the merge. */
     static final int CHUNK = 1024;
+
+    /** How many times a run lost by its model source (a dead simulator) is tried. */
+    static final int MAX_ATTEMPTS = 3;
 
     /** Results of a batch of runs, filled into a posterior builder. */
     static final class Outcome {
@@ -60,12 +65,21 @@ final class IndependentRuns {
                 PosteriorBuilder.Chunk chunk = builder.chunk(start, end - start);
                 try {
                     for (int run = start; run < end; run++) {
-                        ex.begin(Seeds.generator(settings.seed(), run));
-                        Object result;
-                        try {
-                            result = ex.runModel(settings.model());
-                        } catch (RuntimeException | StackOverflowError e) {
-                            throw wrap(e, "run", run, settings.seed());
+                        Object result = null;
+                        for (int attempt = 0;; attempt++) {
+                            // A retried run starts again from its own generator: the same numbers, the same run.
+                            ex.begin(Seeds.generator(settings.seed(), run));
+                            try {
+                                result = ex.runModel(settings.model());
+                                break;
+                            } catch (RetryRunException e) {
+                                if (attempt + 1 >= MAX_ATTEMPTS) {
+                                    throw new SimulatorException("run " + run + " was lost " + MAX_ATTEMPTS
+                                            + " times; the last time: " + e.getMessage());
+                                }
+                            } catch (RuntimeException | StackOverflowError e) {
+                                throw wrap(e, "run", run, settings.seed());
+                            }
                         }
                         chunk.record(run, ex.finish(result, importance ? ex.logImportanceWeight() : 0));
                     }

@@ -8,12 +8,16 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.apache.commons.rng.RandomProviderState;
+import org.apache.commons.rng.RestorableUniformRandomProvider;
 import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
 
+import dev.probe.runtime.SimulatorException;
 import dev.probe.runtime.distribution.ValueType;
 import dev.probe.runtime.model.CallSites;
 import dev.probe.runtime.model.ModelException;
+import dev.probe.runtime.model.RetryRunException;
 import dev.probe.runtime.posterior.Posterior;
 import dev.probe.runtime.posterior.PosteriorBuilder;
 import dev.probe.runtime.trace.Trace;
@@ -111,14 +115,18 @@ public final class MetropolisHastings implements Engine {
     private long chain(Settings settings, ReplayExecution ex, int c, int burnIn, int thin, int offset, int length,
             PosteriorBuilder.Chunk chunk, AtomicLong stepsDone, long total) {
         UniformRandomProvider rng = Seeds.generator(settings.seed(), -1L - c);
+        RestorableUniformRandomProvider restorable = (RestorableUniformRandomProvider) rng;
         ReplayExecution.Sites current = start(settings, ex, rng, c);
         long steps = burnIn + (long) length * thin;
         long accepted = 0;
         int kept = 0;
         for (long step = 0; step < steps; step++) {
-            Trace proposed;
-            double logAlpha;
+            Trace proposed = null;
+            double logAlpha = Double.NEGATIVE_INFINITY;
             int size = current.list.size();
+            // A step lost by its model source (a dead simulator) is taken again from the same state.
+            RandomProviderState before = restorable.saveState();
+            for (int attempt = 0;; attempt++) {
             try {
                 if (rng.nextDouble() < GLOBAL_MOVE) {
                     // A whole new trace from the prior (an independence proposal, the same kernel from
@@ -151,8 +159,16 @@ public final class MetropolisHastings implements Engine {
                                         + ex.staleLogProb() - ex.freshLogProb();
                     }
                 }
+                break;
+            } catch (RetryRunException e) {
+                if (attempt + 1 >= IndependentRuns.MAX_ATTEMPTS) {
+                    throw new SimulatorException("a step of chain " + c + " was lost " + IndependentRuns.MAX_ATTEMPTS
+                            + " times; the last time: " + e.getMessage());
+                }
+                restorable.restoreState(before);
             } catch (RuntimeException | StackOverflowError e) {
                 throw IndependentRuns.wrap(e, "chain", c, settings.seed());
+            }
             }
             if (logAlpha >= 0 || (logAlpha > Double.NEGATIVE_INFINITY && Math.log(rng.nextDouble()) < logAlpha)) {
                 current = new ReplayExecution.Sites(proposed);

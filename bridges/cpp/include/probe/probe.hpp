@@ -1,0 +1,102 @@
+// Probe's C++ client library: a simulator asks the Probe runtime for every random choice.
+//
+//   int main(int argc, char** argv) {
+//     return probe::serve("gaussian", "1.0", [] {
+//       double mu = probe::sample(probe::Normal(1, std::sqrt(5.0)), "mu");
+//       probe::observe(probe::Normal(mu, std::sqrt(2.0)), "obs0");
+//       return probe::Value(mu);
+//     }, argc, argv);
+//   }
+//
+// serve() connects to the address the runtime passes (PROBE_ADDRESS or --probe-address HOST:PORT)
+// and runs the simulator once per run the runtime asks for. An unnamed sample is addressed by its
+// place in the source (file, line, column, function), stable across builds and compilers.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <source_location>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace probe {
+
+/** A value: a scalar or an array of float64, int64 or booleans. */
+struct Value {
+  enum class DType { Float64, Int64, Bool };
+  DType dtype = DType::Float64;
+  std::vector<int64_t> shape;  // empty for a scalar
+  std::vector<double> f64;
+  std::vector<int64_t> i64;
+  std::vector<bool> b;
+
+  Value() = default;
+  Value(double x) : dtype(DType::Float64), f64{x} {}
+  Value(int x) : dtype(DType::Int64), i64{x} {}
+  Value(int64_t x) : dtype(DType::Int64), i64{x} {}
+  Value(bool x) : dtype(DType::Bool), b{x} {}
+  Value(std::vector<double> xs) : dtype(DType::Float64), shape{static_cast<int64_t>(xs.size())}, f64(std::move(xs)) {}
+  Value(std::vector<int64_t> xs) : dtype(DType::Int64), shape{static_cast<int64_t>(xs.size())}, i64(std::move(xs)) {}
+
+  double as_double() const;
+  int64_t as_int() const;
+  bool as_bool() const;
+  std::vector<double> as_doubles() const;
+  operator double() const { return as_double(); }
+  operator int64_t() const { return as_int(); }
+  operator bool() const { return as_bool(); }
+};
+
+/** A distribution of the runtime, by kind and parameters (in the order of LANGUAGE.md). */
+struct Distribution {
+  std::string kind;
+  std::vector<Value> params;
+  std::vector<Distribution> components;
+};
+
+Distribution Normal(double mean, double stddev);
+Distribution Normal(std::vector<double> mean, std::vector<double> stddev);
+Distribution Uniform(double low, double high);
+Distribution TruncatedNormal(double mean, double stddev, double low, double high);
+Distribution LogNormal(double mu, double sigma);
+Distribution Exponential(double rate);
+Distribution Gamma(double shape, double rate);
+Distribution Beta(double alpha, double beta);
+Distribution Bernoulli(double p);
+Distribution Binomial(int64_t n, double p);
+Distribution Poisson(double rate);
+Distribution Poisson(std::vector<double> rates);
+Distribution Categorical(std::vector<double> weights);
+Distribution Dirichlet(std::vector<double> alphas);
+Distribution MultivariateNormal(std::vector<double> mean, std::vector<double> cov_row_major);
+Distribution Mixture(std::vector<double> weights, std::vector<Distribution> components);
+
+/** A random choice addressed by its place in the source. */
+Value sample(const Distribution& d, std::source_location where = std::source_location::current());
+/** A random choice addressed and reported by name; control = false: never proposed nor moved. */
+Value sample(const Distribution& d, const std::string& name, bool control = true);
+/** Conditions on the value the runtime has for name (simulated under prior sampling); returns it. */
+Value observe(const Distribution& d, const std::string& name);
+/** Conditions on a value fixed in the simulator. */
+Value observe_value(const Distribution& d, const Value& value);
+/** Records a deterministic value under name. */
+void tag(const std::string& name, const Value& value);
+/** Adds log_weight to the run's log weight. */
+void factor(double log_weight);
+
+/** Thrown inside a run that the runtime aborted (an error or a cancel): let it propagate. */
+struct RunAborted : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/** The simulator: one call is one run; it returns the run's result. */
+using Simulator = std::function<Value()>;
+
+/**
+ * Connects to the runtime and serves runs until the runtime closes the stream. Returns the process
+ * exit code: 0 when the runtime finished with it, non-zero after an error (printed to stderr).
+ */
+int serve(const std::string& name, const std::string& version, Simulator simulator, int argc, char** argv);
+
+}  // namespace probe

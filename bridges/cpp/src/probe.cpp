@@ -1,0 +1,294 @@
+// The client side of Probe's bridge protocol (probe.bridge.v1): one bidirectional stream per
+// simulator process, lock-step within a run.
+#include "probe/probe.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <memory>
+
+#include <grpcpp/grpcpp.h>
+
+#include "probe/bridge/v1/bridge.grpc.pb.h"
+
+namespace pb = probe::bridge::v1;
+
+namespace probe {
+namespace {
+
+constexpr uint32_t kProtocolVersion = 1;
+
+using Stream = grpc::ClientReaderWriter<pb::SimulatorMessage, pb::RuntimeMessage>;
+
+/** The run in progress on this thread. */
+struct Session {
+  Stream* stream = nullptr;
+  uint64_t run_id = 0;
+};
+thread_local Session* current = nullptr;
+
+Session& session() {
+  if (current == nullptr) {
+    throw std::logic_error("probe::sample/observe called outside a run: call them from the simulator passed to probe::serve");
+  }
+  return *current;
+}
+
+void to_proto(const Value& v, pb::Tensor* t) {
+  for (int64_t d : v.shape) t->add_shape(d);
+  switch (v.dtype) {
+    case Value::DType::Float64:
+      t->set_dtype(pb::Tensor::FLOAT64);
+      for (double x : v.f64) t->add_f64(x);
+      break;
+    case Value::DType::Int64:
+      t->set_dtype(pb::Tensor::INT64);
+      for (int64_t x : v.i64) t->add_i64(x);
+      break;
+    case Value::DType::Bool:
+      t->set_dtype(pb::Tensor::BOOL);
+      for (bool x : v.b) t->add_b(x);
+      break;
+  }
+}
+
+Value from_proto(const pb::Tensor& t) {
+  Value v;
+  v.shape.assign(t.shape().begin(), t.shape().end());
+  switch (t.dtype()) {
+    case pb::Tensor::INT64:
+      v.dtype = Value::DType::Int64;
+      v.i64.assign(t.i64().begin(), t.i64().end());
+      break;
+    case pb::Tensor::BOOL:
+      v.dtype = Value::DType::Bool;
+      v.b.assign(t.b().begin(), t.b().end());
+      break;
+    case pb::Tensor::FLOAT32:
+      v.dtype = Value::DType::Float64;
+      v.f64.assign(t.f32().begin(), t.f32().end());
+      break;
+    default:
+      v.dtype = Value::DType::Float64;
+      v.f64.assign(t.f64().begin(), t.f64().end());
+  }
+  return v;
+}
+
+void to_proto(const Distribution& d, pb::Distribution* out) {
+  out->set_kind(d.kind);
+  for (const Value& p : d.params) to_proto(p, out->add_params());
+  for (const Distribution& c : d.components) to_proto(c, out->add_components());
+}
+
+/** Sends a message and, for sample and observe, waits for the runtime's value. */
+Value exchange(pb::SimulatorMessage& m, bool wants_value) {
+  Session& s = session();
+  if (!s.stream->Write(m)) {
+    throw RunAborted("the runtime closed the connection");
+  }
+  if (!wants_value) return Value();
+  pb::RuntimeMessage reply;
+  if (!s.stream->Read(&reply)) {
+    throw RunAborted("the runtime closed the connection");
+  }
+  if (reply.has_value() && reply.value().run_id() == s.run_id) {
+    return from_proto(reply.value().value());
+  }
+  if (reply.has_error()) {
+    throw RunAborted("the runtime stopped the run: " + reply.error().message());
+  }
+  if (reply.has_cancel()) {
+    throw RunAborted("the runtime cancelled the run: " + reply.cancel().reason());
+  }
+  throw RunAborted("unexpected message from the runtime during a run");
+}
+
+std::string site(const std::source_location& where) {
+  // The file's base name, so that the address does not depend on where the source was built.
+  std::string file = where.file_name();
+  auto slash = file.find_last_of("/\\");
+  if (slash != std::string::npos) file = file.substr(slash + 1);
+  return std::string(where.function_name()) + "@" + file + ":" + std::to_string(where.line()) + ":" +
+         std::to_string(where.column());
+}
+
+Distribution make(std::string kind, std::vector<Value> params) {
+  return Distribution{std::move(kind), std::move(params), {}};
+}
+
+}  // namespace
+
+double Value::as_double() const {
+  if (!shape.empty()) throw std::logic_error("probe::Value: an array is not a scalar");
+  if (dtype == DType::Float64 && !f64.empty()) return f64[0];
+  if (dtype == DType::Int64 && !i64.empty()) return static_cast<double>(i64[0]);
+  if (dtype == DType::Bool && !b.empty()) return b[0] ? 1.0 : 0.0;
+  throw std::logic_error("probe::Value: empty");
+}
+
+int64_t Value::as_int() const {
+  if (dtype == DType::Int64 && shape.empty() && !i64.empty()) return i64[0];
+  if (dtype == DType::Bool && shape.empty() && !b.empty()) return b[0] ? 1 : 0;
+  throw std::logic_error("probe::Value: not an integer");
+}
+
+bool Value::as_bool() const {
+  if (dtype == DType::Bool && shape.empty() && !b.empty()) return b[0];
+  return as_double() != 0;
+}
+
+std::vector<double> Value::as_doubles() const {
+  if (dtype == DType::Float64) return f64;
+  std::vector<double> out;
+  if (dtype == DType::Int64) for (int64_t x : i64) out.push_back(static_cast<double>(x));
+  else for (bool x : b) out.push_back(x ? 1.0 : 0.0);
+  return out;
+}
+
+Distribution Normal(double mean, double stddev) { return make("Normal", {mean, stddev}); }
+Distribution Normal(std::vector<double> mean, std::vector<double> stddev) {
+  return make("Normal", {Value(std::move(mean)), Value(std::move(stddev))});
+}
+Distribution Uniform(double low, double high) { return make("Uniform", {low, high}); }
+Distribution TruncatedNormal(double mean, double stddev, double low, double high) {
+  return make("TruncatedNormal", {mean, stddev, low, high});
+}
+Distribution LogNormal(double mu, double sigma) { return make("LogNormal", {mu, sigma}); }
+Distribution Exponential(double rate) { return make("Exponential", {rate}); }
+Distribution Gamma(double shape, double rate) { return make("Gamma", {shape, rate}); }
+Distribution Beta(double alpha, double beta) { return make("Beta", {alpha, beta}); }
+Distribution Bernoulli(double p) { return make("Bernoulli", {p}); }
+Distribution Binomial(int64_t n, double p) { return make("Binomial", {n, p}); }
+Distribution Poisson(double rate) { return make("Poisson", {rate}); }
+Distribution Poisson(std::vector<double> rates) { return make("Poisson", {Value(std::move(rates))}); }
+Distribution Categorical(std::vector<double> weights) { return make("Categorical", {Value(std::move(weights))}); }
+Distribution Dirichlet(std::vector<double> alphas) { return make("Dirichlet", {Value(std::move(alphas))}); }
+Distribution MultivariateNormal(std::vector<double> mean, std::vector<double> cov) {
+  return make("MultivariateNormal", {Value(std::move(mean)), Value(std::move(cov))});
+}
+Distribution Mixture(std::vector<double> weights, std::vector<Distribution> components) {
+  Distribution d = make("Mixture", {Value(std::move(weights))});
+  d.components = std::move(components);
+  return d;
+}
+
+Value sample(const Distribution& d, std::source_location where) {
+  pb::SimulatorMessage m;
+  auto* s = m.mutable_sample();
+  s->set_run_id(session().run_id);
+  to_proto(d, s->mutable_distribution());
+  s->set_address(site(where));
+  return exchange(m, true);
+}
+
+Value sample(const Distribution& d, const std::string& name, bool control) {
+  pb::SimulatorMessage m;
+  auto* s = m.mutable_sample();
+  s->set_run_id(session().run_id);
+  to_proto(d, s->mutable_distribution());
+  s->set_name(name);
+  s->set_uncontrolled(!control);
+  return exchange(m, true);
+}
+
+Value observe(const Distribution& d, const std::string& name) {
+  pb::SimulatorMessage m;
+  auto* o = m.mutable_observe();
+  o->set_run_id(session().run_id);
+  to_proto(d, o->mutable_distribution());
+  o->set_name(name);
+  return exchange(m, true);
+}
+
+Value observe_value(const Distribution& d, const Value& value) {
+  pb::SimulatorMessage m;
+  auto* o = m.mutable_observe();
+  o->set_run_id(session().run_id);
+  to_proto(d, o->mutable_distribution());
+  to_proto(value, o->mutable_value());
+  return exchange(m, true);
+}
+
+void tag(const std::string& name, const Value& value) {
+  pb::SimulatorMessage m;
+  auto* t = m.mutable_tag();
+  t->set_run_id(session().run_id);
+  t->set_name(name);
+  to_proto(value, t->mutable_value());
+  exchange(m, false);
+}
+
+void factor(double log_weight) {
+  pb::SimulatorMessage m;
+  auto* f = m.mutable_factor();
+  f->set_run_id(session().run_id);
+  f->set_log_weight(log_weight);
+  exchange(m, false);
+}
+
+int serve(const std::string& name, const std::string& version, Simulator simulator, int argc, char** argv) {
+  std::string address;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--probe-address") == 0 && i + 1 < argc) address = argv[i + 1];
+  }
+  if (address.empty() && std::getenv("PROBE_ADDRESS") != nullptr) address = std::getenv("PROBE_ADDRESS");
+  if (address.empty()) {
+    std::cerr << name << ": no runtime to attach to: run me through 'probe infer --simulator', or give"
+              << " --probe-address HOST:PORT (or PROBE_ADDRESS) of a 'probe serve'" << std::endl;
+    return 2;
+  }
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto stub = pb::Bridge::NewStub(channel);
+  grpc::ClientContext context;
+  std::unique_ptr<Stream> stream = stub->Attach(&context);
+
+  pb::SimulatorMessage hello;
+  hello.mutable_hello()->set_protocol_version(kProtocolVersion);
+  hello.mutable_hello()->set_simulator_name(name);
+  hello.mutable_hello()->set_simulator_version(version);
+  if (!stream->Write(hello)) {
+    std::cerr << name << ": cannot reach the Probe runtime at " << address << std::endl;
+    return 3;
+  }
+  pb::RuntimeMessage welcome;
+  if (!stream->Read(&welcome) || !welcome.has_welcome()) {
+    std::cerr << name << ": the runtime at " << address << " refused me"
+              << (welcome.has_error() ? ": " + welcome.error().message() : std::string()) << std::endl;
+    stream->WritesDone();
+    stream->Finish();
+    return 3;
+  }
+
+  pb::RuntimeMessage message;
+  while (stream->Read(&message)) {
+    if (!message.has_start()) continue;  // a late error or cancel of a run already over
+    Session s{stream.get(), message.start().run_id()};
+    current = &s;
+    pb::SimulatorMessage done;
+    try {
+      Value result = simulator();
+      done.mutable_result()->set_run_id(s.run_id);
+      to_proto(result, done.mutable_result()->mutable_value());
+    } catch (const RunAborted&) {
+      current = nullptr;
+      continue;  // the runtime knows why; wait for the next run
+    } catch (const std::exception& e) {
+      done.Clear();
+      done.mutable_error()->set_code(pb::Error::SIMULATOR);
+      done.mutable_error()->set_run_id(s.run_id);
+      done.mutable_error()->set_message(e.what());
+    }
+    current = nullptr;
+    if (!stream->Write(done)) break;
+  }
+  stream->WritesDone();
+  grpc::Status status = stream->Finish();
+  if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
+    std::cerr << name << ": the connection ended: " << status.error_message() << std::endl;
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace probe

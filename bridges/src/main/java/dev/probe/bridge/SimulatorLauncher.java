@@ -1,0 +1,123 @@
+package dev.probe.bridge;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import dev.probe.runtime.SimulatorException;
+
+/**
+ * Starts copies of a simulator command that attach to a fresh {@link BridgeServer} on loopback,
+ * and stops them when closed. Each copy finds the server through the environment variable
+ * {@code PROBE_ADDRESS}; its standard output and error go to this process's standard error, so
+ * that they never mix with machine-readable output.
+ */
+public final class SimulatorLauncher implements AutoCloseable {
+
+    /** How long copies may take to start and attach. */
+    public static final long ATTACH_TIMEOUT_MILLIS = 60_000;
+
+    private final BridgeServer server;
+    private final List<Process> processes = new ArrayList<>();
+    private final String command;
+
+    private SimulatorLauncher(BridgeServer server, String command) {
+        this.server = server;
+        this.command = command;
+    }
+
+    /**
+     * Starts {@code workers} copies of {@code command} (run by {@code sh -c}) and waits until all
+     * have attached.
+     *
+     * @throws SimulatorException when a copy exits first or they do not attach in time
+     */
+    public static SimulatorLauncher start(String command, int workers) throws IOException, InterruptedException {
+        BridgeServer server = BridgeServer.start("127.0.0.1", 0);
+        SimulatorLauncher l = new SimulatorLauncher(server, command);
+        try {
+            for (int i = 0; i < workers; i++) {
+                ProcessBuilder pb = new ProcessBuilder("sh", "-c", command);
+                pb.environment().put("PROBE_ADDRESS", "127.0.0.1:" + server.port());
+                pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                pb.redirectErrorStream(true);
+                Process p = pb.start();
+                l.processes.add(p);
+                pump(p.getInputStream(), System.err);
+            }
+            server.awaitAttached(workers, ATTACH_TIMEOUT_MILLIS, () -> l.processes.stream().anyMatch(p -> !p.isAlive()));
+        } catch (SimulatorException e) {
+            String exits = l.exitCodes();
+            l.close();
+            throw new SimulatorException("the simulator '" + command + "' did not attach: " + e.getMessage() + exits);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            l.close();
+            throw e;
+        }
+        return l;
+    }
+
+    private String exitCodes() {
+        StringBuilder sb = new StringBuilder();
+        for (Process p : processes) {
+            if (!p.isAlive()) {
+                sb.append(sb.length() == 0 ? " (exit codes: " : ", ").append(p.exitValue());
+            }
+        }
+        return sb.length() == 0 ? "" : sb.append(')').toString();
+    }
+
+    private static void pump(InputStream in, OutputStream out) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[8192];
+            try {
+                for (int n; (n = in.read(buf)) > 0;) {
+                    synchronized (out) {
+                        out.write(buf, 0, n);
+                        out.flush();
+                    }
+                }
+            } catch (IOException ignored) {
+                // The simulator is gone; nothing more to copy.
+            }
+        }, "probe-simulator-output");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** The server the copies attached to. */
+    public BridgeServer server() {
+        return server;
+    }
+
+    /** The simulators as a model, with a deadline per message. */
+    public SimulatorModel model(long deadlineMillis) {
+        return new SimulatorModel(server, deadlineMillis, "simulator:" + command);
+    }
+
+    /** Processes started, for tests that stop one. */
+    public List<Process> processes() {
+        return processes;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        for (Process p : processes) {
+            try {
+                if (!p.waitFor(2, TimeUnit.SECONDS)) {
+                    p.destroy();
+                    if (!p.waitFor(2, TimeUnit.SECONDS)) {
+                        p.destroyForcibly();
+                    }
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package dev.probe.bridge;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.probe.bridge.v1.Error;
+import dev.probe.bridge.v1.Observe;
+import dev.probe.bridge.v1.RuntimeMessage;
+import dev.probe.bridge.v1.Sample;
+import dev.probe.bridge.v1.SimulatorMessage;
+import dev.probe.bridge.v1.StartRun;
+import dev.probe.bridge.v1.Value;
+import dev.probe.runtime.SimulatorException;
+import dev.probe.runtime.distribution.Distribution;
+import dev.probe.runtime.model.Address;
+import dev.probe.runtime.model.Context;
+import dev.probe.runtime.model.Model;
+import dev.probe.runtime.model.ModelException;
+import dev.probe.runtime.model.RetryRunException;
+
+/**
+ * The simulators attached to a {@link BridgeServer}, as a model: each run takes an idle simulator,
+ * starts a run on it and answers its sample and observe calls through the engine's context, so the
+ * runtime decides every value. A simulator that dies or stalls mid-run loses the run, which the
+ * engine retries (on another simulator if one is left); one that breaks the protocol is told what
+ * was wrong and fails the inference with exit code 4.
+ */
+public final class SimulatorModel implements Model {
+
+    private final BridgeServer server;
+    private final long deadlineMillis;
+    private final String name;
+    private final AtomicLong runIds = new AtomicLong();
+
+    /**
+     * @param deadlineMillis how long a simulator may take to send its next message before its
+     *                       run is taken as lost
+     */
+    public SimulatorModel(BridgeServer server, long deadlineMillis, String name) {
+        this.server = server;
+        this.deadlineMillis = deadlineMillis;
+        this.name = name;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Object run(Context ctx) {
+        SimulatorConnection conn;
+        try {
+            conn = server.take(deadlineMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SimulatorException("interrupted while waiting for a simulator");
+        }
+        long runId = runIds.incrementAndGet();
+        boolean reusable = false;
+        try {
+            if (!conn.send(RuntimeMessage.newBuilder().setStart(StartRun.newBuilder().setRunId(runId)).build())) {
+                throw new RetryRunException("simulator " + conn + " is gone (" + conn.closedWhy() + ")");
+            }
+            Object result = converse(ctx, conn, runId);
+            reusable = true;
+            return result;
+        } finally {
+            if (reusable) {
+                server.release(conn);
+            } else if (!conn.isClosed()) {
+                // After a failed run the simulator's state is unknown: drop it rather than reuse it.
+                conn.close();
+            }
+        }
+    }
+
+    private Object converse(Context ctx, SimulatorConnection conn, long runId) {
+        while (true) {
+            SimulatorMessage m;
+            try {
+                m = conn.next(deadlineMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SimulatorException("interrupted while waiting for simulator " + conn);
+            }
+            if (m == null) {
+                conn.close();
+                throw new RetryRunException("simulator " + conn + " sent nothing for " + deadlineMillis / 1000.0
+                        + " s in run " + runId + " (deadline)");
+            }
+            if (m == SimulatorConnection.CLOSED) {
+                throw new RetryRunException("simulator " + conn + " went away in run " + runId + " (" + conn.closedWhy() + ")");
+            }
+            switch (m.getKindCase()) {
+                case SAMPLE: {
+                    Sample s = m.getSample();
+                    checkRun(conn, runId, s.getRunId(), "Sample");
+                    Distribution<?> d = distribution(conn, runId, s.getDistribution());
+                    Object v;
+                    try {
+                        if (s.getName().isEmpty()) {
+                            if (s.getAddress().isEmpty()) {
+                                throw violation(conn, runId, Error.Code.PROTOCOL, "a Sample needs a name or an address");
+                            }
+                            v = ctx.sample(d, Address.site(s.getAddress(), d.kind()), null, !s.getUncontrolled());
+                        } else {
+                            v = ctx.sample(d, s.getName(), !s.getUncontrolled());
+                        }
+                    } catch (ModelException e) {
+                        tell(conn, runId, Error.Code.MODEL, e.getMessage());
+                        throw e;
+                    }
+                    reply(conn, runId, v);
+                    break;
+                }
+                case OBSERVE: {
+                    Observe o = m.getObserve();
+                    checkRun(conn, runId, o.getRunId(), "Observe");
+                    Distribution<?> d = distribution(conn, runId, o.getDistribution());
+                    Object v;
+                    try {
+                        if (!o.getName().isEmpty()) {
+                            v = ctx.observe(d, o.getName());
+                        } else if (o.hasValue()) {
+                            v = observeFixed(ctx, d, value(conn, runId, o.getValue()));
+                        } else {
+                            throw violation(conn, runId, Error.Code.PROTOCOL, "an Observe needs a name or a value");
+                        }
+                    } catch (ModelException e) {
+                        tell(conn, runId, Error.Code.MODEL, e.getMessage());
+                        throw e;
+                    }
+                    reply(conn, runId, v);
+                    break;
+                }
+                case TAG:
+                    checkRun(conn, runId, m.getTag().getRunId(), "Tag");
+                    if (m.getTag().getName().isEmpty()) {
+                        throw violation(conn, runId, Error.Code.PROTOCOL, "a Tag needs a name");
+                    }
+                    ctx.tag(value(conn, runId, m.getTag().getValue()), m.getTag().getName());
+                    break;
+                case FACTOR:
+                    checkRun(conn, runId, m.getFactor().getRunId(), "Factor");
+                    try {
+                        ctx.factor(m.getFactor().getLogWeight());
+                    } catch (ModelException e) {
+                        tell(conn, runId, Error.Code.MODEL, e.getMessage());
+                        throw e;
+                    }
+                    break;
+                case RESULT:
+                    checkRun(conn, runId, m.getResult().getRunId(), "RunResult");
+                    return m.getResult().hasValue() ? value(conn, runId, m.getResult().getValue()) : null;
+                case ERROR:
+                    throw new SimulatorException("simulator " + conn + " reported an error in run " + runId + ": "
+                            + m.getError().getMessage());
+                default:
+                    throw violation(conn, runId, Error.Code.PROTOCOL, "unexpected message " + m.getKindCase() + " during a run");
+            }
+        }
+    }
+
+    private static <T> T observeFixed(Context ctx, Distribution<T> d, Object v) {
+        try {
+            return ctx.observe(d, d.cast(v));
+        } catch (IllegalArgumentException e) {
+            throw new ModelException(e.getMessage());
+        }
+    }
+
+    private void checkRun(SimulatorConnection conn, long expected, long got, String what) {
+        if (got != expected) {
+            throw violation(conn, expected, Error.Code.PROTOCOL, what + " for run " + got + " during run " + expected);
+        }
+    }
+
+    private Distribution<?> distribution(SimulatorConnection conn, long runId, dev.probe.bridge.v1.Distribution d) {
+        try {
+            return Messages.distribution(d);
+        } catch (IllegalArgumentException e) {
+            throw violation(conn, runId, Error.Code.DISTRIBUTION, e.getMessage());
+        }
+    }
+
+    private Object value(SimulatorConnection conn, long runId, dev.probe.bridge.v1.Tensor t) {
+        try {
+            return Messages.value(t);
+        } catch (IllegalArgumentException e) {
+            throw violation(conn, runId, Error.Code.PROTOCOL, e.getMessage());
+        }
+    }
+
+    private void reply(SimulatorConnection conn, long runId, Object v) {
+        if (!conn.send(RuntimeMessage.newBuilder().setValue(Value.newBuilder().setRunId(runId).setValue(Messages.tensor(v))).build())) {
+            throw new RetryRunException("simulator " + conn + " went away in run " + runId + " (" + conn.closedWhy() + ")");
+        }
+    }
+
+    private static void tell(SimulatorConnection conn, long runId, Error.Code code, String message) {
+        conn.send(RuntimeMessage.newBuilder().setError(Error.newBuilder().setCode(code).setRunId(runId).setMessage(message)).build());
+    }
+
+    /** Tells the simulator what it did wrong, drops it, and fails the inference. */
+    private static SimulatorException violation(SimulatorConnection conn, long runId, Error.Code code, String message) {
+        tell(conn, runId, code, message);
+        conn.close();
+        return new SimulatorException("simulator " + conn + " broke the bridge protocol in run " + runId + ": " + message);
+    }
+}

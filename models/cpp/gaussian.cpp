@@ -1,0 +1,13 @@
+// Gaussian with unknown mean, as a C++ simulator (the twin of builtin:gaussian).
+#include <cmath>
+
+#include <probe/probe.hpp>
+
+int main(int argc, char** argv) {
+  return probe::serve("gaussian", "1.0", [] {
+    double mu = probe::sample(probe::Normal(1, std::sqrt(5.0)), "mu");
+    probe::observe(probe::Normal(mu, std::sqrt(2.0)), "obs0");
+    probe::observe(probe::Normal(mu, std::sqrt(2.0)), "obs1");
+    return probe::Value(mu);
+  }, argc, argv);
+}
