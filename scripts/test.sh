@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test of Probe: unit tests of each module, every engine on every built-in model against
-# exact posteriors, and end-to-end tests of the ./probe command. Needs JDK 17 and Maven; Maven
-# fetches the Java dependencies on first use.
+# Runs every test of Probe: unit tests of each module, every engine on every built-in model and
+# script against exact posteriors, C++ simulators over the gRPC bridge, and end-to-end tests of the
+# ./probe command. Needs JDK 17 and Maven; installs the Debian packages for the C++ bridge when
+# they are missing (as root, or through sudo). Maven fetches the Java dependencies on first use.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -11,6 +12,19 @@ for tool in java mvn; do
     exit 1
   fi
 done
+
+debs="libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev cmake g++"
+missing=""
+for p in $debs; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "scripts/test.sh: installing the C++ bridge's Debian packages:$missing" >&2
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
+fi
 
 # verify packages the command before the end-to-end tests in tests/ run it.
 exec mvn -B -ntp verify "$@"

@@ -244,7 +244,10 @@ int serve(const std::string& name, const std::string& version, Simulator simulat
   std::unique_ptr<Stream> stream = stub->Attach(&context);
 
   pb::SimulatorMessage hello;
-  hello.mutable_hello()->set_protocol_version(kProtocolVersion);
+  uint32_t protocol = kProtocolVersion;
+  // For testing the runtime's version check only: claim another protocol version.
+  if (const char* v = std::getenv("PROBE_BRIDGE_PROTOCOL_VERSION")) protocol = static_cast<uint32_t>(std::atoi(v));
+  hello.mutable_hello()->set_protocol_version(protocol);
   hello.mutable_hello()->set_simulator_name(name);
   hello.mutable_hello()->set_simulator_version(version);
   if (!stream->Write(hello)) {

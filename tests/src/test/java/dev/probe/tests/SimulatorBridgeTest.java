@@ -1,0 +1,159 @@
+package dev.probe.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.probe.bridge.SimulatorLauncher;
+import dev.probe.models.Builtins;
+import dev.probe.runtime.SimulatorException;
+import dev.probe.runtime.inference.Inference;
+import dev.probe.runtime.model.Model;
+import dev.probe.runtime.posterior.Posterior;
+
+/**
+ * Real C++ simulator processes, built with CMake against the client library, attached over a real
+ * gRPC channel on loopback and driven by the engines.
+ */
+class SimulatorBridgeTest {
+
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Path BUILD = Path.of("target", "cpp").toAbsolutePath();
+
+    @BeforeAll
+    static void buildSimulators() throws IOException, InterruptedException {
+        run(List.of("cmake", "-S", ROOT.resolve("models/cpp").toString(), "-B", BUILD.toString(), "-DCMAKE_BUILD_TYPE=Release"));
+        run(List.of("cmake", "--build", BUILD.toString(), "-j", "2"));
+    }
+
+    private static void run(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(600, TimeUnit.SECONDS), "timed out: " + cmd);
+        assertEquals(0, p.exitValue(), cmd + " failed:\n" + out);
+    }
+
+    private static String sim(String name) {
+        return BUILD.resolve(name).toString();
+    }
+
+    private static Posterior twin(Inference inference) {
+        return inference.observe("obs0", 8.0).observe("obs1", 9.0).seed(5).run();
+    }
+
+    private static void assertSamePosterior(Posterior expected, Posterior actual) {
+        assertArrayEquals(expected.logWeights(), actual.logWeights());
+        for (int i = 0; i < expected.size(); i++) {
+            assertEquals(expected.value("mu", i), actual.value("mu", i), "run " + i);
+        }
+    }
+
+    @Test
+    void theCppGaussianGivesItsJavaTwinsPosteriorUnderEveryEngine() throws Exception {
+        Model java = Builtins.find("gaussian").orElseThrow().create();
+        try (SimulatorLauncher sims = SimulatorLauncher.start(sim("gaussian"), 2)) {
+            Model cpp = sims.model(30_000);
+            assertSamePosterior(twin(Inference.importanceSampling(java).traces(3000)),
+                    twin(Inference.importanceSampling(cpp).traces(3000).threads(2)));
+            assertSamePosterior(twin(Inference.metropolisHastings(java).traces(2000)),
+                    twin(Inference.metropolisHastings(cpp).traces(2000).threads(2)));
+            // And the exact answer, N(7.25, 0.9129), within 5 standard errors.
+            Posterior p = twin(Inference.importanceSampling(cpp).traces(20_000).threads(2));
+            assertEquals(7.25, p.marginal("mu").mean(), 5 * 0.9129 / Math.sqrt(p.ess()));
+        }
+    }
+
+    @Test
+    void theCppBranchingModelMatchesItsTwinAndTheExactPosterior() throws Exception {
+        Model java = Builtins.find("branching").orElseThrow().create();
+        try (SimulatorLauncher sims = SimulatorLauncher.start(sim("branching"), 2)) {
+            Posterior cpp = Inference.importanceSampling(sims.model(30_000)).observe("obs", 6).traces(20_000).threads(2).seed(3).run();
+            Posterior j = Inference.importanceSampling(java).observe("obs", 6).traces(20_000).seed(3).run();
+            assertArrayEquals(j.logWeights(), cpp.logWeights());
+            EnginesMatchExactPosteriorsTest.assertPmf(cpp, "r", Arrays.copyOf(Exact.branchingPosterior(6), 12));
+        }
+    }
+
+    @Test
+    void aSimulatorKilledMidRunLosesNoRunAndCountsNoneTwice() throws Exception {
+        Path flag = Files.createTempFile("probe-die", "");
+        Files.delete(flag);
+        // The first copy to start aborts in its 40th run; the other serves the rest.
+        String command = "if mkdir " + flag + " 2>/dev/null; then exec " + sim("faulty") + " die-after 40; else exec "
+                + sim("faulty") + "; fi";
+        Model java = Builtins.find("gaussian").orElseThrow().create();
+        try (SimulatorLauncher sims = SimulatorLauncher.start(command, 2)) {
+            Posterior p = twin(Inference.importanceSampling(sims.model(30_000)).traces(2000).threads(2));
+            assertSamePosterior(twin(Inference.importanceSampling(java).traces(2000)), p);
+            assertEquals(1, sims.server().live());
+        } finally {
+            Files.deleteIfExists(flag);
+        }
+    }
+
+    @Test
+    void aStalledSimulatorMissesItsDeadlineAndItsRunMovesOn() throws Exception {
+        Path flag = Files.createTempFile("probe-stall", "");
+        Files.delete(flag);
+        String command = "if mkdir " + flag + " 2>/dev/null; then exec " + sim("faulty") + " stall-after 25; else exec "
+                + sim("faulty") + "; fi";
+        Model java = Builtins.find("gaussian").orElseThrow().create();
+        try (SimulatorLauncher sims = SimulatorLauncher.start(command, 2)) {
+            Posterior p = twin(Inference.importanceSampling(sims.model(1_000)).traces(1000).threads(2));
+            assertSamePosterior(twin(Inference.importanceSampling(java).traces(1000)), p);
+        } finally {
+            Files.deleteIfExists(flag);
+        }
+    }
+
+    @Test
+    void protocolViolationsAndSimulatorErrorsAreNamed() throws Exception {
+        try (SimulatorLauncher sims = SimulatorLauncher.start(sim("faulty") + " garbage", 1)) {
+            SimulatorException e = assertThrows(SimulatorException.class,
+                    () -> twin(Inference.importanceSampling(sims.model(30_000)).traces(10).threads(1)));
+            assertTrue(e.getMessage().contains("broke the bridge protocol in run 1: unknown distribution 'Garbage'"), e.getMessage());
+        }
+        try (SimulatorLauncher sims = SimulatorLauncher.start(sim("faulty") + " throw", 1)) {
+            SimulatorException e = assertThrows(SimulatorException.class,
+                    () -> twin(Inference.importanceSampling(sims.model(30_000)).traces(10).threads(1)));
+            assertTrue(e.getMessage().contains("reported an error in run 1: the detector geometry file is missing"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aWrongProtocolVersionIsTurnedAwayWithTheReason() {
+        SimulatorException e = assertThrows(SimulatorException.class,
+                () -> SimulatorLauncher.start("PROBE_BRIDGE_PROTOCOL_VERSION=99 " + sim("gaussian"), 1).close());
+        assertTrue(e.getMessage().contains("speaks bridge protocol version 99; this runtime speaks version 1"), e.getMessage());
+    }
+
+    @Test
+    void theCommandRunsSimulatorsAndExitsWithFourWhenTheyFail() throws Exception {
+        ProbeCommandEndToEndTest.Run ok = ProbeCommandEndToEndTest.probe("infer", "--simulator", sim("gaussian"), "--workers", "2",
+                "--observe", "obs0=8", "--observe", "obs1=9", "--traces", "5000", "--seed", "1", "--json", "--quiet");
+        assertEquals(0, ok.code(), ok.err());
+        JsonNode j = new ObjectMapper().readTree(ok.out());
+        assertEquals(7.25, j.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(j.get("ess").asDouble()));
+        ProbeCommandEndToEndTest.Run bad = ProbeCommandEndToEndTest.probe("infer", "--simulator", sim("faulty") + " garbage",
+                "--observe", "obs0=8", "--observe", "obs1=9", "--traces", "10", "--seed", "1", "--quiet");
+        assertEquals(4, bad.code(), bad.err());
+        assertTrue(bad.err().contains("unknown distribution 'Garbage'"), bad.err());
+        ProbeCommandEndToEndTest.Run none = ProbeCommandEndToEndTest.probe("infer", "--simulator", "false", "--quiet");
+        assertEquals(4, none.code(), none.err());
+        assertTrue(none.err().contains("did not attach"), none.err());
+    }
+}
