@@ -142,6 +142,43 @@ class SimulatorBridgeTest {
     }
 
     @Test
+    void aThirdPartyCmakeProjectBuildsAgainstTheInstalledLibrary() throws Exception {
+        Path prefix = Path.of("target", "probe-install").toAbsolutePath();
+        Path clientBuild = Path.of("target", "client-build").toAbsolutePath();
+        run(List.of("cmake", "-S", ROOT.resolve("bridges/cpp").toString(), "-B", clientBuild.toString(), "-DCMAKE_BUILD_TYPE=Release",
+                "-DCMAKE_INSTALL_PREFIX=" + prefix));
+        run(List.of("cmake", "--build", clientBuild.toString(), "-j", "2"));
+        run(List.of("cmake", "--install", clientBuild.toString()));
+        Path project = Files.createDirectories(Path.of("target", "thirdparty").toAbsolutePath());
+        Files.writeString(project.resolve("CMakeLists.txt"), String.join("\n",
+                "cmake_minimum_required(VERSION 3.16)",
+                "project(thirdparty LANGUAGES CXX)",
+                "set(CMAKE_CXX_STANDARD 20)",
+                "find_package(probe 0.1 REQUIRED)",
+                "add_executable(coin coin.cpp)",
+                "target_link_libraries(coin PRIVATE probe::client)", ""));
+        Files.writeString(project.resolve("coin.cpp"), String.join("\n",
+                "#include <probe/probe.hpp>",
+                "int main(int argc, char** argv) {",
+                "  return probe::serve(\"coin\", \"1\", [] {",
+                "    double p = probe::sample(probe::Beta(2, 2), \"p\");",
+                "    for (int i = 0; i < 10; ++i) probe::observe(probe::Bernoulli(p), \"flip\");",
+                "    return probe::Value(p);",
+                "  }, argc, argv);",
+                "}", ""));
+        Path build = project.resolve("build");
+        run(List.of("cmake", "-S", project.toString(), "-B", build.toString(), "-DCMAKE_PREFIX_PATH=" + prefix));
+        run(List.of("cmake", "--build", build.toString()));
+        try (SimulatorLauncher sims = SimulatorLauncher.start(build.resolve("coin").toString(), 1)) {
+            List<Integer> flips = List.of(1, 1, 0, 1, 1, 1, 0, 1, 1, 0);
+            Posterior p = Inference.importanceSampling(sims.model(30_000)).observe("flip", flips).traces(5000).threads(1).seed(2).run();
+            Exact.Moments exact = Exact.betaBernoulli(2, 2, flips);
+            // 5 standard errors at the run's ESS.
+            assertEquals(exact.mean(), p.marginal("p").mean(), 5 * exact.stddev() / Math.sqrt(p.ess()));
+        }
+    }
+
+    @Test
     void theCommandRunsSimulatorsAndExitsWithFourWhenTheyFail() throws Exception {
         ProbeCommandEndToEndTest.Run ok = ProbeCommandEndToEndTest.probe("infer", "--simulator", sim("gaussian"), "--workers", "2",
                 "--observe", "obs0=8", "--observe", "obs1=9", "--traces", "5000", "--seed", "1", "--json", "--quiet");
