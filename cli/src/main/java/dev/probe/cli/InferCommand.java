@@ -71,7 +71,7 @@ final class InferCommand implements Callable<Integer> {
         if (burnIn != null && burnIn < 0) {
             throw new UsageException("--burn-in must not be negative, got " + burnIn);
         }
-        Model loaded = model.load();
+        Model loaded = model.load(err);
         try {
             return infer(loaded, out, err);
         } finally {

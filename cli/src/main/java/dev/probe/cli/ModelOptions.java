@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 
+import dev.probe.bridge.BridgeServer;
 import dev.probe.bridge.SimulatorLauncher;
+import dev.probe.bridge.SimulatorModel;
 import dev.probe.language.ScriptSource;
 import dev.probe.runtime.model.Model;
 import dev.probe.runtime.model.ModelSource;
@@ -35,7 +37,12 @@ final class ModelOptions {
             description = "An external simulator: the command is started --workers times and attaches over gRPC.")
     String simulator;
 
-    @Option(names = "--workers", paramLabel = "N", defaultValue = "1", description = "Copies of --simulator to start. Default: 1.")
+    @Option(names = "--attach", paramLabel = "HOST:PORT",
+            description = "Serve on HOST:PORT and wait for --workers simulators started by hand (PROBE_ADDRESS=HOST:PORT).")
+    String attach;
+
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "1",
+            description = "Copies of --simulator to start, or simulators to wait for with --attach. Default: 1.")
     int workers;
 
     @Option(names = "--deadline", paramLabel = "SECONDS", defaultValue = "30",
@@ -44,6 +51,8 @@ final class ModelOptions {
 
     /** The running simulators, when --simulator was given; closed by {@link #close()}. */
     private SimulatorLauncher launcher;
+    /** The server simulators attach to by hand, with --attach. */
+    private BridgeServer attached;
 
     @Option(names = "--max-steps", paramLabel = "N", description = "Scripts: statements one run may execute (default: 10,000,000).")
     Long maxSteps;
@@ -53,28 +62,73 @@ final class ModelOptions {
 
     /** What reports call the model. */
     String label() {
+        if (attach != null) {
+            return "attached:" + attach;
+        }
         return simulator != null ? "simulator:" + simulator : model;
     }
 
-    /** Threads to run: one per simulator copy for external simulators. */
+    /** Threads to run: one per simulator for external simulators. */
     int threads(int requested) {
-        return simulator != null ? workers : requested;
+        return simulator != null || attach != null ? workers : requested;
     }
 
-    /** Stops the simulators, if any were started. */
+    /** Stops the simulators and servers this command started. */
     void close() {
         if (launcher != null) {
             launcher.close();
             launcher = null;
         }
+        if (attached != null) {
+            attached.close();
+            attached = null;
+        }
     }
 
+    private Model attach(java.io.PrintWriter err) {
+        int colon = attach.lastIndexOf(':');
+        int port;
+        try {
+            port = Integer.parseInt(attach.substring(colon + 1));
+        } catch (NumberFormatException | IndexOutOfBoundsException e) {
+            throw new UsageException("--attach " + attach + ": expected HOST:PORT, e.g. --attach 127.0.0.1:50051");
+        }
+        if (colon <= 0 || port < 0 || port > 65535) {
+            throw new UsageException("--attach " + attach + ": expected HOST:PORT, e.g. --attach 127.0.0.1:50051");
+        }
+        try {
+            attached = BridgeServer.start(attach.substring(0, colon), port);
+        } catch (java.io.IOException e) {
+            throw new UsageException("--attach " + attach + ": cannot listen there: " + e.getMessage());
+        }
+        err.println("probe: waiting for " + workers + " simulator" + (workers == 1 ? "" : "s") + " to attach at "
+                + attach + " (start each with PROBE_ADDRESS=" + attach + ")");
+        err.flush();
+        try {
+            attached.awaitAttached(workers, (long) (attachTimeout * 1000), () -> false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UsageException("interrupted while waiting for simulators");
+        }
+        return new SimulatorModel(attached, (long) (deadline * 1000), label());
+    }
+
+    @Option(names = "--attach-timeout", paramLabel = "SECONDS", defaultValue = "600",
+            description = "With --attach: how long to wait for the simulators. Default: 600.")
+    double attachTimeout;
+
     /** The model, loaded through the first source that accepts the spec, or the started simulators. */
-    Model load() {
-        if (simulator != null) {
-            if (model != null) {
-                throw new UsageException("give either MODEL or --simulator, not both");
+    Model load(java.io.PrintWriter err) {
+        if ((simulator != null ? 1 : 0) + (attach != null ? 1 : 0) + (model != null ? 1 : 0) > 1) {
+            throw new UsageException("give one of MODEL, --simulator and --attach");
+        }
+        if (attach != null) {
+            if (workers <= 0) {
+                throw new UsageException("--workers must be positive, got " + workers);
             }
+            return attach(err);
+        }
+        if (simulator != null) {
             if (workers <= 0) {
                 throw new UsageException("--workers must be positive, got " + workers);
             }
@@ -92,7 +146,7 @@ final class ModelOptions {
             return launcher.model((long) (deadline * 1000));
         }
         if (model == null) {
-            throw new UsageException("give a MODEL (FILE.ppl or builtin:NAME) or --simulator \"CMD ARGS\"");
+            throw new UsageException("give a MODEL (FILE.ppl or builtin:NAME), --simulator \"CMD ARGS\" or --attach HOST:PORT");
         }
         Map<String, Object> parameters = pairs(params, "--param");
         if (maxSteps != null) {

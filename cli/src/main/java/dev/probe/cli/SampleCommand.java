@@ -50,7 +50,7 @@ final class SampleCommand implements Callable<Integer> {
             err.println("probe: seed " + seed + " (pass --seed " + seed + " to reproduce these runs)");
         }
         ProgressBar bar = new ProgressBar(err, "runs");
-        Inference inference = Inference.prior(model.load()).observations(model.observations()).traces(runs).seed(seed)
+        Inference inference = Inference.prior(model.load(err)).observations(model.observations()).traces(runs).seed(seed)
                 .threads(model.threads(common.threads())).keepTraces(true).label(model.label());
         if (!common.quiet) {
             inference.progress(bar);

@@ -142,6 +142,33 @@ class SimulatorBridgeTest {
     }
 
     @Test
+    void simulatorsStartedByHandAttachToAWaitingCommand() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Process probe = new ProcessBuilder(ROOT.resolve("probe").toString(), "infer", "--attach", "127.0.0.1:" + port, "--workers", "2",
+                "--observe", "obs0=8", "--observe", "obs1=9", "--traces", "2000", "--seed", "1", "--json", "--quiet")
+                .directory(ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Thread.sleep(1500);
+        List<Process> sims = new java.util.ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            ProcessBuilder pb = new ProcessBuilder(sim("gaussian")).redirectErrorStream(true);
+            pb.environment().put("PROBE_ADDRESS", "127.0.0.1:" + port);
+            sims.add(pb.start());
+        }
+        String out = new String(probe.getInputStream().readAllBytes());
+        assertTrue(probe.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, probe.exitValue(), out);
+        for (Process p : sims) {
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS), "a simulator did not exit when the runtime was done");
+            assertEquals(0, p.exitValue());
+        }
+        JsonNode j = new ObjectMapper().readTree(out);
+        assertEquals(7.25, j.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(j.get("ess").asDouble()));
+    }
+
+    @Test
     void aThirdPartyCmakeProjectBuildsAgainstTheInstalledLibrary() throws Exception {
         Path prefix = Path.of("target", "probe-install").toAbsolutePath();
         Path clientBuild = Path.of("target", "client-build").toAbsolutePath();
