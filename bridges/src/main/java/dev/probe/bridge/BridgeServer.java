@@ -42,7 +42,8 @@ public final class BridgeServer implements AutoCloseable {
     /** Starts a server on {@code host:port} (port 0 picks a free one). */
     public static BridgeServer start(String host, int port) throws IOException {
         BridgeServer[] self = new BridgeServer[1];
-        Server s = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        // Messages go straight from the event loop into the connection's inbox: no executor hop per message.
+        Server s = NettyServerBuilder.forAddress(new InetSocketAddress(host, port)).directExecutor()
                 .addService(new BridgeGrpc.BridgeImplBase() {
                     @Override
                     public StreamObserver<SimulatorMessage> attach(StreamObserver<RuntimeMessage> out) {
