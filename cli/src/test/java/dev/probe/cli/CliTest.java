@@ -174,7 +174,7 @@ class CliTest {
 
     @Test
     void usageErrorsExitWithTwo() {
-        assertError(probe("infer"), 2, "Missing required parameter: 'MODEL'");
+        assertError(probe("infer"), 2, "give a MODEL (FILE.ppl or builtin:NAME), --simulator \"CMD ARGS\" or --attach HOST:PORT");
         assertError(probe("infer", "builtin:gaussian", "--traces", "many"), 2, "--traces");
         assertError(probe("infer", "builtin:gaussian", "--traces", "0"), 2, "--traces must be positive, got 0");
         assertError(probe("infer", "builtin:gaussian", "--bogus"), 2, "Unknown option: '--bogus'");
@@ -191,6 +191,9 @@ class CliTest {
         assertError(probe("infer", "builtin:coin", "--param", "flips=-3"), 2, "parameter flips of builtin:coin must be from 1 to");
         assertError(probe("infer", "builtin:gaussian", "--threads", "0"), 2, "--threads must be positive");
         assertError(probe("nosuchcommand"), 2, "Unmatched argument");
+        assertError(probe("infer", "builtin:gaussian", "--simulator", "x"), 2, "give one of MODEL, --simulator and --attach");
+        assertError(probe("infer", "--attach", "nowhere"), 2, "--attach nowhere: expected HOST:PORT");
+        assertError(probe("infer", "--simulator", "x", "--workers", "0"), 2, "--workers must be positive, got 0");
     }
 
     @Test
