@@ -121,55 +121,25 @@ public final class MetropolisHastings implements Engine {
         long accepted = 0;
         int kept = 0;
         for (long step = 0; step < steps; step++) {
-            Trace proposed = null;
-            double logAlpha = Double.NEGATIVE_INFINITY;
-            int size = current.list.size();
             // A step lost by its model source (a dead simulator) is taken again from the same state.
             RandomProviderState before = restorable.saveState();
+            Step proposal;
             for (int attempt = 0;; attempt++) {
-            try {
-                if (rng.nextDouble() < GLOBAL_MOVE) {
-                    // A whole new trace from the prior (an independence proposal, the same kernel from
-                    // every state): the prior terms cancel and the likelihoods remain.
-                    ex.beginFresh(rng);
-                    proposed = ex.finish(ex.runModel(settings.model()), 0);
-                    logAlpha = proposed.logLikelihood() - current.trace.logLikelihood();
-                } else if (size == 0) {
-                    // No controlled choice to move: the single-site kernel keeps the state.
-                    proposed = null;
-                    logAlpha = Double.NEGATIVE_INFINITY;
-                } else {
-                    Variable site = current.list.get(rng.nextInt(size));
-                    Object value = null;
-                    if (site.distribution().valueType() == ValueType.REAL && rng.nextBoolean()) {
-                        double scale = WALK_SCALES[rng.nextInt(WALK_SCALES.length)] * Math.sqrt(site.distribution().variance());
-                        value = (Double) site.value() + scale * ZigguratSampler.NormalizedGaussian.of(rng).sample();
+                try {
+                    proposal = propose(settings, ex, rng, current);
+                    break;
+                } catch (RetryRunException e) {
+                    if (attempt + 1 >= IndependentRuns.MAX_ATTEMPTS) {
+                        throw new SimulatorException("a step of chain " + c + " was lost " + IndependentRuns.MAX_ATTEMPTS
+                                + " times; the last time: " + e.getMessage());
                     }
-                    if (value != null && site.distribution().logProbOf(value) == Double.NEGATIVE_INFINITY) {
-                        // A step out of the support has zero probability: rejected without running the
-                        // model, which might not accept such a value.
-                        proposed = null;
-                        logAlpha = Double.NEGATIVE_INFINITY;
-                    } else {
-                        ex.begin(rng, current, site.address(), site.instance(), value);
-                        proposed = ex.finish(ex.runModel(settings.model()), 0);
-                        // A trace with no controlled choice left has no move back to this one: reject it.
-                        logAlpha = ex.controlledCount() == 0 ? Double.NEGATIVE_INFINITY
-                                : ex.logJoint() - current.logJoint + Math.log(size) - Math.log(ex.controlledCount())
-                                        + ex.staleLogProb() - ex.freshLogProb();
-                    }
+                    restorable.restoreState(before);
+                } catch (RuntimeException | StackOverflowError e) {
+                    throw IndependentRuns.wrap(e, "chain", c, settings.seed());
                 }
-                break;
-            } catch (RetryRunException e) {
-                if (attempt + 1 >= IndependentRuns.MAX_ATTEMPTS) {
-                    throw new SimulatorException("a step of chain " + c + " was lost " + IndependentRuns.MAX_ATTEMPTS
-                            + " times; the last time: " + e.getMessage());
-                }
-                restorable.restoreState(before);
-            } catch (RuntimeException | StackOverflowError e) {
-                throw IndependentRuns.wrap(e, "chain", c, settings.seed());
             }
-            }
+            Trace proposed = proposal.trace;
+            double logAlpha = proposal.logAlpha;
             if (logAlpha >= 0 || (logAlpha > Double.NEGATIVE_INFINITY && Math.log(rng.nextDouble()) < logAlpha)) {
                 current = new ReplayExecution.Sites(proposed);
                 accepted++;
@@ -183,6 +153,56 @@ public final class MetropolisHastings implements Engine {
             }
         }
         return accepted;
+    }
+
+    /** A proposed trace and the log of its acceptance ratio (null and -inf: rejected outright). */
+    private static final class Step {
+        final Trace trace;
+        final double logAlpha;
+
+        Step(Trace trace, double logAlpha) {
+            this.trace = trace;
+            this.logAlpha = logAlpha;
+        }
+    }
+
+    /** One proposal from the current state: a whole-trace move, or a single-site one. */
+    private static Step propose(Settings settings, ReplayExecution ex, UniformRandomProvider rng, ReplayExecution.Sites current) {
+        Trace proposed;
+        double logAlpha;
+        int size = current.list.size();
+        if (rng.nextDouble() < GLOBAL_MOVE) {
+            // A whole new trace from the prior (an independence proposal, the same kernel from
+            // every state): the prior terms cancel and the likelihoods remain.
+            ex.beginFresh(rng);
+            proposed = ex.finish(ex.runModel(settings.model()), 0);
+            logAlpha = proposed.logLikelihood() - current.trace.logLikelihood();
+        } else if (size == 0) {
+            // No controlled choice to move: the single-site kernel keeps the state.
+            proposed = null;
+            logAlpha = Double.NEGATIVE_INFINITY;
+        } else {
+            Variable site = current.list.get(rng.nextInt(size));
+            Object value = null;
+            if (site.distribution().valueType() == ValueType.REAL && rng.nextBoolean()) {
+                double scale = WALK_SCALES[rng.nextInt(WALK_SCALES.length)] * Math.sqrt(site.distribution().variance());
+                value = (Double) site.value() + scale * ZigguratSampler.NormalizedGaussian.of(rng).sample();
+            }
+            if (value != null && site.distribution().logProbOf(value) == Double.NEGATIVE_INFINITY) {
+                // A step out of the support has zero probability: rejected without running the
+                // model, which might not accept such a value.
+                proposed = null;
+                logAlpha = Double.NEGATIVE_INFINITY;
+            } else {
+                ex.begin(rng, current, site.address(), site.instance(), value);
+                proposed = ex.finish(ex.runModel(settings.model()), 0);
+                // A trace with no controlled choice left has no move back to this one: reject it.
+                logAlpha = ex.controlledCount() == 0 ? Double.NEGATIVE_INFINITY
+                        : ex.logJoint() - current.logJoint + Math.log(size) - Math.log(ex.controlledCount())
+                                + ex.staleLogProb() - ex.freshLogProb();
+            }
+        }
+        return new Step(proposed, logAlpha);
     }
 
     private static ReplayExecution.Sites start(Settings settings, ReplayExecution ex, UniformRandomProvider rng, int c) {
