@@ -209,24 +209,16 @@ final class Compiler {
             ProbeParser.ForRangeStmtContext f = (ProbeParser.ForRangeStmtContext) s;
             Expr from = expr(f.expr(0));
             Expr to = expr(f.expr(1));
-            unit.push();
-            int slot = unit.declare(f.ID().getText(), f.ID().getSymbol());
-            unit.loops++;
-            Nodes.Block body = block(f.block());
-            unit.loops--;
-            unit.pop();
-            return new Nodes.ForRange(line, col, slot, from, to, body);
+            int[] slot = new int[1];
+            Nodes.Block body = loop(f.ID(), f.block(), slot);
+            return new Nodes.ForRange(line, col, slot[0], from, to, body);
         }
         if (s instanceof ProbeParser.ForEachStmtContext) {
             ProbeParser.ForEachStmtContext f = (ProbeParser.ForEachStmtContext) s;
             Expr array = expr(f.expr());
-            unit.push();
-            int slot = unit.declare(f.ID().getText(), f.ID().getSymbol());
-            unit.loops++;
-            Nodes.Block body = block(f.block());
-            unit.loops--;
-            unit.pop();
-            return new Nodes.ForEach(line, col, slot, array, body);
+            int[] slot = new int[1];
+            Nodes.Block body = loop(f.ID(), f.block(), slot);
+            return new Nodes.ForEach(line, col, slot[0], array, body);
         }
         if (s instanceof ProbeParser.BreakStmtContext || s instanceof ProbeParser.ContinueStmtContext) {
             boolean isBreak = s instanceof ProbeParser.BreakStmtContext;
@@ -248,6 +240,17 @@ final class Compiler {
             return null;
         }
         return new Nodes.ExprStmt(line, col, expr(((ProbeParser.ExprStmtContext) s).expr()));
+    }
+
+    /** A for loop's body, in a scope of its own that declares the loop variable (its slot goes in {@code slot}). */
+    private Nodes.Block loop(TerminalNode variable, BlockContext body, int[] slot) {
+        unit.push();
+        slot[0] = unit.declare(variable.getText(), variable.getSymbol());
+        unit.loops++;
+        Nodes.Block b = block(body);
+        unit.loops--;
+        unit.pop();
+        return b;
     }
 
     private Stmt assign(ProbeParser.AssignStmtContext a) {

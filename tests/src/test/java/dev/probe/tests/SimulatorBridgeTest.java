@@ -88,17 +88,19 @@ class SimulatorBridgeTest {
         }
     }
 
-    @Test
-    void aSimulatorKilledMidRunLosesNoRunAndCountsNoneTwice() throws Exception {
-        Path flag = Files.createTempFile("probe-die", "");
+    /**
+     * Runs the Gaussian on two copies of the faulty simulator, the first of which gets {@code fault},
+     * and checks that the posterior is the Java twin's all the same: no run lost or counted twice.
+     */
+    private static void survivesAFaultyCopy(String fault, long deadlineMillis, int traces) throws Exception {
+        Path flag = Files.createTempFile("probe-fault", "");
         Files.delete(flag);
-        // The first copy to start aborts in its 40th run; the other serves the rest.
-        String command = "if mkdir " + flag + " 2>/dev/null; then exec " + sim("faulty") + " die-after 40; else exec "
+        String command = "if mkdir " + flag + " 2>/dev/null; then exec " + sim("faulty") + " " + fault + "; else exec "
                 + sim("faulty") + "; fi";
         Model java = Builtins.find("gaussian").orElseThrow().create();
         try (SimulatorLauncher sims = SimulatorLauncher.start(command, 2)) {
-            Posterior p = twin(Inference.importanceSampling(sims.model(30_000)).traces(2000).threads(2));
-            assertSamePosterior(twin(Inference.importanceSampling(java).traces(2000)), p);
+            Posterior p = twin(Inference.importanceSampling(sims.model(deadlineMillis)).traces(traces).threads(2));
+            assertSamePosterior(twin(Inference.importanceSampling(java).traces(traces)), p);
             assertEquals(1, sims.server().live());
         } finally {
             Files.deleteIfExists(flag);
@@ -106,18 +108,13 @@ class SimulatorBridgeTest {
     }
 
     @Test
+    void aSimulatorKilledMidRunLosesNoRunAndCountsNoneTwice() throws Exception {
+        survivesAFaultyCopy("die-after 40", 30_000, 2000);
+    }
+
+    @Test
     void aStalledSimulatorMissesItsDeadlineAndItsRunMovesOn() throws Exception {
-        Path flag = Files.createTempFile("probe-stall", "");
-        Files.delete(flag);
-        String command = "if mkdir " + flag + " 2>/dev/null; then exec " + sim("faulty") + " stall-after 25; else exec "
-                + sim("faulty") + "; fi";
-        Model java = Builtins.find("gaussian").orElseThrow().create();
-        try (SimulatorLauncher sims = SimulatorLauncher.start(command, 2)) {
-            Posterior p = twin(Inference.importanceSampling(sims.model(1_000)).traces(1000).threads(2));
-            assertSamePosterior(twin(Inference.importanceSampling(java).traces(1000)), p);
-        } finally {
-            Files.deleteIfExists(flag);
-        }
+        survivesAFaultyCopy("stall-after 25", 1_000, 1000);
     }
 
     @Test
