@@ -5,7 +5,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <optional>
 
 #include <grpcpp/grpcpp.h>
 
@@ -24,6 +26,9 @@ using Stream = grpc::ClientReaderWriter<pb::SimulatorMessage, pb::RuntimeMessage
 struct Session {
   Stream* stream = nullptr;
   uint64_t run_id = 0;
+  /** The given observations, by name, and how often each name was observed so far in this run. */
+  std::map<std::string, pb::Tensor> observations;
+  std::map<std::string, int64_t> occurrences;
 };
 thread_local Session* current = nullptr;
 
@@ -192,7 +197,72 @@ Value sample(const Distribution& d, const std::string& name, bool control) {
   return exchange(m, true);
 }
 
+namespace {
+
+/** Whether a distribution's values are arrays (the runtime's rule for its kinds). */
+bool is_vector(const Distribution& d) {
+  if (d.kind == "Dirichlet" || d.kind == "MultivariateNormal") return true;
+  if (d.kind == "Categorical") return false;
+  if (d.kind == "Mixture") return !d.components.empty() && is_vector(d.components.front());
+  for (const Value& p : d.params) {
+    if (!p.shape.empty()) return true;
+  }
+  return false;
+}
+
+/** Element k along the first dimension of a tensor of rank 1 or 2. */
+Value slice(const pb::Tensor& t, int64_t k) {
+  Value all = from_proto(t);
+  Value v;
+  v.dtype = all.dtype;
+  int64_t width = t.shape_size() == 2 ? t.shape(1) : 1;
+  if (t.shape_size() == 2) v.shape = {width};
+  for (int64_t i = k * width; i < (k + 1) * width; ++i) {
+    switch (all.dtype) {
+      case Value::DType::Float64: v.f64.push_back(all.f64[i]); break;
+      case Value::DType::Int64: v.i64.push_back(all.i64[i]); break;
+      case Value::DType::Bool: v.b.push_back(all.b[i]); break;
+    }
+  }
+  return v;
+}
+
+/**
+ * The given value for occurrence k of an observation, by the runtime's rule: for a scalar
+ * distribution a scalar is occurrence 0 and a vector holds one per occurrence; for an array-valued
+ * one a vector is occurrence 0 and a matrix holds one row per occurrence. Nothing when unsure: the
+ * runtime is asked instead.
+ */
+std::optional<Value> given(const Distribution& d, const pb::Tensor& t, int64_t k) {
+  bool vector = is_vector(d);
+  int rank = t.shape_size();
+  if (!vector && rank == 0 && k == 0) return from_proto(t);
+  if (!vector && rank == 1 && k < t.shape(0)) return slice(t, k);
+  if (vector && rank == 1 && k == 0) return from_proto(t);
+  if (vector && rank == 2 && k < t.shape(0)) return slice(t, k);
+  return std::nullopt;
+}
+
+}  // namespace
+
 Value observe(const Distribution& d, const std::string& name) {
+  Session& s = session();
+  int64_t k = s.occurrences[name]++;
+  auto it = s.observations.find(name);
+  if (it != s.observations.end()) {
+    if (std::optional<Value> v = given(d, it->second, k)) {
+      // Pipelined: use the given value now; the runtime checks it and sends nothing back.
+      pb::SimulatorMessage m;
+      auto* o = m.mutable_observe();
+      o->set_run_id(s.run_id);
+      to_proto(d, o->mutable_distribution());
+      o->set_name(name);
+      o->set_pipelined(true);
+      to_proto(*v, o->mutable_value());
+      exchange(m, false);
+      return *v;
+    }
+  }
   pb::SimulatorMessage m;
   auto* o = m.mutable_observe();
   o->set_run_id(session().run_id);
@@ -266,7 +336,8 @@ int serve(const std::string& name, const std::string& version, Simulator simulat
   pb::RuntimeMessage message;
   while (stream->Read(&message)) {
     if (!message.has_start()) continue;  // a late error or cancel of a run already over
-    Session s{stream.get(), message.start().run_id()};
+    Session s{stream.get(), message.start().run_id(), {}, {}};
+    for (const pb::NamedValue& nv : message.start().observations()) s.observations[nv.name()] = nv.value();
     current = &s;
     pb::SimulatorMessage done;
     try {

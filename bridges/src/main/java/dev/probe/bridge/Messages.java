@@ -70,6 +70,67 @@ final class Messages {
     }
 
     /**
+     * A given observation as a tensor: a scalar, a vector, or a matrix whose rows are equally long;
+     * null for anything else (the simulator then asks for the value instead).
+     */
+    static Tensor tensorOrNull(Object given) {
+        if (given instanceof Number || given instanceof Boolean) {
+            return tensor(given instanceof Integer ? (Object) ((Integer) given).longValue() : given);
+        }
+        if (!dev.probe.runtime.distribution.Values.isArray(given)) {
+            return null;
+        }
+        int n = dev.probe.runtime.distribution.Values.length(given);
+        List<Object> flat = new ArrayList<>();
+        int inner = -1;
+        for (int i = 0; i < n; i++) {
+            Object e = dev.probe.runtime.distribution.Values.element(given, i);
+            if (dev.probe.runtime.distribution.Values.isArray(e)) {
+                int m = dev.probe.runtime.distribution.Values.length(e);
+                if ((inner >= 0 && inner != m) || inner == -2) {
+                    return null;
+                }
+                inner = m;
+                for (int j = 0; j < m; j++) {
+                    flat.add(dev.probe.runtime.distribution.Values.element(e, j));
+                }
+            } else {
+                if (inner >= 0) {
+                    return null;
+                }
+                inner = -2;
+                flat.add(e);
+            }
+        }
+        boolean allLong = true;
+        boolean allNumber = true;
+        boolean allBoolean = true;
+        for (Object x : flat) {
+            allLong &= x instanceof Long || x instanceof Integer;
+            allNumber &= x instanceof Number;
+            allBoolean &= x instanceof Boolean;
+        }
+        Tensor.Builder t = Tensor.newBuilder();
+        t.addShape(n);
+        if (inner >= 0) {
+            t.addShape(inner);
+        }
+        if (allLong) {
+            t.setDtype(Tensor.DType.INT64);
+            flat.forEach(x -> t.addI64(((Number) x).longValue()));
+        } else if (allNumber) {
+            t.setDtype(Tensor.DType.FLOAT64);
+            flat.forEach(x -> t.addF64(((Number) x).doubleValue()));
+        } else if (allBoolean) {
+            t.setDtype(Tensor.DType.BOOL);
+            flat.forEach(x -> t.addB((Boolean) x));
+        } else {
+            return null;
+        }
+        return t.build();
+    }
+
+    /**
      * A tensor as a runtime value: a scalar (empty shape) as Double, Long or Boolean; a vector as
      * an array. Higher ranks are flattened (the shape is checked against the element count).
      *

@@ -58,7 +58,7 @@ public final class SimulatorModel implements Model {
         long runId = runIds.incrementAndGet();
         boolean reusable = false;
         try {
-            if (!conn.send(RuntimeMessage.newBuilder().setStart(StartRun.newBuilder().setRunId(runId)).build())) {
+            if (!conn.send(RuntimeMessage.newBuilder().setStart(start(ctx, runId)).build())) {
                 throw new RetryRunException("simulator " + conn + " is gone (" + conn.closedWhy() + ")");
             }
             Object result = converse(ctx, conn, runId);
@@ -72,6 +72,18 @@ public final class SimulatorModel implements Model {
                 conn.close();
             }
         }
+    }
+
+    /** StartRun, with the given observations that can travel as tensors. */
+    private StartRun start(Context ctx, long runId) {
+        StartRun.Builder b = StartRun.newBuilder().setRunId(runId);
+        for (java.util.Map.Entry<String, Object> e : ctx.observations().entrySet()) {
+            dev.probe.bridge.v1.Tensor t = Messages.tensorOrNull(e.getValue());
+            if (t != null) {
+                b.addObservations(dev.probe.bridge.v1.NamedValue.newBuilder().setName(e.getKey()).setValue(t));
+            }
+        }
+        return b.build();
     }
 
     private Object converse(Context ctx, SimulatorConnection conn, long runId) {
@@ -119,6 +131,16 @@ public final class SimulatorModel implements Model {
                     Distribution<?> d = distribution(conn, runId, o.getDistribution());
                     Object v;
                     try {
+                        if (o.getPipelined()) {
+                            v = ctx.observe(d, o.getName());
+                            Object used = value(conn, runId, o.getValue());
+                            if (!sameValue(d, v, used)) {
+                                throw violation(conn, runId, Error.Code.PROTOCOL, "observation '" + o.getName()
+                                        + "' was answered with " + dev.probe.runtime.distribution.Values.format(used)
+                                        + ", but its value is " + dev.probe.runtime.distribution.Values.format(v));
+                            }
+                            break;
+                        }
                         if (!o.getName().isEmpty()) {
                             v = ctx.observe(d, o.getName());
                         } else if (o.hasValue()) {
@@ -158,6 +180,15 @@ public final class SimulatorModel implements Model {
                 default:
                     throw violation(conn, runId, Error.Code.PROTOCOL, "unexpected message " + m.getKindCase() + " during a run");
             }
+        }
+    }
+
+    /** Whether the value a simulator used for a pipelined observation is the runtime's. */
+    private static boolean sameValue(Distribution<?> d, Object expected, Object used) {
+        try {
+            return java.util.Objects.deepEquals(expected, d.cast(used));
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 

@@ -78,6 +78,20 @@ class SimulatorBridgeTest {
     }
 
     @Test
+    void underPriorSamplingTheSimulatorsObservationsAreSimulated() throws Exception {
+        // No observation is given, so each one is a round trip that the runtime answers with a draw.
+        try (SimulatorLauncher sims = SimulatorLauncher.start(sim("gaussian"), 2)) {
+            Posterior p = Inference.prior(sims.model(30_000)).traces(4000).threads(2).seed(9).run();
+            Posterior java = Inference.prior(Builtins.find("gaussian").orElseThrow().create()).traces(4000).seed(9).run();
+            for (int i = 0; i < p.size(); i += 7) {
+                assertEquals(java.value("obs1", i), p.value("obs1", i), "run " + i);
+            }
+            // obs0 ~ N(1, sqrt(5 + 2)) a priori: 5 standard errors of the mean of 4000 draws.
+            assertEquals(1, p.marginal("obs0").mean(), 5 * Math.sqrt(7.0 / 4000));
+        }
+    }
+
+    @Test
     void theCppBranchingModelMatchesItsTwinAndTheExactPosterior() throws Exception {
         Model java = Builtins.find("branching").orElseThrow().create();
         try (SimulatorLauncher sims = SimulatorLauncher.start(sim("branching"), 2)) {

@@ -158,6 +158,11 @@ abstract class Execution implements Context {
     }
 
     @Override
+    public final java.util.Map<String, Object> observations() {
+        return observations.asMap();
+    }
+
+    @Override
     public final void tag(Object value, String name) {
         Address address = address(name, "tag");
         int instance = nextInstance(address);

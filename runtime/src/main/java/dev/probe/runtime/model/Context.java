@@ -1,5 +1,7 @@
 package dev.probe.runtime.model;
 
+import java.util.Map;
+
 import dev.probe.runtime.distribution.Distribution;
 
 /**
@@ -44,4 +46,13 @@ public interface Context {
 
     /** Records a deterministic value under {@code name}; summaries report it like a named sample. */
     void tag(Object value, String name);
+
+    /**
+     * The values given for named observations in this inference, as given (an array for a name
+     * that occurs several times). Model sources that run elsewhere (external simulators) send them
+     * along so that observations need no round trip.
+     */
+    default Map<String, Object> observations() {
+        return Map.of();
+    }
 }
