@@ -96,6 +96,9 @@ public final class SimulatorModel implements Model {
                 throw new SimulatorException("interrupted while waiting for simulator " + conn);
             }
             if (m == null) {
+                // Tell a simulator that may yet wake up why it is being dropped, then drop it.
+                conn.send(RuntimeMessage.newBuilder().setCancel(dev.probe.bridge.v1.Cancel.newBuilder().setRunId(runId)
+                        .setReason("no message for " + deadlineMillis / 1000.0 + " s (the deadline)")).build());
                 conn.close();
                 throw new RetryRunException("simulator " + conn + " sent nothing for " + deadlineMillis / 1000.0
                         + " s in run " + runId + " (deadline)");

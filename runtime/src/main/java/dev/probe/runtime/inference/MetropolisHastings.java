@@ -206,11 +206,23 @@ public final class MetropolisHastings implements Engine {
     }
 
     private static ReplayExecution.Sites start(Settings settings, ReplayExecution ex, UniformRandomProvider rng, int c) {
+        RestorableUniformRandomProvider restorable = (RestorableUniformRandomProvider) rng;
+        int lost = 0;
         for (int attempt = 0; attempt < MAX_START_ATTEMPTS; attempt++) {
             Trace t;
+            RandomProviderState before = restorable.saveState();
             try {
                 ex.beginFresh(rng);
                 t = ex.finish(ex.runModel(settings.model()), 0);
+            } catch (RetryRunException e) {
+                // A run lost by its model source is taken again with the same numbers, as in a step.
+                if (++lost >= IndependentRuns.MAX_ATTEMPTS) {
+                    throw new SimulatorException("the first run of chain " + c + " was lost " + lost
+                            + " times; the last time: " + e.getMessage());
+                }
+                restorable.restoreState(before);
+                attempt--;
+                continue;
             } catch (RuntimeException | StackOverflowError e) {
                 throw IndependentRuns.wrap(e, "chain", c, settings.seed());
             }
