@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import dev.probe.runtime.ProbeException;
 import dev.probe.runtime.SimulatorException;
@@ -65,22 +66,12 @@ final class IndependentRuns {
                 PosteriorBuilder.Chunk chunk = builder.chunk(start, end - start);
                 try {
                     for (int run = start; run < end; run++) {
-                        Object result = null;
-                        for (int attempt = 0;; attempt++) {
-                            // A retried run starts again from its own generator: the same numbers, the same run.
-                            ex.begin(Seeds.generator(settings.seed(), run));
-                            try {
-                                result = ex.runModel(settings.model());
-                                break;
-                            } catch (RetryRunException e) {
-                                if (attempt + 1 >= MAX_ATTEMPTS) {
-                                    throw new SimulatorException("run " + run + " was lost " + MAX_ATTEMPTS
-                                            + " times; the last time: " + e.getMessage());
-                                }
-                            } catch (RuntimeException | StackOverflowError e) {
-                                throw wrap(e, "run", run, settings.seed());
-                            }
-                        }
+                        int r = run;
+                        // A retried run starts again from its own generator: the same numbers, the same run.
+                        Object result = retrying(() -> {
+                            ex.begin(Seeds.generator(settings.seed(), r));
+                            return ex.runModel(settings.model());
+                        }, () -> { }, "run", "run", run, settings.seed());
                         chunk.record(run, ex.finish(result, importance ? ex.logImportanceWeight() : 0));
                     }
                 } catch (RuntimeException e) {
@@ -104,6 +95,28 @@ final class IndependentRuns {
             }
         }
         return outcome;
+    }
+
+    /**
+     * Runs {@code attempt}; when its model source loses it ({@link RetryRunException}, a dead or
+     * stalled simulator), calls {@code reset} and runs it again, {@link #MAX_ATTEMPTS} times in all.
+     * Any other failure is wrapped as the user should see it, naming {@code stream} {@code index};
+     * {@code lost} names what was lost ("run", "a step of chain"), followed by the index.
+     */
+    static <T> T retrying(Supplier<T> attempt, Runnable reset, String lost, String stream, long index, long seed) {
+        for (int tries = 1;; tries++) {
+            try {
+                return attempt.get();
+            } catch (RetryRunException e) {
+                if (tries >= MAX_ATTEMPTS) {
+                    throw new SimulatorException(lost + " " + index + " was lost " + MAX_ATTEMPTS + " times; the last time: "
+                            + e.getMessage());
+                }
+                reset.run();
+            } catch (RuntimeException | StackOverflowError e) {
+                throw wrap(e, stream, index, seed);
+            }
+        }
     }
 
     /** A run's failure as the user should see it; Probe's own non-model errors pass unchanged. */

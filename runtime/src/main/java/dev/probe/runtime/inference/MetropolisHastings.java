@@ -13,11 +13,9 @@ import org.apache.commons.rng.RestorableUniformRandomProvider;
 import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
 
-import dev.probe.runtime.SimulatorException;
 import dev.probe.runtime.distribution.ValueType;
 import dev.probe.runtime.model.CallSites;
 import dev.probe.runtime.model.ModelException;
-import dev.probe.runtime.model.RetryRunException;
 import dev.probe.runtime.posterior.Posterior;
 import dev.probe.runtime.posterior.PosteriorBuilder;
 import dev.probe.runtime.trace.Trace;
@@ -123,21 +121,9 @@ public final class MetropolisHastings implements Engine {
         for (long step = 0; step < steps; step++) {
             // A step lost by its model source (a dead simulator) is taken again from the same state.
             RandomProviderState before = restorable.saveState();
-            Step proposal;
-            for (int attempt = 0;; attempt++) {
-                try {
-                    proposal = propose(settings, ex, rng, current);
-                    break;
-                } catch (RetryRunException e) {
-                    if (attempt + 1 >= IndependentRuns.MAX_ATTEMPTS) {
-                        throw new SimulatorException("a step of chain " + c + " was lost " + IndependentRuns.MAX_ATTEMPTS
-                                + " times; the last time: " + e.getMessage());
-                    }
-                    restorable.restoreState(before);
-                } catch (RuntimeException | StackOverflowError e) {
-                    throw IndependentRuns.wrap(e, "chain", c, settings.seed());
-                }
-            }
+            ReplayExecution.Sites from = current;
+            Step proposal = IndependentRuns.retrying(() -> propose(settings, ex, rng, from),
+                    () -> restorable.restoreState(before), "a step of chain", "chain", c, settings.seed());
             Trace proposed = proposal.trace;
             double logAlpha = proposal.logAlpha;
             if (logAlpha >= 0 || (logAlpha > Double.NEGATIVE_INFINITY && Math.log(rng.nextDouble()) < logAlpha)) {
@@ -207,25 +193,13 @@ public final class MetropolisHastings implements Engine {
 
     private static ReplayExecution.Sites start(Settings settings, ReplayExecution ex, UniformRandomProvider rng, int c) {
         RestorableUniformRandomProvider restorable = (RestorableUniformRandomProvider) rng;
-        int lost = 0;
         for (int attempt = 0; attempt < MAX_START_ATTEMPTS; attempt++) {
-            Trace t;
+            // A run lost by its model source is taken again with the same numbers, as in a step.
             RandomProviderState before = restorable.saveState();
-            try {
+            Trace t = IndependentRuns.retrying(() -> {
                 ex.beginFresh(rng);
-                t = ex.finish(ex.runModel(settings.model()), 0);
-            } catch (RetryRunException e) {
-                // A run lost by its model source is taken again with the same numbers, as in a step.
-                if (++lost >= IndependentRuns.MAX_ATTEMPTS) {
-                    throw new SimulatorException("the first run of chain " + c + " was lost " + lost
-                            + " times; the last time: " + e.getMessage());
-                }
-                restorable.restoreState(before);
-                attempt--;
-                continue;
-            } catch (RuntimeException | StackOverflowError e) {
-                throw IndependentRuns.wrap(e, "chain", c, settings.seed());
-            }
+                return ex.finish(ex.runModel(settings.model()), 0);
+            }, () -> restorable.restoreState(before), "the first run of chain", "chain", c, settings.seed());
             if (ex.logJoint() > Double.NEGATIVE_INFINITY) {
                 return new ReplayExecution.Sites(t);
             }
