@@ -23,6 +23,7 @@ import dev.probe.runtime.distribution.PoissonArray;
 import dev.probe.runtime.distribution.TruncatedNormal;
 import dev.probe.runtime.distribution.Uniform;
 import dev.probe.runtime.distribution.UniformArray;
+import dev.probe.runtime.distribution.Values;
 
 /** Conversions between the protocol's messages and the runtime's values and distributions. */
 final class Messages {
@@ -75,24 +76,24 @@ final class Messages {
      */
     static Tensor tensorOrNull(Object given) {
         if (given instanceof Number || given instanceof Boolean) {
-            return tensor(given instanceof Integer ? (Object) ((Integer) given).longValue() : given);
+            return tensor(given);
         }
-        if (!dev.probe.runtime.distribution.Values.isArray(given)) {
+        if (!Values.isArray(given)) {
             return null;
         }
-        int n = dev.probe.runtime.distribution.Values.length(given);
+        int n = Values.length(given);
         List<Object> flat = new ArrayList<>();
         int inner = -1;
         for (int i = 0; i < n; i++) {
-            Object e = dev.probe.runtime.distribution.Values.element(given, i);
-            if (dev.probe.runtime.distribution.Values.isArray(e)) {
-                int m = dev.probe.runtime.distribution.Values.length(e);
+            Object e = Values.element(given, i);
+            if (Values.isArray(e)) {
+                int m = Values.length(e);
                 if ((inner >= 0 && inner != m) || inner == -2) {
                     return null;
                 }
                 inner = m;
                 for (int j = 0; j < m; j++) {
-                    flat.add(dev.probe.runtime.distribution.Values.element(e, j));
+                    flat.add(Values.element(e, j));
                 }
             } else {
                 if (inner >= 0) {

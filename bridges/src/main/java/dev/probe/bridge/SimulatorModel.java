@@ -11,6 +11,7 @@ import dev.probe.bridge.v1.StartRun;
 import dev.probe.bridge.v1.Value;
 import dev.probe.runtime.SimulatorException;
 import dev.probe.runtime.distribution.Distribution;
+import dev.probe.runtime.distribution.Values;
 import dev.probe.runtime.model.Address;
 import dev.probe.runtime.model.Context;
 import dev.probe.runtime.model.Model;
@@ -30,6 +31,8 @@ public final class SimulatorModel implements Model {
     private final long deadlineMillis;
     private final String name;
     private final AtomicLong runIds = new AtomicLong();
+    /** The observations map last seen and its tensors, as one pair so that threads see them together. */
+    private volatile Object[] givenTensors;
 
     /**
      * @param deadlineMillis how long a simulator may take to send its next message before its
@@ -74,16 +77,27 @@ public final class SimulatorModel implements Model {
         }
     }
 
-    /** StartRun, with the given observations that can travel as tensors. */
+    /**
+     * StartRun, with the given observations that can travel as tensors. They are the same map for
+     * every run of an inference, so they are converted once and kept with the map they came from.
+     */
     private StartRun start(Context ctx, long runId) {
-        StartRun.Builder b = StartRun.newBuilder().setRunId(runId);
-        for (java.util.Map.Entry<String, Object> e : ctx.observations().entrySet()) {
-            dev.probe.bridge.v1.Tensor t = Messages.tensorOrNull(e.getValue());
-            if (t != null) {
-                b.addObservations(dev.probe.bridge.v1.NamedValue.newBuilder().setName(e.getKey()).setValue(t));
+        java.util.Map<String, Object> given = ctx.observations();
+        Object[] cached = givenTensors;
+        if (cached == null || cached[0] != given) {
+            java.util.List<dev.probe.bridge.v1.NamedValue> tensors = new java.util.ArrayList<>();
+            for (java.util.Map.Entry<String, Object> e : given.entrySet()) {
+                dev.probe.bridge.v1.Tensor t = Messages.tensorOrNull(e.getValue());
+                if (t != null) {
+                    tensors.add(dev.probe.bridge.v1.NamedValue.newBuilder().setName(e.getKey()).setValue(t).build());
+                }
             }
+            cached = new Object[] {given, tensors};
+            givenTensors = cached;
         }
-        return b.build();
+        @SuppressWarnings("unchecked")
+        java.util.List<dev.probe.bridge.v1.NamedValue> tensors = (java.util.List<dev.probe.bridge.v1.NamedValue>) cached[1];
+        return StartRun.newBuilder().setRunId(runId).addAllObservations(tensors).build();
     }
 
     private Object converse(Context ctx, SimulatorConnection conn, long runId) {
@@ -139,8 +153,8 @@ public final class SimulatorModel implements Model {
                             Object used = value(conn, runId, o.getValue());
                             if (!sameValue(d, v, used)) {
                                 throw violation(conn, runId, Error.Code.PROTOCOL, "observation '" + o.getName()
-                                        + "' was answered with " + dev.probe.runtime.distribution.Values.format(used)
-                                        + ", but its value is " + dev.probe.runtime.distribution.Values.format(v));
+                                        + "' was answered with " + Values.format(used)
+                                        + ", but its value is " + Values.format(v));
                             }
                             break;
                         }
