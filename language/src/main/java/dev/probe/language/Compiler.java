@@ -141,7 +141,7 @@ final class Compiler {
                 Expr value = expr(p.expr());
                 int slot = unit.declare(id, p.ID().getSymbol());
                 program.params.put(id, slot);
-                main.add(new Nodes.ParamStmt(line(p), col(p), slot, id, value));
+                main.add(new Nodes.ParamStmt(line(p), col(p), slot, value));
                 continue;
             }
             Stmt st = stmt(s);

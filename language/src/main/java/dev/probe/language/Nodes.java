@@ -157,6 +157,22 @@ final class Nodes {
         }
     }
 
+    /** A value given from outside (a param override), made anew as a script value in every run. */
+    static final class Given extends Expr {
+        final Object runtimeValue;
+
+        Given(int line, int col, Object runtimeValue) {
+            super(line, col);
+            this.runtimeValue = runtimeValue;
+        }
+
+        @Override
+        Object eval(Frame f) {
+            // A fresh copy each time: arrays are mutable, and one run must not see another's changes.
+            return Ops.toScript(runtimeValue);
+        }
+    }
+
     static final class Local extends Expr {
         final int slot;
 
@@ -693,14 +709,17 @@ final class Nodes {
     /** {@code param p = e;}: the user's value when given, else e. */
     static final class ParamStmt extends Stmt {
         final int slot;
-        final String name;
         final Expr value;
 
-        ParamStmt(int line, int col, int slot, String name, Expr value) {
+        ParamStmt(int line, int col, int slot, Expr value) {
             super(line, col);
             this.slot = slot;
-            this.name = name;
             this.value = value;
+        }
+
+        /** The same param set to a value the user gave instead of its default. */
+        ParamStmt given(Object runtimeValue) {
+            return new ParamStmt(line, col, slot, new Given(line, col, runtimeValue));
         }
 
         @Override

@@ -118,7 +118,7 @@ public final class Script {
                 throw new IllegalArgumentException(source.name() + " has no param '" + e.getKey() + "'"
                         + (program.params.isEmpty() ? "; it declares none" : "; it declares " + String.join(", ", program.params.keySet())));
             }
-            overrides.put(slot, Ops.toScript(e.getValue()));
+            overrides.put(slot, e.getValue());
         }
         if (maxSteps <= 0 || maxDepth <= 0) {
             throw new IllegalArgumentException("the step and depth limits must be positive");

@@ -11,7 +11,8 @@ final class ScriptModel implements Model {
 
     private final SourceText source;
     private final Compiler.Program program;
-    private final Map<Integer, Object> overrides;
+    /** The top level's statements, with overridden params set to the user's values. */
+    private final Nodes.Stmt[] main;
     private final long maxSteps;
     private final int maxDepth;
     private final CallContext root = CallContext.root();
@@ -20,7 +21,13 @@ final class ScriptModel implements Model {
     ScriptModel(SourceText source, Compiler.Program program, Map<Integer, Object> overrides, long maxSteps, int maxDepth) {
         this.source = source;
         this.program = program;
-        this.overrides = Map.copyOf(overrides);
+        this.main = program.main.clone();
+        for (int i = 0; i < main.length; i++) {
+            if (main[i] instanceof Nodes.ParamStmt && overrides.containsKey(((Nodes.ParamStmt) main[i]).slot)) {
+                Nodes.ParamStmt p = (Nodes.ParamStmt) main[i];
+                main[i] = p.given(overrides.get(p.slot));
+            }
+        }
         this.maxSteps = maxSteps;
         this.maxDepth = maxDepth;
         this.name = source.name();
@@ -34,16 +41,12 @@ final class ScriptModel implements Model {
     @Override
     public Object run(Context ctx) {
         Nodes.Run run = new Nodes.Run(ctx, maxSteps, maxDepth);
-        Nodes.Frame main = new Nodes.Frame(new Object[program.mainSlots], run, root, "main");
-        run.globals = main.slots;
+        Nodes.Frame frame = new Nodes.Frame(new Object[program.mainSlots], run, root, "main");
+        run.globals = frame.slots;
         try {
-            for (Nodes.Stmt s : program.main) {
-                if (s instanceof Nodes.ParamStmt && overrides.containsKey(((Nodes.ParamStmt) s).slot)) {
-                    main.slots[((Nodes.ParamStmt) s).slot] = overrides.get(((Nodes.ParamStmt) s).slot);
-                    continue;
-                }
-                if (s.run(main) == Nodes.RETURN) {
-                    return Ops.toRuntime(main.returned);
+            for (Nodes.Stmt s : main) {
+                if (s.run(frame) == Nodes.RETURN) {
+                    return Ops.toRuntime(frame.returned);
                 }
             }
             return null;

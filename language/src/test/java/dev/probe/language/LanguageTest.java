@@ -99,6 +99,20 @@ class LanguageTest {
     }
 
     @Test
+    void aParamArrayIsFreshInEveryRun() {
+        // Arrays are mutable; a param's value must not carry one run's changes into the next.
+        Script s = Scripts.parse("param xs = [0];\nxs[0] = xs[0] + 1;\nreturn xs[0];");
+        for (Map<String, ?> params : List.<Map<String, ?>>of(Map.of(), Map.of("xs", List.of(5)))) {
+            Posterior p = Inference.prior(s.model(params, Script.DEFAULT_MAX_STEPS, Script.DEFAULT_MAX_DEPTH))
+                    .traces(50).seed(1).threads(2).run();
+            long expected = params.isEmpty() ? 1 : 6;
+            for (int i = 0; i < p.size(); i++) {
+                assertEquals(expected, p.resultValue(i), "run " + i);
+            }
+        }
+    }
+
+    @Test
     void builtinsCompute() {
         assertEquals(Math.exp(1), result("return exp(1);"));
         assertEquals(2L, result("return floor(2.7);"));
