@@ -142,10 +142,6 @@ public final class PosteriorBuilder {
         List<Map.Entry<Key, ColumnData>> entries = new ArrayList<>(columns.entrySet());
         entries.sort(Comparator.comparingLong((Map.Entry<Key, ColumnData> e) -> e.getValue().firstSeen())
                 .thenComparing(e -> e.getKey().label).thenComparingInt(e -> e.getKey().instance));
-        Map<String, Integer> maxInstance = new HashMap<>();
-        for (Map.Entry<Key, ColumnData> e : entries) {
-            maxInstance.merge(e.getKey().section + e.getKey().label, e.getKey().instance, Math::max);
-        }
         // Instances of one label stay together, in instance order, where the label first appeared.
         Map<String, TreeMap<Integer, ColumnData>> grouped = new LinkedHashMap<>();
         for (Map.Entry<Key, ColumnData> e : entries) {
@@ -155,7 +151,7 @@ public final class PosteriorBuilder {
         grouped.forEach((sectionLabel, instances) -> {
             boolean isNamed = sectionLabel.charAt(0) == 'n';
             String label = sectionLabel.substring(1);
-            boolean single = maxInstance.get(sectionLabel) == 0;
+            boolean single = instances.lastKey() == 0;
             instances.forEach((k, data) -> (isNamed ? named : byAddress).put(single ? label : label + "[" + k + "]", data));
         });
         List<Trace> kept = keepTraces ? Arrays.asList(traces) : null;
