@@ -154,6 +154,18 @@ public final class BridgeServer implements AutoCloseable {
         return r.isEmpty() ? "" : "; the last one was turned away: " + r.get(r.size() - 1);
     }
 
+    /**
+     * The names and versions of the simulators attached so far ("name version", sorted, distinct,
+     * joined by " + "): what a trained network for them is tied to.
+     */
+    public synchronized String simulators() {
+        java.util.TreeSet<String> names = new java.util.TreeSet<>();
+        for (SimulatorConnection c : all) {
+            names.add(c.toString());
+        }
+        return String.join(" + ", names);
+    }
+
     /** An idle simulator, waiting up to {@code timeoutMillis}. */
     SimulatorConnection take(long timeoutMillis) throws InterruptedException {
         while (true) {

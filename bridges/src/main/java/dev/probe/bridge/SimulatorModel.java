@@ -49,6 +49,12 @@ public final class SimulatorModel implements Model {
         return name;
     }
 
+    /** The simulator's own name and version, from its handshake, whatever command started it. */
+    @Override
+    public String identity() {
+        return "simulator " + server.simulators();
+    }
+
     @Override
     public Object run(Context ctx) {
         SimulatorConnection conn;

@@ -38,6 +38,12 @@ final class ScriptModel implements Model {
         return name;
     }
 
+    /** The script's text decides: its SHA-256, whatever the file is called. */
+    @Override
+    public String identity() {
+        return "script sha256:" + source.hash();
+    }
+
     @Override
     public Object run(Context ctx) {
         Nodes.Run run = new Nodes.Run(ctx, maxSteps, maxDepth);

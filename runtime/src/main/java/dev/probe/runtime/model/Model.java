@@ -18,6 +18,14 @@ public interface Model {
         return getClass().getSimpleName();
     }
 
+    /**
+     * What a trained proposal network is tied to: the same identity means the same program (a
+     * script's hash, an external simulator's name and version). Defaults to {@link #name()}.
+     */
+    default String identity() {
+        return name();
+    }
+
     /** A model with a name. */
     static Model named(String name, Model body) {
         return new NamedModel(name, body);

@@ -1,0 +1,61 @@
+package dev.probe.compiler;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+/**
+ * Adam (Kingma and Ba) over a network's parameter arrays, updating only the parameters a step
+ * used: each keeps its own step count for the bias correction, so a head that few batches reach
+ * is corrected as it should be, and unused parameters cost nothing. State lives in the
+ * parameters' manager; every temporary in the step's.
+ */
+final class Adam {
+
+    private static final double BETA1 = 0.9;
+    private static final double BETA2 = 0.999;
+    private static final double EPSILON = 1e-8;
+
+    private final Map<String, NDArray[]> moments = new HashMap<>();
+    private final Map<String, Integer> steps = new HashMap<>();
+
+    /** One update of the parameters in {@code used} with learning rate {@code lr}; gradients are zeroed after. */
+    void step(Map<String, NDArray> parameters, Set<String> used, double lr, NDManager scope) {
+        for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+            if (!used.contains(e.getKey())) {
+                continue;
+            }
+            NDArray p = e.getValue();
+            NDArray g = p.getGradient();
+            g.attach(scope);
+            NDArray[] mv = moments.computeIfAbsent(e.getKey(), k -> new NDArray[] {p.zerosLike(), p.zerosLike()});
+            int t = steps.merge(e.getKey(), 1, Integer::sum);
+            NDArray m = mv[0];
+            NDArray v = mv[1];
+            m.muli(BETA1).addi(g.mul(1 - BETA1));
+            v.muli(BETA2).addi(g.square().muli(1 - BETA2));
+            double c1 = 1 - Math.pow(BETA1, t);
+            double c2 = 1 - Math.pow(BETA2, t);
+            NDArray denominator = v.sqrt();
+            denominator.attach(scope);
+            denominator.addi(EPSILON * Math.sqrt(c2));
+            NDArray update = m.div(denominator);
+            update.attach(scope);
+            update.muli(lr * Math.sqrt(c2) / c1);
+            p.subi(update);
+            g.subi(g);
+        }
+    }
+
+    /** The moment arrays, for closing with the network. */
+    void close() {
+        for (NDArray[] mv : moments.values()) {
+            mv[0].close();
+            mv[1].close();
+        }
+        moments.clear();
+    }
+}

@@ -1,0 +1,54 @@
+package dev.probe.compiler;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.probe.proposals.Choice;
+import dev.probe.proposals.ObservationLayout;
+import dev.probe.runtime.trace.Trace;
+import dev.probe.runtime.trace.Variable;
+
+/**
+ * One run from the prior as training data, before it is fitted to a network: the values of its
+ * named observations (flattened, instances one after another) and its controlled choices that a
+ * head can propose. A trace dataset stores exactly this.
+ *
+ * @param observations flattened values by observation name, in the order first met
+ * @param choices      the controlled choices, in order
+ */
+public record SimulatedRun(Map<String, double[]> observations, List<Choice> choices) {
+
+    /** The training view of a trace. */
+    static SimulatedRun of(Trace trace, int maxCategories) {
+        Map<String, List<double[]>> obs = new LinkedHashMap<>();
+        List<Choice> choices = new ArrayList<>();
+        for (int i = 0; i < trace.size(); i++) {
+            Variable v = trace.get(i);
+            if (v.role() == Variable.Role.OBSERVE && v.name() != null) {
+                obs.computeIfAbsent(v.name(), k -> new ArrayList<>()).add(ObservationLayout.flatten(v.value()));
+            } else if (v.role() == Variable.Role.SAMPLE && v.controlled()) {
+                Choice c = Choice.of(v.address().key(), v.distribution(), v.value(), maxCategories);
+                if (c != null) {
+                    choices.add(c);
+                }
+            }
+        }
+        Map<String, double[]> flat = new LinkedHashMap<>();
+        obs.forEach((name, parts) -> {
+            int n = 0;
+            for (double[] p : parts) {
+                n += p.length;
+            }
+            double[] all = new double[n];
+            int at = 0;
+            for (double[] p : parts) {
+                System.arraycopy(p, 0, all, at, p.length);
+                at += p.length;
+            }
+            flat.put(name, all);
+        });
+        return new SimulatedRun(flat, choices);
+    }
+}

@@ -1,0 +1,309 @@
+package dev.probe.compiler;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.probe.proposals.Artifact;
+import dev.probe.proposals.Batch;
+import dev.probe.proposals.Choice;
+import dev.probe.proposals.ObservationLayout;
+import dev.probe.proposals.ProposalNetwork;
+import dev.probe.proposals.Run;
+
+/**
+ * Inference compilation's trainer: fits a proposal network to runs from the prior by minimising
+ * -log q(choices | observations) with Adam. Runs arrive in blocks; within a block, runs of one
+ * structure (the same addresses in the same order) are put side by side so batches need little
+ * padding, and the batches are visited in a seeded order. A fixed validation set, simulated apart,
+ * measures progress. The seed fixes everything: the same seed gives the same weights.
+ */
+public final class Trainer {
+
+    /** Told how training goes. */
+    public interface Listener {
+        /** After each optimiser step. */
+        void progress(long traces, long total, double trainLoss, double validLoss, double tracesPerSecond);
+
+        /** A line worth showing (a checkpoint written). */
+        default void message(String line) {
+        }
+
+        Listener NONE = (a, b, c, d, e) -> { };
+    }
+
+    /** Batches per block of simulated runs. */
+    static final int BATCHES_PER_BLOCK = 16;
+    /** Validation points over a training (plus the last). */
+    static final int VALIDATIONS = 20;
+    /** Standard deviations below this are taken as 1: a constant observation carries no information. */
+    static final double MIN_STD = 1e-8;
+
+    private Trainer() {
+    }
+
+    /** Trains a new network on runs from {@code source}; saves it under {@code options.out()} when set. */
+    public static Artifact train(RunSource source, TrainingOptions options, Listener listener) {
+        List<SimulatedRun> validationRuns = source.validation(options.validationSize());
+        ObservationLayout layout = layout(validationRuns, options.images());
+        ProposalNetwork network = ProposalNetwork.create(options.network(), layout, options.device(), options.seed());
+        try {
+            return train(network, source, validationRuns, options, listener);
+        } catch (RuntimeException | Error e) {
+            network.close();
+            throw e;
+        }
+    }
+
+    private static Artifact train(ProposalNetwork network, RunSource source, List<SimulatedRun> validationRuns,
+            TrainingOptions options, Listener listener) {
+        for (NDArray p : network.parameters().values()) {
+            p.setRequiresGradient(true);
+        }
+        List<Run> validation = encode(validationRuns, network.layout());
+        Adam adam = new Adam();
+        ObjectNode record = Artifact.newObject();
+        ArrayNode history = Artifact.newObject().arrayNode();
+        long total = options.traces();
+        long totalSteps = (total + options.batchSize() - 1) / options.batchSize();
+        long validateEvery = Math.max(1, totalSteps / VALIDATIONS);
+        long start = System.nanoTime();
+        long done = 0;
+        long step = 0;
+        long nextCheckpoint = options.checkpointEvery() > 0 ? options.checkpointEvery() : Long.MAX_VALUE;
+        double validLoss = validationLoss(network, validation);
+        double trainSum = 0;
+        long trainCount = 0;
+        double lastTrain = Double.NaN;
+        long block = 0;
+        try {
+            while (done < total) {
+                int want = (int) Math.min((long) options.batchSize() * BATCHES_PER_BLOCK, total - done);
+                List<SimulatedRun> simulated = source.next(want);
+                if (simulated.isEmpty()) {
+                    break;
+                }
+                for (List<Run> runs : batches(encode(simulated, network.layout()), options.batchSize(),
+                        Streams.seed(options.seed(), 1_000_000L + block))) {
+                    double lr = schedule(options.learningRate(), step, totalSteps);
+                    double loss = step(network, adam, runs, lr);
+                    step++;
+                    done += runs.size();
+                    trainSum += loss * runs.size();
+                    trainCount += runs.size();
+                    lastTrain = loss;
+                    boolean last = done >= total;
+                    if (step % validateEvery == 0 || last) {
+                        validLoss = validationLoss(network, validation);
+                        double seconds = (System.nanoTime() - start) / 1e9;
+                        ObjectNode h = history.addObject();
+                        h.put("traces", done);
+                        h.put("seconds", round(seconds));
+                        h.put("train_loss", round(trainSum / trainCount));
+                        h.put("valid_loss", round(validLoss));
+                        h.put("learning_rate", lr);
+                        trainSum = 0;
+                        trainCount = 0;
+                    }
+                    double seconds = (System.nanoTime() - start) / 1e9;
+                    listener.progress(done, total, lastTrain, validLoss, done / Math.max(seconds, 1e-9));
+                    if (done >= nextCheckpoint && !last && options.out() != null) {
+                        nextCheckpoint += options.checkpointEvery();
+                        fill(record, options, source, done, seconds, validLoss, history, network);
+                        save(new Artifact(network, source.identity(), source.label(), record.deepCopy()), options);
+                        listener.message("checkpoint: " + done + " traces, validation loss " + round(validLoss) + ", saved in "
+                                + options.out());
+                    }
+                    if (last) {
+                        break;
+                    }
+                }
+                block++;
+            }
+        } finally {
+            adam.close();
+        }
+        for (NDArray p : network.parameters().values()) {
+            p.setRequiresGradient(false);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        fill(record, options, source, done, seconds, validLoss, history, network);
+        Artifact artifact = new Artifact(network, source.identity(), source.label(), record);
+        if (options.out() != null) {
+            save(artifact, options);
+        }
+        return artifact;
+    }
+
+    private static void save(Artifact artifact, TrainingOptions options) {
+        try {
+            artifact.save(options.out());
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not save the network in " + options.out() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void fill(ObjectNode r, TrainingOptions o, RunSource source, long done, double seconds, double validLoss,
+            ArrayNode history, ProposalNetwork network) {
+        r.put("source", source.describe());
+        r.put("traces", done);
+        r.put("batch_size", o.batchSize());
+        r.put("learning_rate", o.learningRate());
+        r.put("schedule", "cosine to 5% of the learning rate");
+        r.put("optimizer", "Adam(0.9, 0.999, 1e-8)");
+        r.put("validation_size", o.validationSize());
+        r.put("seed", o.seed());
+        r.put("device", o.device().toString());
+        r.put("seconds", round(seconds));
+        r.put("traces_per_second", round(done / Math.max(seconds, 1e-9)));
+        r.put("valid_loss", round(validLoss));
+        r.put("addresses_learned", network.addresses().size());
+        r.set("history", history);
+    }
+
+    private static double round(double x) {
+        return Double.isFinite(x) ? Math.round(x * 1e4) / 1e4 : x;
+    }
+
+    /** Cosine decay from {@code lr} to 5% of it over the training. */
+    static double schedule(double lr, long step, long steps) {
+        double progress = Math.min(1, (double) step / Math.max(1, steps));
+        return lr * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * progress)));
+    }
+
+    /** One optimiser step; returns the batch's loss. */
+    private static double step(ProposalNetwork network, Adam adam, List<Run> runs, double lr) {
+        Batch batch = Batch.of(runs, network, true);
+        if (batch.choices() == 0) {
+            return 0;
+        }
+        try (NDManager scope = network.manager().newSubManager()) {
+            NDArray loss;
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                loss = network.loss(batch, scope);
+                gc.backward(loss);
+            }
+            double value = loss.getFloat();
+            if (!Double.isFinite(value)) {
+                throw new IllegalStateException("the training loss became " + value + ": lower --learning-rate");
+            }
+            adam.step(network.parameters(), network.usedBy(batch), lr, scope);
+            return value;
+        }
+    }
+
+    /** The mean validation loss, in nats per run (choices at addresses not yet learned left out). */
+    static double validationLoss(ProposalNetwork network, List<Run> validation) {
+        Batch batch = Batch.of(validation, network, false);
+        if (batch.choices() == 0) {
+            return Double.NaN;
+        }
+        try (NDManager scope = network.manager().newSubManager()) {
+            return network.loss(batch, scope).getFloat();
+        }
+    }
+
+    /** Runs cut into batches of one structure where possible, in a seeded order. */
+    static List<List<Run>> batches(List<Run> runs, int size, long seed) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            order.add(i);
+        }
+        Map<Integer, String> structure = new LinkedHashMap<>();
+        for (int i = 0; i < runs.size(); i++) {
+            StringBuilder b = new StringBuilder();
+            for (Choice c : runs.get(i).choices()) {
+                b.append(c.address()).append('\n');
+            }
+            structure.put(i, b.toString());
+        }
+        order.sort(Comparator.comparing((Integer i) -> runs.get(i).choices().size()).thenComparing(structure::get));
+        List<List<Run>> out = new ArrayList<>();
+        for (int from = 0; from < order.size(); from += size) {
+            List<Run> batch = new ArrayList<>();
+            for (int k = from; k < Math.min(order.size(), from + size); k++) {
+                batch.add(runs.get(order.get(k)));
+            }
+            out.add(batch);
+        }
+        Collections.shuffle(out, new Random(seed));
+        return out;
+    }
+
+    static List<Run> encode(List<SimulatedRun> runs, ObservationLayout layout) {
+        List<Run> out = new ArrayList<>(runs.size());
+        for (SimulatedRun r : runs) {
+            Map<String, Object> values = new LinkedHashMap<>(r.observations());
+            out.add(new Run(layout.input(values), r.choices()));
+        }
+        return out;
+    }
+
+    /** The observation layout and standardisation, from the validation runs. */
+    static ObservationLayout layout(List<SimulatedRun> runs, Map<String, int[]> images) {
+        if (runs.isEmpty()) {
+            throw new IllegalArgumentException("no runs to learn the observations' layout from");
+        }
+        Map<String, double[]> first = runs.get(0).observations();
+        if (first.isEmpty()) {
+            throw new IllegalArgumentException("the model observes nothing by name: a proposal network conditions on named"
+                    + " observations (observe(..., \"name\")), so there is nothing to compile");
+        }
+        for (String name : images.keySet()) {
+            if (!first.containsKey(name)) {
+                throw new IllegalArgumentException("--image names '" + name + "', which the model does not observe; it observes "
+                        + String.join(", ", first.keySet()));
+            }
+        }
+        List<ObservationLayout.Entry> entries = new ArrayList<>();
+        for (Map.Entry<String, double[]> e : first.entrySet()) {
+            int n = e.getValue().length;
+            double[] sum = new double[n];
+            double[] sq = new double[n];
+            for (SimulatedRun r : runs) {
+                double[] v = r.observations().get(e.getKey());
+                if (v == null || v.length != n) {
+                    throw new IllegalArgumentException("observation '" + e.getKey() + "' has " + n + " elements in one run and "
+                            + (v == null ? "is missing" : v.length + " elements") + " in another: a proposal network needs"
+                            + " the same observations, of the same size, in every run");
+                }
+                for (int i = 0; i < n; i++) {
+                    sum[i] += v[i];
+                    sq[i] += v[i] * v[i];
+                }
+            }
+            double[] mean = new double[n];
+            double[] std = new double[n];
+            for (int i = 0; i < n; i++) {
+                mean[i] = sum[i] / runs.size();
+                double var = sq[i] / runs.size() - mean[i] * mean[i];
+                std[i] = var > MIN_STD * MIN_STD ? Math.sqrt(var) : 1;
+            }
+            int[] shape = images.get(e.getKey());
+            if (shape != null) {
+                long cells = Arrays.stream(shape).asLongStream().reduce(1, (a, b) -> a * b);
+                if (shape.length < 2 || shape.length > 3 || cells != n) {
+                    throw new IllegalArgumentException("--image " + e.getKey() + "=" + Arrays.toString(shape) + " does not fit: the"
+                            + " observation has " + n + " elements, and an image has 2 or 3 dimensions whose product is that");
+                }
+            }
+            entries.add(new ObservationLayout.Entry(e.getKey(), shape, mean, std));
+        }
+        return new ObservationLayout(entries);
+    }
+}

@@ -1,0 +1,343 @@
+package dev.probe.proposals;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+
+import ai.djl.Device;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * A trained network on disk: a directory holding {@code network.json} (format version, the model
+ * it was trained for, sizes, observation layout and standardisation, the address table, the
+ * training configuration and history, and the weights' checksum) and {@code weights.bin}
+ * (every parameter's name, shape and float32 values, then a CRC-32). Files are written beside
+ * their final names and moved into place, so a crash mid-save leaves the previous artifact whole.
+ */
+public final class Artifact {
+
+    /** The format's name in network.json. */
+    public static final String FORMAT = "probe-network";
+    /** The version this Probe writes and reads. */
+    public static final int VERSION = 1;
+    static final String METADATA = "network.json";
+    static final String WEIGHTS = "weights.bin";
+    private static final byte[] MAGIC = {'P', 'R', 'O', 'B', 'E', 'N', 'E', 'T'};
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final ProposalNetwork network;
+    private final String modelIdentity;
+    private final String modelLabel;
+    private final ObjectNode training;
+
+    /**
+     * @param modelIdentity what the network was trained for ({@link dev.probe.runtime.model.Model#identity()})
+     * @param training      the training configuration and history, kept as given
+     */
+    public Artifact(ProposalNetwork network, String modelIdentity, String modelLabel, ObjectNode training) {
+        this.network = network;
+        this.modelIdentity = modelIdentity;
+        this.modelLabel = modelLabel;
+        this.training = training;
+    }
+
+    public ProposalNetwork network() {
+        return network;
+    }
+
+    public String modelIdentity() {
+        return modelIdentity;
+    }
+
+    public String modelLabel() {
+        return modelLabel;
+    }
+
+    /** The training configuration and history. */
+    public ObjectNode training() {
+        return training;
+    }
+
+    /** A JSON object to fill with training facts. */
+    public static ObjectNode newObject() {
+        return JSON.createObjectNode();
+    }
+
+    /**
+     * Checks that this network was trained for the model about to use it.
+     *
+     * @throws ArtifactException naming both models when they differ
+     */
+    public void requireModel(String identity, String label, Path dir) {
+        if (!modelIdentity.equals(identity)) {
+            throw new ArtifactException(dir + " holds a network trained for " + modelLabel + " (" + modelIdentity
+                    + "), not for " + label + " (" + identity + "): train one for this model with probe compile "
+                    + label + " --out DIR");
+        }
+    }
+
+    // ---- writing ------------------------------------------------------------------------------
+
+    /** Writes the artifact into {@code dir} (created if needed), replacing what was there. */
+    public void save(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path weightsTmp = dir.resolve(WEIGHTS + ".tmp");
+        long crc;
+        long bytes;
+        try (CheckedOutputStream checked = new CheckedOutputStream(new BufferedOutputStream(Files.newOutputStream(weightsTmp),
+                1 << 16), new CRC32()); DataOutputStream out = new DataOutputStream(checked)) {
+            out.write(MAGIC);
+            out.writeInt(VERSION);
+            Map<String, float[]> weights = network.weights();
+            Map<String, ai.djl.ndarray.types.Shape> shapes = network.shapes();
+            out.writeInt(weights.size());
+            for (Map.Entry<String, float[]> e : weights.entrySet()) {
+                out.writeUTF(e.getKey());
+                long[] dims = shapes.get(e.getKey()).getShape();
+                out.writeInt(dims.length);
+                for (long d : dims) {
+                    out.writeLong(d);
+                }
+                for (float f : e.getValue()) {
+                    out.writeFloat(f);
+                }
+            }
+            out.flush();
+            crc = checked.getChecksum().getValue();
+            out.writeLong(crc);
+            bytes = out.size();
+        }
+        ObjectNode meta = metadata(crc, bytes);
+        Path metaTmp = dir.resolve(METADATA + ".tmp");
+        Files.write(metaTmp, JSON.writeValueAsBytes(meta));
+        move(weightsTmp, dir.resolve(WEIGHTS));
+        move(metaTmp, dir.resolve(METADATA));
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private ObjectNode metadata(long crc, long bytes) {
+        ObjectNode m = JSON.createObjectNode();
+        m.put("format", FORMAT);
+        m.put("version", VERSION);
+        ObjectNode model = m.putObject("model");
+        model.put("identity", modelIdentity);
+        model.put("label", modelLabel);
+        ProposalNetwork.Config c = network.config();
+        ObjectNode cfg = m.putObject("network");
+        cfg.put("observation_embedding", c.observationEmbedding());
+        cfg.put("address_embedding", c.addressEmbedding());
+        cfg.put("kind_embedding", c.kindEmbedding());
+        cfg.put("value_embedding", c.valueEmbedding());
+        cfg.put("lstm_hidden", c.hidden());
+        cfg.put("max_addresses", c.maxAddresses());
+        cfg.put("max_categories", c.maxCategories());
+        cfg.put("parameters", network.size());
+        ArrayNode kinds = cfg.putArray("kinds");
+        ProposalNetwork.KINDS.forEach(kinds::add);
+        ArrayNode obs = m.putArray("observations");
+        for (ObservationLayout.Entry e : network.layout().entries()) {
+            ObjectNode o = obs.addObject();
+            o.put("name", e.name());
+            o.put("length", e.length());
+            if (e.isImage()) {
+                ArrayNode s = o.putArray("shape");
+                for (int d : e.shape()) {
+                    s.add(d);
+                }
+            }
+            ArrayNode mean = o.putArray("mean");
+            for (double v : e.mean()) {
+                mean.add(v);
+            }
+            ArrayNode std = o.putArray("std");
+            for (double v : e.std()) {
+                std.add(v);
+            }
+        }
+        ArrayNode addr = m.putArray("addresses");
+        for (AddressTable.Entry e : network.addresses().entries()) {
+            ObjectNode a = addr.addObject();
+            a.put("address", e.key());
+            a.put("kind", e.kind());
+            a.put("head", e.head().name());
+            a.put("training_choices", e.count());
+        }
+        m.set("training", training);
+        ObjectNode w = m.putObject("weights");
+        w.put("file", WEIGHTS);
+        w.put("bytes", bytes + 8);
+        w.put("crc32", Long.toHexString(crc));
+        return m;
+    }
+
+    // ---- reading ------------------------------------------------------------------------------
+
+    /**
+     * Reads the artifact in {@code dir} onto {@code device}.
+     *
+     * @throws ArtifactException when the directory is not an artifact, is damaged or is of an unknown version
+     */
+    public static Artifact load(Path dir, Device device) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new ArtifactException(dir + " is not a directory: give the directory probe compile --out wrote");
+        }
+        JsonNode m;
+        try {
+            m = JSON.readTree(dir.resolve(METADATA).toFile());
+        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            throw new ArtifactException(dir + " holds no " + METADATA + ": it is not a trained network (probe compile --out writes one)");
+        } catch (JsonProcessingException e) {
+            throw new ArtifactException(dir.resolve(METADATA) + " is damaged (not valid JSON: " + e.getOriginalMessage()
+                    + "): train the network again");
+        }
+        if (m == null || !FORMAT.equals(m.path("format").asText())) {
+            throw new ArtifactException(dir.resolve(METADATA) + " is not a Probe network description (no \"format\": \""
+                    + FORMAT + "\")");
+        }
+        int version = m.path("version").asInt(-1);
+        if (version != VERSION) {
+            throw new ArtifactException(dir + " holds a network in format version " + version + "; this Probe reads version "
+                    + VERSION + (version > VERSION ? ": use the Probe that made it, or a newer one" : ": train it again"));
+        }
+        try {
+            ProposalNetwork.Config config = new ProposalNetwork.Config(req(m, "network", "observation_embedding").asInt(),
+                    req(m, "network", "address_embedding").asInt(), req(m, "network", "kind_embedding").asInt(),
+                    req(m, "network", "value_embedding").asInt(), req(m, "network", "lstm_hidden").asInt(),
+                    req(m, "network", "max_addresses").asInt(), req(m, "network", "max_categories").asInt());
+            List<String> kinds = new ArrayList<>();
+            m.path("network").path("kinds").forEach(k -> kinds.add(k.asText()));
+            if (!kinds.equals(ProposalNetwork.KINDS)) {
+                throw new ArtifactException(dir + " was made with another table of distribution kinds " + kinds
+                        + ": train the network again with this Probe");
+            }
+            List<ObservationLayout.Entry> entries = new ArrayList<>();
+            for (JsonNode o : m.path("observations")) {
+                int[] shape = null;
+                if (o.has("shape")) {
+                    shape = new int[o.get("shape").size()];
+                    for (int i = 0; i < shape.length; i++) {
+                        shape[i] = o.get("shape").get(i).asInt();
+                    }
+                }
+                entries.add(new ObservationLayout.Entry(o.path("name").asText(), shape, doubles(o.path("mean")),
+                        doubles(o.path("std"))));
+            }
+            List<AddressTable.Entry> addresses = new ArrayList<>();
+            for (JsonNode a : m.path("addresses")) {
+                addresses.add(new AddressTable.Entry(a.path("address").asText(), a.path("kind").asText(),
+                        Head.valueOf(a.path("head").asText()), a.path("training_choices").asLong()));
+            }
+            Map<String, float[]> weights = readWeights(dir.resolve(WEIGHTS), m.path("weights").path("crc32").asText());
+            ProposalNetwork network = ProposalNetwork.of(config, new ObservationLayout(entries),
+                    AddressTable.of(config.maxAddresses(), addresses), device, weights);
+            ObjectNode training = m.path("training").isObject() ? (ObjectNode) m.get("training") : JSON.createObjectNode();
+            return new Artifact(network, req(m, "model", "identity").asText(), req(m, "model", "label").asText(), training);
+        } catch (IllegalArgumentException e) {
+            if (e instanceof ArtifactException) {
+                throw e;
+            }
+            throw new ArtifactException(dir + " is damaged: " + e.getMessage() + ": train the network again");
+        }
+    }
+
+    private static JsonNode req(JsonNode m, String object, String field) {
+        JsonNode v = m.path(object).path(field);
+        if (v.isMissingNode() || v.isNull()) {
+            throw new IllegalArgumentException(METADATA + " has no " + object + "." + field);
+        }
+        return v;
+    }
+
+    private static double[] doubles(JsonNode a) {
+        double[] d = new double[a.size()];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = a.get(i).asDouble();
+        }
+        return d;
+    }
+
+    private static Map<String, float[]> readWeights(Path file, String expectedCrc) throws IOException {
+        Map<String, float[]> weights = new LinkedHashMap<>();
+        long crc;
+        long stored;
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+                CheckedInputStream checked = new CheckedInputStream(raw, new CRC32());
+                DataInputStream in = new DataInputStream(checked)) {
+            byte[] magic = new byte[MAGIC.length];
+            in.readFully(magic);
+            if (!java.util.Arrays.equals(magic, MAGIC)) {
+                throw new ArtifactException(file + " is not a Probe weights file");
+            }
+            int version = in.readInt();
+            if (version != VERSION) {
+                throw new ArtifactException(file + " is in weights format version " + version + "; this Probe reads " + VERSION);
+            }
+            int count = in.readInt();
+            if (count < 0 || count > 100_000) {
+                throw new ArtifactException(file + " is damaged (it claims " + count + " parameters): train the network again");
+            }
+            for (int i = 0; i < count; i++) {
+                String name = in.readUTF();
+                int rank = in.readInt();
+                if (rank < 0 || rank > 8) {
+                    throw new ArtifactException(file + " is damaged (parameter " + name + " has rank " + rank + ")");
+                }
+                long n = 1;
+                for (int r = 0; r < rank; r++) {
+                    n *= in.readLong();
+                }
+                if (n < 0 || n > Integer.MAX_VALUE / 4) {
+                    throw new ArtifactException(file + " is damaged (parameter " + name + " claims " + n + " values)");
+                }
+                float[] v = new float[(int) n];
+                for (int j = 0; j < v.length; j++) {
+                    v[j] = in.readFloat();
+                }
+                weights.put(name, v);
+            }
+            crc = checked.getChecksum().getValue();
+            stored = in.readLong();
+            if (in.read() != -1) {
+                throw new ArtifactException(file + " is damaged (bytes after its end): train the network again");
+            }
+        } catch (NoSuchFileException e) {
+            throw new ArtifactException(file + " is missing: the artifact is incomplete; train the network again");
+        } catch (EOFException e) {
+            throw new ArtifactException(file + " is damaged (it ends early): train the network again");
+        }
+        if (crc != stored || !Long.toHexString(crc).equals(expectedCrc)) {
+            throw new ArtifactException(file + " is damaged (its checksum does not match"
+                    + (crc == stored ? " the one in " + METADATA : "") + "): train the network again");
+        }
+        return weights;
+    }
+}

@@ -1,0 +1,122 @@
+package dev.probe.proposals;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.probe.runtime.distribution.Distribution;
+import dev.probe.runtime.inference.Observations;
+import dev.probe.runtime.inference.Proposal;
+import dev.probe.runtime.inference.Proposer;
+import dev.probe.runtime.model.Address;
+
+/**
+ * Inference compilation's proposal: each controlled choice is proposed by a trained network given
+ * the observations and the run's earlier choices. A choice at an address the network never saw,
+ * or whose prior no head fits, gets no proposal, so the engine draws it from its prior and counts
+ * it as a fallback.
+ *
+ * <p>The network is deterministic, so whatever depends only on the observations is computed once
+ * per inference and shared by all runs: the observation embedding and the whole first step of
+ * every run (its state and proposal). A model with one latent choice needs no network call per run.
+ */
+public final class NetworkProposal implements Proposal {
+
+    private final ProposalNetwork network;
+    /** The observations last seen, their embedding and the first steps computed for them. */
+    private volatile Cache cache;
+    private final AtomicLong networkSteps = new AtomicLong();
+
+    private record Cache(Observations observations, float[] embedding, ConcurrentHashMap<Long, float[][]> firstSteps) {
+    }
+
+    public NetworkProposal(ProposalNetwork network) {
+        this.network = network;
+    }
+
+    @Override
+    public String name() {
+        return "network";
+    }
+
+    /** Network evaluations made so far (first steps shared between runs count once). */
+    public long networkSteps() {
+        return networkSteps.get();
+    }
+
+    @Override
+    public Proposer start(Observations observations) {
+        Cache c = cache;
+        if (c == null || c.observations() != observations) {
+            float[] input;
+            try {
+                input = network.layout().input(observations.asMap());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+            c = new Cache(observations, network.embed(input), new ConcurrentHashMap<>());
+            cache = c;
+        }
+        return new RunProposer(c);
+    }
+
+    /** Proposes the choices of one run, carrying the LSTM state from choice to choice. */
+    private final class RunProposer implements Proposer {
+        private final Cache cache;
+        private float[] h;
+        private float[] c;
+        private int previousRow;
+        private int previousKind;
+        private float previousFeature;
+        private int pendingRow;
+        private int pendingKind;
+        private float[] pendingH;
+        private float[] pendingC;
+
+        RunProposer(Cache cache) {
+            this.cache = cache;
+        }
+
+        @Override
+        public Distribution<?> propose(Address address, int instance, Distribution<?> prior) {
+            pendingRow = 0;
+            Head head = Head.of(prior, network.config().maxCategories());
+            if (head == null) {
+                return null;
+            }
+            double[] parameters = Choice.parameters(head, prior);
+            int row = network.addresses().row(new Choice(address.key(), prior.kind(), head, parameters, 0, 0));
+            if (row <= 0) {
+                return null;
+            }
+            int kind = ProposalNetwork.kindIndex(prior.kind());
+            float[][] step;
+            if (h == null) {
+                step = cache.firstSteps().computeIfAbsent((long) row * 1024 + kind, k -> {
+                    networkSteps.incrementAndGet();
+                    return network.step(cache.embedding(), null, null, row, kind, 0, 0, 0f, head);
+                });
+            } else {
+                networkSteps.incrementAndGet();
+                step = network.step(cache.embedding(), h, c, row, kind, previousRow, previousKind, previousFeature, head);
+            }
+            pendingRow = row;
+            pendingKind = kind;
+            pendingH = step[0];
+            pendingC = step[1];
+            return HeadMath.distribution(head, parameters, step[2]);
+        }
+
+        @Override
+        public void chosen(Address address, int instance, Distribution<?> prior, Object value) {
+            if (pendingRow <= 0) {
+                return;
+            }
+            h = pendingH;
+            c = pendingC;
+            previousRow = pendingRow;
+            previousKind = pendingKind;
+            previousFeature = (float) Choice.feature(prior, Choice.numeric(value));
+            pendingRow = 0;
+        }
+    }
+}

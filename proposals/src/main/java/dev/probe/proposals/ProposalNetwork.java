@@ -1,0 +1,458 @@
+package dev.probe.proposals;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.convolutional.Conv3d;
+
+/**
+ * A proposal network after pyprob's design: an observation embedding (an MLP over vectors, a
+ * small CNN per 2-D or 3-D grid), embeddings of the current address, of the previous choice's
+ * address, kind and value, and of the distribution kinds; an LSTM core over the sequence of
+ * choices; and one output head per {@link Head}, which turns the LSTM state into a proposal with
+ * the prior's support.
+ *
+ * <p>The parameters are plain arrays, driven by hand: the LSTM skips its recurrent product at the
+ * first step (the state is zero), and the trainer updates only the parameters a batch used. Every
+ * intermediate lives in a manager the caller closes, so memory stays flat however long it runs.
+ */
+public final class ProposalNetwork implements AutoCloseable {
+
+    /**
+     * The sizes of a network.
+     *
+     * @param observationEmbedding width of the observation embedding
+     * @param addressEmbedding     width of an address's embedding
+     * @param kindEmbedding        width of a distribution kind's embedding
+     * @param valueEmbedding       width of the previous value's embedding
+     * @param hidden               the LSTM's hidden units
+     * @param maxAddresses         addresses the network can learn
+     * @param maxCategories        the most categories the categorical head proposes
+     */
+    public record Config(int observationEmbedding, int addressEmbedding, int kindEmbedding, int valueEmbedding, int hidden,
+            int maxAddresses, int maxCategories) {
+
+        public Config {
+            int[] all = {observationEmbedding, addressEmbedding, kindEmbedding, valueEmbedding, hidden, maxAddresses,
+                maxCategories};
+            for (int v : all) {
+                if (v <= 0) {
+                    throw new IllegalArgumentException("network sizes must be positive, got " + v);
+                }
+            }
+        }
+
+        /** pyprob's sizes for the same models: LSTM 512, observation 64, address 64, kind 8, value 4. */
+        public static Config defaults() {
+            return new Config(64, 64, 8, 4, 512, 512, 64);
+        }
+    }
+
+    /** The distribution kinds with an embedding of their own; others share row 0. */
+    static final List<String> KINDS = List.of("Normal", "Uniform", "TruncatedNormal", "LogNormal", "Exponential", "Gamma",
+            "Beta", "Bernoulli", "Binomial", "Poisson", "Categorical", "Mixture");
+
+    private static final int CONV1 = 8;
+    private static final int CONV2 = 16;
+    private static final double LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+    /** Bounds beyond this many prior standard deviations are as good as infinite (and keep gradients finite). */
+    static final double FAR = 50;
+    /** The smallest scale a real head proposes, in prior standard deviations. */
+    static final double MIN_SCALE = 1e-3;
+
+    private final Config config;
+    private final ObservationLayout layout;
+    private final AddressTable addresses;
+    private final Device device;
+    private final NDManager manager;
+    private final LinkedHashMap<String, NDArray> params = new LinkedHashMap<>();
+    private final int inputLength;
+    private final int lstmInput;
+
+    private ProposalNetwork(Config config, ObservationLayout layout, AddressTable addresses, Device device,
+            Map<String, float[]> weights, long seed) {
+        this.config = config;
+        this.layout = layout;
+        this.addresses = addresses;
+        this.device = device;
+        int n = 0;
+        for (ObservationLayout.Entry e : layout.entries()) {
+            n += e.length();
+        }
+        this.inputLength = n;
+        if (n == 0) {
+            throw new IllegalArgumentException("the model observes nothing: a proposal network needs observations to condition on");
+        }
+        this.lstmInput = config.observationEmbedding() + 2 * config.addressEmbedding() + 2 * config.kindEmbedding()
+                + config.valueEmbedding();
+        this.manager = NDManager.newBaseManager(device);
+        Map<String, Shape> shapes = shapes();
+        Random random = new Random(seed);
+        for (Map.Entry<String, Shape> e : shapes.entrySet()) {
+            float[] values;
+            if (weights != null) {
+                values = weights.get(e.getKey());
+                if (values == null || values.length != e.getValue().size()) {
+                    manager.close();
+                    throw new IllegalArgumentException("the weights do not fit the network: parameter " + e.getKey()
+                            + (values == null ? " is missing" : " has " + values.length + " values, not " + e.getValue().size()));
+                }
+            } else {
+                values = initial(e.getKey(), e.getValue(), random);
+            }
+            NDArray p = manager.create(values, e.getValue());
+            p.setName(e.getKey());
+            params.put(e.getKey(), p);
+        }
+        if (weights != null && weights.size() != shapes.size()) {
+            Set<String> extra = new HashSet<>(weights.keySet());
+            extra.removeAll(shapes.keySet());
+            manager.close();
+            throw new IllegalArgumentException("the weights do not fit the network: unexpected parameters " + extra);
+        }
+    }
+
+    /** A new network with weights drawn from {@code seed}. */
+    public static ProposalNetwork create(Config config, ObservationLayout layout, Device device, long seed) {
+        return new ProposalNetwork(config, layout, new AddressTable(config.maxAddresses()), device, null, seed);
+    }
+
+    /** A network with the given weights (from a saved artifact). */
+    public static ProposalNetwork of(Config config, ObservationLayout layout, AddressTable addresses, Device device,
+            Map<String, float[]> weights) {
+        return new ProposalNetwork(config, layout, addresses, device, weights, 0);
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public ObservationLayout layout() {
+        return layout;
+    }
+
+    public AddressTable addresses() {
+        return addresses;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    /** The manager that owns the parameters; trainers keep their optimiser state under it. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** Elements of the observation input. */
+    int inputLength() {
+        return inputLength;
+    }
+
+    /** The parameters by name, in a fixed order. */
+    public Map<String, NDArray> parameters() {
+        return java.util.Collections.unmodifiableMap(params);
+    }
+
+    /** Number of scalar weights. */
+    public long size() {
+        long n = 0;
+        for (NDArray p : params.values()) {
+            n += p.size();
+        }
+        return n;
+    }
+
+    /** The weights as Java arrays, by name, in order. */
+    public Map<String, float[]> weights() {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        params.forEach((k, v) -> out.put(k, v.toFloatArray()));
+        return out;
+    }
+
+    /** The parameter shapes this configuration and layout call for, in order. */
+    Map<String, Shape> shapes() {
+        Map<String, Shape> s = new LinkedHashMap<>();
+        int in = layout.vectorLength();
+        int image = 0;
+        for (ObservationLayout.Entry e : layout.entries()) {
+            if (!e.isImage()) {
+                continue;
+            }
+            int[] d = e.shape();
+            long[] k1 = kernel(CONV1, 1, d.length);
+            long[] k2 = kernel(CONV2, CONV1, d.length);
+            s.put("obs.image" + image + ".conv1.weight", new Shape(k1));
+            s.put("obs.image" + image + ".conv1.bias", new Shape(CONV1));
+            s.put("obs.image" + image + ".conv2.weight", new Shape(k2));
+            s.put("obs.image" + image + ".conv2.bias", new Shape(CONV2));
+            int cells = CONV2;
+            for (int x : d) {
+                cells *= (x + 1) / 2;
+            }
+            in += cells;
+            image++;
+        }
+        int eo = config.observationEmbedding();
+        s.put("obs.fc1.weight", new Shape(in, eo));
+        s.put("obs.fc1.bias", new Shape(eo));
+        s.put("obs.fc2.weight", new Shape(eo, eo));
+        s.put("obs.fc2.bias", new Shape(eo));
+        s.put("embed.address", new Shape(config.maxAddresses() + 1, config.addressEmbedding()));
+        s.put("embed.kind", new Shape(KINDS.size() + 1, config.kindEmbedding()));
+        s.put("embed.value.weight", new Shape(1, config.valueEmbedding()));
+        s.put("embed.value.bias", new Shape(config.valueEmbedding()));
+        int h = config.hidden();
+        s.put("lstm.ih.weight", new Shape(lstmInput, 4L * h));
+        s.put("lstm.hh.weight", new Shape(h, 4L * h));
+        s.put("lstm.bias", new Shape(4L * h));
+        for (Head head : Head.values()) {
+            int out = head.outputs(config.maxCategories());
+            s.put(headName(head) + ".weight", new Shape(h, out));
+            s.put(headName(head) + ".bias", new Shape(out));
+        }
+        return s;
+    }
+
+    private static long[] kernel(int out, int in, int dims) {
+        long[] k = new long[2 + dims];
+        k[0] = out;
+        k[1] = in;
+        Arrays.fill(k, 2, k.length, 3);
+        return k;
+    }
+
+    static String headName(Head head) {
+        return "head." + head.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Initial values: weights N(0, 1/fan-in), embeddings N(0, 1), biases that start the heads near the prior. */
+    private float[] initial(String name, Shape shape, Random random) {
+        float[] v = new float[(int) shape.size()];
+        int h = config.hidden();
+        if (name.endsWith(".bias")) {
+            if (name.equals("lstm.bias")) {
+                Arrays.fill(v, h, 2 * h, 1f); // forget gate open at first
+            } else if (name.equals(headName(Head.NORMAL) + ".bias") || name.equals(headName(Head.TRUNCATED) + ".bias")) {
+                int k = Head.MIXTURE;
+                for (int i = 0; i < k; i++) {
+                    v[k + i] = (float) (-1.5 + 3.0 * i / (k - 1)); // components spread over the prior
+                }
+            }
+            return v;
+        }
+        if (name.startsWith("embed.address") || name.startsWith("embed.kind")) {
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) random.nextGaussian();
+            }
+            return v;
+        }
+        long fanIn = shape.dimension() == 2 ? shape.get(0) : shape.size() / shape.get(0);
+        double std = 1 / Math.sqrt(fanIn);
+        if (name.startsWith("head.")) {
+            std *= 0.1; // small outputs: every head starts close to its prior-shaped default
+        }
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (random.nextGaussian() * std);
+        }
+        return v;
+    }
+
+    private NDArray p(String name) {
+        return params.get(name);
+    }
+
+    /** An op's result made from a parameter lands in the parameter's manager: move it to {@code m}. */
+    private static NDArray into(NDArray a, NDManager m) {
+        a.attach(m);
+        return a;
+    }
+
+    /** The observation embedding of a batch of standardised inputs (B, inputLength). */
+    NDArray embedObservations(NDArray input) {
+        long b = input.getShape().get(0);
+        NDList parts = new NDList();
+        int vector = layout.vectorLength();
+        if (vector > 0) {
+            parts.add(vector == inputLength ? input : input.get(new NDIndex(":, 0:{}", vector)));
+        }
+        int at = vector;
+        int image = 0;
+        for (ObservationLayout.Entry e : layout.entries()) {
+            if (!e.isImage()) {
+                continue;
+            }
+            long[] dims = new long[2 + e.shape().length];
+            dims[0] = b;
+            dims[1] = 1;
+            for (int i = 0; i < e.shape().length; i++) {
+                dims[2 + i] = e.shape()[i];
+            }
+            NDArray x = input.get(new NDIndex(":, {}:{}", at, at + e.length())).reshape(new Shape(dims));
+            String pre = "obs.image" + image + ".";
+            x = Activation.relu(conv(x, p(pre + "conv1.weight"), p(pre + "conv1.bias"), 1, e.shape().length));
+            x = Activation.relu(conv(x, p(pre + "conv2.weight"), p(pre + "conv2.bias"), 2, e.shape().length));
+            parts.add(x.reshape(b, -1));
+            at += e.length();
+            image++;
+        }
+        NDArray x = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 1);
+        x = Activation.relu(x.matMul(p("obs.fc1.weight")).add(p("obs.fc1.bias")));
+        return Activation.relu(x.matMul(p("obs.fc2.weight")).add(p("obs.fc2.bias")));
+    }
+
+    private static NDArray conv(NDArray x, NDArray w, NDArray bias, int stride, int dims) {
+        if (dims == 2) {
+            return Conv2d.conv2d(x, w, bias, new Shape(stride, stride), new Shape(1, 1), new Shape(1, 1), 1).singletonOrThrow();
+        }
+        return Conv3d.conv3d(x, w, bias, new Shape(stride, stride, stride), new Shape(1, 1, 1), new Shape(1, 1, 1), 1)
+                .singletonOrThrow();
+    }
+
+    /** The LSTM's input rows, already multiplied by its input weights: (n, 4H). */
+    private NDArray gateInputs(NDArray observations, int repeat, long[] address, long[] kind, long[] previousAddress,
+            long[] previousKind, float[] previousFeature, NDManager m) {
+        NDArray obs = repeat == 1 ? observations : observations.tile(new long[] {repeat, 1});
+        NDArray a = into(p("embed.address").get(m.create(address)), m);
+        NDArray k = into(p("embed.kind").get(m.create(kind)), m);
+        NDArray pa = into(p("embed.address").get(m.create(previousAddress)), m);
+        NDArray pk = into(p("embed.kind").get(m.create(previousKind)), m);
+        NDArray v = m.create(previousFeature, new Shape(previousFeature.length, 1)).matMul(p("embed.value.weight"))
+                .add(p("embed.value.bias"));
+        NDArray x = NDArrays.concat(new NDList(obs, a, k, pa, pk, v), 1);
+        return x.matMul(p("lstm.ih.weight")).add(p("lstm.bias"));
+    }
+
+    /** One LSTM step; {@code h} and {@code c} null for the zero initial state. Returns (h, c). */
+    private NDList cell(NDArray gates, NDArray h, NDArray c) {
+        NDArray g = h == null ? gates : gates.add(h.matMul(p("lstm.hh.weight")));
+        NDList q = g.split(4, 1);
+        NDArray in = Activation.sigmoid(q.get(0));
+        NDArray candidate = Activation.tanh(q.get(2));
+        NDArray c2 = c == null ? in.mul(candidate) : Activation.sigmoid(q.get(1)).mul(c).add(in.mul(candidate));
+        NDArray h2 = Activation.sigmoid(q.get(3)).mul(Activation.tanh(c2));
+        return new NDList(h2, c2);
+    }
+
+    private static long[] longs(int[] a) {
+        long[] l = new long[a.length];
+        for (int i = 0; i < a.length; i++) {
+            l[i] = a[i];
+        }
+        return l;
+    }
+
+    /**
+     * The mean over the batch's runs of -log q(choices | observations): the training loss, in nats
+     * per run. Its intermediates belong to {@code m}.
+     */
+    public NDArray loss(Batch batch, NDManager m) {
+        int bsz = batch.size;
+        int steps = batch.steps;
+        NDArray obs = embedObservations(m.create(batch.observations, new Shape(bsz, inputLength)));
+        NDArray gates = gateInputs(obs, steps, longs(batch.address), longs(batch.kind), longs(batch.previousAddress),
+                longs(batch.previousKind), batch.previousFeature, m);
+        NDArray h = null;
+        NDArray c = null;
+        NDList hs = new NDList();
+        for (int t = 0; t < steps; t++) {
+            NDArray gt = steps == 1 ? gates : gates.get(new NDIndex("{}:{}", t * bsz, (t + 1) * bsz));
+            NDList hc = cell(gt, h, c);
+            h = hc.get(0);
+            c = hc.get(1);
+            hs.add(h);
+        }
+        NDArray all = steps == 1 ? h : NDArrays.concat(hs, 0);
+        NDArray total = null;
+        for (Map.Entry<Head, Batch.HeadRows> e : batch.heads.entrySet()) {
+            Batch.HeadRows r = e.getValue();
+            long[] rows = new long[r.rows.size()];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = r.rows.get(i);
+            }
+            NDArray out = all.get(m.create(rows)).matMul(p(headName(e.getKey()) + ".weight"))
+                    .add(p(headName(e.getKey()) + ".bias"));
+            NDArray lq = HeadMath.logProb(e.getKey(), out, r.priors, r.values, config.maxCategories(), m).sum();
+            total = total == null ? lq : total.add(lq);
+        }
+        return total.neg().div(bsz);
+    }
+
+    /** Names of the parameters a batch's loss depends on: only they need an update. */
+    public Set<String> usedBy(Batch batch) {
+        Set<String> used = new HashSet<>();
+        for (String name : params.keySet()) {
+            if (name.startsWith("head.")) {
+                continue;
+            }
+            if (name.equals("lstm.hh.weight") && batch.steps < 2) {
+                continue;
+            }
+            if (name.equals("embed.value.weight") && batch.steps < 2) {
+                continue;
+            }
+            used.add(name);
+        }
+        for (Head head : batch.heads.keySet()) {
+            used.add(headName(head) + ".weight");
+            used.add(headName(head) + ".bias");
+        }
+        return used;
+    }
+
+    /** The observation embedding of one run's standardised input. */
+    public float[] embed(float[] input) {
+        try (NDManager m = manager.newSubManager()) {
+            return embedObservations(m.create(input, new Shape(1, inputLength))).toFloatArray();
+        }
+    }
+
+    /**
+     * One step of a run: the LSTM state after the choice at {@code row} and the head's outputs.
+     *
+     * @param h the state before it, or null at the first choice (then {@code c} is null too)
+     * @return {h, c, head outputs}
+     */
+    public float[][] step(float[] observation, float[] h, float[] c, int row, int kind, int previousRow, int previousKind,
+            float previousFeature, Head head) {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray obs = m.create(observation, new Shape(1, observation.length));
+            NDArray gates = gateInputs(obs, 1, new long[] {row}, new long[] {kind}, new long[] {previousRow},
+                    new long[] {previousKind}, new float[] {previousFeature}, m);
+            int hd = config.hidden();
+            NDList hc = cell(gates, h == null ? null : m.create(h, new Shape(1, hd)), c == null ? null : m.create(c, new Shape(1, hd)));
+            NDArray out = hc.get(0).matMul(p(headName(head) + ".weight")).add(p(headName(head) + ".bias"));
+            return new float[][] {hc.get(0).toFloatArray(), hc.get(1).toFloatArray(), out.toFloatArray()};
+        }
+    }
+
+    /** The kind's embedding row: 0 for kinds without one. */
+    static int kindIndex(String kind) {
+        return KINDS.indexOf(kind) + 1;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /** Names of all parameters, in order. */
+    public List<String> parameterNames() {
+        return new ArrayList<>(params.keySet());
+    }
+}
