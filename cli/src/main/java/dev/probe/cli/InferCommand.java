@@ -5,6 +5,9 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import dev.probe.proposals.Artifact;
+import dev.probe.proposals.Devices;
+import dev.probe.proposals.NetworkProposal;
 import dev.probe.runtime.inference.Inference;
 import dev.probe.runtime.model.Model;
 import dev.probe.runtime.posterior.Posterior;
@@ -40,6 +43,10 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--network", paramLabel = "DIR", description = "The trained network for --engine ic.")
     Path network;
 
+    @Option(names = "--device", paramLabel = "DEV", defaultValue = "cpu",
+            description = "--engine ic: where the network runs: cpu, gpu or auto. Default: cpu.")
+    String device;
+
     @Option(names = "--save", paramLabel = "FILE", description = "Saves the weighted posterior for later loading.")
     Path save;
 
@@ -71,15 +78,49 @@ final class InferCommand implements Callable<Integer> {
         if (burnIn != null && burnIn < 0) {
             throw new UsageException("--burn-in must not be negative, got " + burnIn);
         }
+        if (network != null && !engine.equals("ic")) {
+            throw new UsageException("--network is for --engine ic; add --engine ic to use the network");
+        }
         Model loaded = model.load(err);
+        Artifact artifact = null;
         try {
-            return infer(loaded, out, err);
+            if (engine.equals("ic")) {
+                artifact = network(loaded);
+            }
+            return infer(loaded, artifact, out, err);
         } finally {
+            if (artifact != null) {
+                artifact.network().close();
+            }
             model.close();
         }
     }
 
-    private Integer infer(Model loaded, PrintWriter out, PrintWriter err) throws IOException {
+    /** The trained network for --engine ic, checked against the model and the observations. */
+    private Artifact network(Model loaded) throws IOException {
+        if (network == null) {
+            throw new UsageException("--engine ic needs --network DIR: a network trained for this model with probe compile "
+                    + (model.label() == null ? "MODEL" : model.label()) + " --out DIR");
+        }
+        // Each worker thread runs its own small network steps: one PyTorch thread each serves best.
+        Devices.threadsPerOp(1);
+        Artifact artifact;
+        try {
+            artifact = Artifact.load(network, Devices.choose(device));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
+        try {
+            artifact.requireModel(loaded.identity(), model.label(), network);
+            artifact.network().layout().input(model.observations());
+        } catch (IllegalArgumentException e) {
+            artifact.network().close();
+            throw new UsageException(e.getMessage(), e);
+        }
+        return artifact;
+    }
+
+    private Integer infer(Model loaded, Artifact artifact, PrintWriter out, PrintWriter err) throws IOException {
         Inference inference;
         switch (engine) {
             case "prior":
@@ -95,8 +136,8 @@ final class InferCommand implements Callable<Integer> {
                 }
                 break;
             case "ic":
-                throw new UsageException("--engine ic needs a trained network, and inference compilation is not part of"
-                        + " this build yet; use --engine is or rmh");
+                inference = Inference.importanceSampling(loaded).proposal(new NetworkProposal(artifact.network()));
+                break;
             default:
                 throw new UsageException("--engine " + engine + ": unknown engine; choose prior, is, rmh or ic");
         }

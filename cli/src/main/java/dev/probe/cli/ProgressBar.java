@@ -27,7 +27,12 @@ final class ProgressBar implements ProgressListener {
     }
 
     @Override
-    public synchronized void progress(long done, long total) {
+    public void progress(long done, long total) {
+        progress(done, total, "");
+    }
+
+    /** Progress with a note after the rate (a training's losses). */
+    synchronized void progress(long done, long total, String note) {
         long now = System.nanoTime();
         if (now - start < DELAY_NANOS || (now - lastDraw < INTERVAL_NANOS && done < total)) {
             return;
@@ -39,8 +44,8 @@ final class ProgressBar implements ProgressListener {
         int filled = (int) Math.round(fraction * WIDTH);
         double rate = done / seconds;
         double left = rate > 0 ? (total - done) / rate : Double.NaN;
-        err.printf(Locale.ROOT, "\r[%s%s] %3.0f%% %,d/%,d %s  %,.0f %s/s  %s left ",
-                "#".repeat(filled), ".".repeat(WIDTH - filled), 100 * fraction, done, total, unit, rate, unit,
+        err.printf(Locale.ROOT, "\r[%s%s] %3.0f%% %,d/%,d %s  %,.0f %s/s  %s%s left ",
+                "#".repeat(filled), ".".repeat(WIDTH - filled), 100 * fraction, done, total, unit, rate, unit, note,
                 Double.isNaN(left) ? "?" : formatDuration(left));
         err.flush();
     }
@@ -48,7 +53,7 @@ final class ProgressBar implements ProgressListener {
     /** Clears the bar's line, if it was drawn. */
     synchronized void finish() {
         if (drawn) {
-            err.print("\r" + " ".repeat(100) + "\r");
+            err.print("\r" + " ".repeat(140) + "\r");
             err.flush();
         }
     }

@@ -64,6 +64,11 @@ final class Summary {
         if (info.containsKey("acceptance")) {
             putNumber(root, "acceptance", Double.parseDouble(info.get("acceptance")));
         }
+        if (info.containsKey("fallbacks")) {
+            // ic: choices the network proposed, and those it could not (drawn from the prior).
+            root.put("proposed", Long.parseLong(info.get("proposed")));
+            root.put("fallbacks", Long.parseLong(info.get("fallbacks")));
+        }
         try {
             return Json.MAPPER.writeValueAsString(root);
         } catch (JsonProcessingException e) {
@@ -134,6 +139,10 @@ final class Summary {
         }
         if (posterior.info().containsKey("acceptance")) {
             sb.append("   acceptance ").append(posterior.info().get("acceptance"));
+        }
+        if (posterior.info().containsKey("fallbacks")) {
+            sb.append("   proposed ").append(posterior.info().get("proposed")).append("   fallbacks to the prior ")
+                    .append(posterior.info().get("fallbacks"));
         }
         sb.append(System.lineSeparator());
         List<String[]> rows = new ArrayList<>();

@@ -1,0 +1,254 @@
+package dev.probe.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import ai.djl.Device;
+
+import dev.probe.compiler.RunSource;
+import dev.probe.compiler.TraceDataset;
+import dev.probe.compiler.Trainer;
+import dev.probe.compiler.TrainingOptions;
+import dev.probe.proposals.Artifact;
+import dev.probe.proposals.Devices;
+import dev.probe.proposals.ProposalNetwork;
+import dev.probe.runtime.model.Model;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code probe compile MODEL --out DIR}: inference compilation, training a proposal network. */
+@Command(name = "compile", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Trains a proposal network on runs simulated from the model's prior and saves it in --out DIR,"
+                + " for probe infer --engine ic --network DIR.",
+            "Offline: --save-dataset FILE simulates the runs once; --dataset FILE trains from them as often as wanted."})
+final class CompileCommand implements Callable<Integer> {
+
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where to save the trained network (a directory).")
+    Path out;
+
+    @Option(names = "--traces", paramLabel = "N", defaultValue = "100000",
+            description = "Training runs (with --dataset: runs served, in passes over the file). Default: 100000.")
+    long traces;
+
+    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "64", description = "Runs per optimiser step. Default: 64.")
+    int batchSize;
+
+    @Option(names = "--learning-rate", paramLabel = "LR", defaultValue = "0.001",
+            description = "Adam's initial learning rate, decayed to 5% of it by a cosine schedule. Default: 0.001.")
+    double learningRate;
+
+    @Option(names = "--validation", paramLabel = "N", defaultValue = "256",
+            description = "Runs in the fixed validation set. Default: 256.")
+    int validation;
+
+    @Option(names = "--device", paramLabel = "DEV", defaultValue = "cpu", description = "cpu, gpu or auto. Default: cpu.")
+    String device;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N",
+            description = "Save the network every N training runs (default: every tenth of the training).")
+    Long checkpointEvery;
+
+    @Option(names = "--dataset", paramLabel = "FILE", description = "Train from this trace dataset instead of simulating.")
+    Path dataset;
+
+    @Option(names = "--save-dataset", paramLabel = "FILE",
+            description = "Simulate --traces runs into this trace dataset and stop (no training).")
+    Path saveDataset;
+
+    @Option(names = "--image", paramLabel = "NAME=HxW", description = "Embed this observation with a CNN as a grid"
+            + " (HxW or HxWxD; repeatable). Other observations go through an MLP.")
+    List<String> images = new ArrayList<>();
+
+    @Option(names = "--lstm-hidden", paramLabel = "H", defaultValue = "512", description = "LSTM hidden units. Default: 512.")
+    int hidden;
+
+    @Option(names = "--max-addresses", paramLabel = "N", defaultValue = "512",
+            description = "Addresses the network can learn; choices elsewhere fall back to the prior. Default: 512.")
+    int maxAddresses;
+
+    @Mixin
+    CommonOptions common;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter stdout = spec.commandLine().getOut();
+        if (out == null && saveDataset == null) {
+            throw new UsageException("give --out DIR for the trained network (or --save-dataset FILE to only simulate runs)");
+        }
+        if (out != null && saveDataset != null) {
+            throw new UsageException("--save-dataset only simulates runs; train from the file with a second probe compile"
+                    + " --dataset FILE --out DIR");
+        }
+        if (!model.observe.isEmpty() || model.observationsFile != null) {
+            throw new UsageException("compile simulates its observations from the model; --observe and --observations"
+                    + " belong to probe infer");
+        }
+        if (traces <= 0) {
+            throw new UsageException("--traces must be positive, got " + traces);
+        }
+        if (out != null) {
+            checkOut(out);
+        }
+        Map<String, int[]> imageShapes = images();
+        // Training uses PyTorch's own threads for its large products.
+        Devices.threadsPerOp(Runtime.getRuntime().availableProcessors());
+        Device chosen;
+        try {
+            chosen = Devices.choose(device);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
+        long seed = common.seed != null ? common.seed : dev.probe.runtime.inference.Seeds.fresh();
+        if (common.seed == null) {
+            err.println("probe: seed " + seed + " (pass --seed " + seed + " to train the same network again)");
+        }
+        TrainingOptions options;
+        try {
+            options = new TrainingOptions(traces, batchSize, learningRate, validation, seed, common.threads(), chosen,
+                    checkpointEvery != null ? checkpointEvery : Math.max(traces / 10, batchSize), out,
+                    new ProposalNetwork.Config(64, 64, 8, 4, hidden, maxAddresses, 64), imageShapes);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
+        if (dataset != null && model.model == null && model.simulator == null && model.attach == null) {
+            return train(null, options, err, stdout);
+        }
+        Model loaded = model.load(err);
+        try {
+            if (saveDataset != null) {
+                return simulate(loaded, options, err);
+            }
+            return train(loaded, options, err, stdout);
+        } finally {
+            model.close();
+        }
+    }
+
+    private void checkOut(Path dir) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UsageException("--out " + dir + " is a file; give a directory");
+        }
+        if (Files.isDirectory(dir) && !Files.exists(dir.resolve("network.json"))) {
+            try (var entries = Files.list(dir)) {
+                if (entries.findAny().isPresent()) {
+                    throw new UsageException("--out " + dir + " is a directory holding other things; give a new or empty"
+                            + " directory, or one holding a network to replace");
+                }
+            } catch (IOException e) {
+                throw new UsageException("--out " + dir + ": cannot read it: " + e.getMessage());
+            }
+        }
+    }
+
+    private Map<String, int[]> images() {
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        for (String item : images) {
+            int eq = item.indexOf('=');
+            String[] dims = eq <= 0 ? new String[0] : item.substring(eq + 1).toLowerCase(Locale.ROOT).split("x");
+            int[] shape = new int[dims.length];
+            try {
+                for (int i = 0; i < dims.length; i++) {
+                    shape[i] = Integer.parseInt(dims[i].trim());
+                    if (shape[i] <= 0) {
+                        throw new NumberFormatException();
+                    }
+                }
+            } catch (NumberFormatException e) {
+                shape = new int[0];
+            }
+            if (shape.length < 2 || shape.length > 3) {
+                throw new UsageException("--image " + item + ": expected NAME=HxW or NAME=HxWxD, e.g. --image image=8x8");
+            }
+            shapes.put(item.substring(0, eq).trim(), shape);
+        }
+        return shapes;
+    }
+
+    private Integer simulate(Model loaded, TrainingOptions options, PrintWriter err) throws IOException {
+        RunSource source = RunSource.online(loaded, model.label(), options.seed(), model.threads(common.threads()), 64);
+        ProgressBar bar = new ProgressBar(err, "runs");
+        long t0 = System.nanoTime();
+        try {
+            TraceDataset.write(saveDataset, source, traces, 4096, done -> {
+                if (!common.quiet) {
+                    bar.progress(done, traces);
+                }
+            });
+        } finally {
+            bar.finish();
+        }
+        err.printf(Locale.ROOT, "probe: wrote %,d runs of %s to %s in %.1f s%n", traces, model.label(), saveDataset,
+                (System.nanoTime() - t0) / 1e9);
+        return ExitCode.OK;
+    }
+
+    private Integer train(Model loaded, TrainingOptions options, PrintWriter err, PrintWriter stdout) throws IOException {
+        RunSource source;
+        if (dataset != null) {
+            TraceDataset data;
+            try {
+                data = TraceDataset.read(dataset);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage(), e);
+            }
+            if (loaded != null && !loaded.identity().equals(data.identity())) {
+                throw new UsageException(dataset + " holds runs of " + data.label() + " (" + data.identity() + "), not of "
+                        + model.label() + " (" + loaded.identity() + ")");
+            }
+            source = data.source(dataset, options.seed());
+        } else {
+            source = RunSource.online(loaded, model.label(), options.seed(), model.threads(common.threads()), 64);
+        }
+        ProgressBar bar = new ProgressBar(err, "traces");
+        Artifact artifact;
+        try {
+            artifact = Trainer.train(source, options, new Trainer.Listener() {
+                @Override
+                public void progress(long done, long total, double trainLoss, double validLoss, double rate) {
+                    if (!common.quiet) {
+                        bar.progress(done, total, String.format(Locale.ROOT, "  loss %.3f  valid %.3f  ", trainLoss, validLoss));
+                    }
+                }
+
+                @Override
+                public void message(String line) {
+                    if (!common.quiet) {
+                        bar.finish();
+                        err.println("probe: " + line);
+                    }
+                }
+            });
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), e);
+        } finally {
+            bar.finish();
+        }
+        try {
+            var t = artifact.training();
+            stdout.printf(Locale.ROOT, "trained %s on %,d traces in %.1f s (%,.0f traces/s): validation loss %.4f,"
+                    + " %d addresses, %,d weights; saved in %s%n", source.label(), t.path("traces").asLong(),
+                    t.path("seconds").asDouble(), t.path("traces_per_second").asDouble(), t.path("valid_loss").asDouble(),
+                    artifact.network().addresses().size(), artifact.network().size(), out);
+            stdout.flush();
+        } finally {
+            artifact.network().close();
+        }
+        return ExitCode.OK;
+    }
+}

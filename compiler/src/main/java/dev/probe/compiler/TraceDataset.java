@@ -1,0 +1,265 @@
+package dev.probe.compiler;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+
+import dev.probe.proposals.Choice;
+import dev.probe.proposals.Head;
+
+/**
+ * Simulated runs saved once, to train from as often as wanted: for simulators too slow to run
+ * during every training. The file holds a header (format, version, the model's identity and
+ * label, the run count), the runs (observations by name, then the controlled choices as
+ * {@link Choice}s), and a CRC-32 of all that. It is written beside its name and moved into place.
+ */
+public final class TraceDataset {
+
+    private static final byte[] MAGIC = {'P', 'R', 'O', 'B', 'E', 'D', 'S', 'T'};
+    /** The version this Probe writes and reads. */
+    public static final int VERSION = 1;
+
+    private final String identity;
+    private final String label;
+    private final List<SimulatedRun> runs;
+
+    private TraceDataset(String identity, String label, List<SimulatedRun> runs) {
+        this.identity = identity;
+        this.label = label;
+        this.runs = runs;
+    }
+
+    public String identity() {
+        return identity;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public List<SimulatedRun> runs() {
+        return Collections.unmodifiableList(runs);
+    }
+
+    /**
+     * Simulates {@code n} runs from {@code source} in blocks and writes them to {@code file}.
+     *
+     * @param progress told the runs written so far
+     */
+    public static void write(Path file, RunSource source, long n, int block, java.util.function.LongConsumer progress)
+            throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (CheckedOutputStream checked = new CheckedOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16),
+                new CRC32()); DataOutputStream out = new DataOutputStream(checked)) {
+            out.write(MAGIC);
+            out.writeInt(VERSION);
+            out.writeUTF(source.identity());
+            out.writeUTF(source.label());
+            out.writeLong(n);
+            long done = 0;
+            while (done < n) {
+                List<SimulatedRun> runs = source.next((int) Math.min(block, n - done));
+                for (SimulatedRun r : runs) {
+                    writeRun(out, r);
+                }
+                done += runs.size();
+                progress.accept(done);
+            }
+            out.flush();
+            out.writeLong(checked.getChecksum().getValue());
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        try {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static void writeRun(DataOutputStream out, SimulatedRun r) throws IOException {
+        out.writeInt(r.observations().size());
+        for (Map.Entry<String, double[]> e : r.observations().entrySet()) {
+            out.writeUTF(e.getKey());
+            writeDoubles(out, e.getValue());
+        }
+        out.writeInt(r.choices().size());
+        for (Choice c : r.choices()) {
+            out.writeUTF(c.address());
+            out.writeUTF(c.kind());
+            out.writeByte(c.head().ordinal());
+            writeDoubles(out, c.prior());
+            out.writeDouble(c.value());
+            out.writeDouble(c.feature());
+        }
+    }
+
+    private static void writeDoubles(DataOutputStream out, double[] v) throws IOException {
+        out.writeInt(v.length);
+        for (double d : v) {
+            out.writeDouble(d);
+        }
+    }
+
+    /**
+     * Reads a dataset whole, checking its checksum.
+     *
+     * @throws IllegalArgumentException when the file is not a dataset, is damaged or is of an unknown version
+     */
+    public static TraceDataset read(Path file) throws IOException {
+        CheckedInputStream checked;
+        try {
+            checked = new CheckedInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16), new CRC32());
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("no such dataset: " + file);
+        }
+        try (DataInputStream in = new DataInputStream(checked)) {
+            byte[] magic = new byte[MAGIC.length];
+            in.readFully(magic);
+            if (!java.util.Arrays.equals(magic, MAGIC)) {
+                throw new IllegalArgumentException(file + " is not a Probe trace dataset (write one with probe compile MODEL"
+                        + " --save-dataset FILE)");
+            }
+            int version = in.readInt();
+            if (version != VERSION) {
+                throw new IllegalArgumentException(file + " is a trace dataset in format version " + version
+                        + "; this Probe reads version " + VERSION);
+            }
+            String identity = in.readUTF();
+            String label = in.readUTF();
+            long n = in.readLong();
+            if (n < 0 || n > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(file + " is damaged (it claims " + n + " runs)");
+            }
+            List<SimulatedRun> runs = new ArrayList<>((int) Math.min(n, 1 << 20));
+            for (long i = 0; i < n; i++) {
+                runs.add(readRun(in, file));
+            }
+            long computed = checked.getChecksum().getValue();
+            long stored = in.readLong();
+            if (computed != stored || in.read() != -1) {
+                throw new IllegalArgumentException(file + " is damaged (its checksum does not match): write it again");
+            }
+            return new TraceDataset(identity, label, runs);
+        } catch (EOFException e) {
+            throw new IllegalArgumentException(file + " is damaged (it ends early): write it again");
+        }
+    }
+
+    private static SimulatedRun readRun(DataInputStream in, Path file) throws IOException {
+        int nObs = in.readInt();
+        if (nObs < 0 || nObs > 1_000_000) {
+            throw new IllegalArgumentException(file + " is damaged (a run claims " + nObs + " observations)");
+        }
+        Map<String, double[]> obs = new LinkedHashMap<>();
+        for (int i = 0; i < nObs; i++) {
+            String name = in.readUTF();
+            obs.put(name, readDoubles(in, file));
+        }
+        int nChoices = in.readInt();
+        if (nChoices < 0 || nChoices > 100_000_000) {
+            throw new IllegalArgumentException(file + " is damaged (a run claims " + nChoices + " choices)");
+        }
+        List<Choice> choices = new ArrayList<>(nChoices);
+        Head[] heads = Head.values();
+        for (int i = 0; i < nChoices; i++) {
+            String address = in.readUTF();
+            String kind = in.readUTF();
+            int head = in.readByte();
+            if (head < 0 || head >= heads.length) {
+                throw new IllegalArgumentException(file + " is damaged (unknown head " + head + ")");
+            }
+            double[] prior = readDoubles(in, file);
+            double value = in.readDouble();
+            double feature = in.readDouble();
+            choices.add(new Choice(address, kind, heads[head], prior, value, feature));
+        }
+        return new SimulatedRun(obs, choices);
+    }
+
+    private static double[] readDoubles(DataInputStream in, Path file) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > 100_000_000) {
+            throw new IllegalArgumentException(file + " is damaged (an array claims " + n + " values)");
+        }
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = in.readDouble();
+        }
+        return v;
+    }
+
+    /**
+     * The dataset as a run source: the first {@code validation} runs are the validation set; the
+     * rest are served in passes, each pass in a fresh seeded order.
+     */
+    public RunSource source(Path file, long seed) {
+        return new RunSource() {
+            private List<SimulatedRun> training;
+            private int at;
+            private long pass;
+
+            @Override
+            public List<SimulatedRun> validation(int n) {
+                if (runs.size() <= n) {
+                    throw new IllegalArgumentException(file + " holds " + runs.size() + " runs; training needs more than the "
+                            + n + " validation runs (lower --validation or write a larger dataset)");
+                }
+                training = new ArrayList<>(runs.subList(n, runs.size()));
+                Collections.shuffle(training, new Random(Streams.seed(seed, -2)));
+                return new ArrayList<>(runs.subList(0, n));
+            }
+
+            @Override
+            public List<SimulatedRun> next(int n) {
+                List<SimulatedRun> out = new ArrayList<>(n);
+                while (out.size() < n) {
+                    if (at == training.size()) {
+                        at = 0;
+                        pass++;
+                        Collections.shuffle(training, new Random(Streams.seed(seed, -3 - pass)));
+                    }
+                    out.add(training.get(at++));
+                }
+                return out;
+            }
+
+            @Override
+            public String identity() {
+                return identity;
+            }
+
+            @Override
+            public String label() {
+                return label;
+            }
+
+            @Override
+            public String describe() {
+                return "dataset " + file.toAbsolutePath();
+            }
+        };
+    }
+}

@@ -1,0 +1,60 @@
+package dev.probe.proposals;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+
+/**
+ * Where networks run: {@code cpu} (the default), {@code gpu} (the first CUDA device; an error when
+ * PyTorch sees none) or {@code auto} (a GPU when there is one). Probe ships PyTorch's CPU natives
+ * only; docs/inference-compilation.md says how to supply CUDA ones.
+ */
+public final class Devices {
+
+    /** What to tell a user who asked for a GPU that PyTorch cannot see. */
+    public static final String GPU_HELP = "PyTorch sees no GPU: Probe ships CPU natives only. On a CUDA machine, point"
+            + " PYTORCH_LIBRARY_PATH at a CUDA build of libtorch 2.7.1 (with PYTORCH_VERSION=2.7.1 and PYTORCH_FLAVOR=cu124 or"
+            + " the like), or run once without ai.djl.offline=true so DJL downloads its CUDA natives; see"
+            + " docs/inference-compilation.md. Use --device cpu or auto meanwhile.";
+
+    private Devices() {
+    }
+
+    /**
+     * Sets PyTorch's threads per operation before the engine starts, unless the user chose
+     * ({@code ai.djl.pytorch.num_threads}). Has no effect once the engine is running.
+     */
+    public static void threadsPerOp(int threads) {
+        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+        }
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+    }
+
+    /**
+     * The device named by {@code spec}.
+     *
+     * @throws IllegalArgumentException for an unknown name, or {@code gpu} without one
+     */
+    public static Device choose(String spec) {
+        switch (spec) {
+            case "cpu":
+                return Device.cpu();
+            case "gpu":
+                if (gpus() == 0) {
+                    throw new IllegalArgumentException("--device gpu: " + GPU_HELP);
+                }
+                return Device.gpu();
+            case "auto":
+                return gpus() > 0 ? Device.gpu() : Device.cpu();
+            default:
+                throw new IllegalArgumentException("--device " + spec + ": unknown device; choose cpu, gpu or auto");
+        }
+    }
+
+    /** GPUs PyTorch can use. */
+    public static int gpus() {
+        return Engine.getInstance().getGpuCount();
+    }
+}
