@@ -1,0 +1,241 @@
+package dev.probe.compiler;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import ai.djl.Device;
+
+import dev.probe.models.Builtins;
+import dev.probe.proposals.Artifact;
+import dev.probe.proposals.ArtifactException;
+import dev.probe.proposals.NetworkProposal;
+import dev.probe.proposals.ProposalNetwork;
+import dev.probe.runtime.distribution.Distribution;
+import dev.probe.runtime.distribution.Normal;
+import dev.probe.runtime.inference.Inference;
+import dev.probe.runtime.inference.Observations;
+import dev.probe.runtime.inference.Proposer;
+import dev.probe.runtime.model.Address;
+import dev.probe.runtime.model.Model;
+import dev.probe.runtime.posterior.Marginal;
+import dev.probe.runtime.posterior.Posterior;
+
+/**
+ * Inference compilation end to end with real DJL training on the CPU: short trainings must give
+ * proposals whose importance sampling matches exact posteriors with far larger effective sample
+ * sizes than the prior's. Seeds are fixed. Tolerances are 5 Monte Carlo standard errors of the run
+ * itself (sd / sqrt(ESS) for a mean; sd / sqrt(2 ESS) for a standard deviation, the normal-theory
+ * value, as these posteriors are normal).
+ */
+class InferenceCompilationTest {
+
+    private static final double Z = 5;
+    private static final Model GAUSSIAN = Builtins.find("gaussian").orElseThrow().create();
+    /** Far in the tail: y = 3.5 from x ~ N(0, 1), y ~ N(x, 0.1); the prior predictive sd is 1.005. */
+    private static final Model TAIL = Model.named("tail", ctx -> {
+        double x = ctx.sample(Normal.of(0, 1), "x");
+        ctx.observe(Normal.of(x, 0.1), "y");
+        return x;
+    });
+
+    private static Artifact gaussian;
+
+    @BeforeAll
+    static void train() {
+        gaussian = Trainer.train(RunSource.online(GAUSSIAN, "builtin:gaussian", 1, 2, 64), options(20_000, 1, 512),
+                Trainer.Listener.NONE);
+    }
+
+    @AfterAll
+    static void close() {
+        gaussian.network().close();
+    }
+
+    static TrainingOptions options(long traces, long seed, int hidden) {
+        TrainingOptions d = TrainingOptions.defaults(traces, seed);
+        return new TrainingOptions(traces, d.batchSize(), d.learningRate(), d.validationSize(), seed, 2, Device.cpu(), 0, null,
+                new ProposalNetwork.Config(64, 64, 8, 4, hidden, 512, 64), Map.of());
+    }
+
+    /** The run's mean and sd of {@code key} against the exact values, within Z standard errors. */
+    static void assertNormalPosterior(Posterior p, String key, double mean, double sd) {
+        Marginal m = p.marginal(key);
+        double ess = m.ess();
+        assertTrue(ess > 100, key + ": ESS " + ess + " is too small for a meaningful check");
+        assertEquals(mean, m.mean(), Z * m.stddev() / Math.sqrt(ess), key + " mean (ESS " + ess + ")");
+        assertEquals(sd, m.stddev(), Z * m.stddev() / Math.sqrt(2 * ess), key + " stddev (ESS " + ess + ")");
+    }
+
+    @Test
+    void gaussianPosteriorFromTheNetworkMatchesTheExactOneWithAFarLargerEss() {
+        NetworkProposal proposal = new NetworkProposal(gaussian.network());
+        Posterior ic = Inference.importanceSampling(GAUSSIAN).observe("obs0", 8.0).observe("obs1", 9.0).proposal(proposal)
+                .traces(2000).seed(11).run();
+        Posterior is = Inference.importanceSampling(GAUSSIAN).observe("obs0", 8.0).observe("obs1", 9.0).traces(2000).seed(11).run();
+        // Conjugate: precision 1/5 + 2/2, mean (1/5 + 17/2) / 1.2 = 7.25, sd sqrt(1 / 1.2) = 0.9129.
+        assertNormalPosterior(ic, "mu", 7.25, Math.sqrt(1 / 1.2));
+        assertTrue(ic.ess() >= 5 * is.ess(), "ic ESS " + ic.ess() + " vs prior IS " + is.ess());
+        assertTrue(ic.ess() >= 0.8 * ic.size(), "ic ESS " + ic.ess() + " of " + ic.size());
+        assertEquals("0", ic.info().get("fallbacks"));
+        assertEquals("2000", ic.info().get("proposed"));
+    }
+
+    @Test
+    void anObservationFarInThePriorsTailStillGetsGoodProposals() {
+        Artifact tail = Trainer.train(RunSource.online(TAIL, "tail", 2, 2, 64), options(20_000, 2, 512), Trainer.Listener.NONE);
+        try {
+            NetworkProposal proposal = new NetworkProposal(tail.network());
+            Posterior ic = Inference.importanceSampling(TAIL).observe("y", 3.5).proposal(proposal).traces(4000).seed(12).run();
+            Posterior is = Inference.importanceSampling(TAIL).observe("y", 3.5).traces(4000).seed(12).run();
+            // Conjugate: precision 1 + 100, mean 100 * 3.5 / 101, sd 1 / sqrt(101).
+            assertNormalPosterior(ic, "x", 350.0 / 101, 1 / Math.sqrt(101));
+            assertTrue(ic.ess() / ic.size() >= 5 * is.ess() / is.size(), "ic ESS " + ic.ess() + " vs prior IS " + is.ess());
+        } finally {
+            tail.network().close();
+        }
+    }
+
+    @Test
+    void savingAndLoadingGivesIdenticalProposals(@TempDir Path dir) throws IOException {
+        gaussian.save(dir);
+        Artifact loaded = Artifact.load(dir, Device.cpu());
+        try {
+            Map<String, float[]> a = gaussian.network().weights();
+            Map<String, float[]> b = loaded.network().weights();
+            assertEquals(a.keySet(), b.keySet());
+            a.forEach((k, v) -> assertArrayEquals(v, b.get(k), k));
+            assertEquals(gaussian.modelIdentity(), loaded.modelIdentity());
+            for (double y : new double[] {-3, 0.5, 8}) {
+                Observations obs = Observations.of(Map.of("obs0", y, "obs1", y + 1));
+                Distribution<?> prior = Normal.of(1, Math.sqrt(5));
+                Distribution<?> p = new NetworkProposal(gaussian.network()).start(obs).propose(Address.named("mu"), 0, prior);
+                Distribution<?> q = new NetworkProposal(loaded.network()).start(obs).propose(Address.named("mu"), 0, prior);
+                for (double x = -10; x <= 15; x += 0.5) {
+                    assertEquals(p.logProbOf(x), q.logProbOf(x), 0.0, "log q(" + x + ") for y = " + y);
+                }
+            }
+        } finally {
+            loaded.network().close();
+        }
+    }
+
+    @Test
+    void trainingTwiceWithOneSeedGivesIdenticalWeights() {
+        Map<String, float[]> first = small(5);
+        Map<String, float[]> second = small(5);
+        first.forEach((k, v) -> assertArrayEquals(v, second.get(k), k));
+        Map<String, float[]> other = small(6);
+        assertFalse(java.util.Arrays.equals(first.get("lstm.ih.weight"), other.get("lstm.ih.weight")));
+    }
+
+    private static Map<String, float[]> small(long seed) {
+        Artifact a = Trainer.train(RunSource.online(GAUSSIAN, "builtin:gaussian", seed, 2, 64), options(2_000, seed, 32),
+                Trainer.Listener.NONE);
+        try {
+            return a.network().weights();
+        } finally {
+            a.network().close();
+        }
+    }
+
+    @Test
+    void aChoiceAtAnAddressTheNetworkNeverSawFallsBackToThePriorAndIsCounted() {
+        Model renamed = Model.named("renamed", ctx -> {
+            double mu = ctx.sample(Normal.of(1, Math.sqrt(5)), "other");
+            ctx.observe(Normal.of(mu, Math.sqrt(2)), "obs0");
+            ctx.observe(Normal.of(mu, Math.sqrt(2)), "obs1");
+            return mu;
+        });
+        Posterior p = Inference.importanceSampling(renamed).observe("obs0", 8.0).observe("obs1", 9.0)
+                .proposal(new NetworkProposal(gaussian.network())).traces(500).seed(3).run();
+        assertEquals("500", p.info().get("fallbacks"));
+        assertEquals("0", p.info().get("proposed"));
+        Proposer proposer = new NetworkProposal(gaussian.network()).start(Observations.of(Map.of("obs0", 1.0, "obs1", 2.0)));
+        assertEquals(null, proposer.propose(Address.named("other"), 0, Normal.of(0, 1)));
+    }
+
+    @Test
+    void aNetworkForAnotherModelADamagedFileOrAnUnknownVersionIsRefusedClearly(@TempDir Path dir) throws IOException {
+        gaussian.save(dir);
+        Artifact ok = Artifact.load(dir, Device.cpu());
+        ArtifactException wrongModel = assertThrows(ArtifactException.class,
+                () -> ok.requireModel("builtin:coin", "builtin:coin", dir));
+        assertTrue(wrongModel.getMessage().contains("trained for builtin:gaussian"), wrongModel.getMessage());
+        assertTrue(wrongModel.getMessage().contains("not for builtin:coin"), wrongModel.getMessage());
+        ok.network().close();
+
+        Path weights = dir.resolve("weights.bin");
+        byte[] good = Files.readAllBytes(weights);
+        byte[] bad = good.clone();
+        bad[bad.length / 2] ^= 0x40;
+        Files.write(weights, bad);
+        ArtifactException damaged = assertThrows(ArtifactException.class, () -> Artifact.load(dir, Device.cpu()));
+        assertTrue(damaged.getMessage().contains("damaged"), damaged.getMessage());
+
+        Files.write(weights, java.util.Arrays.copyOf(good, good.length - 1000));
+        ArtifactException truncated = assertThrows(ArtifactException.class, () -> Artifact.load(dir, Device.cpu()));
+        assertTrue(truncated.getMessage().contains("damaged"), truncated.getMessage());
+
+        Files.write(weights, good);
+        Path json = dir.resolve("network.json");
+        String meta = Files.readString(json);
+        Files.writeString(json, meta.replace("\"version\" : 1", "\"version\" : 99"));
+        ArtifactException version = assertThrows(ArtifactException.class, () -> Artifact.load(dir, Device.cpu()));
+        assertTrue(version.getMessage().contains("format version 99"), version.getMessage());
+
+        Files.writeString(json, meta.substring(0, meta.length() / 2));
+        ArtifactException broken = assertThrows(ArtifactException.class, () -> Artifact.load(dir, Device.cpu()));
+        assertTrue(broken.getMessage().contains("not valid JSON"), broken.getMessage());
+
+        ArtifactException missing = assertThrows(ArtifactException.class,
+                () -> Artifact.load(dir.resolve("nowhere"), Device.cpu()));
+        assertTrue(missing.getMessage().contains("not a directory"), missing.getMessage());
+    }
+
+    @Test
+    void aTraceDatasetIsWrittenOnceAndTrainsAsOftenAsWanted(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("gaussian.traces");
+        TraceDataset.write(file, RunSource.online(GAUSSIAN, "builtin:gaussian", 8, 2, 64), 3000, 1000, n -> { });
+        TraceDataset data = TraceDataset.read(file);
+        assertEquals(3000, data.runs().size());
+        assertEquals(GAUSSIAN.identity(), data.identity());
+        List<SimulatedRun> again = RunSource.online(GAUSSIAN, "builtin:gaussian", 8, 2, 64).next(1000);
+        for (int i = 0; i < again.size(); i++) {
+            assertArrayEquals(again.get(i).observations().get("obs0"), data.runs().get(i).observations().get("obs0"));
+            assertEquals(again.get(i).choices().get(0).value(), data.runs().get(i).choices().get(0).value());
+        }
+        Map<String, float[]> first = fromDataset(data, file);
+        Map<String, float[]> second = fromDataset(TraceDataset.read(file), file);
+        first.forEach((k, v) -> assertArrayEquals(v, second.get(k), k));
+
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length / 3] ^= 1;
+        Files.write(file, bytes);
+        IllegalArgumentException damaged = assertThrows(IllegalArgumentException.class, () -> TraceDataset.read(file));
+        assertTrue(damaged.getMessage().contains("damaged"), damaged.getMessage());
+    }
+
+    private static Map<String, float[]> fromDataset(TraceDataset data, Path file) {
+        Artifact a = Trainer.train(data.source(file, 9), options(4_000, 9, 32), Trainer.Listener.NONE);
+        try {
+            assertTrue(a.training().path("source").asText().startsWith("dataset"));
+            return a.network().weights();
+        } finally {
+            a.network().close();
+        }
+    }
+}
