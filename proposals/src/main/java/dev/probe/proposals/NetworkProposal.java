@@ -4,6 +4,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.probe.runtime.distribution.Distribution;
+import dev.probe.runtime.distribution.Mixture;
 import dev.probe.runtime.inference.Observations;
 import dev.probe.runtime.inference.Proposal;
 import dev.probe.runtime.inference.Proposer;
@@ -22,6 +23,7 @@ import dev.probe.runtime.model.Address;
 public final class NetworkProposal implements Proposal {
 
     private final ProposalNetwork network;
+    private final double priorMix;
     /** The observations last seen, their embedding and the first steps computed for them. */
     private volatile Cache cache;
     private final AtomicLong networkSteps = new AtomicLong();
@@ -30,7 +32,21 @@ public final class NetworkProposal implements Proposal {
     }
 
     public NetworkProposal(ProposalNetwork network) {
+        this(network, 0);
+    }
+
+    /**
+     * Proposals mixed with the prior: each choice comes from the prior with probability
+     * {@code priorMix} (defensive importance sampling, Hesterberg 1995). Weights are then at most
+     * 1 / priorMix times the likelihood, so a posterior mode the network under-covers is still
+     * reached; the price is that fraction of proposals spent on the prior at every choice.
+     */
+    public NetworkProposal(ProposalNetwork network, double priorMix) {
+        if (!(priorMix >= 0 && priorMix < 1)) {
+            throw new IllegalArgumentException("the prior's share of each proposal must be in [0, 1), got " + priorMix);
+        }
         this.network = network;
+        this.priorMix = priorMix;
     }
 
     @Override
@@ -57,6 +73,11 @@ public final class NetworkProposal implements Proposal {
             cache = c;
         }
         return new RunProposer(c);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Distribution<?> defensive(Distribution<?> q, Distribution<?> prior) {
+        return Mixture.of(new double[] {1 - priorMix, priorMix}, (java.util.List) java.util.List.of(q, prior));
     }
 
     /** Proposes the choices of one run, carrying the LSTM state from choice to choice. */
@@ -103,7 +124,8 @@ public final class NetworkProposal implements Proposal {
             pendingKind = kind;
             pendingH = step[0];
             pendingC = step[1];
-            return HeadMath.distribution(head, parameters, step[2]);
+            Distribution<?> q = HeadMath.distribution(head, parameters, step[2]);
+            return priorMix == 0 ? q : defensive(q, prior);
         }
 
         @Override

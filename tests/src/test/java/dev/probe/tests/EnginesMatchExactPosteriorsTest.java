@@ -23,6 +23,10 @@ import dev.probe.runtime.posterior.Posterior;
  * standard deviation, sqrt(p (1 - p) / ESS) for a probability, with the ESS of the engine (Kish's
  * for weighted runs, the autocorrelation ESS of the variable for Metropolis-Hastings). A correct
  * engine misses one such check with probability under 1e-6.
+ *
+ * <p>{@code ic} is importance sampling with the proposals of a network trained for the model by
+ * {@link Compiled} (a short real training): every head kind meets an exact answer here (normal
+ * mixtures, truncated mixtures on (0, 1) and (0, inf), categorical, Poisson, Bernoulli).
  */
 class EnginesMatchExactPosteriorsTest {
 
@@ -36,6 +40,8 @@ class EnginesMatchExactPosteriorsTest {
                 return Inference.metropolisHastings(model).traces(40_000);
             case "prior":
                 return Inference.prior(model).traces(50_000);
+            case "ic":
+                return Inference.importanceSampling(model).proposal(Compiled.proposal(model)).traces(10_000);
             default:
                 throw new IllegalArgumentException(engine);
         }
@@ -82,14 +88,14 @@ class EnginesMatchExactPosteriorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"is", "rmh"})
+    @ValueSource(strings = {"is", "rmh", "ic"})
     void gaussianWithUnknownMean(String engine) {
         Posterior p = engine(engine, builtin("gaussian").create()).observe("obs0", 8.0).observe("obs1", 9.0).seed(1).run();
         Exact.Moments exact = Exact.normalMean(1, Math.sqrt(5), Math.sqrt(2), 8, 9);
         assertEquals(7.25, exact.mean(), 1e-12);
         assertEquals(0.9129, exact.stddev(), 1e-4);
         assertMoments(p, "mu", exact.mean(), exact.stddev());
-        if (engine.equals("is")) {
+        if (!engine.equals("rmh")) {
             // log Z's standard error is about sqrt((N / ESS - 1) / N) by the delta method.
             double se = Math.sqrt((p.size() / p.ess() - 1) / p.size());
             assertEquals(Exact.normalLogEvidence(1, Math.sqrt(5), Math.sqrt(2), 8, 9), p.logEvidence().getAsDouble(), Z * se);
@@ -97,7 +103,7 @@ class EnginesMatchExactPosteriorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"is", "rmh"})
+    @ValueSource(strings = {"is", "rmh", "ic"})
     void betaBernoulliCoin(String engine) {
         List<Integer> flips = List.of(1, 1, 0, 1, 1, 1, 0, 1, 1, 0);
         Posterior p = engine(engine, builtin("coin").create()).observe("flip", flips).seed(2).run();
@@ -106,7 +112,7 @@ class EnginesMatchExactPosteriorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"is", "rmh"})
+    @ValueSource(strings = {"is", "rmh", "ic"})
     void gammaPoissonCounts(String engine) {
         List<Integer> counts = List.of(3, 5, 4, 6, 2);
         Posterior p = engine(engine, builtin("gamma-poisson").create()).observe("count", counts).seed(3).run();
@@ -115,7 +121,7 @@ class EnginesMatchExactPosteriorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"is", "rmh"})
+    @ValueSource(strings = {"is", "rmh", "ic"})
     void branchingModelWithChangingStructure(String engine) {
         Posterior p = engine(engine, builtin("branching").create()).observe("obs", 6).seed(4).run();
         double[] exact = Exact.branchingPosterior(6);
@@ -130,7 +136,7 @@ class EnginesMatchExactPosteriorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"is", "rmh"})
+    @ValueSource(strings = {"is", "rmh", "ic"})
     void hiddenMarkovModelStateMarginals(String engine) {
         double[] obs = {0.9, 0.8, 0.7, 0.0, -0.025, -5.0};
         Posterior p = engine(engine, builtin("hmm").create(Map.of("steps", 6L))).observe("obs", obs).seed(5).run();
@@ -142,14 +148,24 @@ class EnginesMatchExactPosteriorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"is", "rmh"})
+    @ValueSource(strings = {"is", "rmh", "ic"})
     void mixtureOfGaussians(String engine) {
         // With well-separated clusters the posterior has a second, label-switched mode holding about
         // 2% of the mass, which single-site Metropolis-Hastings cannot cross into or out of (a chain
         // that starts there stays). Its check uses points between the clusters, where the posterior
         // has one mode; importance sampling takes the separated points.
-        double[] x = engine.equals("rmh") ? new double[] {-1.0, 0.2, 1.4, -0.4} : new double[] {-2.5, -1.8, -2.2, 1.5, 2.4, 3.1};
-        Posterior p = engine(engine, builtin("mixture").create(Map.of("n", (long) x.length))).observe("x", x).seed(6).run();
+        // Importance sampling is exact only if its proposal covers that second mode, and a briefly
+        // trained network under-covers it: the ESS stays high while the mean is off by the mode's
+        // 2% share, and mixing in the prior (defensive IS) reaches the mode through rare, heavy
+        // weights that 10,000 runs do not average. So ic also takes the points between the
+        // clusters, with 10% of each proposal from the prior to exercise that mixing.
+        boolean between = !engine.equals("is");
+        double[] x = between ? new double[] {-1.0, 0.2, 1.4, -0.4} : new double[] {-2.5, -1.8, -2.2, 1.5, 2.4, 3.1};
+        Model model = builtin("mixture").create(Map.of("n", (long) x.length));
+        Inference inference = engine.equals("ic")
+                ? Inference.importanceSampling(model).proposal(Compiled.proposal(model, 0.1)).traces(10_000)
+                : engine(engine, model);
+        Posterior p = inference.observe("x", x).seed(6).run();
         double[][] exact = Exact.mixturePosterior(new double[] {-2, 2}, 2, new double[] {0.5, 0.5}, 1, x);
         assertMoments(p, "mu0", exact[0][0], exact[0][1]);
         assertMoments(p, "mu1", exact[1][0], exact[1][1]);

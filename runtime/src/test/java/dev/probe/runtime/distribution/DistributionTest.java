@@ -157,6 +157,11 @@ class DistributionTest {
         Function<Object, Double> num = v -> v instanceof Boolean ? ((Boolean) v ? 1.0 : 0.0) : ((Number) v).doubleValue();
         for (Distribution<?> d : List.of(Normal.of(1, Math.sqrt(5)), Uniform.of(-1, 3), LogNormal.of(0, 0.5),
                 Exponential.of(2), Gamma.of(0.5, 2), Gamma.of(3, 0.5), Beta.of(0.7, 2), TruncatedNormal.of(0, 1, 0.5, 4),
+                // Shifted and scaled, one-sided, and deep in either tail (Commons Statistics 1.1's own
+                // sampler fails the first of these).
+                TruncatedNormal.of(0.7, 0.1, 0, 1), TruncatedNormal.of(3, 2, 0, Double.POSITIVE_INFINITY),
+                TruncatedNormal.of(-2, 0.5, -1, Double.POSITIVE_INFINITY), TruncatedNormal.of(0, 1, 9, 12),
+                TruncatedNormal.of(5, 1, Double.NEGATIVE_INFINITY, 1), TruncatedNormal.of(0, 1, -0.1, 0.1),
                 Bernoulli.of(0.3), Binomial.of(7, 0.4), Binomial.of(100, 0.3), Poisson.of(4), Poisson.of(80),
                 Categorical.of(0.2, 0.5, 0.3), Mixture.of(new double[] {1, 1}, List.of(Normal.of(-2, 1), Normal.of(3, 1))))) {
             assertSamplesHaveMean(d, num);

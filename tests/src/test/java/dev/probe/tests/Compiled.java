@@ -1,0 +1,39 @@
+package dev.probe.tests;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import ai.djl.Device;
+
+import dev.probe.compiler.RunSource;
+import dev.probe.compiler.Trainer;
+import dev.probe.compiler.TrainingOptions;
+import dev.probe.proposals.NetworkProposal;
+import dev.probe.proposals.ProposalNetwork;
+import dev.probe.runtime.model.Model;
+
+/** Networks trained once per model for the tests: 10,000 runs, a 128-unit LSTM, seed 1. */
+final class Compiled {
+
+    private static final Map<String, ProposalNetwork> TRAINED = new ConcurrentHashMap<>();
+
+    private Compiled() {
+    }
+
+    static NetworkProposal proposal(Model model) {
+        return proposal(model, 0);
+    }
+
+    /** The network's proposals mixed with the prior at {@code priorMix}. */
+    static NetworkProposal proposal(Model model, double priorMix) {
+        return new NetworkProposal(network(model), priorMix);
+    }
+
+    private static ProposalNetwork network(Model model) {
+        return TRAINED.computeIfAbsent(model.identity(), k -> {
+            TrainingOptions o = new TrainingOptions(10_000, 64, 1e-3, 256, 1, 2, Device.cpu(), 0, null,
+                    new ProposalNetwork.Config(64, 64, 8, 4, 128, 512, 64), Map.of());
+            return Trainer.train(RunSource.online(model, model.name(), 1, 2, 64), o, Trainer.Listener.NONE).network();
+        });
+    }
+}
