@@ -47,6 +47,11 @@ final class InferCommand implements Callable<Integer> {
             description = "--engine ic: where the network runs: cpu, gpu or auto. Default: cpu.")
     String device;
 
+    @Option(names = "--prior-mix", paramLabel = "P", defaultValue = "0",
+            description = "--engine ic: draw each choice from its prior with probability P (defensive importance"
+                    + " sampling; guards posterior modes the network under-covers). Default: 0.")
+    double priorMix;
+
     @Option(names = "--save", paramLabel = "FILE", description = "Saves the weighted posterior for later loading.")
     Path save;
 
@@ -77,6 +82,9 @@ final class InferCommand implements Callable<Integer> {
         }
         if (burnIn != null && burnIn < 0) {
             throw new UsageException("--burn-in must not be negative, got " + burnIn);
+        }
+        if (!(priorMix >= 0 && priorMix < 1)) {
+            throw new UsageException("--prior-mix must be at least 0 and below 1, got " + priorMix);
         }
         if (network != null && !engine.equals("ic")) {
             throw new UsageException("--network is for --engine ic; add --engine ic to use the network");
@@ -136,7 +144,7 @@ final class InferCommand implements Callable<Integer> {
                 }
                 break;
             case "ic":
-                inference = Inference.importanceSampling(loaded).proposal(new NetworkProposal(artifact.network()));
+                inference = Inference.importanceSampling(loaded).proposal(new NetworkProposal(artifact.network(), priorMix));
                 break;
             default:
                 throw new UsageException("--engine " + engine + ": unknown engine; choose prior, is, rmh or ic");

@@ -66,6 +66,49 @@ class ProbeCommandEndToEndTest {
         assertEquals(7.25, j.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(ess));
     }
 
+    /** The issue's own check: compile the Gaussian, then infer with its network. */
+    @Test
+    void compileThenInferWithTheNetwork(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path net = dir.resolve("net");
+        Run compile = probe("compile", "builtin:gaussian", "--traces", "20000", "--out", net.toString(), "--seed", "1");
+        assertEquals(0, compile.code(), compile.err());
+        assertTrue(compile.out().contains("trained builtin:gaussian on 20,000 traces"), compile.out());
+        assertTrue(Files.isRegularFile(net.resolve("network.json")) && Files.isRegularFile(net.resolve("weights.bin")));
+
+        Run ic = probe("infer", "builtin:gaussian", "--engine", "ic", "--network", net.toString(), "--observe", "obs0=8",
+                "--observe", "obs1=9", "--traces", "2000", "--seed", "2", "--json");
+        assertEquals(0, ic.code(), ic.err());
+        JsonNode j = new ObjectMapper().readTree(ic.out());
+        double ess = j.get("ess").asDouble();
+        JsonNode mu = j.get("variables").get("mu");
+        assertEquals("ic", j.get("engine").asText());
+        assertEquals(0, j.get("fallbacks").asLong());
+        // Exact posterior N(7.25, 0.9129), 5 standard errors as above.
+        assertEquals(7.25, mu.get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(ess));
+        assertEquals(0.9129, mu.get("stddev").asDouble(), 5 * 0.9129 / Math.sqrt(2 * ess));
+        Run is = probe("infer", "builtin:gaussian", "--observe", "obs0=8", "--observe", "obs1=9", "--traces", "2000",
+                "--seed", "2", "--json");
+        double isEss = new ObjectMapper().readTree(is.out()).get("ess").asDouble();
+        assertTrue(ess >= 5 * isEss, "ic ESS " + ess + ", prior IS ESS " + isEss);
+
+        // The network belongs to its model; other mistakes are usage errors with one clear line.
+        Run other = probe("infer", "builtin:coin", "--engine", "ic", "--network", net.toString(), "--observe", "flip=[1,0]");
+        assertEquals(2, other.code(), other.err());
+        assertTrue(other.err().contains("trained for builtin:gaussian"), other.err());
+        Run none = probe("infer", "builtin:gaussian", "--engine", "ic", "--observe", "obs0=8", "--observe", "obs1=9");
+        assertEquals(2, none.code(), none.err());
+        assertTrue(none.err().contains("--engine ic needs --network DIR"), none.err());
+        Run missingObs = probe("infer", "builtin:gaussian", "--engine", "ic", "--network", net.toString(), "--observe", "obs0=8");
+        assertEquals(2, missingObs.code(), missingObs.err());
+        assertTrue(missingObs.err().contains("observation 'obs1'"), missingObs.err());
+        Files.writeString(net.resolve("weights.bin"), "not weights");
+        Run damaged = probe("infer", "builtin:gaussian", "--engine", "ic", "--network", net.toString(), "--observe", "obs0=8",
+                "--observe", "obs1=9");
+        assertEquals(2, damaged.code(), damaged.err());
+        assertTrue(damaged.err().contains("weights.bin is not a Probe weights file"), damaged.err());
+        assertEquals(1, damaged.err().strip().lines().count(), damaged.err());
+    }
+
     @Test
     void errorsAreOneClearLineAndTheSpecifiedExitCode() throws Exception {
         Run usage = probe("infer", "builtin:gaussian", "--traces", "-5");
