@@ -106,8 +106,9 @@ final class CompileCommand implements Callable<Integer> {
             checkOut(out);
         }
         Map<String, int[]> imageShapes = images();
-        // Training uses PyTorch's own threads for its large products.
-        Devices.threadsPerOp(Runtime.getRuntime().availableProcessors());
+        // One PyTorch thread trains (faster than two at these sizes, measured in docs/benchmarks.md)
+        // while the other cores simulate the next runs.
+        Devices.threadsPerOp(1);
         Device chosen;
         try {
             chosen = Devices.choose(device);

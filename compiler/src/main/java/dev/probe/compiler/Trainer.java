@@ -91,12 +91,27 @@ public final class Trainer {
         long trainCount = 0;
         double lastTrain = Double.NaN;
         long block = 0;
+        int blockSize = options.batchSize() * BATCHES_PER_BLOCK;
+        // The next block is simulated while this one trains: the source is asked in order, by one
+        // thread, so the runs are those of a sequential training.
+        java.util.concurrent.ExecutorService simulator = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "probe-simulate");
+            t.setDaemon(true);
+            return t;
+        });
         try {
+            long asked = Math.min(blockSize, total);
+            java.util.concurrent.Future<List<SimulatedRun>> pending = simulator.submit(() -> source.next((int) Math.min(blockSize,
+                    total)));
             while (done < total) {
-                int want = (int) Math.min((long) options.batchSize() * BATCHES_PER_BLOCK, total - done);
-                List<SimulatedRun> simulated = source.next(want);
+                List<SimulatedRun> simulated = await(pending);
                 if (simulated.isEmpty()) {
                     break;
+                }
+                if (asked < total) {
+                    int want = (int) Math.min(blockSize, total - asked);
+                    asked += want;
+                    pending = simulator.submit(() -> source.next(want));
                 }
                 for (List<Run> runs : batches(encode(simulated, network.layout()), options.batchSize(),
                         Streams.seed(options.seed(), 1_000_000L + block))) {
@@ -136,6 +151,7 @@ public final class Trainer {
                 block++;
             }
         } finally {
+            simulator.shutdownNow();
             adam.close();
         }
         for (NDArray p : network.parameters().values()) {
@@ -148,6 +164,25 @@ public final class Trainer {
             save(artifact, options);
         }
         return artifact;
+    }
+
+    /** The runs a background simulation produced; its failure is the training's. */
+    private static List<SimulatedRun> await(java.util.concurrent.Future<List<SimulatedRun>> pending) {
+        try {
+            return pending.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while simulating training runs", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException) {
+                throw (RuntimeException) cause;
+            }
+            if (cause instanceof Error) {
+                throw (Error) cause;
+            }
+            throw new IllegalStateException(cause);
+        }
     }
 
     private static void save(Artifact artifact, TrainingOptions options) {

@@ -120,9 +120,7 @@ public final class Artifact {
                 for (long d : dims) {
                     out.writeLong(d);
                 }
-                for (float f : e.getValue()) {
-                    out.writeFloat(f);
-                }
+                writeFloats(out, e.getValue());
             }
             out.flush();
             crc = checked.getChecksum().getValue();
@@ -269,6 +267,30 @@ public final class Artifact {
         }
     }
 
+    /** Big-endian floats in bulk: a per-value writeFloat costs a tenth of a second per checkpoint. */
+    private static void writeFloats(DataOutputStream out, float[] v) throws IOException {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16);
+        for (int i = 0; i < v.length;) {
+            int n = Math.min(v.length - i, buf.capacity() / 4);
+            buf.clear();
+            buf.asFloatBuffer().put(v, i, n);
+            out.write(buf.array(), 0, n * 4);
+            i += n;
+        }
+    }
+
+    private static float[] readFloats(DataInputStream in, int n) throws IOException {
+        float[] v = new float[n];
+        byte[] bytes = new byte[1 << 16];
+        for (int i = 0; i < n;) {
+            int k = Math.min(n - i, bytes.length / 4);
+            in.readFully(bytes, 0, k * 4);
+            java.nio.ByteBuffer.wrap(bytes, 0, k * 4).asFloatBuffer().get(v, i, k);
+            i += k;
+        }
+        return v;
+    }
+
     private static JsonNode req(JsonNode m, String object, String field) {
         JsonNode v = m.path(object).path(field);
         if (v.isMissingNode() || v.isNull()) {
@@ -318,11 +340,7 @@ public final class Artifact {
                 if (n < 0 || n > Integer.MAX_VALUE / 4) {
                     throw new ArtifactException(file + " is damaged (parameter " + name + " claims " + n + " values)");
                 }
-                float[] v = new float[(int) n];
-                for (int j = 0; j < v.length; j++) {
-                    v[j] = in.readFloat();
-                }
-                weights.put(name, v);
+                weights.put(name, readFloats(in, (int) n));
             }
             crc = checked.getChecksum().getValue();
             stored = in.readLong();
