@@ -128,6 +128,26 @@ public final class NetworkProposal implements Proposal {
             return priorMix == 0 ? q : defensive(q, prior);
         }
 
+        /** Everything the next proposal depends on: the LSTM state and the previous choice. */
+        private record State(float[] h, float[] c, int previousRow, int previousKind, float previousFeature) {
+        }
+
+        @Override
+        public Object snapshot() {
+            return new State(h, c, previousRow, previousKind, previousFeature);
+        }
+
+        @Override
+        public void restore(Object snapshot) {
+            State s = (State) snapshot;
+            h = s.h();
+            c = s.c();
+            previousRow = s.previousRow();
+            previousKind = s.previousKind();
+            previousFeature = s.previousFeature();
+            pendingRow = 0;
+        }
+
         @Override
         public void chosen(Address address, int instance, Distribution<?> prior, Object value) {
             if (pendingRow <= 0) {

@@ -162,6 +162,47 @@ abstract class Execution implements Context {
         return observations.asMap();
     }
 
+    /** Trace entries so far; {@link #cut} takes those after such a mark. */
+    final int mark() {
+        return variables.size();
+    }
+
+    /** Removes and returns the trace entries after {@code mark}. */
+    final java.util.List<Variable> cut(int mark) {
+        java.util.List<Variable> tail = new ArrayList<>(variables.subList(mark, variables.size()));
+        variables.subList(mark, variables.size()).clear();
+        return tail;
+    }
+
+    /** Appends entries {@link #cut} removed. */
+    final void append(java.util.List<Variable> entries) {
+        variables.addAll(entries);
+    }
+
+    /** The error for a rejection loop that does not accept. */
+    static ModelException endless(String name, long trials) {
+        return new ModelException("rejection loop '" + name + "' rejected " + trials + " iterations in a row: its"
+                + " acceptance condition is (nearly) never met");
+    }
+
+    /** Iterations after which a rejection loop is taken to be endless. */
+    static final long MAX_TRIALS = 10_000_000;
+
+    /** A plain loop: every iteration stays in the trace (Metropolis-Hastings runs it so). */
+    @Override
+    public <T> T rejection(String name, java.util.function.Function<Context, T> body,
+            java.util.function.Predicate<? super T> accept) {
+        for (long trials = 1;; trials++) {
+            T value = body.apply(this);
+            if (accept.test(value)) {
+                return value;
+            }
+            if (trials >= MAX_TRIALS) {
+                throw endless(name, trials);
+            }
+        }
+    }
+
     @Override
     public final void tag(Object value, String name) {
         Address address = address(name, "tag");

@@ -67,6 +67,140 @@ final class ProposalExecution extends Execution {
         }
     }
 
+    /** Prior-only repetitions of a loop whose trial counts estimate 1 / (its acceptance rate under the prior). */
+    static final int PRIOR_ESTIMATES = 8;
+
+    /**
+     * Only the accepted iteration stays in the trace. Without a loop-aware proposer the accepted
+     * value comes from the prior conditioned on acceptance, which is the model's own meaning. With
+     * one, every iteration is proposed from the state before the loop, so the accepted value has
+     * density q(x) / A_q and the weight is p(x) A_q / (q(x) A_p): A_q is estimated without bias by
+     * 1 / (trials to the second acceptance - 1), 1 / A_p by the mean of {@link #PRIOR_ESTIMATES}
+     * counts of prior-only trials to an acceptance.
+     */
+    @Override
+    public <T> T rejection(String name, java.util.function.Function<dev.probe.runtime.model.Context, T> body,
+            java.util.function.Predicate<? super T> accept) {
+        Object start = proposer == null ? null : proposer.snapshot();
+        int mark = mark();
+        double prior0 = logPrior;
+        double likelihood0 = logLikelihood;
+        double correction0 = logCorrection;
+        T kept = null;
+        java.util.List<dev.probe.runtime.trace.Variable> keptEntries = null;
+        double keptPrior = 0;
+        double keptCorrection = 0;
+        Object after = null;
+        long trials = 0;
+        int accepted = 0;
+        while (accepted < (start == null ? 1 : 2)) {
+            if (start != null) {
+                proposer.restore(start);
+            }
+            T value = body.apply(this);
+            trials++;
+            if (logLikelihood != likelihood0) {
+                throw new ModelException("rejection loop '" + name + "': its body observes or factors; only the loop's"
+                        + " accepted result may meet data (observe it after the loop)");
+            }
+            if (accept.test(value)) {
+                accepted++;
+                if (accepted == 1) {
+                    kept = value;
+                    keptEntries = cut(mark);
+                    keptPrior = logPrior - prior0;
+                    keptCorrection = logCorrection - correction0;
+                    after = start == null ? null : proposer.snapshot();
+                }
+            } else if (trials >= MAX_TRIALS) {
+                throw endless(name, trials);
+            }
+            cut(mark);
+            logPrior = prior0;
+            logCorrection = correction0;
+        }
+        append(keptEntries);
+        logPrior = prior0 + keptPrior;
+        logCorrection = correction0 + keptCorrection;
+        if (start != null) {
+            proposer.restore(after);
+            logCorrection += -Math.log(trials - 1) + Math.log(priorTrials(name, body, accept));
+        }
+        return kept;
+    }
+
+    /** The mean over {@link #PRIOR_ESTIMATES} repetitions of the prior-only trials to an acceptance. */
+    private <T> double priorTrials(String name, java.util.function.Function<dev.probe.runtime.model.Context, T> body,
+            java.util.function.Predicate<? super T> accept) {
+        PriorScratch scratch = new PriorScratch(rng, name);
+        long total = 0;
+        for (int i = 0; i < PRIOR_ESTIMATES; i++) {
+            for (long t = 1;; t++) {
+                if (accept.test(body.apply(scratch))) {
+                    total += t;
+                    break;
+                }
+                if (t >= MAX_TRIALS) {
+                    throw endless(name, t);
+                }
+            }
+        }
+        return (double) total / PRIOR_ESTIMATES;
+    }
+
+    /** A context that draws every choice from its prior and records nothing: for estimating acceptance rates. */
+    private static final class PriorScratch implements dev.probe.runtime.model.Context {
+        private final UniformRandomProvider rng;
+        private final String loop;
+
+        PriorScratch(UniformRandomProvider rng, String loop) {
+            this.rng = rng;
+            this.loop = loop;
+        }
+
+        @Override
+        public <T> T sample(Distribution<T> d) {
+            return d.sample(rng);
+        }
+
+        @Override
+        public <T> T sample(Distribution<T> d, String name) {
+            return d.sample(rng);
+        }
+
+        @Override
+        public <T> T sample(Distribution<T> d, String name, boolean control) {
+            return d.sample(rng);
+        }
+
+        @Override
+        public <T> T sample(Distribution<T> d, Address address, String name, boolean control) {
+            return d.sample(rng);
+        }
+
+        @Override
+        public <T> T observe(Distribution<T> d, String name) {
+            throw new ModelException("rejection loop '" + loop + "': its body observes '" + name + "'; only the loop's"
+                    + " accepted result may meet data (observe it after the loop)");
+        }
+
+        @Override
+        public <T> T observe(Distribution<T> d, T value) {
+            throw new ModelException("rejection loop '" + loop + "': its body observes; only the loop's accepted result"
+                    + " may meet data (observe it after the loop)");
+        }
+
+        @Override
+        public void factor(double logWeight) {
+            throw new ModelException("rejection loop '" + loop + "': its body calls factor; only the loop's accepted result"
+                    + " may meet data");
+        }
+
+        @Override
+        public void tag(Object value, String name) {
+        }
+    }
+
     /** log p(x, y) - log q(x): the log importance weight of the run just finished. */
     double logImportanceWeight() {
         return logLikelihood + logCorrection;

@@ -16,4 +16,17 @@ public interface Proposer {
     /** Told the value chosen for each controlled choice, proposed or not, before the next one is asked for. */
     default void chosen(Address address, int instance, Distribution<?> prior, Object value) {
     }
+
+    /**
+     * The proposer's state, to return to at each iteration of a marked rejection loop
+     * ({@link dev.probe.runtime.model.Context#rejection}) so that every iteration is proposed
+     * alike; null when the proposer does not treat such loops (then they run as plain loops).
+     */
+    default Object snapshot() {
+        return null;
+    }
+
+    /** Returns to a state {@link #snapshot} gave. */
+    default void restore(Object snapshot) {
+    }
 }

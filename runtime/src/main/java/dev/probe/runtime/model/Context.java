@@ -1,6 +1,8 @@
 package dev.probe.runtime.model;
 
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 import dev.probe.runtime.distribution.Distribution;
 
@@ -46,6 +48,31 @@ public interface Context {
 
     /** Records a deterministic value under {@code name}; summaries report it like a named sample. */
     void tag(Object value, String name);
+
+    /**
+     * A rejection-sampling loop, marked so engines can treat it as one: runs {@code body} until
+     * {@code accept} holds for its result and returns that result. The result is distributed as
+     * the body's result conditioned on acceptance, whatever the engine.
+     *
+     * <p>Prior sampling and importance sampling keep only the accepted iteration in the trace.
+     * Inference compilation proposes every iteration from the state before the loop and weights
+     * the accepted one by unbiased estimates of the acceptance rates under the proposal and the
+     * prior (after Naderiparizi et al., AISTATS 2022), so rejected iterations cost no effective
+     * sample size. Metropolis-Hastings runs it as a plain loop. The body must not observe or
+     * factor: only the accepted result may meet data.
+     *
+     * @param name   names the loop in messages
+     * @param body   one iteration; its random choices go through the context it is given
+     * @param accept whether an iteration's result is accepted
+     */
+    default <T> T rejection(String name, Function<Context, T> body, Predicate<? super T> accept) {
+        while (true) {
+            T value = body.apply(this);
+            if (accept.test(value)) {
+                return value;
+            }
+        }
+    }
 
     /**
      * The values given for named observations in this inference, as given (an array for a name
