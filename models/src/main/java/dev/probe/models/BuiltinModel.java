@@ -90,5 +90,10 @@ public final class BuiltinModel {
             }
             return (int) v;
         }
+
+        /** A boolean parameter. */
+        public boolean flag(String key) {
+            return Values.toBoolean(values.get(key), "parameter " + key + " of builtin:" + model);
+        }
     }
 }

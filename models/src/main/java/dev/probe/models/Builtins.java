@@ -26,7 +26,10 @@ public final class Builtins {
                     p -> new HiddenMarkov(p.positiveInt("steps", 100_000))),
             new BuiltinModel("mixture", "Mixture of two Gaussians: mu0 ~ Normal(-2, 2), mu1 ~ Normal(2, 2), x observed `n` times (default 6)",
                     Map.of("n", 6L), Map.of("x", List.of(-2.5, -1.8, -2.2, 1.5, 2.4, 3.1)),
-                    p -> new GaussianMixture(p.positiveInt("n", 1_000_000))));
+                    p -> new GaussianMixture(p.positiveInt("n", 1_000_000))),
+            new BuiltinModel("polar", "The Gaussian model with mu drawn by Marsaglia's polar method, a rejection loop (marked"
+                    + " unless marked=false)", Map.of("marked", true), Map.of("obs0", 8.0, "obs1", 9.0),
+                    p -> new Polar(p.flag("marked"))));
 
     private Builtins() {
     }

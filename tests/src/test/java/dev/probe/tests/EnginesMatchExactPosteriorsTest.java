@@ -102,6 +102,15 @@ class EnginesMatchExactPosteriorsTest {
         }
     }
 
+    /** The Gaussian model's mu drawn by a (marked) rejection loop: the same exact posterior. */
+    @ParameterizedTest
+    @ValueSource(strings = {"is", "rmh", "ic"})
+    void polarMethodRejectionLoop(String engine) {
+        Posterior p = engine(engine, builtin("polar").create()).observe("obs0", 8.0).observe("obs1", 9.0).seed(8).run();
+        Exact.Moments exact = Exact.normalMean(1, Math.sqrt(5), Math.sqrt(2), 8, 9);
+        assertMoments(p, "mu", exact.mean(), exact.stddev());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"is", "rmh", "ic"})
     void betaBernoulliCoin(String engine) {

@@ -22,4 +22,11 @@ final class NamedModel implements Model {
     public String name() {
         return name;
     }
+
+    /** The body's own identity where it has one; otherwise the new name. */
+    @Override
+    public String identity() {
+        String own = body.identity();
+        return own.equals(body.name()) ? name : own;
+    }
 }
