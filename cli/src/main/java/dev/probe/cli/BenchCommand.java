@@ -40,6 +40,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Machine-readable results.")
     boolean json;
 
+    @Option(names = "--ic", description = "Inference compilation instead: training traces/s, ESS per 1,000 traces over"
+            + " seeds, runs/s and ESS/s of ic against is (a few minutes).")
+    boolean ic;
+
+    @Option(names = "--ic-scale", paramLabel = "F", defaultValue = "1",
+            description = "With --ic: scale every training size by F (0.1 for a quick look). Default: 1.")
+    double icScale;
+
     @Option(names = "--scripts", paramLabel = "DIR", defaultValue = "models/scripts",
             description = "Where the script twins of the built-in models are. Default: models/scripts.")
     java.nio.file.Path scripts;
@@ -62,6 +70,18 @@ final class BenchCommand implements Callable<Integer> {
         root.put("cores", cores);
         root.put("java", System.getProperty("java.version"));
         ArrayNode rows = root.putArray("models");
+        if (ic) {
+            if (!(icScale > 0)) {
+                throw new UsageException("--ic-scale must be positive, got " + icScale);
+            }
+            dev.probe.proposals.Devices.threadsPerOp(1);
+            IcBench.run(out, err, rows, json, icScale);
+            if (json) {
+                out.println(Json.MAPPER.writeValueAsString(root));
+            }
+            out.flush();
+            return ExitCode.OK;
+        }
         if (!json) {
             out.printf(Locale.ROOT, "%-16s %-6s %14s %14s %8s%n", "model", "engine", "runs/s (1 thr)",
                     "runs/s (" + cores + " thr)", "speedup");

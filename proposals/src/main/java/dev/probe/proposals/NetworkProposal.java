@@ -8,6 +8,7 @@ import dev.probe.runtime.distribution.Mixture;
 import dev.probe.runtime.inference.Observations;
 import dev.probe.runtime.inference.Proposal;
 import dev.probe.runtime.inference.Proposer;
+import dev.probe.runtime.inference.RunGroup;
 import dev.probe.runtime.model.Address;
 
 /**
@@ -24,6 +25,7 @@ public final class NetworkProposal implements Proposal {
 
     private final ProposalNetwork network;
     private final double priorMix;
+    private final int groupSize;
     /** The observations last seen, their embedding and the first steps computed for them. */
     private volatile Cache cache;
     private final AtomicLong networkSteps = new AtomicLong();
@@ -31,8 +33,11 @@ public final class NetworkProposal implements Proposal {
     private record Cache(Observations observations, float[] embedding, ConcurrentHashMap<Long, float[][]> firstSteps) {
     }
 
+    /** Runs advanced side by side by default: measured best on two cores (docs/benchmarks.md). */
+    public static final int DEFAULT_GROUP = 32;
+
     public NetworkProposal(ProposalNetwork network) {
-        this(network, 0);
+        this(network, 0, DEFAULT_GROUP);
     }
 
     /**
@@ -42,11 +47,30 @@ public final class NetworkProposal implements Proposal {
      * reached; the price is that fraction of proposals spent on the prior at every choice.
      */
     public NetworkProposal(ProposalNetwork network, double priorMix) {
+        this(network, priorMix, DEFAULT_GROUP);
+    }
+
+    /**
+     * @param groupSize runs advanced side by side so that their network steps after the first go
+     *                  through the network together ({@link ProposalNetwork#steps}); 1 runs them
+     *                  one by one. Results never depend on it being reached by timing: a batch
+     *                  holds the group's running members, decided by the seed alone.
+     */
+    public NetworkProposal(ProposalNetwork network, double priorMix, int groupSize) {
         if (!(priorMix >= 0 && priorMix < 1)) {
             throw new IllegalArgumentException("the prior's share of each proposal must be in [0, 1), got " + priorMix);
         }
+        if (groupSize < 1) {
+            throw new IllegalArgumentException("the group size must be positive, got " + groupSize);
+        }
         this.network = network;
         this.priorMix = priorMix;
+        this.groupSize = groupSize;
+    }
+
+    @Override
+    public int groupSize() {
+        return groupSize;
     }
 
     @Override
@@ -61,6 +85,11 @@ public final class NetworkProposal implements Proposal {
 
     @Override
     public Proposer start(Observations observations) {
+        return start(observations, null, 0);
+    }
+
+    @Override
+    public Proposer start(Observations observations, RunGroup group, int member) {
         Cache c = cache;
         if (c == null || c.observations() != observations) {
             float[] input;
@@ -72,7 +101,27 @@ public final class NetworkProposal implements Proposal {
             c = new Cache(observations, network.embed(input), new ConcurrentHashMap<>());
             cache = c;
         }
-        return new RunProposer(c);
+        return new RunProposer(c, group, member);
+    }
+
+    /** Evaluates one batch of a group's requests (null where a member has none). */
+    private Object[] evaluate(Object[] requests) {
+        java.util.List<ProposalNetwork.Step> steps = new java.util.ArrayList<>();
+        for (Object r : requests) {
+            if (r != null) {
+                steps.add((ProposalNetwork.Step) r);
+            }
+        }
+        networkSteps.addAndGet(steps.size());
+        float[][][] out = network.steps(steps);
+        Object[] answers = new Object[requests.length];
+        int k = 0;
+        for (int i = 0; i < requests.length; i++) {
+            if (requests[i] != null) {
+                answers[i] = out[k++];
+            }
+        }
+        return answers;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -83,6 +132,8 @@ public final class NetworkProposal implements Proposal {
     /** Proposes the choices of one run, carrying the LSTM state from choice to choice. */
     private final class RunProposer implements Proposer {
         private final Cache cache;
+        private final RunGroup group;
+        private final int member;
         private float[] h;
         private float[] c;
         private int previousRow;
@@ -93,8 +144,10 @@ public final class NetworkProposal implements Proposal {
         private float[] pendingH;
         private float[] pendingC;
 
-        RunProposer(Cache cache) {
+        RunProposer(Cache cache, RunGroup group, int member) {
             this.cache = cache;
+            this.group = group;
+            this.member = member;
         }
 
         @Override
@@ -116,6 +169,9 @@ public final class NetworkProposal implements Proposal {
                     networkSteps.incrementAndGet();
                     return network.step(cache.embedding(), null, null, row, kind, 0, 0, 0f, head);
                 });
+            } else if (group != null) {
+                step = (float[][]) group.await(member, new ProposalNetwork.Step(cache.embedding(), h, c, row, kind, previousRow,
+                        previousKind, previousFeature, head), NetworkProposal.this::evaluate);
             } else {
                 networkSteps.incrementAndGet();
                 step = network.step(cache.embedding(), h, c, row, kind, previousRow, previousKind, previousFeature, head);

@@ -441,6 +441,77 @@ public final class ProposalNetwork implements AutoCloseable {
         }
     }
 
+    /**
+     * One later step of a run, for {@link #steps}.
+     *
+     * @param observation the run's observation embedding
+     * @param h           the LSTM state before the step (not null)
+     * @param c           the cell state before the step
+     * @param row         the address's row
+     * @param kind        the prior kind's row
+     * @param previousRow the previous choice's address row
+     * @param previousKind the previous choice's kind row
+     * @param previousFeature the previous choice's value feature
+     * @param head        the head that proposes the choice
+     */
+    public record Step(float[] observation, float[] h, float[] c, int row, int kind, int previousRow, int previousKind,
+            float previousFeature, Head head) {
+    }
+
+    /**
+     * Several runs' steps in one pass: one matrix product per weight for all of them, which is
+     * what makes a step cheap (a single run's step reads every LSTM weight for one row). Returns,
+     * per step, {h, c, head outputs}, as {@link #step} would.
+     */
+    public float[][][] steps(List<Step> steps) {
+        int n = steps.size();
+        int hd = config.hidden();
+        int eo = config.observationEmbedding();
+        float[] obs = new float[n * eo];
+        float[] h = new float[n * hd];
+        float[] c = new float[n * hd];
+        long[] row = new long[n];
+        long[] kind = new long[n];
+        long[] prevRow = new long[n];
+        long[] prevKind = new long[n];
+        float[] prevFeature = new float[n];
+        for (int i = 0; i < n; i++) {
+            Step s = steps.get(i);
+            System.arraycopy(s.observation(), 0, obs, i * eo, eo);
+            System.arraycopy(s.h(), 0, h, i * hd, hd);
+            System.arraycopy(s.c(), 0, c, i * hd, hd);
+            row[i] = s.row();
+            kind[i] = s.kind();
+            prevRow[i] = s.previousRow();
+            prevKind[i] = s.previousKind();
+            prevFeature[i] = s.previousFeature();
+        }
+        float[][][] out = new float[n][][];
+        try (NDManager m = manager.newSubManager()) {
+            NDArray gates = gateInputs(m.create(obs, new Shape(n, eo)), 1, row, kind, prevRow, prevKind, prevFeature, m);
+            NDList hc = cell(gates, m.create(h, new Shape(n, hd)), m.create(c, new Shape(n, hd)));
+            float[] hs = hc.get(0).toFloatArray();
+            float[] cs = hc.get(1).toFloatArray();
+            java.util.Map<Head, List<Integer>> byHead = new java.util.EnumMap<>(Head.class);
+            for (int i = 0; i < n; i++) {
+                byHead.computeIfAbsent(steps.get(i).head(), k -> new ArrayList<>()).add(i);
+                out[i] = new float[][] {Arrays.copyOfRange(hs, i * hd, (i + 1) * hd), Arrays.copyOfRange(cs, i * hd, (i + 1) * hd),
+                    null};
+            }
+            for (Map.Entry<Head, List<Integer>> e : byHead.entrySet()) {
+                long[] rows = e.getValue().stream().mapToLong(Integer::longValue).toArray();
+                NDArray hr = rows.length == n ? hc.get(0) : hc.get(0).get(m.create(rows));
+                NDArray o = hr.matMul(p(headName(e.getKey()) + ".weight")).add(p(headName(e.getKey()) + ".bias"));
+                float[] flat = o.toFloatArray();
+                int width = e.getKey().outputs(config.maxCategories());
+                for (int j = 0; j < rows.length; j++) {
+                    out[(int) rows[j]][2] = Arrays.copyOfRange(flat, j * width, (j + 1) * width);
+                }
+            }
+        }
+        return out;
+    }
+
     /** The kind's embedding row: 0 for kinds without one. */
     static int kindIndex(String kind) {
         return KINDS.indexOf(kind) + 1;

@@ -52,13 +52,15 @@ final class IndependentRuns {
         AtomicLong done = new AtomicLong();
         Outcome outcome = new Outcome();
         RuntimeException[] failures = new RuntimeException[chunks];
-        Runnable worker = () -> {
+        int group = importance ? settings.proposal().groupSize() : 1;
+        Runnable worker = group > 1 ? () -> groupedWorker(settings, conditioning, callSites, builder, outcome, group, chunks,
+                nextChunk, failedChunk, failures, done) : () -> {
             Set<String> observed = new HashSet<>();
             ProposalExecution ex = new ProposalExecution(settings.observations(), conditioning, callSites, observed,
                     settings.proposal());
             while (true) {
-                int c = nextChunk.getAndIncrement();
-                if (c >= chunks || c > failedChunk.get()) {
+                int c = claim(nextChunk, failedChunk, chunks);
+                if (c < 0) {
                     break;
                 }
                 int start = c * CHUNK;
@@ -95,6 +97,116 @@ final class IndependentRuns {
             }
         }
         return outcome;
+    }
+
+    /** The next chunk to run, or -1 when none is left or an earlier chunk failed. */
+    private static int claim(AtomicInteger nextChunk, AtomicInteger failedChunk, int chunks) {
+        int c = nextChunk.getAndIncrement();
+        return c >= chunks || c > failedChunk.get() ? -1 : c;
+    }
+
+    /** Stack size of a grouped run's thread: reserved, committed only as used. */
+    static final long GROUP_STACK_BYTES = 256L << 20;
+
+    /**
+     * A worker whose runs advance in groups of {@code size} consecutive runs, each run on a thread
+     * of its own, so that the proposal can batch their requests ({@link RunGroup}). Groups never
+     * depend on the thread count, and runs are recorded in run order.
+     */
+    private static void groupedWorker(Settings settings, boolean conditioning, CallSites callSites, PosteriorBuilder builder,
+            Outcome outcome, int size, int chunks, AtomicInteger nextChunk, AtomicInteger failedChunk, RuntimeException[] failures,
+            AtomicLong done) {
+        int n = settings.traces();
+        java.util.List<ProposalExecution> executions = new java.util.ArrayList<>();
+        java.util.List<Set<String>> observedSets = new java.util.ArrayList<>();
+        ThreadLocal<ProposalExecution> local = ThreadLocal.withInitial(() -> {
+            Set<String> observed = new HashSet<>();
+            ProposalExecution ex = new ProposalExecution(settings.observations(), conditioning, callSites, observed,
+                    settings.proposal());
+            synchronized (executions) {
+                executions.add(ex);
+                observedSets.add(observed);
+            }
+            return ex;
+        });
+        AtomicInteger threadIds = new AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(size, r -> {
+            Thread t = new Thread(null, r, "probe-run-" + threadIds.getAndIncrement(), GROUP_STACK_BYTES);
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            while (true) {
+                int c = claim(nextChunk, failedChunk, chunks);
+                if (c < 0) {
+                    break;
+                }
+                int start = c * CHUNK;
+                int end = Math.min(n, start + CHUNK);
+                dev.probe.runtime.trace.Trace[] traces = new dev.probe.runtime.trace.Trace[end - start];
+                RuntimeException[] errors = new RuntimeException[end - start];
+                for (int g0 = start; g0 < end; g0 += size) {
+                    int g1 = Math.min(end, g0 + size);
+                    RunGroup group = new RunGroup(g1 - g0);
+                    java.util.List<java.util.concurrent.Future<?>> members = new java.util.ArrayList<>();
+                    for (int r = g0; r < g1; r++) {
+                        int run = r;
+                        int member = r - g0;
+                        members.add(pool.submit(() -> {
+                            ProposalExecution ex = local.get();
+                            try {
+                                Object result = retrying(() -> {
+                                    ex.begin(Seeds.generator(settings.seed(), run), group, member);
+                                    return ex.runModel(settings.model());
+                                }, () -> { }, "run", "run", run, settings.seed());
+                                traces[run - start] = ex.finish(result, ex.logImportanceWeight());
+                            } catch (RuntimeException e) {
+                                errors[run - start] = e;
+                            } finally {
+                                group.leave(member);
+                            }
+                        }));
+                    }
+                    for (java.util.concurrent.Future<?> f : members) {
+                        try {
+                            f.get();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new IllegalStateException("interrupted while running a group of runs", e);
+                        } catch (java.util.concurrent.ExecutionException e) {
+                            throw new IllegalStateException(e.getCause());
+                        }
+                    }
+                }
+                RuntimeException first = null;
+                for (RuntimeException e : errors) {
+                    if (e != null) {
+                        first = e;
+                        break;
+                    }
+                }
+                if (first != null) {
+                    failures[c] = first;
+                    failedChunk.accumulateAndGet(c, Math::min);
+                    break;
+                }
+                PosteriorBuilder.Chunk chunk = builder.chunk(start, end - start);
+                for (int i = 0; i < traces.length; i++) {
+                    chunk.record(start + i, traces[i]);
+                }
+                builder.add(chunk);
+                settings.progress().progress(done.addAndGet(end - start), n);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        synchronized (outcome) {
+            observedSets.forEach(outcome.observedNames::addAll);
+            for (ProposalExecution ex : executions) {
+                outcome.proposed += ex.proposed();
+                outcome.fallbacks += ex.fallbacks();
+            }
+        }
     }
 
     /**

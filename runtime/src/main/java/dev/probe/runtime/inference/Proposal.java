@@ -17,6 +17,19 @@ public interface Proposal {
      */
     Proposer start(Observations observations);
 
+    /**
+     * Runs that should advance side by side so that this proposal can answer them in batches (see
+     * {@link RunGroup}); 1, the default, runs them one after another.
+     */
+    default int groupSize() {
+        return 1;
+    }
+
+    /** The proposer for one run that is member {@code member} of {@code group}. */
+    default Proposer start(Observations observations, RunGroup group, int member) {
+        return start(observations);
+    }
+
     /** A short name for reports. */
     default String name() {
         return this == PRIOR ? "prior" : getClass().getSimpleName();

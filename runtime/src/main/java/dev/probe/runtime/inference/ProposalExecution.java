@@ -31,9 +31,15 @@ final class ProposalExecution extends Execution {
     }
 
     void begin(UniformRandomProvider generator) {
+        begin(generator, null, 0);
+    }
+
+    /** Prepares a run that is member {@code member} of {@code group} (null: a run on its own). */
+    void begin(UniformRandomProvider generator, RunGroup group, int member) {
         reset(generator);
         logCorrection = 0;
-        proposer = proposal == Proposal.PRIOR ? null : proposal.start(observations);
+        proposer = proposal == Proposal.PRIOR ? null
+                : group == null ? proposal.start(observations) : proposal.start(observations, group, member);
     }
 
     @Override
