@@ -127,6 +127,13 @@ class InferenceCompilationTest {
             assertNormalPosterior(ic, "mu", 7.25, Math.sqrt(1 / 1.2));
             assertTrue(ic.ess() >= 5 * is.ess(), "ic ESS " + ic.ess() + " vs prior IS " + is.ess());
             assertTrue(ic.ess() >= 0.15 * ic.size(), "ic ESS " + ic.ess() + " of " + ic.size());
+            // Runs go through the network in batches of 32; a seed still fixes every weight, whatever the threads.
+            Posterior one = Inference.importanceSampling(polar).observe("obs0", 8.0).observe("obs1", 9.0)
+                    .proposal(new NetworkProposal(net.network(), 0, 32)).traces(2000).seed(13).threads(1).run();
+            Posterior two = Inference.importanceSampling(polar).observe("obs0", 8.0).observe("obs1", 9.0)
+                    .proposal(new NetworkProposal(net.network(), 0, 32)).traces(2000).seed(13).threads(2).run();
+            assertArrayEquals(one.logWeights(), two.logWeights());
+            assertArrayEquals(ic.logWeights(), two.logWeights());
         } finally {
             net.network().close();
         }
