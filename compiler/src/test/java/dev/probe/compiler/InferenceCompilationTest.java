@@ -139,6 +139,79 @@ class InferenceCompilationTest {
         }
     }
 
+    /** A blob at (x, y) seen in an 8 x 8 noisy image: the image is embedded by the CNN. */
+    static final Model BLOB = Model.named("blob", ctx -> {
+        double x = ctx.sample(dev.probe.runtime.distribution.Uniform.of(0, 8), "x");
+        double y = ctx.sample(dev.probe.runtime.distribution.Uniform.of(0, 8), "y");
+        ctx.observe(dev.probe.runtime.distribution.NormalArray.of(blob(x, y), new double[] {0.3}), "image");
+        return x;
+    });
+
+    static double[] blob(double x, double y) {
+        double[] image = new double[64];
+        for (int i = 0; i < 8; i++) {
+            for (int j = 0; j < 8; j++) {
+                double dx = j + 0.5 - x;
+                double dy = i + 0.5 - y;
+                image[i * 8 + j] = 2 * Math.exp(-(dx * dx + dy * dy) / 2);
+            }
+        }
+        return image;
+    }
+
+    static double exactBlobMean(double[] seen) {
+        int n = 400;
+        double[] logw = new double[n * n];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int a = 0; a < n; a++) {
+            for (int b = 0; b < n; b++) {
+                double[] m = blob(8.0 * (a + 0.5) / n, 8.0 * (b + 0.5) / n);
+                double lw = 0;
+                for (int k = 0; k < 64; k++) {
+                    lw -= (seen[k] - m[k]) * (seen[k] - m[k]) / (2 * 0.09);
+                }
+                logw[a * n + b] = lw;
+                max = Math.max(max, lw);
+            }
+        }
+        double z = 0;
+        double sx = 0;
+        for (int a = 0; a < n; a++) {
+            for (int b = 0; b < n; b++) {
+                double w = Math.exp(logw[a * n + b] - max);
+                z += w;
+                sx += w * 8.0 * (a + 0.5) / n;
+            }
+        }
+        return sx / z;
+    }
+
+    @Test
+    void anImageObservationIsEmbeddedByACnn() {
+        TrainingOptions d = options(8_000, 5, 128);
+        TrainingOptions o = new TrainingOptions(d.traces(), d.batchSize(), d.learningRate(), d.validationSize(), d.seed(),
+                d.threads(), d.device(), 0, null, d.network(), Map.of("image", new int[] {8, 8}));
+        Artifact net = Trainer.train(RunSource.online(BLOB, "blob", 5, 2, 64), o, Trainer.Listener.NONE);
+        try {
+            assertTrue(net.network().parameters().containsKey("obs.image0.conv1.weight"));
+            assertArrayEquals(new int[] {8, 8}, net.network().layout().entries().get(0).shape());
+            double[] seen = blob(2.5, 5.5);
+            Posterior ic = Inference.importanceSampling(BLOB).observe("image", seen).proposal(new NetworkProposal(net.network()))
+                    .traces(4000).seed(14).run();
+            Posterior is = Inference.importanceSampling(BLOB).observe("image", seen).traces(4000).seed(14).run();
+            assertTrue(ic.ess() >= 5 * is.ess(), "ic ESS " + ic.ess() + " vs prior IS " + is.ess());
+            // E[x | image] by the midpoint rule over (x, y) on [0, 8]^2; 5 standard errors sd / sqrt(ESS).
+            Marginal x = ic.marginal("x");
+            assertEquals(exactBlobMean(seen), x.mean(), 5 * x.stddev() / Math.sqrt(x.ess()), "x (ESS " + x.ess() + ")");
+        } finally {
+            net.network().close();
+        }
+        IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class, () -> Trainer.train(
+                RunSource.online(BLOB, "blob", 5, 2, 64), new TrainingOptions(1000, 64, 1e-3, 64, 5, 2, Device.cpu(), 0, null,
+                        ProposalNetwork.Config.defaults(), Map.of("image", new int[] {8, 9})), Trainer.Listener.NONE));
+        assertTrue(wrong.getMessage().contains("does not fit"), wrong.getMessage());
+    }
+
     @Test
     void savingAndLoadingGivesIdenticalProposals(@TempDir Path dir) throws IOException {
         gaussian.save(dir);
