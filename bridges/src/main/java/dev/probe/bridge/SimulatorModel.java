@@ -49,6 +49,12 @@ public final class SimulatorModel implements Model {
         return name;
     }
 
+    /** One run per attached simulator. */
+    @Override
+    public int maxConcurrentRuns() {
+        return Math.max(1, server.live());
+    }
+
     /** The simulator's own name and version, from its handshake, whatever command started it. */
     @Override
     public String identity() {

@@ -103,6 +103,33 @@ class SimulatorBridgeTest {
     }
 
     /**
+     * Inference compilation against a C++ simulator: trained on the simulator's own runs, tied to
+     * its name and version, and run with batched network steps on four simulators and two threads
+     * (groups of two runs, so that every run of a group holds a simulator).
+     */
+    @Test
+    void aNetworkTrainedOnTheCppBranchingModelGivesTheExactPosterior() throws Exception {
+        try (SimulatorLauncher sims = SimulatorLauncher.start(sim("branching"), 4)) {
+            Model cpp = sims.model(30_000);
+            assertTrue(cpp.identity().startsWith("simulator branching"), cpp.identity());
+            dev.probe.compiler.TrainingOptions o = new dev.probe.compiler.TrainingOptions(4000, 64, 1e-3, 128, 1, 4,
+                    ai.djl.Device.cpu(), 0, null, new dev.probe.proposals.ProposalNetwork.Config(64, 64, 8, 4, 64, 512, 64),
+                    java.util.Map.of());
+            dev.probe.proposals.Artifact net = dev.probe.compiler.Trainer.train(
+                    dev.probe.compiler.RunSource.online(cpp, "branching", 1, 4, 64), o, dev.probe.compiler.Trainer.Listener.NONE);
+            try {
+                assertEquals(cpp.identity(), net.modelIdentity());
+                Posterior p = Inference.importanceSampling(cpp).proposal(new dev.probe.proposals.NetworkProposal(net.network()))
+                        .observe("obs", 6).traces(10_000).threads(2).seed(4).run();
+                assertEquals("0", p.info().get("fallbacks"));
+                EnginesMatchExactPosteriorsTest.assertPmf(p, "r", Arrays.copyOf(Exact.branchingPosterior(6), 12));
+            } finally {
+                net.network().close();
+            }
+        }
+    }
+
+    /**
      * Runs the Gaussian on two copies of the faulty simulator, the first of which gets {@code fault},
      * and checks that the posterior is the Java twin's all the same: no run lost or counted twice.
      */

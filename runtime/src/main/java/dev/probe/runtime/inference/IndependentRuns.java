@@ -52,7 +52,11 @@ final class IndependentRuns {
         AtomicLong done = new AtomicLong();
         Outcome outcome = new Outcome();
         RuntimeException[] failures = new RuntimeException[chunks];
-        int group = importance ? settings.proposal().groupSize() : 1;
+        // Runs advanced side by side must all be able to run at once (one simulator each, say);
+        // the group size depends on the model, never on the thread count's effect on results
+        // beyond that bound.
+        int group = importance ? Math.max(1, Math.min(settings.proposal().groupSize(),
+                settings.model().maxConcurrentRuns() / threads)) : 1;
         Runnable worker = group > 1 ? () -> groupedWorker(settings, conditioning, callSites, builder, outcome, group, chunks,
                 nextChunk, failedChunk, failures, done) : () -> {
             Set<String> observed = new HashSet<>();

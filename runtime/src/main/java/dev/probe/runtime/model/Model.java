@@ -26,6 +26,15 @@ public interface Model {
         return name();
     }
 
+    /**
+     * How many runs of this model may be in progress at once (over all threads): unbounded for
+     * models that compute in the caller's thread; the number of attached simulators for external
+     * ones. Engines that advance runs side by side stay within it.
+     */
+    default int maxConcurrentRuns() {
+        return Integer.MAX_VALUE;
+    }
+
     /** A model with a name. */
     static Model named(String name, Model body) {
         return new NamedModel(name, body);

@@ -23,6 +23,11 @@ final class NamedModel implements Model {
         return name;
     }
 
+    @Override
+    public int maxConcurrentRuns() {
+        return body.maxConcurrentRuns();
+    }
+
     /** The body's own identity where it has one; otherwise the new name. */
     @Override
     public String identity() {
