@@ -46,7 +46,7 @@ final class CompileCommand implements Callable<Integer> {
     int batchSize;
 
     @Option(names = "--learning-rate", paramLabel = "LR", defaultValue = "0.001",
-            description = "Adam's initial learning rate, decayed to 5% of it by a cosine schedule. Default: 0.001.")
+            description = "Adam's initial learning rate, decayed to 5%% of it by a cosine schedule. Default: 0.001.")
     double learningRate;
 
     @Option(names = "--validation", paramLabel = "N", defaultValue = "256",
@@ -223,7 +223,8 @@ final class CompileCommand implements Callable<Integer> {
                 @Override
                 public void progress(long done, long total, double trainLoss, double validLoss, double rate) {
                     if (!common.quiet) {
-                        bar.progress(done, total, String.format(Locale.ROOT, "  loss %.3f  valid %.3f  ", trainLoss, validLoss));
+                        bar.progress(done, total, String.format(Locale.ROOT, "  loss %.3f  valid %s  ", trainLoss,
+                                Double.isNaN(validLoss) ? "-" : String.format(Locale.ROOT, "%.3f", validLoss)));
                     }
                 }
 

@@ -52,10 +52,10 @@ final class InferCommand implements Callable<Integer> {
                     + " sampling; guards posterior modes the network under-covers). Default: 0.")
     double priorMix;
 
-    @Option(names = "--group", paramLabel = "K", defaultValue = "32",
+    @Option(names = "--group", paramLabel = "K",
             description = "--engine ic: runs advanced side by side so that their network steps are batched (the result"
-                    + " does not depend on it beyond float rounding). Default: 32.")
-    int group;
+                    + " does not depend on it beyond float rounding). Default: 32, or 1 for networks of one-choice models.")
+    Integer group;
 
     @Option(names = "--save", paramLabel = "FILE", description = "Saves the weighted posterior for later loading.")
     Path save;
@@ -88,7 +88,7 @@ final class InferCommand implements Callable<Integer> {
         if (burnIn != null && burnIn < 0) {
             throw new UsageException("--burn-in must not be negative, got " + burnIn);
         }
-        if (group < 1) {
+        if (group != null && group < 1) {
             throw new UsageException("--group must be positive, got " + group);
         }
         if (!(priorMix >= 0 && priorMix < 1)) {
@@ -152,7 +152,8 @@ final class InferCommand implements Callable<Integer> {
                 }
                 break;
             case "ic":
-                inference = Inference.importanceSampling(loaded).proposal(new NetworkProposal(artifact.network(), priorMix, group));
+                inference = Inference.importanceSampling(loaded).proposal(new NetworkProposal(artifact.network(), priorMix,
+                        group != null ? group : artifact.suggestedGroupSize()));
                 break;
             default:
                 throw new UsageException("--engine " + engine + ": unknown engine; choose prior, is, rmh or ic");

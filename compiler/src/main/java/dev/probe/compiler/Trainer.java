@@ -90,6 +90,7 @@ public final class Trainer {
         double trainSum = 0;
         long trainCount = 0;
         double lastTrain = Double.NaN;
+        int longest = 0;
         long block = 0;
         int blockSize = options.batchSize() * BATCHES_PER_BLOCK;
         // The next block is simulated while this one trains: the source is asked in order, by one
@@ -116,6 +117,9 @@ public final class Trainer {
                 for (List<Run> runs : batches(encode(simulated, network.layout()), options.batchSize(),
                         Streams.seed(options.seed(), 1_000_000L + block))) {
                     double lr = schedule(options.learningRate(), step, totalSteps);
+                    for (Run r : runs) {
+                        longest = Math.max(longest, r.choices().size());
+                    }
                     double loss = step(network, adam, runs, lr);
                     step++;
                     done += runs.size();
@@ -140,6 +144,7 @@ public final class Trainer {
                     if (done >= nextCheckpoint && !last && options.out() != null) {
                         nextCheckpoint += options.checkpointEvery();
                         fill(record, options, source, done, seconds, validLoss, history, network);
+                        record.put("longest_run_choices", longest);
                         save(new Artifact(network, source.identity(), source.label(), record.deepCopy()), options);
                         listener.message("checkpoint: " + done + " traces, validation loss " + round(validLoss) + ", saved in "
                                 + options.out());
@@ -159,6 +164,7 @@ public final class Trainer {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         fill(record, options, source, done, seconds, validLoss, history, network);
+        record.put("longest_run_choices", longest);
         Artifact artifact = new Artifact(network, source.identity(), source.label(), record);
         if (options.out() != null) {
             save(artifact, options);

@@ -80,6 +80,16 @@ public final class Artifact {
         return training;
     }
 
+    /**
+     * How many runs ic should advance side by side: 1 when no training run made more than one
+     * proposable choice (every network step is then a shared first step, and grouping would only
+     * add thread hand-offs), otherwise {@link NetworkProposal#DEFAULT_GROUP}.
+     */
+    public int suggestedGroupSize() {
+        int longest = training.path("longest_run_choices").asInt(Integer.MAX_VALUE);
+        return longest <= 1 ? 1 : NetworkProposal.DEFAULT_GROUP;
+    }
+
     /** A JSON object to fill with training facts. */
     public static ObjectNode newObject() {
         return JSON.createObjectNode();
