@@ -47,6 +47,10 @@ final class Compiler {
         int nextSlot;
         int maxSlots;
         int loops;
+        /** Inside a reject body: the scopes below this index are outside it (0: not in one). */
+        int rejectBase;
+        /** The slots a reject body may assign among those outside it. */
+        java.util.Set<Integer> rejectAllowed = java.util.Set.of();
 
         Unit(String name, boolean main, int firstSlot) {
             this.name = name;
@@ -71,6 +75,16 @@ final class Compiler {
             }
             scope.put(id, slot);
             return slot;
+        }
+
+        /** The index of the scope that declares {@code id}, or -1. */
+        int depthOf(String id) {
+            for (int i = scopes.size() - 1; i >= 0; i--) {
+                if (scopes.get(i).containsKey(id)) {
+                    return i;
+                }
+            }
+            return -1;
         }
 
         Integer local(String id) {
@@ -205,6 +219,9 @@ final class Compiler {
             unit.loops--;
             return new Nodes.While(line, col, test, body);
         }
+        if (s instanceof ProbeParser.RejectStmtContext) {
+            return reject((ProbeParser.RejectStmtContext) s);
+        }
         if (s instanceof ProbeParser.ForRangeStmtContext) {
             ProbeParser.ForRangeStmtContext f = (ProbeParser.ForRangeStmtContext) s;
             Expr from = expr(f.expr(0));
@@ -229,6 +246,10 @@ final class Compiler {
         }
         if (s instanceof ProbeParser.ReturnStmtContext) {
             ProbeParser.ReturnStmtContext r = (ProbeParser.ReturnStmtContext) s;
+            if (unit.rejectBase > 0) {
+                error(s.getStart(), "'return' is not allowed inside a 'reject' body: the body ends by itself, and the loop"
+                        + " ends when its condition holds");
+            }
             return new Nodes.Return(line, col, r.expr() == null ? null : expr(r.expr()));
         }
         if (s instanceof ProbeParser.FnStmtContext) {
@@ -240,6 +261,56 @@ final class Compiler {
             return null;
         }
         return new Nodes.ExprStmt(line, col, expr(((ProbeParser.ExprStmtContext) s).expr()));
+    }
+
+    /**
+     * {@code reject x, y until cond { ... }}: the listed variables must be declared already; the
+     * body may assign no other variable from outside it, nor jump out of it.
+     */
+    private Stmt reject(ProbeParser.RejectStmtContext r) {
+        List<TerminalNode> ids = r.ID();
+        int[] slots = new int[ids.size()];
+        java.util.Set<Integer> allowed = new java.util.HashSet<>();
+        for (int i = 0; i < slots.length; i++) {
+            String id = ids.get(i).getText();
+            Integer slot = unit.local(id);
+            if (slot == null) {
+                error(ids.get(i).getSymbol(), "'reject' lists '" + id + "', which is not a variable declared before it here;"
+                        + " declare it first with 'let " + id + " = ...'");
+                slot = -1;
+            }
+            slots[i] = slot;
+            allowed.add(slot);
+        }
+        int savedBase = unit.rejectBase;
+        java.util.Set<Integer> savedAllowed = unit.rejectAllowed;
+        int savedLoops = unit.loops;
+        unit.rejectBase = unit.scopes.size();
+        unit.rejectAllowed = allowed;
+        unit.loops = 0;
+        Nodes.Block body = block(r.block());
+        unit.rejectBase = savedBase;
+        unit.rejectAllowed = savedAllowed;
+        unit.loops = savedLoops;
+        Expr test = expr(r.expr());
+        return new Nodes.Reject(line(r), col(r), slots, body, test);
+    }
+
+    /** Inside a reject body, an assignment to a variable from outside it must be to a listed one. */
+    private void checkRejectAssignment(String id, Token at, boolean indexed) {
+        if (unit.rejectBase == 0) {
+            return;
+        }
+        int depth = unit.depthOf(id);
+        boolean outside = depth < 0 || depth < unit.rejectBase;
+        if (!outside) {
+            return;
+        }
+        Integer slot = unit.local(id);
+        if (indexed || slot == null || !unit.rejectAllowed.contains(slot)) {
+            error(at, "a 'reject' body may change only the variables its 'reject' lists (and its own);"
+                    + (indexed ? " it changes an element of '" + id + "'" : " add '" + id + "' to the list"));
+        }
     }
 
     /** A for loop's body, in a scope of its own that declares the loop variable (its slot goes in {@code slot}). */
@@ -258,6 +329,7 @@ final class Compiler {
         Token at = a.ID().getSymbol();
         Expr value = expr(a.expr());
         List<ProbeParser.IndexContext> indices = a.index();
+        checkRejectAssignment(id, at, !indices.isEmpty());
         if (indices.isEmpty()) {
             Integer slot = unit.local(id);
             if (slot != null) {

@@ -25,7 +25,8 @@ final class Nodes {
 
     /** The state of one run: the model's context, the limits, the globals. */
     static final class Run {
-        final Context ctx;
+        /** The context samples go through: the engine's, or another while a rejection loop's body runs. */
+        Context ctx;
         final long maxSteps;
         final int maxDepth;
         long steps;
@@ -790,6 +791,49 @@ final class Nodes {
                 if (signal == RETURN) {
                     return RETURN;
                 }
+            }
+            return NORMAL;
+        }
+    }
+
+    /**
+     * {@code reject x, y until cond { body }}: a marked rejection loop (Context#rejection). The body
+     * may assign only the listed variables among those outside it, so the iterations an engine
+     * runs to estimate acceptance rates leave nothing behind; the accepted values are set last.
+     */
+    static final class Reject extends Stmt {
+        final int[] slots;
+        final Block body;
+        final Expr test;
+        final String name;
+
+        Reject(int line, int col, int[] slots, Block body, Expr test) {
+            super(line, col);
+            this.slots = slots;
+            this.body = body;
+            this.test = test;
+            this.name = "reject@" + line + ":" + col;
+        }
+
+        @Override
+        int exec(Frame f) {
+            Object[] accepted = f.run.ctx.rejection(name, c -> {
+                Context outer = f.run.ctx;
+                f.run.ctx = c;
+                try {
+                    body.run(f);
+                    Object[] values = new Object[slots.length + 1];
+                    for (int i = 0; i < slots.length; i++) {
+                        values[i] = f.slots[slots[i]];
+                    }
+                    values[slots.length] = test.bool(f, "the condition of 'reject ... until'");
+                    return values;
+                } finally {
+                    f.run.ctx = outer;
+                }
+            }, values -> (Boolean) values[values.length - 1]);
+            for (int i = 0; i < slots.length; i++) {
+                f.slots[slots[i]] = accepted[i];
             }
             return NORMAL;
         }

@@ -35,6 +35,28 @@ class ErrorsTest {
     }
 
     @Test
+    void aRejectBodyMayChangeOnlyItsListedVariablesAndNotJumpOut() {
+        List<Diagnostic> d = errors(String.join("\n",
+                "let a = 0.0;",
+                "let b = 0.0;",
+                "let arr = [1, 2];",
+                "reject a, zz until a > 0 {",                  // 4 zz undeclared
+                "  let own = 1;",
+                "  own = 2;",                                  // its own variable: fine
+                "  a = sample(Uniform(-1, 1));",
+                "  b = 2;",                                    // 8 not listed
+                "  arr[0] = 3;",                               // 9 an element of an outer array
+                "  while true { break; }",                     // a loop of its own: fine
+                "  break;",                                    // 11 jumps out
+                "  return 1;",                                 // 12 returns
+                "}",
+                "return a;"));
+        assertEquals("4:11 8:3 9:3 11:3 12:3", places(d), d.toString());
+        assertTrue(d.get(1).message().contains("add 'b' to the list"), d.get(1).message());
+        assertTrue(d.get(2).message().contains("an element of 'arr'"), d.get(2).message());
+    }
+
+    @Test
     void theMessageShowsTheSourceLineAndACaret() {
         ScriptException e = assertThrows(ScriptException.class, () -> Scripts.parse("let a = 1;\nlet b = a + c;\n"));
         assertEquals("test.ppl:2:13: undeclared variable 'c'\n    let b = a + c;\n                ^\n1 error in test.ppl",

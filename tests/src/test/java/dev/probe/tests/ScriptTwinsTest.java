@@ -37,7 +37,7 @@ class ScriptTwinsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gaussian", "coin", "gamma-poisson", "branching", "hmm", "mixture"})
+    @ValueSource(strings = {"gaussian", "coin", "gamma-poisson", "branching", "hmm", "mixture", "polar"})
     void aScriptGivesTheSamePosteriorAsItsJavaTwin(String name) throws IOException {
         for (String engine : List.of("is", "rmh")) {
             Posterior s = engine(engine, script(name)).observations(observations(name)).seed(11).run();

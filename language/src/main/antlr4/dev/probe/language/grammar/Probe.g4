@@ -9,6 +9,7 @@ stmt
     | ID index* '=' expr ';'                               # assignStmt
     | ifStmt                                               # ifStatement
     | WHILE expr block                                     # whileStmt
+    | REJECT ID (',' ID)* UNTIL expr block                 # rejectStmt
     | FOR ID IN expr '..' expr block                       # forRangeStmt
     | FOR ID IN expr block                                 # forEachStmt
     | BREAK ';'                                            # breakStmt
@@ -54,6 +55,8 @@ PARAM : 'param' ;
 IF : 'if' ;
 ELSE : 'else' ;
 WHILE : 'while' ;
+REJECT : 'reject' ;
+UNTIL : 'until' ;
 FOR : 'for' ;
 IN : 'in' ;
 RETURN : 'return' ;

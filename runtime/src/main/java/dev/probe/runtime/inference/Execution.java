@@ -174,6 +174,22 @@ abstract class Execution implements Context {
         return tail;
     }
 
+    /**
+     * Gives back the instance numbers of entries {@link #cut} removed for good, so that what
+     * follows is numbered as if they had never been (a rejection loop's rejected iterations).
+     */
+    final void uncount(java.util.List<Variable> entries) {
+        for (Variable v : entries) {
+            if (v.address() == DATA) {
+                continue;
+            }
+            Counter c = instances.get(v.address());
+            if (c != null && c.run == runNumber && c.count > 0) {
+                c.count--;
+            }
+        }
+    }
+
     /** Appends entries {@link #cut} removed. */
     final void append(java.util.List<Variable> entries) {
         variables.addAll(entries);

@@ -113,6 +113,7 @@ final class ProposalExecution extends Execution {
                 accepted++;
                 if (accepted == 1) {
                     kept = value;
+                    // Kept aside, still counted: later iterations are numbered after it and given back.
                     keptEntries = cut(mark);
                     keptPrior = logPrior - prior0;
                     keptCorrection = logCorrection - correction0;
@@ -121,7 +122,7 @@ final class ProposalExecution extends Execution {
             } else if (trials >= MAX_TRIALS) {
                 throw endless(name, trials);
             }
-            cut(mark);
+            uncount(cut(mark));
             logPrior = prior0;
             logCorrection = correction0;
         }

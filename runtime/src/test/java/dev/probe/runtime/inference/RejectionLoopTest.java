@@ -100,7 +100,9 @@ class RejectionLoopTest {
         for (Trace t : p.traces()) {
             assertEquals(2, t.samples().size(), t.toString());
             assertTrue((Double) t.variable("x").value() < (Double) t.variable("theta").value());
+            assertEquals(0, t.variable("x").instance(), "the accepted iteration is numbered as if it were the first");
         }
+        assertEquals(java.util.List.of("accepted", "theta", "x"), p.names().stream().sorted().toList());
     }
 
     @Test
