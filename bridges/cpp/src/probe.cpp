@@ -297,6 +297,26 @@ void factor(double log_weight) {
   exchange(m, false);
 }
 
+namespace detail {
+
+bool loop_begin(const std::string& name) {
+  pb::SimulatorMessage m;
+  auto* b = m.mutable_loop_begin();
+  b->set_run_id(session().run_id);
+  b->set_name(name);
+  return exchange(m, true).as_bool();
+}
+
+bool loop_end(bool accepted) {
+  pb::SimulatorMessage m;
+  auto* e = m.mutable_loop_end();
+  e->set_run_id(session().run_id);
+  e->set_accepted(accepted);
+  return exchange(m, true).as_bool();
+}
+
+}  // namespace detail
+
 int serve(const std::string& name, const std::string& version, Simulator simulator, int argc, char** argv) {
   std::string address;
   for (int i = 1; i < argc; ++i) {

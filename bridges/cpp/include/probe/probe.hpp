@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <source_location>
 #include <stdexcept>
 #include <string>
@@ -84,6 +85,35 @@ Value observe_value(const Distribution& d, const Value& value);
 void tag(const std::string& name, const Value& value);
 /** Adds log_weight to the run's log weight. */
 void factor(double log_weight);
+
+namespace detail {
+/** Tells the runtime a marked rejection loop starts; true: run an iteration of its body. */
+bool loop_begin(const std::string& name);
+/** Tells the runtime whether the iteration was accepted; true: run another. */
+bool loop_end(bool accepted);
+}  // namespace detail
+
+/**
+ * A rejection-sampling loop, marked so that the runtime can treat it as one: runs body until
+ * accept(result) holds and returns the first accepted result. The runtime decides how many
+ * iterations run: inference compilation runs extra ones (their results are discarded) to
+ * estimate acceptance rates, so body must have no effect outside its result, and must not
+ * observe, tag or factor: only the accepted result may meet data.
+ */
+template <class Body, class Accept>
+auto rejection(const std::string& name, Body body, Accept accept) -> decltype(body()) {
+  using T = decltype(body());
+  std::optional<T> kept;
+  bool again = detail::loop_begin(name);
+  while (again) {
+    T value = body();
+    bool ok = accept(value);
+    if (ok && !kept) kept = value;
+    again = detail::loop_end(ok);
+  }
+  if (!kept) throw std::logic_error("probe::rejection: the runtime ended loop '" + name + "' before an accepted iteration");
+  return *kept;
+}
 
 /** Thrown inside a run that the runtime aborted (an error or a cancel): let it propagate. */
 struct RunAborted : std::runtime_error {

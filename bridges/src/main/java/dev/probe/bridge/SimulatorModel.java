@@ -113,6 +113,15 @@ public final class SimulatorModel implements Model {
     }
 
     private Object converse(Context ctx, SimulatorConnection conn, long runId) {
+        return converse(ctx, conn, runId, false);
+    }
+
+    /**
+     * Answers the simulator's messages through {@code ctx} until the run's result, or, within a
+     * rejection loop's iteration ({@code inLoop}), until its LoopEnd: then returns whether the
+     * iteration was accepted.
+     */
+    private Object converse(Context ctx, SimulatorConnection conn, long runId, boolean inLoop) {
         while (true) {
             SimulatorMessage m;
             try {
@@ -200,8 +209,27 @@ public final class SimulatorModel implements Model {
                         throw e;
                     }
                     break;
+                case LOOP_BEGIN: {
+                    checkRun(conn, runId, m.getLoopBegin().getRunId(), "LoopBegin");
+                    String name = m.getLoopBegin().getName().isEmpty() ? "loop" : m.getLoopBegin().getName();
+                    ctx.rejection(name, c -> {
+                        reply(conn, runId, Boolean.TRUE);
+                        return (Boolean) converse(c, conn, runId, true);
+                    }, accepted -> accepted);
+                    reply(conn, runId, Boolean.FALSE);
+                    break;
+                }
+                case LOOP_END:
+                    checkRun(conn, runId, m.getLoopEnd().getRunId(), "LoopEnd");
+                    if (!inLoop) {
+                        throw violation(conn, runId, Error.Code.PROTOCOL, "a LoopEnd outside a rejection loop");
+                    }
+                    return m.getLoopEnd().getAccepted();
                 case RESULT:
                     checkRun(conn, runId, m.getResult().getRunId(), "RunResult");
+                    if (inLoop) {
+                        throw violation(conn, runId, Error.Code.PROTOCOL, "the run ended inside a rejection loop's iteration");
+                    }
                     return m.getResult().hasValue() ? value(conn, runId, m.getResult().getValue()) : null;
                 case ERROR:
                     throw new SimulatorException("simulator " + conn + " reported an error in run " + runId + ": "

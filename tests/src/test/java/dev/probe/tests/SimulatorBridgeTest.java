@@ -103,6 +103,37 @@ class SimulatorBridgeTest {
     }
 
     /**
+     * probe::rejection marks the C++ polar method's loop: under one seed the C++ twin gives the
+     * Java model's weights under every engine, ic included (its extra iterations and prior-only
+     * trials go over the wire); the Java model meets the exact posterior under each engine in
+     * EnginesMatchExactPosteriorsTest.
+     */
+    @Test
+    void aMarkedRejectionLoopInCppMatchesItsJavaTwinUnderEveryEngine() throws Exception {
+        Model twin = Builtins.find("polar").orElseThrow().create();
+        dev.probe.compiler.TrainingOptions o = new dev.probe.compiler.TrainingOptions(4000, 64, 1e-3, 128, 1, 2,
+                ai.djl.Device.cpu(), 0, null, new dev.probe.proposals.ProposalNetwork.Config(64, 64, 8, 4, 64, 512, 64),
+                java.util.Map.of());
+        dev.probe.proposals.Artifact net = dev.probe.compiler.Trainer.train(
+                dev.probe.compiler.RunSource.online(twin, "polar", 1, 2, 64), o, dev.probe.compiler.Trainer.Listener.NONE);
+        try (SimulatorLauncher sims = SimulatorLauncher.start(sim("polar"), 2)) {
+            Model cpp = sims.model(30_000);
+            java.util.function.Function<Model, Inference> ic = m -> Inference.importanceSampling(m)
+                    .proposal(new dev.probe.proposals.NetworkProposal(net.network(), 0, 1)).traces(2000);
+            java.util.List<java.util.function.Function<Model, Inference>> engines = List.of(
+                    m -> Inference.importanceSampling(m).traces(3000), m -> Inference.metropolisHastings(m).traces(2000), ic);
+            for (java.util.function.Function<Model, Inference> engine : engines) {
+                Posterior j = engine.apply(twin).observe("obs0", 8.0).observe("obs1", 9.0).seed(6).run();
+                Posterior c = engine.apply(cpp).observe("obs0", 8.0).observe("obs1", 9.0).threads(2).seed(6).run();
+                assertArrayEquals(j.logWeights(), c.logWeights());
+                assertEquals(j.value("mu", 17), c.value("mu", 17));
+            }
+        } finally {
+            net.network().close();
+        }
+    }
+
+    /**
      * Inference compilation against a C++ simulator: trained on the simulator's own runs, tied to
      * its name and version, and run with batched network steps on four simulators and two threads
      * (groups of two runs, so that every run of a group holds a simulator).
