@@ -68,6 +68,7 @@ final class Summary {
             // ic: choices the network proposed, and those it could not (drawn from the prior).
             root.put("proposed", Long.parseLong(info.get("proposed")));
             root.put("fallbacks", Long.parseLong(info.get("fallbacks")));
+            root.put("uncontrolled", Long.parseLong(info.getOrDefault("uncontrolled", "0")));
         }
         try {
             return Json.MAPPER.writeValueAsString(root);
@@ -142,7 +143,8 @@ final class Summary {
         }
         if (posterior.info().containsKey("fallbacks")) {
             sb.append("   proposed ").append(posterior.info().get("proposed")).append("   fallbacks to the prior ")
-                    .append(posterior.info().get("fallbacks"));
+                    .append(posterior.info().get("fallbacks")).append("   uncontrolled ")
+                    .append(posterior.info().getOrDefault("uncontrolled", "0"));
         }
         sb.append(System.lineSeparator());
         List<String[]> rows = new ArrayList<>();

@@ -267,6 +267,19 @@ class InferenceCompilationTest {
                 .proposal(new NetworkProposal(gaussian.network())).traces(500).seed(3).run();
         assertEquals("500", p.info().get("fallbacks"));
         assertEquals("0", p.info().get("proposed"));
+        // A choice marked uncontrolled is never proposed, and counted apart.
+        Model withNoise = Model.named("noise", ctx -> {
+            double mu = ctx.sample(Normal.of(1, Math.sqrt(5)), "mu");
+            double noise = ctx.sample(Normal.of(0, 0.01), "noise", false);
+            ctx.observe(Normal.of(mu + noise, Math.sqrt(2)), "obs0");
+            ctx.observe(Normal.of(mu + noise, Math.sqrt(2)), "obs1");
+            return mu;
+        });
+        Posterior q = Inference.importanceSampling(withNoise).observe("obs0", 8.0).observe("obs1", 9.0)
+                .proposal(new NetworkProposal(gaussian.network())).traces(500).seed(3).run();
+        assertEquals("500", q.info().get("proposed"));
+        assertEquals("0", q.info().get("fallbacks"));
+        assertEquals("500", q.info().get("uncontrolled"));
         Proposer proposer = new NetworkProposal(gaussian.network()).start(Observations.of(Map.of("obs0", 1.0, "obs1", 2.0)));
         assertEquals(null, proposer.propose(Address.named("other"), 0, Normal.of(0, 1)));
     }

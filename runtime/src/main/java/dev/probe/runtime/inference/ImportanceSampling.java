@@ -46,6 +46,7 @@ public final class ImportanceSampling implements Engine {
         if (settings.proposal() != Proposal.PRIOR) {
             info.put("proposed", Long.toString(outcome.proposed));
             info.put("fallbacks", Long.toString(outcome.fallbacks));
+            info.put("uncontrolled", Long.toString(outcome.uncontrolled));
         }
         if (prior) {
             return builder.build(Double.NaN, null, info);

@@ -33,6 +33,7 @@ final class IndependentRuns {
         final Set<String> observedNames = new TreeSet<>();
         long proposed;
         long fallbacks;
+        long uncontrolled;
     }
 
     private IndependentRuns() {
@@ -92,6 +93,7 @@ final class IndependentRuns {
                 outcome.observedNames.addAll(observed);
                 outcome.proposed += ex.proposed();
                 outcome.fallbacks += ex.fallbacks();
+                outcome.uncontrolled += ex.uncontrolled();
             }
         };
         Workers.run(threads, worker);
@@ -209,6 +211,7 @@ final class IndependentRuns {
             for (ProposalExecution ex : executions) {
                 outcome.proposed += ex.proposed();
                 outcome.fallbacks += ex.fallbacks();
+                outcome.uncontrolled += ex.uncontrolled();
             }
         }
     }

@@ -22,6 +22,7 @@ final class ProposalExecution extends Execution {
     private double lastLogQ;
     private long proposed;
     private long fallbacks;
+    private long uncontrolled;
 
     ProposalExecution(Observations observations, boolean conditioning, CallSites callSites, Set<String> observedNames,
             Proposal proposal) {
@@ -45,7 +46,11 @@ final class ProposalExecution extends Execution {
     @Override
     <T> T decide(Address address, int instance, Distribution<T> prior, boolean control) {
         lastLogQ = Double.NaN;
-        if (!control || proposer == null) {
+        if (proposer == null) {
+            return prior.sample(rng);
+        }
+        if (!control) {
+            uncontrolled++;
             return prior.sample(rng);
         }
         Distribution<?> q = proposer.propose(address, instance, prior);
@@ -221,5 +226,10 @@ final class ProposalExecution extends Execution {
     /** Controlled choices for which the proposal had nothing and the prior was used. */
     long fallbacks() {
         return fallbacks;
+    }
+
+    /** Choices marked uncontrolled, drawn from the prior although a proposal was there. */
+    long uncontrolled() {
+        return uncontrolled;
     }
 }
