@@ -22,15 +22,31 @@ final class Adam {
     private final Map<String, NDArray[]> moments = new HashMap<>();
     private final Map<String, Integer> steps = new HashMap<>();
 
-    /** One update of the parameters in {@code used} with learning rate {@code lr}; gradients are zeroed after. */
-    void step(Map<String, NDArray> parameters, Set<String> used, double lr, NDManager scope) {
+    /**
+     * One update of the parameters in {@code used} with learning rate {@code lr}; gradients are
+     * zeroed after. Returns false, and changes nothing, when a gradient is not finite.
+     */
+    boolean step(Map<String, NDArray> parameters, Set<String> used, double lr, NDManager scope) {
+        Map<String, NDArray> gradients = new java.util.LinkedHashMap<>();
+        boolean finite = true;
+        for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+            if (used.contains(e.getKey())) {
+                NDArray g = e.getValue().getGradient();
+                g.attach(scope);
+                gradients.put(e.getKey(), g);
+                finite &= Float.isFinite(g.sum().getFloat());
+            }
+        }
+        if (!finite) {
+            gradients.values().forEach(g -> g.subi(g));
+            return false;
+        }
         for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
             if (!used.contains(e.getKey())) {
                 continue;
             }
             NDArray p = e.getValue();
-            NDArray g = p.getGradient();
-            g.attach(scope);
+            NDArray g = gradients.get(e.getKey());
             NDArray[] mv = moments.computeIfAbsent(e.getKey(), k -> new NDArray[] {p.zerosLike(), p.zerosLike()});
             int t = steps.merge(e.getKey(), 1, Integer::sum);
             NDArray m = mv[0];
@@ -48,6 +64,7 @@ final class Adam {
             p.subi(update);
             g.subi(g);
         }
+        return true;
     }
 
     /** The moment arrays, for closing with the network. */

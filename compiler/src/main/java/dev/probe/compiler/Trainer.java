@@ -51,6 +51,8 @@ public final class Trainer {
     static final int BATCHES_PER_BLOCK = 16;
     /** Validation points over a training (plus the last). */
     static final int VALIDATIONS = 20;
+    /** Non-finite steps in a row after which training gives up. */
+    static final int MAX_BAD_STEPS = 20;
     /** Standard deviations below this are taken as 1: a constant observation carries no information. */
     static final double MIN_STD = 1e-8;
 
@@ -91,6 +93,8 @@ public final class Trainer {
         long trainCount = 0;
         double lastTrain = Double.NaN;
         int longest = 0;
+        long skipped = 0;
+        int badInARow = 0;
         long block = 0;
         int blockSize = options.batchSize() * BATCHES_PER_BLOCK;
         // The next block is simulated while this one trains: the source is asked in order, by one
@@ -121,6 +125,21 @@ public final class Trainer {
                         longest = Math.max(longest, r.choices().size());
                     }
                     double loss = step(network, adam, runs, lr);
+                    if (Double.isNaN(loss)) {
+                        // A step whose loss or gradient is not finite changes nothing; a run of them ends training.
+                        skipped++;
+                        if (++badInARow >= MAX_BAD_STEPS) {
+                            throw new IllegalStateException("the training loss or its gradient was not finite for " + MAX_BAD_STEPS
+                                    + " steps in a row (at " + done + " traces): lower --learning-rate");
+                        }
+                        if (skipped == 1) {
+                            listener.message("a step with a non-finite loss or gradient was skipped (at " + done + " traces);"
+                                    + " the training record counts them");
+                        }
+                        loss = lastTrain;
+                    } else {
+                        badInARow = 0;
+                    }
                     step++;
                     done += runs.size();
                     trainSum += loss * runs.size();
@@ -143,7 +162,7 @@ public final class Trainer {
                     listener.progress(done, total, lastTrain, validLoss, done / Math.max(seconds, 1e-9));
                     if (done >= nextCheckpoint && !last && options.out() != null) {
                         nextCheckpoint += options.checkpointEvery();
-                        fill(record, options, source, done, seconds, validLoss, history, network);
+                        fill(record, options, source, done, seconds, validLoss, history, network, skipped);
                         record.put("longest_run_choices", longest);
                         save(new Artifact(network, source.identity(), source.label(), record.deepCopy()), options);
                         listener.message("checkpoint: " + done + " traces, validation loss " + round(validLoss) + ", saved in "
@@ -163,7 +182,7 @@ public final class Trainer {
             p.setRequiresGradient(false);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        fill(record, options, source, done, seconds, validLoss, history, network);
+        fill(record, options, source, done, seconds, validLoss, history, network, skipped);
         record.put("longest_run_choices", longest);
         Artifact artifact = new Artifact(network, source.identity(), source.label(), record);
         if (options.out() != null) {
@@ -200,7 +219,7 @@ public final class Trainer {
     }
 
     private static void fill(ObjectNode r, TrainingOptions o, RunSource source, long done, double seconds, double validLoss,
-            ArrayNode history, ProposalNetwork network) {
+            ArrayNode history, ProposalNetwork network, long skippedSteps) {
         r.put("source", source.describe());
         r.put("traces", done);
         r.put("batch_size", o.batchSize());
@@ -214,6 +233,7 @@ public final class Trainer {
         r.put("traces_per_second", round(done / Math.max(seconds, 1e-9)));
         r.put("valid_loss", round(validLoss));
         r.put("addresses_learned", network.addresses().size());
+        r.put("skipped_steps", skippedSteps);
         r.set("history", history);
     }
 
@@ -227,7 +247,7 @@ public final class Trainer {
         return lr * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * progress)));
     }
 
-    /** One optimiser step; returns the batch's loss. */
+    /** One optimiser step; returns the batch's loss, or NaN when it was skipped as not finite. */
     private static double step(ProposalNetwork network, Adam adam, List<Run> runs, double lr) {
         Batch batch = Batch.of(runs, network, true);
         if (batch.choices() == 0) {
@@ -241,10 +261,14 @@ public final class Trainer {
             }
             double value = loss.getFloat();
             if (!Double.isFinite(value)) {
-                throw new IllegalStateException("the training loss became " + value + ": lower --learning-rate");
+                for (NDArray p : network.parameters().values()) {
+                    NDArray g = p.getGradient();
+                    g.attach(scope);
+                    g.subi(g);
+                }
+                return Double.NaN;
             }
-            adam.step(network.parameters(), network.usedBy(batch), lr, scope);
-            return value;
+            return adam.step(network.parameters(), network.usedBy(batch), lr, scope) ? value : Double.NaN;
         }
     }
 
