@@ -44,7 +44,10 @@ int main(int argc, char** argv) {
     deposit(image, cx + std::cos(angle) * opening, cy + std::sin(angle) * opening, e1);
     deposit(image, cx - std::cos(angle) * opening, cy - std::sin(angle) * opening, e2);
     probe::tag("energy", probe::Value(energy));
-    probe::observe(probe::Normal(image, std::vector<double>{0.05}), "image");
+    // The mean is sent as an 8 x 8 grid: Probe's compiler then embeds the image with a CNN.
+    probe::Distribution seen = probe::Normal(image, std::vector<double>{0.05});
+    seen.params[0].shape = {kCells, kCells};
+    probe::observe(seen, "image");
     return probe::Value(mass);
   }, argc, argv);
 }

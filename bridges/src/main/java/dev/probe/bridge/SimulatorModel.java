@@ -49,6 +49,30 @@ public final class SimulatorModel implements Model {
         return name;
     }
 
+    /** Grid shapes (rank 2 or more) of named observations, as the simulator sent them. */
+    private final java.util.concurrent.ConcurrentHashMap<String, int[]> shapes = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public int[] observationShape(String name) {
+        int[] s = shapes.get(name);
+        return s == null ? null : s.clone();
+    }
+
+    /** Notes the shape of an observation whose distribution's first parameter (or value) is a grid. */
+    private void noteShape(Observe o) {
+        if (o.getName().isEmpty() || shapes.containsKey(o.getName())) {
+            return;
+        }
+        java.util.List<Long> shape = o.getDistribution().getParamsCount() > 0 ? o.getDistribution().getParams(0).getShapeList()
+                : java.util.List.of();
+        if (shape.size() < 2 && o.hasValue()) {
+            shape = o.getValue().getShapeList();
+        }
+        if (shape.size() >= 2) {
+            shapes.putIfAbsent(o.getName(), shape.stream().mapToInt(Long::intValue).toArray());
+        }
+    }
+
     /** One run per attached simulator. */
     @Override
     public int maxConcurrentRuns() {
@@ -166,6 +190,7 @@ public final class SimulatorModel implements Model {
                 case OBSERVE: {
                     Observe o = m.getObserve();
                     checkRun(conn, runId, o.getRunId(), "Observe");
+                    noteShape(o);
                     Distribution<?> d = distribution(conn, runId, o.getDistribution());
                     Object v;
                     try {

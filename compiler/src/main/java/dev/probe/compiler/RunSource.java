@@ -25,6 +25,11 @@ public interface RunSource {
     /** What the source is, for the training record: "online" or the dataset's path. */
     String describe();
 
+    /** The grid shape the model gives for a named observation, or null ({@link Model#observationShape}). */
+    default int[] observationShape(String name) {
+        return null;
+    }
+
     /** Runs simulated from a model's prior, observations included, on several threads. */
     static RunSource online(Model model, String label, long seed, int threads, int maxCategories) {
         return new RunSource() {
@@ -63,6 +68,11 @@ public interface RunSource {
             @Override
             public String describe() {
                 return "online";
+            }
+
+            @Override
+            public int[] observationShape(String name) {
+                return model.observationShape(name);
             }
         };
     }

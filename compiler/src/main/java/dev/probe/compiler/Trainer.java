@@ -62,7 +62,7 @@ public final class Trainer {
     /** Trains a new network on runs from {@code source}; saves it under {@code options.out()} when set. */
     public static Artifact train(RunSource source, TrainingOptions options, Listener listener) {
         List<SimulatedRun> validationRuns = source.validation(options.validationSize());
-        ObservationLayout layout = layout(validationRuns, options.images());
+        ObservationLayout layout = layout(validationRuns, images(validationRuns, source, options.images()));
         ProposalNetwork network = ProposalNetwork.create(options.network(), layout, options.device(), options.seed());
         try {
             return train(network, source, validationRuns, options, listener);
@@ -317,6 +317,25 @@ public final class Trainer {
             out.add(new Run(layout.input(values), r.choices()));
         }
         return out;
+    }
+
+    /**
+     * The observations to embed with a CNN: those named by {@code --image}, and those the model
+     * gives a 2-D or 3-D shape whose cells match their length.
+     */
+    static Map<String, int[]> images(List<SimulatedRun> runs, RunSource source, Map<String, int[]> given) {
+        Map<String, int[]> images = new LinkedHashMap<>(given);
+        if (runs.isEmpty()) {
+            return images;
+        }
+        for (Map.Entry<String, double[]> e : runs.get(0).observations().entrySet()) {
+            int[] shape = images.containsKey(e.getKey()) ? null : source.observationShape(e.getKey());
+            if (shape != null && shape.length >= 2 && shape.length <= 3
+                    && Arrays.stream(shape).asLongStream().reduce(1, (a, b) -> a * b) == e.getValue().length) {
+                images.put(e.getKey(), shape);
+            }
+        }
+        return images;
     }
 
     /** The observation layout and standardisation, from the validation runs. */

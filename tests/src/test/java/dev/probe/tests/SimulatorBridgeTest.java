@@ -133,6 +133,25 @@ class SimulatorBridgeTest {
         }
     }
 
+    /** The calorimeter sends its image's mean as an 8 x 8 tensor: the compiler gives it a CNN unasked. */
+    @Test
+    void aGridShapedObservationFromASimulatorIsEmbeddedByACnn() throws Exception {
+        try (SimulatorLauncher sims = SimulatorLauncher.start(sim("calorimeter"), 2)) {
+            Model cpp = sims.model(30_000);
+            dev.probe.compiler.TrainingOptions o = new dev.probe.compiler.TrainingOptions(640, 64, 1e-3, 64, 1, 2,
+                    ai.djl.Device.cpu(), 0, null, new dev.probe.proposals.ProposalNetwork.Config(64, 64, 8, 4, 32, 512, 64),
+                    java.util.Map.of());
+            dev.probe.proposals.Artifact net = dev.probe.compiler.Trainer.train(
+                    dev.probe.compiler.RunSource.online(cpp, "calorimeter", 1, 2, 64), o, dev.probe.compiler.Trainer.Listener.NONE);
+            try {
+                assertArrayEquals(new int[] {8, 8}, net.network().layout().entries().get(0).shape());
+                assertTrue(net.network().parameters().containsKey("obs.image0.conv1.weight"));
+            } finally {
+                net.network().close();
+            }
+        }
+    }
+
     /**
      * Inference compilation against a C++ simulator: trained on the simulator's own runs, tied to
      * its name and version, and run with batched network steps on four simulators and two threads

@@ -35,6 +35,15 @@ public interface Model {
         return Integer.MAX_VALUE;
     }
 
+    /**
+     * The grid shape of the named observation where the model source knows one (an external
+     * simulator sends tensors with shapes; the runtime's values are flat), or null. Inference
+     * compilation embeds an observation with a 2-D or 3-D shape by a CNN.
+     */
+    default int[] observationShape(String name) {
+        return null;
+    }
+
     /** A model with a name. */
     static Model named(String name, Model body) {
         return new NamedModel(name, body);

@@ -24,6 +24,11 @@ final class NamedModel implements Model {
     }
 
     @Override
+    public int[] observationShape(String name) {
+        return body.observationShape(name);
+    }
+
+    @Override
     public int maxConcurrentRuns() {
         return body.maxConcurrentRuns();
     }
