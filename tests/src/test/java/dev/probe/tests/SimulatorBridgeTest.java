@@ -47,6 +47,16 @@ class SimulatorBridgeTest {
         assertEquals(0, p.exitValue(), cmd + " failed:\n" + out);
     }
 
+    /** A network trained for {@code model} on its own runs (seed 1, a small LSTM). */
+    private static dev.probe.proposals.Artifact compile(Model model, String label, long traces, int validation, int threads,
+            int hidden) {
+        dev.probe.compiler.TrainingOptions o = new dev.probe.compiler.TrainingOptions(traces, 64, 1e-3, validation, 1, threads,
+                ai.djl.Device.cpu(), 0, null, new dev.probe.proposals.ProposalNetwork.Config(64, 64, 8, 4, hidden, 512, 64),
+                java.util.Map.of());
+        return dev.probe.compiler.Trainer.train(dev.probe.compiler.RunSource.online(model, label, 1, threads, 64), o,
+                dev.probe.compiler.Trainer.Listener.NONE);
+    }
+
     private static String sim(String name) {
         return BUILD.resolve(name).toString();
     }
@@ -111,11 +121,7 @@ class SimulatorBridgeTest {
     @Test
     void aMarkedRejectionLoopInCppMatchesItsJavaTwinUnderEveryEngine() throws Exception {
         Model twin = Builtins.find("polar").orElseThrow().create();
-        dev.probe.compiler.TrainingOptions o = new dev.probe.compiler.TrainingOptions(4000, 64, 1e-3, 128, 1, 2,
-                ai.djl.Device.cpu(), 0, null, new dev.probe.proposals.ProposalNetwork.Config(64, 64, 8, 4, 64, 512, 64),
-                java.util.Map.of());
-        dev.probe.proposals.Artifact net = dev.probe.compiler.Trainer.train(
-                dev.probe.compiler.RunSource.online(twin, "polar", 1, 2, 64), o, dev.probe.compiler.Trainer.Listener.NONE);
+        dev.probe.proposals.Artifact net = compile(twin, "polar", 4000, 128, 2, 64);
         try (SimulatorLauncher sims = SimulatorLauncher.start(sim("polar"), 2)) {
             Model cpp = sims.model(30_000);
             java.util.function.Function<Model, Inference> ic = m -> Inference.importanceSampling(m)
@@ -138,11 +144,7 @@ class SimulatorBridgeTest {
     void aGridShapedObservationFromASimulatorIsEmbeddedByACnn() throws Exception {
         try (SimulatorLauncher sims = SimulatorLauncher.start(sim("calorimeter"), 2)) {
             Model cpp = sims.model(30_000);
-            dev.probe.compiler.TrainingOptions o = new dev.probe.compiler.TrainingOptions(640, 64, 1e-3, 64, 1, 2,
-                    ai.djl.Device.cpu(), 0, null, new dev.probe.proposals.ProposalNetwork.Config(64, 64, 8, 4, 32, 512, 64),
-                    java.util.Map.of());
-            dev.probe.proposals.Artifact net = dev.probe.compiler.Trainer.train(
-                    dev.probe.compiler.RunSource.online(cpp, "calorimeter", 1, 2, 64), o, dev.probe.compiler.Trainer.Listener.NONE);
+            dev.probe.proposals.Artifact net = compile(cpp, "calorimeter", 640, 64, 2, 32);
             try {
                 assertArrayEquals(new int[] {8, 8}, net.network().layout().entries().get(0).shape());
                 assertTrue(net.network().parameters().containsKey("obs.image0.conv1.weight"));
@@ -162,11 +164,7 @@ class SimulatorBridgeTest {
         try (SimulatorLauncher sims = SimulatorLauncher.start(sim("branching"), 4)) {
             Model cpp = sims.model(30_000);
             assertTrue(cpp.identity().startsWith("simulator branching"), cpp.identity());
-            dev.probe.compiler.TrainingOptions o = new dev.probe.compiler.TrainingOptions(4000, 64, 1e-3, 128, 1, 4,
-                    ai.djl.Device.cpu(), 0, null, new dev.probe.proposals.ProposalNetwork.Config(64, 64, 8, 4, 64, 512, 64),
-                    java.util.Map.of());
-            dev.probe.proposals.Artifact net = dev.probe.compiler.Trainer.train(
-                    dev.probe.compiler.RunSource.online(cpp, "branching", 1, 4, 64), o, dev.probe.compiler.Trainer.Listener.NONE);
+            dev.probe.proposals.Artifact net = compile(cpp, "branching", 4000, 128, 4, 64);
             try {
                 assertEquals(cpp.identity(), net.modelIdentity());
                 Posterior p = Inference.importanceSampling(cpp).proposal(new dev.probe.proposals.NetworkProposal(net.network()))
