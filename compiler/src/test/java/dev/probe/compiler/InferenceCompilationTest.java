@@ -92,6 +92,8 @@ class InferenceCompilationTest {
         assertTrue(ic.ess() >= 0.8 * ic.size(), "ic ESS " + ic.ess() + " of " + ic.size());
         assertEquals("0", ic.info().get("fallbacks"));
         assertEquals("2000", ic.info().get("proposed"));
+        // One latent choice: its proposal depends on the observations only, so one network step serves every run.
+        assertEquals(1, proposal.networkSteps());
     }
 
     @Test

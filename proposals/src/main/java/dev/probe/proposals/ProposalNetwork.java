@@ -521,9 +521,4 @@ public final class ProposalNetwork implements AutoCloseable {
     public void close() {
         manager.close();
     }
-
-    /** Names of all parameters, in order. */
-    public List<String> parameterNames() {
-        return new ArrayList<>(params.keySet());
-    }
 }
