@@ -92,14 +92,15 @@ public final class NetworkProposal implements Proposal {
     public Proposer start(Observations observations, RunGroup group, int member) {
         Cache c = cache;
         if (c == null || c.observations() != observations) {
-            float[] input;
-            try {
-                input = network.layout().input(observations.asMap());
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(e.getMessage(), e);
+            // Made once per inference: runs starting at once must share it (and its first steps).
+            synchronized (this) {
+                c = cache;
+                if (c == null || c.observations() != observations) {
+                    c = new Cache(observations, network.embed(network.layout().input(observations.asMap())),
+                            new ConcurrentHashMap<>());
+                    cache = c;
+                }
             }
-            c = new Cache(observations, network.embed(input), new ConcurrentHashMap<>());
-            cache = c;
         }
         return new RunProposer(c, group, member);
     }
