@@ -60,7 +60,7 @@ final class IcBench {
             Artifact a = Trainer.train(RunSource.online(model, c.model(), 1, cores, 64), o, Trainer.Listener.NONE);
             try {
                 double trainRate = a.training().path("traces_per_second").asDouble();
-                NetworkProposal proposal = new NetworkProposal(a.network());
+                NetworkProposal proposal = new NetworkProposal(a.network(), 0, a.suggestedGroupSize());
                 double[] icEss = new double[10];
                 double[] isEss = new double[10];
                 for (int seed = 1; seed <= 10; seed++) {
