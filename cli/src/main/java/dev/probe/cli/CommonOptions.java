@@ -17,6 +17,19 @@ final class CommonOptions {
     @Option(names = "--debug", description = "Stack traces with errors.")
     boolean debug;
 
+    /**
+     * The seed given, or a fresh one, printed on {@code err} with how to pass it again ("to
+     * reproduce this result", say: {@code purpose}).
+     */
+    long seed(java.io.PrintWriter err, String purpose) {
+        if (seed != null) {
+            return seed;
+        }
+        long fresh = dev.probe.runtime.inference.Seeds.fresh();
+        err.println("probe: seed " + fresh + " (pass --seed " + fresh + " " + purpose + ")");
+        return fresh;
+    }
+
     int threads() {
         if (threads == null) {
             return Runtime.getRuntime().availableProcessors();

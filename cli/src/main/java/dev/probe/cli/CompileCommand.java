@@ -115,10 +115,7 @@ final class CompileCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }
-        long seed = common.seed != null ? common.seed : dev.probe.runtime.inference.Seeds.fresh();
-        if (common.seed == null) {
-            err.println("probe: seed " + seed + " (pass --seed " + seed + " to train the same network again)");
-        }
+        long seed = common.seed(err, "to train the same network again");
         TrainingOptions options;
         try {
             options = new TrainingOptions(traces, batchSize, learningRate, validation, seed, common.threads(), chosen,

@@ -159,10 +159,7 @@ final class InferCommand implements Callable<Integer> {
                 throw new UsageException("--engine " + engine + ": unknown engine; choose prior, is, rmh or ic");
         }
         CommonOptions c = common;
-        long seed = c.seed != null ? c.seed : dev.probe.runtime.inference.Seeds.fresh();
-        if (c.seed == null) {
-            err.println("probe: seed " + seed + " (pass --seed " + seed + " to reproduce this result)");
-        }
+        long seed = c.seed(err, "to reproduce this result");
         ProgressBar bar = new ProgressBar(err, engine.equals("rmh") ? "steps" : "runs");
         inference.observations(model.observations())
                 .traces(traces).seed(seed).threads(model.threads(c.threads()))

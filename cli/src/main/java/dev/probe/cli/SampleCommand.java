@@ -9,7 +9,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.probe.runtime.inference.Inference;
-import dev.probe.runtime.inference.Seeds;
 import dev.probe.runtime.posterior.Posterior;
 import dev.probe.runtime.trace.Trace;
 import dev.probe.runtime.trace.Variable;
@@ -45,10 +44,7 @@ final class SampleCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        long seed = common.seed != null ? common.seed : Seeds.fresh();
-        if (common.seed == null) {
-            err.println("probe: seed " + seed + " (pass --seed " + seed + " to reproduce these runs)");
-        }
+        long seed = common.seed(err, "to reproduce these runs");
         ProgressBar bar = new ProgressBar(err, "runs");
         Inference inference = Inference.prior(model.load(err)).observations(model.observations()).traces(runs).seed(seed)
                 .threads(model.threads(common.threads())).keepTraces(true).label(model.label());
