@@ -56,10 +56,10 @@ public final class AddressTable {
         return Collections.unmodifiableList(entries);
     }
 
-    /** The row of a choice, or -1 where the network does not propose it (unknown address, other head). */
-    public int row(Choice c) {
-        Integer r = rows.get(c.address());
-        if (r == null || entries.get(r - 1).head() != c.head()) {
+    /** The row of an address proposed by {@code head}, or -1 where the network does not propose it (unknown address, other head). */
+    public int row(String address, Head head) {
+        Integer r = rows.get(address);
+        if (r == null || entries.get(r - 1).head() != head) {
             return -1;
         }
         return r;

@@ -34,7 +34,7 @@ public final class Batch {
     /** Choices in the batch that the network scores. */
     final int choices;
 
-    private Batch(int size, int steps, int inputLength) {
+    private Batch(int size, int steps, int inputLength, int choices) {
         this.size = size;
         this.steps = steps;
         this.observations = new float[size * inputLength];
@@ -44,19 +44,6 @@ public final class Batch {
         previousAddress = new int[n];
         previousKind = new int[n];
         previousFeature = new float[n];
-        this.choices = 0;
-    }
-
-    private Batch(Batch b, int choices) {
-        this.size = b.size;
-        this.steps = b.steps;
-        this.observations = b.observations;
-        this.address = b.address;
-        this.kind = b.kind;
-        this.previousAddress = b.previousAddress;
-        this.previousKind = b.previousKind;
-        this.previousFeature = b.previousFeature;
-        this.heads.putAll(b.heads);
         this.choices = choices;
     }
 
@@ -83,22 +70,23 @@ public final class Batch {
         AddressTable table = network.addresses();
         List<int[]> rows = new ArrayList<>(runs.size());
         int steps = 0;
+        int choices = 0;
         for (Run r : runs) {
             int[] rs = new int[r.choices().size()];
             int known = 0;
             for (int i = 0; i < rs.length; i++) {
                 Choice c = r.choices().get(i);
-                rs[i] = learn ? table.learn(c) : table.row(c);
+                rs[i] = learn ? table.learn(c) : table.row(c.address(), c.head());
                 if (rs[i] > 0) {
                     known++;
                 }
             }
             rows.add(rs);
             steps = Math.max(steps, known);
+            choices += known;
         }
         int inputLength = network.inputLength();
-        Batch b = new Batch(runs.size(), Math.max(steps, 1), inputLength);
-        int choices = 0;
+        Batch b = new Batch(runs.size(), Math.max(steps, 1), inputLength, choices);
         for (int bi = 0; bi < runs.size(); bi++) {
             Run r = runs.get(bi);
             System.arraycopy(r.input(), 0, b.observations, bi * inputLength, inputLength);
@@ -127,10 +115,9 @@ public final class Batch {
                 prevKind = k;
                 prevFeature = (float) c.feature();
                 t++;
-                choices++;
             }
         }
-        return new Batch(b, choices);
+        return b;
     }
 
     /** log(x!) for the count heads' constant terms. */

@@ -36,18 +36,16 @@ public record Choice(String address, String kind, Head head, double[] prior, dou
             return null;
         }
         double v = numeric(value);
-        return new Choice(address, prior.kind(), head, parameters(head, prior), v, feature(prior, v));
+        double[] frame = frame(prior);
+        return new Choice(address, prior.kind(), head, parameters(head, prior, frame), v, feature(frame, v));
     }
 
-    /** The parameters of {@code prior} that {@code head} works relative to. */
-    static double[] parameters(Head head, Distribution<?> prior) {
+    /** The parameters of {@code prior} that {@code head} works relative to; {@code f} is its {@link #frame}. */
+    static double[] parameters(Head head, Distribution<?> prior, double[] f) {
         switch (head) {
-            case NORMAL: {
-                double[] f = frame(prior);
+            case NORMAL:
                 return new double[] {f[0], f[1]};
-            }
             case TRUNCATED: {
-                double[] f = frame(prior);
                 Support s = prior.support();
                 return new double[] {f[0], f[1], s.lower(), s.upper()};
             }
@@ -104,9 +102,8 @@ public record Choice(String address, String kind, Head head, double[] prior, dou
         return ((Number) value).doubleValue();
     }
 
-    /** The value standardised by the prior's mean and spread, clipped: the next step's input. */
-    static double feature(Distribution<?> prior, double value) {
-        double[] f = frame(prior);
+    /** The value standardised by its prior's {@link #frame}, clipped: the next step's input. */
+    static double feature(double[] f, double value) {
         double z = (value - f[0]) / f[1];
         return Math.max(-10, Math.min(10, z));
     }

@@ -40,7 +40,7 @@ final class HeadMath {
             case TRUNCATED:
                 return real(head, out, priors, values, m);
             case BERNOULLI: {
-                NDArray l = out.reshape(r).add(column(priors, 0, m, false));
+                NDArray l = out.reshape(r).add(column(priors, 0, m));
                 NDArray x = vector(values, m);
                 return x.mul(logSigmoid(l)).add(x.neg().add(1).mul(logSigmoid(l.neg())));
             }
@@ -73,7 +73,7 @@ final class HeadMath {
                 return logSumExp(comp);
             }
             case BINOMIAL: {
-                NDArray l = out.reshape(r).add(column(priors, 1, m, false));
+                NDArray l = out.reshape(r).add(column(priors, 1, m));
                 float[] n = new float[r];
                 float[] logC = new float[r];
                 for (int i = 0; i < r; i++) {
@@ -164,11 +164,10 @@ final class HeadMath {
         return m.create(v);
     }
 
-    private static NDArray column(List<double[]> priors, int index, NDManager m, boolean log) {
+    private static NDArray column(List<double[]> priors, int index, NDManager m) {
         float[] v = new float[priors.size()];
         for (int i = 0; i < v.length; i++) {
-            double x = priors.get(i)[index];
-            v[i] = (float) (log ? Math.log(x) : x);
+            v[i] = (float) priors.get(i)[index];
         }
         return m.create(v);
     }

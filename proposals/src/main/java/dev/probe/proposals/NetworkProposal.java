@@ -1,5 +1,6 @@
 package dev.probe.proposals;
 
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -107,7 +108,7 @@ public final class NetworkProposal implements Proposal {
 
     /** Evaluates one batch of a group's requests (null where a member has none). */
     private Object[] evaluate(Object[] requests) {
-        java.util.List<ProposalNetwork.Step> steps = new java.util.ArrayList<>();
+        List<ProposalNetwork.Step> steps = new java.util.ArrayList<>();
         for (Object r : requests) {
             if (r != null) {
                 steps.add((ProposalNetwork.Step) r);
@@ -144,6 +145,7 @@ public final class NetworkProposal implements Proposal {
         private int pendingKind;
         private float[] pendingH;
         private float[] pendingC;
+        private double[] pendingFrame;
 
         RunProposer(Cache cache, RunGroup group, int member) {
             this.cache = cache;
@@ -158,27 +160,33 @@ public final class NetworkProposal implements Proposal {
             if (head == null) {
                 return null;
             }
-            double[] parameters = Choice.parameters(head, prior);
-            int row = network.addresses().row(new Choice(address.key(), prior.kind(), head, parameters, 0, 0));
+            int row = network.addresses().row(address.key(), head);
             if (row <= 0) {
                 return null;
             }
+            double[] frame = Choice.frame(prior);
+            double[] parameters = Choice.parameters(head, prior, frame);
             int kind = ProposalNetwork.kindIndex(prior.kind());
             float[][] step;
             if (h == null) {
                 step = cache.firstSteps().computeIfAbsent((long) row * 1024 + kind, k -> {
                     networkSteps.incrementAndGet();
-                    return network.step(cache.embedding(), null, null, row, kind, 0, 0, 0f, head);
+                    return network.steps(List.of(new ProposalNetwork.Step(cache.embedding(), null, null, row, kind, 0, 0, 0f,
+                            head)))[0];
                 });
-            } else if (group != null) {
-                step = (float[][]) group.await(member, new ProposalNetwork.Step(cache.embedding(), h, c, row, kind, previousRow,
-                        previousKind, previousFeature, head), NetworkProposal.this::evaluate);
             } else {
-                networkSteps.incrementAndGet();
-                step = network.step(cache.embedding(), h, c, row, kind, previousRow, previousKind, previousFeature, head);
+                ProposalNetwork.Step next = new ProposalNetwork.Step(cache.embedding(), h, c, row, kind, previousRow, previousKind,
+                        previousFeature, head);
+                if (group != null) {
+                    step = (float[][]) group.await(member, next, NetworkProposal.this::evaluate);
+                } else {
+                    networkSteps.incrementAndGet();
+                    step = network.steps(List.of(next))[0];
+                }
             }
             pendingRow = row;
             pendingKind = kind;
+            pendingFrame = frame;
             pendingH = step[0];
             pendingC = step[1];
             Distribution<?> q = HeadMath.distribution(head, parameters, step[2]);
@@ -214,7 +222,7 @@ public final class NetworkProposal implements Proposal {
             c = pendingC;
             previousRow = pendingRow;
             previousKind = pendingKind;
-            previousFeature = (float) Choice.feature(prior, Choice.numeric(value));
+            previousFeature = (float) Choice.feature(pendingFrame, Choice.numeric(value));
             pendingRow = 0;
         }
     }

@@ -423,30 +423,11 @@ public final class ProposalNetwork implements AutoCloseable {
     }
 
     /**
-     * One step of a run: the LSTM state after the choice at {@code row} and the head's outputs.
-     *
-     * @param h the state before it, or null at the first choice (then {@code c} is null too)
-     * @return {h, c, head outputs}
-     */
-    public float[][] step(float[] observation, float[] h, float[] c, int row, int kind, int previousRow, int previousKind,
-            float previousFeature, Head head) {
-        try (NDManager m = manager.newSubManager()) {
-            NDArray obs = m.create(observation, new Shape(1, observation.length));
-            NDArray gates = gateInputs(obs, 1, new long[] {row}, new long[] {kind}, new long[] {previousRow},
-                    new long[] {previousKind}, new float[] {previousFeature}, m);
-            int hd = config.hidden();
-            NDList hc = cell(gates, h == null ? null : m.create(h, new Shape(1, hd)), c == null ? null : m.create(c, new Shape(1, hd)));
-            NDArray out = hc.get(0).matMul(p(headName(head) + ".weight")).add(p(headName(head) + ".bias"));
-            return new float[][] {hc.get(0).toFloatArray(), hc.get(1).toFloatArray(), out.toFloatArray()};
-        }
-    }
-
-    /**
-     * One later step of a run, for {@link #steps}.
+     * One step of a run, for {@link #steps}.
      *
      * @param observation the run's observation embedding
-     * @param h           the LSTM state before the step (not null)
-     * @param c           the cell state before the step
+     * @param h           the LSTM state before the step; null at a run's first choice
+     * @param c           the cell state before the step; null with {@code h}
      * @param row         the address's row
      * @param kind        the prior kind's row
      * @param previousRow the previous choice's address row
@@ -459,17 +440,19 @@ public final class ProposalNetwork implements AutoCloseable {
     }
 
     /**
-     * Several runs' steps in one pass: one matrix product per weight for all of them, which is
-     * what makes a step cheap (a single run's step reads every LSTM weight for one row). Returns,
-     * per step, {h, c, head outputs}, as {@link #step} would.
+     * Runs' steps in one pass: one matrix product per weight for all of them, which is what makes
+     * a step cheap (a single run's step reads every LSTM weight for one row). Either every step is
+     * a first one (no state) or none is. Returns, per step, the LSTM state after it and the head's
+     * outputs: {h, c, outputs}.
      */
     public float[][][] steps(List<Step> steps) {
         int n = steps.size();
+        boolean first = steps.get(0).h() == null;
         int hd = config.hidden();
         int eo = config.observationEmbedding();
         float[] obs = new float[n * eo];
-        float[] h = new float[n * hd];
-        float[] c = new float[n * hd];
+        float[] h = first ? null : new float[n * hd];
+        float[] c = first ? null : new float[n * hd];
         long[] row = new long[n];
         long[] kind = new long[n];
         long[] prevRow = new long[n];
@@ -478,8 +461,13 @@ public final class ProposalNetwork implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             Step s = steps.get(i);
             System.arraycopy(s.observation(), 0, obs, i * eo, eo);
-            System.arraycopy(s.h(), 0, h, i * hd, hd);
-            System.arraycopy(s.c(), 0, c, i * hd, hd);
+            if ((s.h() == null) != first) {
+                throw new IllegalArgumentException("first and later steps cannot share a pass");
+            }
+            if (!first) {
+                System.arraycopy(s.h(), 0, h, i * hd, hd);
+                System.arraycopy(s.c(), 0, c, i * hd, hd);
+            }
             row[i] = s.row();
             kind[i] = s.kind();
             prevRow[i] = s.previousRow();
@@ -489,7 +477,7 @@ public final class ProposalNetwork implements AutoCloseable {
         float[][][] out = new float[n][][];
         try (NDManager m = manager.newSubManager()) {
             NDArray gates = gateInputs(m.create(obs, new Shape(n, eo)), 1, row, kind, prevRow, prevKind, prevFeature, m);
-            NDList hc = cell(gates, m.create(h, new Shape(n, hd)), m.create(c, new Shape(n, hd)));
+            NDList hc = first ? cell(gates, null, null) : cell(gates, m.create(h, new Shape(n, hd)), m.create(c, new Shape(n, hd)));
             float[] hs = hc.get(0).toFloatArray();
             float[] cs = hc.get(1).toFloatArray();
             java.util.Map<Head, List<Integer>> byHead = new java.util.EnumMap<>(Head.class);
