@@ -120,7 +120,7 @@ final class CompileCommand implements Callable<Integer> {
         try {
             options = new TrainingOptions(traces, batchSize, learningRate, validation, seed, common.threads(), chosen,
                     checkpointEvery != null ? checkpointEvery : Math.max(traces / 10, batchSize), out,
-                    new ProposalNetwork.Config(64, 64, 8, 4, hidden, maxAddresses, 64), imageShapes);
+                    ProposalNetwork.Config.defaults().withHidden(hidden).withMaxAddresses(maxAddresses), imageShapes);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }

@@ -27,26 +27,16 @@ final class Adam {
      * zeroed after. Returns false, and changes nothing, when a gradient is not finite.
      */
     boolean step(Map<String, NDArray> parameters, Set<String> used, double lr, NDManager scope) {
-        Map<String, NDArray> gradients = new java.util.LinkedHashMap<>();
-        boolean finite = true;
-        for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
-            if (used.contains(e.getKey())) {
-                NDArray g = e.getValue().getGradient();
-                g.attach(scope);
-                gradients.put(e.getKey(), g);
-                finite &= Float.isFinite(g.sum().getFloat());
+        Map<String, NDArray> gradients = gradients(parameters, used, scope);
+        for (NDArray g : gradients.values()) {
+            if (!Float.isFinite(g.sum().getFloat())) {
+                zero(gradients);
+                return false;
             }
         }
-        if (!finite) {
-            gradients.values().forEach(g -> g.subi(g));
-            return false;
-        }
-        for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
-            if (!used.contains(e.getKey())) {
-                continue;
-            }
-            NDArray p = e.getValue();
-            NDArray g = gradients.get(e.getKey());
+        for (Map.Entry<String, NDArray> e : gradients.entrySet()) {
+            NDArray p = parameters.get(e.getKey());
+            NDArray g = e.getValue();
             NDArray[] mv = moments.computeIfAbsent(e.getKey(), k -> new NDArray[] {p.zerosLike(), p.zerosLike()});
             int t = steps.merge(e.getKey(), 1, Integer::sum);
             NDArray m = mv[0];
@@ -65,6 +55,27 @@ final class Adam {
             g.subi(g);
         }
         return true;
+    }
+
+    /** Drops the gradients of a step that is not taken (its loss was not finite). */
+    void discard(Map<String, NDArray> parameters, Set<String> used, NDManager scope) {
+        zero(gradients(parameters, used, scope));
+    }
+
+    private static Map<String, NDArray> gradients(Map<String, NDArray> parameters, Set<String> used, NDManager scope) {
+        Map<String, NDArray> gradients = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+            if (used.contains(e.getKey())) {
+                NDArray g = e.getValue().getGradient();
+                g.attach(scope);
+                gradients.put(e.getKey(), g);
+            }
+        }
+        return gradients;
+    }
+
+    private static void zero(Map<String, NDArray> gradients) {
+        gradients.values().forEach(g -> g.subi(g));
     }
 
     /** The moment arrays, for closing with the network. */

@@ -80,7 +80,7 @@ public final class Trainer {
         List<Run> validation = encode(validationRuns, network.layout());
         Adam adam = new Adam();
         ObjectNode record = Artifact.newObject();
-        ArrayNode history = Artifact.newObject().arrayNode();
+        ArrayNode history = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
         long total = options.traces();
         long totalSteps = (total + options.batchSize() - 1) / options.batchSize();
         long validateEvery = Math.max(1, totalSteps / VALIDATIONS);
@@ -162,8 +162,7 @@ public final class Trainer {
                     listener.progress(done, total, lastTrain, validLoss, done / Math.max(seconds, 1e-9));
                     if (done >= nextCheckpoint && !last && options.out() != null) {
                         nextCheckpoint += options.checkpointEvery();
-                        fill(record, options, source, done, seconds, validLoss, history, network, skipped);
-                        record.put("longest_run_choices", longest);
+                        fill(record, options, source, done, seconds, validLoss, history, network, skipped, longest);
                         save(new Artifact(network, source.identity(), source.label(), record.deepCopy()), options);
                         listener.message("checkpoint: " + done + " traces, validation loss " + round(validLoss) + ", saved in "
                                 + options.out());
@@ -182,8 +181,7 @@ public final class Trainer {
             p.setRequiresGradient(false);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        fill(record, options, source, done, seconds, validLoss, history, network, skipped);
-        record.put("longest_run_choices", longest);
+        fill(record, options, source, done, seconds, validLoss, history, network, skipped, longest);
         Artifact artifact = new Artifact(network, source.identity(), source.label(), record);
         if (options.out() != null) {
             save(artifact, options);
@@ -219,7 +217,7 @@ public final class Trainer {
     }
 
     private static void fill(ObjectNode r, TrainingOptions o, RunSource source, long done, double seconds, double validLoss,
-            ArrayNode history, ProposalNetwork network, long skippedSteps) {
+            ArrayNode history, ProposalNetwork network, long skippedSteps, int longest) {
         r.put("source", source.describe());
         r.put("traces", done);
         r.put("batch_size", o.batchSize());
@@ -234,6 +232,7 @@ public final class Trainer {
         r.put("valid_loss", round(validLoss));
         r.put("addresses_learned", network.addresses().size());
         r.put("skipped_steps", skippedSteps);
+        r.put("longest_run_choices", longest);
         r.set("history", history);
     }
 
@@ -261,11 +260,7 @@ public final class Trainer {
             }
             double value = loss.getFloat();
             if (!Double.isFinite(value)) {
-                for (NDArray p : network.parameters().values()) {
-                    NDArray g = p.getGradient();
-                    g.attach(scope);
-                    g.subi(g);
-                }
+                adam.discard(network.parameters(), network.usedBy(batch), scope);
                 return Double.NaN;
             }
             return adam.step(network.parameters(), network.usedBy(batch), lr, scope) ? value : Double.NaN;

@@ -68,7 +68,7 @@ class InferenceCompilationTest {
     static TrainingOptions options(long traces, long seed, int hidden) {
         TrainingOptions d = TrainingOptions.defaults(traces, seed);
         return new TrainingOptions(traces, d.batchSize(), d.learningRate(), d.validationSize(), seed, 2, Device.cpu(), 0, null,
-                new ProposalNetwork.Config(64, 64, 8, 4, hidden, 512, 64), Map.of());
+                ProposalNetwork.Config.defaults().withHidden(hidden), Map.of());
     }
 
     /** The run's mean and sd of {@code key} against the exact values, within Z standard errors. */

@@ -61,6 +61,17 @@ public final class ProposalNetwork implements AutoCloseable {
         public static Config defaults() {
             return new Config(64, 64, 8, 4, 512, 512, 64);
         }
+
+        /** These sizes with another LSTM width. */
+        public Config withHidden(int units) {
+            return new Config(observationEmbedding, addressEmbedding, kindEmbedding, valueEmbedding, units, maxAddresses,
+                    maxCategories);
+        }
+
+        /** These sizes with room for another number of addresses. */
+        public Config withMaxAddresses(int n) {
+            return new Config(observationEmbedding, addressEmbedding, kindEmbedding, valueEmbedding, hidden, n, maxCategories);
+        }
     }
 
     /** The distribution kinds with an embedding of their own; others share row 0. */

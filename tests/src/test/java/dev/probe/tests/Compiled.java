@@ -32,7 +32,7 @@ final class Compiled {
     private static ProposalNetwork network(Model model) {
         return TRAINED.computeIfAbsent(model.identity(), k -> {
             TrainingOptions o = new TrainingOptions(10_000, 64, 1e-3, 256, 1, 2, Device.cpu(), 0, null,
-                    new ProposalNetwork.Config(64, 64, 8, 4, 128, 512, 64), Map.of());
+                    ProposalNetwork.Config.defaults().withHidden(128), Map.of());
             return Trainer.train(RunSource.online(model, model.name(), 1, 2, 64), o, Trainer.Listener.NONE).network();
         });
     }

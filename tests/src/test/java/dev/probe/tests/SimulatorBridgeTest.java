@@ -51,7 +51,7 @@ class SimulatorBridgeTest {
     private static dev.probe.proposals.Artifact compile(Model model, String label, long traces, int validation, int threads,
             int hidden) {
         dev.probe.compiler.TrainingOptions o = new dev.probe.compiler.TrainingOptions(traces, 64, 1e-3, validation, 1, threads,
-                ai.djl.Device.cpu(), 0, null, new dev.probe.proposals.ProposalNetwork.Config(64, 64, 8, 4, hidden, 512, 64),
+                ai.djl.Device.cpu(), 0, null, dev.probe.proposals.ProposalNetwork.Config.defaults().withHidden(hidden),
                 java.util.Map.of());
         return dev.probe.compiler.Trainer.train(dev.probe.compiler.RunSource.online(model, label, 1, threads, 64), o,
                 dev.probe.compiler.Trainer.Listener.NONE);
