@@ -1,16 +1,13 @@
 package dev.probe.compiler;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -19,9 +16,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
-import java.util.zip.CheckedOutputStream;
 
 import dev.probe.proposals.Choice;
+import dev.probe.runtime.io.CheckedFile;
 import dev.probe.proposals.Head;
 
 /**
@@ -65,13 +62,7 @@ public final class TraceDataset {
      */
     public static void write(Path file, RunSource source, long n, int block, java.util.function.LongConsumer progress)
             throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        if (dir != null) {
-            Files.createDirectories(dir);
-        }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (CheckedOutputStream checked = new CheckedOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16),
-                new CRC32()); DataOutputStream out = new DataOutputStream(checked)) {
+        CheckedFile.write(file, out -> {
             out.write(MAGIC);
             out.writeInt(VERSION);
             out.writeUTF(source.identity());
@@ -86,17 +77,7 @@ public final class TraceDataset {
                 done += runs.size();
                 progress.accept(done);
             }
-            out.flush();
-            out.writeLong(checked.getChecksum().getValue());
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        try {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        });
     }
 
     private static void writeRun(DataOutputStream out, SimulatedRun r) throws IOException {

@@ -1,26 +1,24 @@
 package dev.probe.proposals;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
-import java.util.zip.CheckedOutputStream;
 
 import ai.djl.Device;
+
+import dev.probe.runtime.io.CheckedFile;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -112,18 +110,14 @@ public final class Artifact {
 
     /** Writes the artifact into {@code dir} (created if needed), replacing what was there. */
     public void save(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Path weightsTmp = dir.resolve(WEIGHTS + ".tmp");
-        long crc;
-        long bytes;
-        try (CheckedOutputStream checked = new CheckedOutputStream(new BufferedOutputStream(Files.newOutputStream(weightsTmp),
-                1 << 16), new CRC32()); DataOutputStream out = new DataOutputStream(checked)) {
+        Path weights = dir.resolve(WEIGHTS);
+        long crc = CheckedFile.write(weights, out -> {
             out.write(MAGIC);
             out.writeInt(VERSION);
-            Map<String, float[]> weights = network.weights();
+            Map<String, float[]> values = network.weights();
             Map<String, ai.djl.ndarray.types.Shape> shapes = network.shapes();
-            out.writeInt(weights.size());
-            for (Map.Entry<String, float[]> e : weights.entrySet()) {
+            out.writeInt(values.size());
+            for (Map.Entry<String, float[]> e : values.entrySet()) {
                 out.writeUTF(e.getKey());
                 long[] dims = shapes.get(e.getKey()).getShape();
                 out.writeInt(dims.length);
@@ -132,23 +126,14 @@ public final class Artifact {
                 }
                 writeFloats(out, e.getValue());
             }
-            out.flush();
-            crc = checked.getChecksum().getValue();
-            out.writeLong(crc);
-            bytes = out.size();
-        }
-        ObjectNode meta = metadata(crc, bytes);
-        Path metaTmp = dir.resolve(METADATA + ".tmp");
-        Files.write(metaTmp, JSON.writeValueAsBytes(meta));
-        move(weightsTmp, dir.resolve(WEIGHTS));
-        move(metaTmp, dir.resolve(METADATA));
-    }
-
-    private static void move(Path from, Path to) throws IOException {
+        });
+        // The description goes last: one that names these weights' checksum finds them whole.
+        Path metaTmp = dir.resolve("." + METADATA + ".tmp");
         try {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+            Files.write(metaTmp, JSON.writeValueAsBytes(metadata(crc, Files.size(weights))));
+            CheckedFile.moveIntoPlace(metaTmp, dir.resolve(METADATA));
+        } finally {
+            Files.deleteIfExists(metaTmp);
         }
     }
 
@@ -202,7 +187,7 @@ public final class Artifact {
         m.set("training", training);
         ObjectNode w = m.putObject("weights");
         w.put("file", WEIGHTS);
-        w.put("bytes", bytes + 8);
+        w.put("bytes", bytes);
         w.put("crc32", Long.toHexString(crc));
         return m;
     }
