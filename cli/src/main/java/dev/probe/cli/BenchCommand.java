@@ -74,7 +74,7 @@ final class BenchCommand implements Callable<Integer> {
             if (!(icScale > 0)) {
                 throw new UsageException("--ic-scale must be positive, got " + icScale);
             }
-            dev.probe.proposals.Devices.threadsPerOp(1);
+            dev.probe.proposals.Devices.prepare(1);
             IcBench.run(out, err, rows, json, icScale);
             if (json) {
                 out.println(Json.MAPPER.writeValueAsString(root));

@@ -108,7 +108,7 @@ final class CompileCommand implements Callable<Integer> {
         Map<String, int[]> imageShapes = images();
         // One PyTorch thread trains (faster than two at these sizes, measured in docs/benchmarks.md)
         // while the other cores simulate the next runs.
-        Devices.threadsPerOp(1);
+        Devices.prepare(1);
         Device chosen;
         try {
             chosen = Devices.choose(device);

@@ -119,7 +119,7 @@ final class InferCommand implements Callable<Integer> {
                     + (model.label() == null ? "MODEL" : model.label()) + " --out DIR");
         }
         // Each worker thread runs its own small network steps: one PyTorch thread each serves best.
-        Devices.threadsPerOp(1);
+        Devices.prepare(1);
         Artifact artifact;
         try {
             artifact = Artifact.load(network, Devices.choose(device));

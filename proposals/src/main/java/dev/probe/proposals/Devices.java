@@ -20,10 +20,11 @@ public final class Devices {
     }
 
     /**
-     * Sets PyTorch's threads per operation before the engine starts, unless the user chose
-     * ({@code ai.djl.pytorch.num_threads}). Has no effect once the engine is running.
+     * Settles what must be fixed before the PyTorch engine starts, where the user has not chosen:
+     * its threads per operation ({@code ai.djl.pytorch.num_threads}) and offline mode
+     * ({@code ai.djl.offline}: nothing downloaded at run time). Has no effect once it is running.
      */
-    public static void threadsPerOp(int threads) {
+    public static void prepare(int threads) {
         if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         }
