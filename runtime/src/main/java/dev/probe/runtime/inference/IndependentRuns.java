@@ -34,6 +34,14 @@ final class IndependentRuns {
         long proposed;
         long fallbacks;
         long uncontrolled;
+
+        /** Adds what one worker's execution met. */
+        synchronized void add(ProposalExecution ex, Set<String> observed) {
+            observedNames.addAll(observed);
+            proposed += ex.proposed();
+            fallbacks += ex.fallbacks();
+            uncontrolled += ex.uncontrolled();
+        }
     }
 
     private IndependentRuns() {
@@ -73,13 +81,7 @@ final class IndependentRuns {
                 PosteriorBuilder.Chunk chunk = builder.chunk(start, end - start);
                 try {
                     for (int run = start; run < end; run++) {
-                        int r = run;
-                        // A retried run starts again from its own generator: the same numbers, the same run.
-                        Object result = retrying(() -> {
-                            ex.begin(Seeds.generator(settings.seed(), r));
-                            return ex.runModel(settings.model());
-                        }, () -> { }, "run", "run", run, settings.seed());
-                        chunk.record(run, ex.finish(result, importance ? ex.logImportanceWeight() : 0));
+                        chunk.record(run, runOne(settings, ex, run, null, 0, importance));
                     }
                 } catch (RuntimeException e) {
                     failures[c] = e;
@@ -89,12 +91,7 @@ final class IndependentRuns {
                 builder.add(chunk);
                 settings.progress().progress(done.addAndGet(end - start), n);
             }
-            synchronized (outcome) {
-                outcome.observedNames.addAll(observed);
-                outcome.proposed += ex.proposed();
-                outcome.fallbacks += ex.fallbacks();
-                outcome.uncontrolled += ex.uncontrolled();
-            }
+            outcome.add(ex, observed);
         };
         Workers.run(threads, worker);
         for (RuntimeException f : failures) {
@@ -103,6 +100,19 @@ final class IndependentRuns {
             }
         }
         return outcome;
+    }
+
+    /**
+     * Run {@code run} on {@code ex}, as member {@code member} of {@code group} (null: on its own).
+     * A retried run starts again from its own generator: the same numbers, the same run.
+     */
+    private static dev.probe.runtime.trace.Trace runOne(Settings settings, ProposalExecution ex, int run, RunGroup group,
+            int member, boolean importance) {
+        Object result = retrying(() -> {
+            ex.begin(Seeds.generator(settings.seed(), run), group, member);
+            return ex.runModel(settings.model());
+        }, () -> { }, "run", "run", run, settings.seed());
+        return ex.finish(result, importance ? ex.logImportanceWeight() : 0);
     }
 
     /** The next chunk to run, or -1 when none is left or an earlier chunk failed. */
@@ -159,13 +169,8 @@ final class IndependentRuns {
                         int run = r;
                         int member = r - g0;
                         members.add(pool.submit(() -> {
-                            ProposalExecution ex = local.get();
                             try {
-                                Object result = retrying(() -> {
-                                    ex.begin(Seeds.generator(settings.seed(), run), group, member);
-                                    return ex.runModel(settings.model());
-                                }, () -> { }, "run", "run", run, settings.seed());
-                                traces[run - start] = ex.finish(result, ex.logImportanceWeight());
+                                traces[run - start] = runOne(settings, local.get(), run, group, member, true);
                             } catch (RuntimeException e) {
                                 errors[run - start] = e;
                             } finally {
@@ -206,13 +211,8 @@ final class IndependentRuns {
         } finally {
             pool.shutdownNow();
         }
-        synchronized (outcome) {
-            observedSets.forEach(outcome.observedNames::addAll);
-            for (ProposalExecution ex : executions) {
-                outcome.proposed += ex.proposed();
-                outcome.fallbacks += ex.fallbacks();
-                outcome.uncontrolled += ex.uncontrolled();
-            }
+        for (int i = 0; i < executions.size(); i++) {
+            outcome.add(executions.get(i), observedSets.get(i));
         }
     }
 

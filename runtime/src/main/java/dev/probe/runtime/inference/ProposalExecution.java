@@ -31,10 +31,6 @@ final class ProposalExecution extends Execution {
         this.observations = observations;
     }
 
-    void begin(UniformRandomProvider generator) {
-        begin(generator, null, 0);
-    }
-
     /** Prepares a run that is member {@code member} of {@code group} (null: a run on its own). */
     void begin(UniformRandomProvider generator, RunGroup group, int member) {
         reset(generator);
