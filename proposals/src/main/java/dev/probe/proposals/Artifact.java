@@ -18,6 +18,7 @@ import java.util.zip.CheckedInputStream;
 
 import ai.djl.Device;
 
+import dev.probe.runtime.distribution.DistributionKind;
 import dev.probe.runtime.io.CheckedFile;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -155,7 +156,7 @@ public final class Artifact {
         cfg.put("max_categories", c.maxCategories());
         cfg.put("parameters", network.size());
         ArrayNode kinds = cfg.putArray("kinds");
-        ProposalNetwork.KINDS.forEach(kinds::add);
+        ProposalNetwork.KINDS.forEach(k -> kinds.add(k.label()));
         ArrayNode obs = m.putArray("observations");
         for (ObservationLayout.Entry e : network.layout().entries()) {
             ObjectNode o = obs.addObject();
@@ -228,7 +229,7 @@ public final class Artifact {
                     req(m, "network", "max_addresses").asInt(), req(m, "network", "max_categories").asInt());
             List<String> kinds = new ArrayList<>();
             m.path("network").path("kinds").forEach(k -> kinds.add(k.asText()));
-            if (!kinds.equals(ProposalNetwork.KINDS)) {
+            if (!kinds.equals(ProposalNetwork.KINDS.stream().map(DistributionKind::label).toList())) {
                 throw new ArtifactException(dir + " was made with another table of distribution kinds " + kinds
                         + ": train the network again with this Probe");
             }
