@@ -9,6 +9,7 @@ import dev.probe.proposals.Artifact;
 import dev.probe.proposals.Devices;
 import dev.probe.proposals.NetworkProposal;
 import dev.probe.runtime.inference.Inference;
+import dev.probe.runtime.model.MissingObservationException;
 import dev.probe.runtime.model.Model;
 import dev.probe.runtime.posterior.Posterior;
 import picocli.CommandLine.Command;
@@ -129,7 +130,7 @@ final class InferCommand implements Callable<Integer> {
         try {
             artifact.requireModel(loaded.identity(), model.label(), network);
             artifact.network().layout().input(model.observations());
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | MissingObservationException e) {
             artifact.network().close();
             throw new UsageException(e.getMessage(), e);
         }

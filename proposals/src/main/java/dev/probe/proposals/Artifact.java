@@ -102,8 +102,7 @@ public final class Artifact {
     public void requireModel(String identity, String label, Path dir) {
         if (!modelIdentity.equals(identity)) {
             throw new ArtifactException(dir + " holds a network trained for " + modelLabel + " (" + modelIdentity
-                    + "), not for " + label + " (" + identity + "): train one for this model with probe compile "
-                    + label + " --out DIR");
+                    + "), not for " + label + " (" + identity + "): train one for this model", ArtifactException.Problem.OTHER_MODEL);
         }
     }
 
@@ -202,13 +201,15 @@ public final class Artifact {
      */
     public static Artifact load(Path dir, Device device) throws IOException {
         if (!Files.isDirectory(dir)) {
-            throw new ArtifactException(dir + " is not a directory: give the directory probe compile --out wrote");
+            throw new ArtifactException(dir + " is not a directory: give the directory a trained network was saved in",
+                    ArtifactException.Problem.NOT_A_NETWORK);
         }
         JsonNode m;
         try {
             m = JSON.readTree(dir.resolve(METADATA).toFile());
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
-            throw new ArtifactException(dir + " holds no " + METADATA + ": it is not a trained network (probe compile --out writes one)");
+            throw new ArtifactException(dir + " holds no " + METADATA + ": it is not a trained network",
+                    ArtifactException.Problem.NOT_A_NETWORK);
         } catch (JsonProcessingException e) {
             throw new ArtifactException(dir.resolve(METADATA) + " is damaged (not valid JSON: " + e.getOriginalMessage()
                     + "): train the network again");
