@@ -13,18 +13,7 @@ for tool in java mvn; do
   fi
 done
 
-debs="libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev cmake g++"
-missing=""
-for p in $debs; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-  echo "scripts/test.sh: installing the C++ bridge's Debian packages:$missing" >&2
-  sudo=""
-  [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
-fi
+scripts/cpp-deps.sh
 
 # verify packages the command before the end-to-end tests in tests/ run it.
 exec mvn -B -ntp verify "$@"
