@@ -28,14 +28,21 @@ final class FlagAdvice {
     private FlagAdvice() {
     }
 
-    /** The message of {@code ex} with every piece of API advice its chain of causes explains replaced by a flag. */
+    /**
+     * The message of {@code ex} with every piece of API advice its chain of causes explains replaced
+     * by a flag. Only the first line changes: later lines quote the user's source, which may hold
+     * the same words.
+     */
     static String message(Throwable ex) {
         String message = ex.getMessage() == null ? "" : ex.getMessage();
+        int nl = message.indexOf('\n');
+        int end = nl > 0 && message.charAt(nl - 1) == '\r' ? nl - 1 : nl;
+        String first = end < 0 ? message : message.substring(0, end);
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Throwable t = ex; t != null && seen.add(t); t = t.getCause()) {
-            message = inFlags(t, message);
+            first = inFlags(t, first);
         }
-        return message;
+        return end < 0 ? first : first + message.substring(end);
     }
 
     private static String inFlags(Throwable t, String message) {
