@@ -209,8 +209,8 @@ final class PlaneCommand implements Callable<Integer> {
         String format = "%-" + width + "s  %-17s  %-17s  %s%n";
         out.printf(Locale.ROOT, format, "configuration", "linear", "deep", "planing");
         for (Study.Row r : rows) {
-            String planing = r.bins() == 0 ? "" : String.format(Locale.ROOT, "%d bins per variable, %d events weigh 0",
-                    r.bins(), r.dropped());
+            String planing = r.bins() == 0 ? "" : String.format(Locale.ROOT, "%d bins per variable, %d events weigh 0,"
+                    + " effective events %,.0f signal %,.0f background", r.bins(), r.dropped(), r.effective()[0], r.effective()[1]);
             out.printf(Locale.ROOT, format, r.configuration().label(), auc(r.linear()), auc(r.deep()), planing);
         }
         if (first.deep().epochs() >= settings.maxEpochs()) {
@@ -246,6 +246,8 @@ final class PlaneCommand implements Callable<Integer> {
             r.configuration().planed().forEach(p::add);
             row.put("bins", r.bins());
             row.put("zero_weight_events", r.dropped());
+            row.put("effective_signal", Math.round(r.effective()[0]));
+            row.put("effective_background", Math.round(r.effective()[1]));
             row.set("linear", result(r.linear()));
             row.set("deep", result(r.deep()));
         }

@@ -168,6 +168,17 @@ public final class Planing {
         return backgroundWeights.clone();
     }
 
+    /** Kish's effective number of events of weights {@code w}: (sum w)^2 / sum w^2. */
+    public static double effectiveSize(double[] w) {
+        double sum = 0;
+        double sq = 0;
+        for (double x : w) {
+            sum += x;
+            sq += x * x;
+        }
+        return sq == 0 ? 0 : sum * sum / sq;
+    }
+
     /** Bins per variable. */
     public int bins() {
         return bins;

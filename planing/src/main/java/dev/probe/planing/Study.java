@@ -58,10 +58,12 @@ public final class Study {
      *
      * @param bins       bins per planed variable (0 without planing)
      * @param dropped    events weighing 0 after planing (in cells one class never reaches)
+     * @param effective  Kish's effective number of events of the signal and of the background
+     *                   after planing (their numbers of events without)
      * @param linear     logistic regression
      * @param deep       the MLP
      */
-    public record Row(Configuration configuration, int bins, int dropped, Result linear, Result deep) {
+    public record Row(Configuration configuration, int bins, int dropped, double[] effective, Result linear, Result deep) {
     }
 
     private Study() {
@@ -116,7 +118,8 @@ public final class Study {
         listener.trained(c, "linear", linear);
         Result deep = fit(settings.hidden(), settings.deepRate(), parts, settings, seed + 12);
         listener.trained(c, "deep", deep);
-        return new Row(c, bins, dropped, linear, deep);
+        double[] effective = {Planing.effectiveSize(ws), Planing.effectiveSize(wb)};
+        return new Row(c, bins, dropped, effective, linear, deep);
     }
 
     private static Result fit(int[] hidden, double rate, Classifier.Part[] parts, Settings settings, long seed) {

@@ -84,6 +84,12 @@ class PlaningTest {
     }
 
     @Test
+    void effectiveSizeIsKishs() {
+        assertEquals(16.0 / 6, Planing.effectiveSize(new double[] {1, 1, 2}), 1e-15);
+        assertEquals(5, Planing.effectiveSize(new double[] {3, 3, 3, 3, 3}), 1e-12);
+    }
+
+    @Test
     void threeVariablesAreRefused() {
         double[][] x = {{1}, {2}, {3}};
         assertThrows(IllegalArgumentException.class, () -> Planing.of(x, x, 2));
