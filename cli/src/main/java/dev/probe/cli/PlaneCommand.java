@@ -56,7 +56,7 @@ final class PlaneCommand implements Callable<Integer> {
     List<String> plane = new ArrayList<>();
 
     @Option(names = "--bins", paramLabel = "B", defaultValue = "0",
-            description = "Bins per planed variable (default: about 100 events per class per cell, 2 to 50).")
+            description = "Bins per planed variable (default: about 25 held-out events per class per cell, 2 to 50).")
     int bins;
 
     @Option(names = "--hidden", paramLabel = "W,W", split = ",", description = "The deep classifier's hidden layers. Default: 64,64.")

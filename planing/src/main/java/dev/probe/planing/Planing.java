@@ -18,8 +18,8 @@ import java.util.Arrays;
  */
 public final class Planing {
 
-    /** The fewest events per class per cell, on average, that {@link #defaultBins} aims at. */
-    static final int EVENTS_PER_CELL = 100;
+    /** The events per class per cell, on average, that {@link #defaultBins} aims at. */
+    static final int EVENTS_PER_CELL = 25;
     /** At most this many bins per variable by default. */
     static final int MAX_BINS = 50;
 
@@ -41,8 +41,8 @@ public final class Planing {
     }
 
     /**
-     * Bins per variable when the user does not choose: about {@value #EVENTS_PER_CELL} events of the
-     * smaller class per cell, between 2 and {@value #MAX_BINS}.
+     * Bins per variable when the user does not choose: about {@value #EVENTS_PER_CELL} events of a
+     * class per cell when it has {@code eventsPerClass}, between 2 and {@value #MAX_BINS}.
      */
     public static int defaultBins(int eventsPerClass, int variables) {
         int b = (int) Math.floor(Math.pow((double) eventsPerClass / EVENTS_PER_CELL, 1.0 / variables));
@@ -51,9 +51,18 @@ public final class Planing {
 
     /**
      * Plans the two classes in the variables given as {@code [variable][event]} (one or two
-     * variables; the same number for both classes) with {@code bins} bins per variable.
+     * variables; the same number for both classes) with {@code bins} bins per variable, cut at the
+     * quantiles of these events.
      */
     public static Planing of(double[][] signal, double[][] background, int bins) {
+        return withEdges(signal, background, edges(signal, background, bins));
+    }
+
+    /**
+     * The inner bin edges, per variable, of {@code bins} equal-population bins of the two classes
+     * pooled: the quantiles k / bins, k = 1 .. bins - 1.
+     */
+    public static double[][] edges(double[][] signal, double[][] background, int bins) {
         if (signal.length < 1 || signal.length > 2 || background.length != signal.length) {
             throw new IllegalArgumentException("planing takes one or two variables, got " + signal.length);
         }
@@ -64,6 +73,15 @@ public final class Planing {
         for (int v = 0; v < signal.length; v++) {
             edges[v] = quantileEdges(signal[v], background[v], bins);
         }
+        return edges;
+    }
+
+    /** Plans the two classes in bins with the given inner edges (from {@link #edges}), the same number per variable. */
+    public static Planing withEdges(double[][] signal, double[][] background, double[][] edges) {
+        if (signal.length != edges.length || background.length != edges.length) {
+            throw new IllegalArgumentException("planing takes one or two variables, with their bin edges");
+        }
+        int bins = edges[0].length + 1;
         int cells = (int) Math.pow(bins, signal.length);
         int[] signalCells = cells(signal, edges, bins);
         int[] backgroundCells = cells(background, edges, bins);

@@ -10,7 +10,8 @@ import java.util.SplittableRandom;
  * a linear and a deep classifier trained on the same split of the same events, and their weighted
  * AUC on the held-out events. Each class's events are split once, at random from the seed, into
  * {@value Settings#TRAIN} training, {@value Settings#VALIDATION} validation and the rest held out.
- * Planing weights are computed on all events of the configuration and carried into every split;
+ * Planing bins are cut on all events of the configuration; the weights are computed in each
+ * split on its own, so each split's weighted binned distributions agree exactly between classes;
  * the features are standardised with the training split's mean and standard deviation.
  */
 public final class Study {
@@ -101,11 +102,16 @@ public final class Study {
                 b[v] = background.scalar(c.planed().get(v));
             }
             bins = settings.bins() > 0 ? settings.bins()
-                    : Planing.defaultBins(Math.min(signal.size(), background.size()), c.planed().size());
-            Planing planing = Planing.of(s, b, bins);
-            ws = planing.signalWeights();
-            wb = planing.backgroundWeights();
-            dropped = planing.dropped();
+                    : Planing.defaultBins(Math.min(signalSplit[2].length, backgroundSplit[2].length), c.planed().size());
+            // One set of bin edges from all events; each part planed on its own, so that no part's
+            // events shape another's weights (planing all at once made the held-out AUC fall below 0.5).
+            double[][] edges = Planing.edges(s, b, bins);
+            for (int k = 0; k < 3; k++) {
+                Planing planing = Planing.withEdges(pick(s, signalSplit[k]), pick(b, backgroundSplit[k]), edges);
+                scatter(planing.signalWeights(), signalSplit[k], ws);
+                scatter(planing.backgroundWeights(), backgroundSplit[k], wb);
+                dropped += planing.dropped();
+            }
         }
         double[][] xs = matrix(signal, c.features());
         double[][] xb = matrix(background, c.features());
@@ -127,6 +133,23 @@ public final class Study {
         Classifier.Fit fit = Classifier.train(hidden, rate, parts[0], parts[1], parts[2], settings, seed);
         Auc auc = Auc.withBootstrap(fit.scores(), parts[2].signal(), parts[2].weights(), settings.bootstrap(), seed + 13);
         return new Result(auc, fit.epochs(), fit.validLoss(), (System.nanoTime() - start) / 1e9);
+    }
+
+    /** The values of the events {@code at}, per variable. */
+    private static double[][] pick(double[][] vars, int[] at) {
+        double[][] out = new double[vars.length][at.length];
+        for (int v = 0; v < vars.length; v++) {
+            for (int k = 0; k < at.length; k++) {
+                out[v][k] = vars[v][at[k]];
+            }
+        }
+        return out;
+    }
+
+    private static void scatter(double[] values, int[] at, double[] into) {
+        for (int k = 0; k < at.length; k++) {
+            into[at[k]] = values[k];
+        }
     }
 
     /** Indices 0 .. n-1 shuffled and cut into training, validation and held-out parts. */

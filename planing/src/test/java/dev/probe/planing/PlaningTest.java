@@ -76,10 +76,10 @@ class PlaningTest {
     }
 
     @Test
-    void defaultBinsAimAtAHundredEventsPerCell() {
+    void defaultBinsAimAtTwentyFiveEventsPerCell() {
         assertEquals(50, Planing.defaultBins(100_000, 1));
-        assertEquals(20, Planing.defaultBins(2000, 1));
-        assertEquals(14, Planing.defaultBins(20_000, 2));
+        assertEquals(40, Planing.defaultBins(1000, 1));
+        assertEquals(20, Planing.defaultBins(10_000, 2));
         assertEquals(2, Planing.defaultBins(50, 2));
     }
 
