@@ -36,7 +36,9 @@ class PlaneCommandEndToEndTest {
             for (String kind : new String[] {"linear", "deep"}) {
                 double auc = row.get(kind).get("auc").asDouble();
                 double error = row.get(kind).get("error").asDouble();
-                assertTrue(auc > 0.3 && auc <= 1 && error > 0 && error < 0.1, row.toString());
+                // Planing spends events (here an effective 70 or so signal events are held out), so only the
+                // range is checked; StudyTest checks what planing does to the AUC.
+                assertTrue(auc >= 0 && auc <= 1 && error > 0, row.toString());
             }
         }
         // The mass separates the classes: with m as an input, logistic regression reaches 0.90 at full
