@@ -36,12 +36,13 @@ public final class SimulatorLauncher implements AutoCloseable {
      * @throws SimulatorException when a copy exits first or they do not attach in time
      */
     public static SimulatorLauncher start(String command, int workers) throws IOException, InterruptedException {
-        BridgeServer server = BridgeServer.start("127.0.0.1", 0);
+        BridgeServer server = BridgeServer.start("127.0.0.1", 0, BridgeSecurity.loopback());
         SimulatorLauncher l = new SimulatorLauncher(server, command);
         try {
             for (int i = 0; i < workers; i++) {
                 ProcessBuilder pb = new ProcessBuilder("sh", "-c", command);
                 pb.environment().put("PROBE_ADDRESS", "127.0.0.1:" + server.port());
+                pb.environment().put(BridgeSecurity.TOKEN_ENV, server.security().token());
                 pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
                 pb.redirectErrorStream(true);
                 Process p = pb.start();
