@@ -98,6 +98,8 @@ final class InferCommand implements Callable<Integer> {
         if (network != null && !engine.equals("ic")) {
             throw new UsageException("--network is for --engine ic; add --engine ic to use the network");
         }
+        refuseIgnored("rmh", "--burn-in", "--thin", "--chains");
+        refuseIgnored("ic", "--prior-mix", "--group", "--device");
         // Where the result goes is checked, and held against other Probe processes, before any work.
         CheckedFile.Reservation saveLock = Outputs.reserve(save, CheckedFile.Kind.FILE, "--save");
         try {
@@ -120,6 +122,19 @@ final class InferCommand implements Callable<Integer> {
                 artifact.network().close();
             }
             model.close();
+        }
+    }
+
+    /** Refuses options of {@code owner}'s engine given to another engine, which would ignore them silently. */
+    private void refuseIgnored(String owner, String... options) {
+        if (engine.equals(owner)) {
+            return;
+        }
+        for (String o : options) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
+                throw new UsageException(o + " is for --engine " + owner + "; --engine " + engine + " would ignore it: drop it or"
+                        + " add --engine " + owner);
+            }
         }
     }
 

@@ -50,6 +50,9 @@ final class ModelOptions {
             description = "How long a simulator may go silent mid-run before its run is retried elsewhere. Default: 30.")
     double deadline;
 
+    /** The most simulators one command starts or waits for: each is a process and a thread. */
+    static final int MAX_WORKERS = 256;
+
     /** The running simulators, when --simulator was given; closed by {@link #close()}. */
     private SimulatorLauncher launcher;
     /** The server simulators attach to by hand, with --attach, and where to report on it. */
@@ -184,19 +187,21 @@ final class ModelOptions {
         if (attach == null && (tokenFile != null || tlsCert != null || tlsKey != null)) {
             throw new UsageException("--token-file, --tls-cert and --tls-key are for --attach");
         }
-        if (attach != null) {
-            if (workers <= 0) {
-                throw new UsageException("--workers must be positive, got " + workers);
+        if (attach != null || simulator != null) {
+            if (workers <= 0 || workers > MAX_WORKERS) {
+                throw new UsageException("--workers must be from 1 to " + MAX_WORKERS + ", got " + workers);
             }
+            if (!(deadline > 0 && deadline <= 86_400)) {
+                throw new UsageException("--deadline must be positive (seconds, at most a day), got " + deadline);
+            }
+            if (!(attachTimeout > 0 && attachTimeout <= 86_400)) {
+                throw new UsageException("--attach-timeout must be positive (seconds, at most a day), got " + attachTimeout);
+            }
+        }
+        if (attach != null) {
             return attach(err);
         }
         if (simulator != null) {
-            if (workers <= 0) {
-                throw new UsageException("--workers must be positive, got " + workers);
-            }
-            if (!(deadline > 0)) {
-                throw new UsageException("--deadline must be positive, got " + deadline);
-            }
             try {
                 launcher = SimulatorLauncher.start(simulator, workers);
             } catch (java.io.IOException e) {
@@ -259,7 +264,14 @@ final class ModelOptions {
                 throw new UsageException(option + " " + item + ": expected NAME=VALUE, e.g. " + option + " obs0=8");
             }
             String name = item.substring(0, eq).trim();
-            out.put(name, Json.parseValue(item.substring(eq + 1), option + " " + name));
+            if (name.isEmpty()) {
+                throw new UsageException(option + " '" + item + "': the name before '=' is empty; expected NAME=VALUE, e.g. "
+                        + option + " obs0=8");
+            }
+            if (out.put(name, Json.parseValue(item.substring(eq + 1), option + " " + name)) != null) {
+                throw new UsageException(option + " " + name + " is given twice; give each name once (an array gives a value"
+                        + " per occurrence)");
+            }
         }
         return out;
     }

@@ -41,7 +41,20 @@ public final class Script {
 
     /** Reads and checks the script at {@code path}. */
     public static Script load(Path path) throws IOException {
-        return parse(SourceText.of(path.toString(), Files.readString(path, StandardCharsets.UTF_8)));
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new java.nio.charset.CharacterCodingException() {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                public String getMessage() {
+                    return path + " is not UTF-8 text (a script is a UTF-8 text file)";
+                }
+            };
+        }
+        return parse(SourceText.of(path.toString(), text));
     }
 
     /**

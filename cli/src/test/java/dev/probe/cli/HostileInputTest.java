@@ -1,0 +1,95 @@
+package dev.probe.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Careless and hostile inputs to the command, in-process: each gets one clear line with the exit
+ * code of docs/cli.md, never a stack trace, never silent garbage. The real-process half of the
+ * suite (the intruder, concurrent writers, oversized messages) is in tests/.
+ */
+class HostileInputTest {
+
+    @TempDir
+    Path dir;
+
+    static void assertError(CliTest.Result r, int code, String... fragments) {
+        assertEquals(code, r.code(), r.err());
+        for (String f : fragments) {
+            assertTrue(r.err().contains(f), "expected '" + f + "' in: " + r.err());
+        }
+        assertTrue(r.err().startsWith("probe: "), r.err());
+        assertFalse(r.err().contains("\tat ") || r.err().contains("internal error"), r.err());
+    }
+
+    private static CliTest.Result infer(String... args) {
+        java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of("infer"));
+        all.addAll(java.util.List.of(args));
+        all.addAll(java.util.List.of("--traces", "500", "--seed", "1", "--quiet"));
+        return CliTest.probe(all.toArray(new String[0]));
+    }
+
+    @Test
+    void moreValuesThanOccurrencesAreAnErrorNamingBothCounts() {
+        String twenty = "flip=[1,1,0,1,1,1,0,1,1,0,1,1,0,1,1,1,0,1,1,0]";
+        for (String engine : new String[] {"is", "rmh"}) {
+            assertError(infer("builtin:coin", "--observe", twenty, "--engine", engine), ExitCode.MODEL, "'flip'", "20 values",
+                    "10 times");
+        }
+        assertEquals(0, infer("builtin:coin", "--observe", "flip=[1,1,0,1,1,1,0,1,1,0]").code());
+    }
+
+    @Test
+    void aNanObservationIsAModelErrorUnderEveryEngine() throws Exception {
+        Path script = dir.resolve("nan.ppl");
+        Files.writeString(script, "let mu = sample(Normal(0, 1), name: \"mu\");\nobserve(Normal(mu, 1), 0.0 / 0.0);\nreturn mu;\n");
+        for (String engine : new String[] {"is", "rmh", "prior"}) {
+            assertError(infer(script.toString(), "--engine", engine), ExitCode.MODEL, "NaN");
+        }
+    }
+
+    @Test
+    void aBooleanForARealObservationIsRefused() {
+        assertError(infer("builtin:gaussian", "--observe", "obs0=true", "--observe", "obs1=9"), ExitCode.MODEL, "obs0",
+                "boolean");
+    }
+
+    @Test
+    void aNameGivenTwiceIsRefusedNamingIt() throws Exception {
+        assertError(infer("builtin:gaussian", "--observe", "obs0=8", "--observe", "obs0=9"), ExitCode.USAGE, "obs0",
+                "twice");
+        Path obs = dir.resolve("obs.json");
+        Files.writeString(obs, "{\"obs0\": 8, \"obs1\": 9, \"obs0\": 7}");
+        assertError(infer("builtin:gaussian", "--observations", obs.toString()), ExitCode.USAGE, "obs0", obs.toString());
+    }
+
+    @Test
+    void optionsTheEngineWouldIgnoreAreRefused() {
+        assertError(infer("builtin:gaussian", "--observe", "obs0=8", "--observe", "obs1=9", "--burn-in", "100"), ExitCode.USAGE,
+                "--burn-in is for --engine rmh");
+        assertError(infer("builtin:gaussian", "--observe", "obs0=8", "--observe", "obs1=9", "--prior-mix", "0.1"),
+                ExitCode.USAGE, "--prior-mix is for --engine ic");
+    }
+
+    @Test
+    void anEmptyNameUnreadableFilesAndBadNumbersGetUsageErrors() throws Exception {
+        assertError(infer("builtin:gaussian", "--observe", " =3"), ExitCode.USAGE, "name before '=' is empty");
+        Path latin1 = dir.resolve("latin1.ppl");
+        Files.write(latin1, new byte[] {'r', 'e', 't', 'u', 'r', 'n', ' ', '1', ';', ' ', '/', '/', ' ', (byte) 0xe9, '\n'});
+        assertError(infer(latin1.toString()), ExitCode.USAGE, latin1.toString(), "not UTF-8");
+        assertError(CliTest.probe("check", latin1.toString()), ExitCode.USAGE, "not UTF-8");
+        Path obs = dir.resolve("obs.json");
+        Files.write(obs, new byte[] {'{', '"', (byte) 0xff, '"', ':', '1', '}'});
+        assertError(infer("builtin:gaussian", "--observations", obs.toString()), ExitCode.USAGE, obs.toString());
+        assertError(infer("builtin:gaussian", "--observations", dir.toString()), ExitCode.USAGE, "is a directory");
+        assertError(infer("--simulator", "true", "--deadline", "0"), ExitCode.USAGE, "--deadline must be positive");
+        assertError(infer("--attach", "127.0.0.1:0", "--deadline", "-1"), ExitCode.USAGE, "--deadline must be positive");
+    }
+}
