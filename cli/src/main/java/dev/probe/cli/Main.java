@@ -40,6 +40,10 @@ public final class Main implements Runnable {
             System.err.println("probe: out of memory; give Java more with PROBE_JAVA_OPTS=-Xmx16g (for example),"
                     + " or ask for fewer traces");
             code = ExitCode.OTHER;
+        } catch (StackOverflowError e) {
+            System.err.println("probe: the model nested calls or expressions too deeply for Java's stack; lower --max-depth,"
+                    + " or give Java a bigger stack with PROBE_JAVA_OPTS=-Xss64m");
+            code = ExitCode.MODEL;
         } catch (Error e) {
             System.err.println("probe: internal error (" + e + "); a broken installation? Rebuild with"
                     + " 'mvn -DskipTests install' and report it with the output of --debug if it stays");

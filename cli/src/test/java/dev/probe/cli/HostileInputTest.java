@@ -92,4 +92,32 @@ class HostileInputTest {
         assertError(infer("--simulator", "true", "--deadline", "0"), ExitCode.USAGE, "--deadline must be positive");
         assertError(infer("--attach", "127.0.0.1:0", "--deadline", "-1"), ExitCode.USAGE, "--deadline must be positive");
     }
+
+    @Test
+    void deepExpressionsGetAPlacedErrorAndModerateOnesRun() throws Exception {
+        Path sum = dir.resolve("sum.ppl");
+        Files.writeString(sum, "let x = sample(Normal(0, 1), name: \"x\");\nlet s = " + "x + ".repeat(3999) + "x;\nreturn s;\n");
+        assertError(CliTest.probe("check", sum.toString()), ExitCode.MODEL, sum + ":2:", "nested too deeply");
+        Path parens = dir.resolve("parens.ppl");
+        Files.writeString(parens, "return " + "(".repeat(5000) + "1" + ")".repeat(5000) + ";\n");
+        assertError(CliTest.probe("check", parens.toString()), ExitCode.MODEL, parens + ":1:", "nested more than");
+        Path fine = dir.resolve("fine.ppl");
+        Files.writeString(fine, "let x = sample(Normal(0, 1), name: \"x\");\nreturn " + "(".repeat(300) + "x + ".repeat(1000) + "x"
+                + ")".repeat(300) + ";\n");
+        CliTest.Result r = CliTest.probe("sample", fine.toString(), "-n", "2", "--seed", "1", "--quiet", "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+    }
+
+    @Test
+    void aDamagedNetworkOrDatasetIsAUsageErrorNamingTheFile() throws Exception {
+        Path net = dir.resolve("net");
+        Files.createDirectories(net.resolve("weights.bin"));
+        Files.writeString(net.resolve("network.json"), "{\"format\": \"probe-network\", \"version\": 1}");
+        assertError(infer("builtin:gaussian", "--observe", "obs0=8", "--observe", "obs1=9", "--engine", "ic", "--network",
+                net.toString()), ExitCode.USAGE, net.toString());
+        assertError(CliTest.probe("compile", "builtin:gaussian", "--dataset", dir.toString(), "--out", dir.resolve("o").toString(),
+                "--quiet", "--seed", "1"), ExitCode.USAGE, dir.toString(), "is a directory");
+        assertError(CliTest.probe("compile", "builtin:gaussian", "--lstm-hidden", "1000000", "--out", dir.resolve("o2").toString(),
+                "--quiet", "--seed", "1"), ExitCode.USAGE, "at most");
+    }
 }
