@@ -80,10 +80,75 @@ public final class BridgeServer implements AutoCloseable {
         };
         // Messages go straight from the event loop into the connection's inbox: no executor hop per message.
         self.server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials).directExecutor()
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                .maxInboundMetadataSize(16 << 10)
+                .maxConcurrentCallsPerConnection(4)
+                .handshakeTimeout(10, TimeUnit.SECONDS)
+                .addStreamTracerFactory(new ClosingStatus())
                 .addService(ServerInterceptors.intercept(service, self.new TokenCheck()))
                 .build();
         self.server.start();
         return self;
+    }
+
+    /**
+     * The largest message either side may send: 64 MiB, so that detector images of a few MB pass
+     * (gRPC's default of 4 MiB does not say so when it bites). A larger one ends its simulator's
+     * stream at once, and the inference fails with a one-line protocol error.
+     */
+    public static final int MAX_MESSAGE_BYTES = 64 << 20;
+
+    /**
+     * gRPC's and Netty's loggers, kept (a logger nobody references may be collected with its
+     * settings): a port that strangers can reach gets garbage, HTTP/1 requests and bad prefaces,
+     * each of which they log with a stack trace. Those are dropped; a severe record is one line.
+     */
+    private static final java.util.logging.Logger GRPC_LOG = java.util.logging.Logger.getLogger("io.grpc");
+
+    static {
+        GRPC_LOG.setUseParentHandlers(false);
+        GRPC_LOG.addHandler(new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue()) {
+                    String m = r.getMessage() + (r.getThrown() == null ? "" : ": " + r.getThrown());
+                    System.err.println("probe: bridge: " + m.replace('\n', ' '));
+                }
+            }
+
+            @Override
+            public void flush() {
+                System.err.flush();
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+    }
+
+    private static final io.grpc.Context.Key<Status[]> CLOSED_WITH = io.grpc.Context.key("probe-closing-status");
+
+    /**
+     * Keeps the status each stream ends with where its handler finds it: gRPC tells the handler of
+     * an oversized message only that the call was cancelled.
+     */
+    private static final class ClosingStatus extends io.grpc.ServerStreamTracer.Factory {
+        @Override
+        public io.grpc.ServerStreamTracer newServerStreamTracer(String method, Metadata headers) {
+            Status[] closed = new Status[1];
+            return new io.grpc.ServerStreamTracer() {
+                @Override
+                public io.grpc.Context filterContext(io.grpc.Context context) {
+                    return context.withValue(CLOSED_WITH, closed);
+                }
+
+                @Override
+                public void streamClosed(Status status) {
+                    closed[0] = status;
+                }
+            };
+        }
     }
 
     /** Turns away a call without the inference's token before any of its messages is read. */
@@ -144,6 +209,7 @@ public final class BridgeServer implements AutoCloseable {
     }
 
     private StreamObserver<SimulatorMessage> handshake(StreamObserver<RuntimeMessage> out) {
+        Status[] closedWith = CLOSED_WITH.get();
         return new StreamObserver<>() {
             private SimulatorConnection conn;
 
@@ -175,7 +241,14 @@ public final class BridgeServer implements AutoCloseable {
 
             @Override
             public void onError(Throwable t) {
-                if (conn != null) {
+                if (conn == null) {
+                    return;
+                }
+                Status s = closedWith == null ? null : closedWith[0];
+                if (s != null && s.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+                    conn.markBroken("it sent a message over the bridge's limit of " + (MAX_MESSAGE_BYTES >> 20) + " MiB ("
+                            + s.getDescription() + ")");
+                } else {
                     conn.markClosed("its stream failed: " + t.getMessage());
                 }
             }
