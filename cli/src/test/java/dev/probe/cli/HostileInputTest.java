@@ -120,4 +120,14 @@ class HostileInputTest {
         assertError(CliTest.probe("compile", "builtin:gaussian", "--lstm-hidden", "1000000", "--out", dir.resolve("o2").toString(),
                 "--quiet", "--seed", "1"), ExitCode.USAGE, "at most");
     }
+
+    @Test
+    void aBinomialWithATinyProbabilitySamplesAsAnEpidemicThatDiesOutNeedsIt() throws Exception {
+        Path sir = dir.resolve("sir.ppl");
+        Files.writeString(sir, "let p = sample(Uniform(0, 1e-14), name: \"p\");\nobserve(Binomial(1000, p), name: \"cases\");\n"
+                + "let d = sample(Dirichlet([1e-5, 1e-5, 1e-5]), name: \"d\");\nreturn p;\n");
+        CliTest.Result r = CliTest.probe("sample", sir.toString(), "-n", "2000", "--seed", "1", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\"cases\":0"), r.out().substring(0, Math.min(300, r.out().length())));
+    }
 }
