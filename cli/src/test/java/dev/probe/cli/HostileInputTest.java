@@ -130,4 +130,17 @@ class HostileInputTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("\"cases\":0"), r.out().substring(0, Math.min(300, r.out().length())));
     }
+
+    @Test
+    void maxStepsBoundsTheWorkOfBuiltIns() throws Exception {
+        Path grow = dir.resolve("grow.ppl");
+        // 2,000 appends read and make about 4 million elements: over --max-steps 1,000,000, within the default.
+        Files.writeString(grow, "let a = [];\nfor i in 0..2000 {\n  a = append(a, i);\n}\nreturn len(a);\n");
+        long t0 = System.nanoTime();
+        assertError(CliTest.probe("sample", grow.toString(), "-n", "1", "--seed", "1", "--quiet", "--max-steps", "1000000"),
+                ExitCode.MODEL, "--max-steps");
+        assertTrue(System.nanoTime() - t0 < 20e9);
+        CliTest.Result ok = CliTest.probe("sample", grow.toString(), "-n", "1", "--seed", "1", "--quiet");
+        assertEquals(0, ok.code(), ok.err());
+    }
 }
