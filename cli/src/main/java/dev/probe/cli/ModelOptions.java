@@ -188,8 +188,12 @@ final class ModelOptions {
             throw new UsageException("--token-file, --tls-cert and --tls-key are for --attach");
         }
         if (attach != null || simulator != null) {
-            if (workers <= 0 || workers > MAX_WORKERS) {
-                throw new UsageException("--workers must be from 1 to " + MAX_WORKERS + ", got " + workers);
+            if (workers <= 0) {
+                throw new UsageException("--workers must be positive, got " + workers);
+            }
+            if (workers > MAX_WORKERS) {
+                throw new UsageException("--workers must be at most " + MAX_WORKERS + " (each is a process and a thread), got "
+                        + workers);
             }
             if (!(deadline > 0 && deadline <= 86_400)) {
                 throw new UsageException("--deadline must be positive (seconds, at most a day), got " + deadline);
