@@ -143,4 +143,19 @@ class HostileInputTest {
         CliTest.Result ok = CliTest.probe("sample", grow.toString(), "-n", "1", "--seed", "1", "--quiet");
         assertEquals(0, ok.code(), ok.err());
     }
+
+    @Test
+    void sampleStreamsInBlocksThatASeedFixes() {
+        CliTest.Result all = CliTest.probe("sample", "builtin:gaussian", "-n", "5000", "--seed", "3", "--quiet", "--threads", "2");
+        CliTest.Result prefix = CliTest.probe("sample", "builtin:gaussian", "-n", "4500", "--seed", "3", "--quiet", "--threads", "1");
+        assertEquals(0, all.code(), all.err());
+        String[] a = all.out().split("\n");
+        String[] p = prefix.out().split("\n");
+        assertEquals(5000, a.length);
+        assertEquals(4500, p.length);
+        for (int i = 0; i < p.length; i++) {
+            assertEquals(p[i], a[i], "line " + i);
+        }
+        assertTrue(a[4999].startsWith("{\"run\":4999,"), a[4999]);
+    }
 }

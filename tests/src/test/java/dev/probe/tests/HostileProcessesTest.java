@@ -156,4 +156,17 @@ class HostileProcessesTest {
         assertEquals(3000, Posterior.load(post).size());
         assertEquals("precious", Files.readString(victim));
     }
+
+    @Test
+    void sampleIntoHeadPrintsAtOnceAndEndsWhenTheReaderDoes() throws Exception {
+        List<String> cmd = List.of(ROOT.resolve("probe").toString(), "sample", "builtin:gaussian", "-n", "20000000", "--seed", "1",
+                "--quiet");
+        Process p = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        for (int i = 0; i < 3; i++) {
+            assertTrue(r.readLine().startsWith("{\"run\":" + i + ","));
+        }
+        r.close();
+        assertEquals(0, finish(p, 60));
+    }
 }
