@@ -143,6 +143,10 @@ final class Messages {
             if (d < 0) {
                 throw new IllegalArgumentException("a tensor has a negative dimension " + d);
             }
+            // Checked before multiplying: a product that overflows must not pass for a small one.
+            if (d != 0 && count > Integer.MAX_VALUE / d) {
+                throw new IllegalArgumentException("a tensor of shape " + t.getShapeList() + " claims more values than a message holds");
+            }
             count *= d;
         }
         int n;
@@ -294,8 +298,9 @@ final class Messages {
                 count(kind, p, 2);
                 double[] mean = numbers(p.get(0), "mean");
                 double[] flat = numbers(p.get(1), "cov");
-                if (flat.length != mean.length * mean.length) {
-                    throw new IllegalArgumentException("MultivariateNormal: cov must hold " + mean.length * mean.length
+                // In long: a mean of 65,536 elements squared overflows an int to 0 and let an empty cov through.
+                if (flat.length != (long) mean.length * mean.length) {
+                    throw new IllegalArgumentException("MultivariateNormal: cov must hold " + (long) mean.length * mean.length
                             + " values (row by row), got " + flat.length);
                 }
                 double[][] cov = new double[mean.length][mean.length];

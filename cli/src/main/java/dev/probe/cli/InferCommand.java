@@ -9,6 +9,7 @@ import dev.probe.proposals.Artifact;
 import dev.probe.proposals.Devices;
 import dev.probe.proposals.NetworkProposal;
 import dev.probe.runtime.inference.Inference;
+import dev.probe.runtime.io.CheckedFile;
 import dev.probe.runtime.model.Model;
 import dev.probe.runtime.posterior.Posterior;
 import picocli.CommandLine.Command;
@@ -97,6 +98,18 @@ final class InferCommand implements Callable<Integer> {
         if (network != null && !engine.equals("ic")) {
             throw new UsageException("--network is for --engine ic; add --engine ic to use the network");
         }
+        refuseIgnored("rmh", "--burn-in", "--thin", "--chains");
+        refuseIgnored("ic", "--prior-mix", "--group", "--device");
+        // Where the result goes is checked, and held against other Probe processes, before any work.
+        CheckedFile.Reservation saveLock = Outputs.reserve(save, CheckedFile.Kind.FILE, "--save");
+        try {
+            return loadAndInfer(out, err);
+        } finally {
+            Outputs.release(saveLock);
+        }
+    }
+
+    private Integer loadAndInfer(PrintWriter out, PrintWriter err) throws IOException {
         Model loaded = model.load(err);
         Artifact artifact = null;
         try {
@@ -109,6 +122,19 @@ final class InferCommand implements Callable<Integer> {
                 artifact.network().close();
             }
             model.close();
+        }
+    }
+
+    /** Refuses options of {@code owner}'s engine given to another engine, which would ignore them silently. */
+    private void refuseIgnored(String owner, String... options) {
+        if (engine.equals(owner)) {
+            return;
+        }
+        for (String o : options) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
+                throw new UsageException(o + " is for --engine " + owner + "; --engine " + engine + " would ignore it: drop it or"
+                        + " add --engine " + owner);
+            }
         }
     }
 
@@ -176,9 +202,14 @@ final class InferCommand implements Callable<Integer> {
             bar.finish();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        IOException unsaved = null;
         if (save != null) {
-            posterior.save(save);
-            err.println("probe: saved the posterior to " + save);
+            try {
+                posterior.save(save);
+                err.println("probe: saved the posterior to " + save);
+            } catch (IOException e) {
+                unsaved = e;
+            }
         }
         Summary summary = new Summary(model.label(), engine, traces, seed, seconds, posterior);
         if (json) {
@@ -187,6 +218,12 @@ final class InferCommand implements Callable<Integer> {
             out.print(summary.toTable());
         }
         out.flush();
+        if (unsaved != null) {
+            // The summary above is the work's result; only the file is missing.
+            err.println("probe: the posterior could not be saved to " + save + ": " + unsaved.getMessage()
+                    + "; the summary above is complete: run again with --save elsewhere (and --seed " + seed + ") to keep it");
+            return ExitCode.OTHER;
+        }
         return ExitCode.OK;
     }
 }

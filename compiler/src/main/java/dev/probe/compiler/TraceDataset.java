@@ -110,6 +110,10 @@ public final class TraceDataset {
      * @throws IllegalArgumentException when the file is not a dataset, is damaged or is of an unknown version
      */
     public static TraceDataset read(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException(file + " is a directory, not a trace dataset (write one with probe compile MODEL"
+                    + " --save-dataset FILE)");
+        }
         CheckedInputStream checked;
         try {
             checked = new CheckedInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16), new CRC32());

@@ -85,6 +85,7 @@ abstract class Execution implements Context {
 
     /** The trace of the run just finished, with the given log weight. */
     Trace finish(Object result, double logWeight) {
+        checkEveryValueUsed();
         return Trace.adopt(variables.toArray(new Variable[0]), logPrior, logLikelihood, logWeight, result);
     }
 
@@ -124,6 +125,9 @@ abstract class Execution implements Context {
         int instance = nextInstance(address);
         observedNames.add(name);
         T value = observations.valueFor(name, instance, distribution);
+        if (instance == 0 && value != null) {
+            instances.get(address).given = observations.occurrencesGiven(name, distribution);
+        }
         if (value == null) {
             if (conditioning) {
                 throw new ModelException("no value was given for observation '" + name + "': give one with --observe "
@@ -131,7 +135,7 @@ abstract class Execution implements Context {
             }
             value = distribution.sample(rng);
         }
-        double lp = distribution.logProb(value);
+        double lp = checkedDensity(distribution, value, name);
         logLikelihood += lp;
         variables.add(new Variable(address, instance, name, Variable.Role.OBSERVE, distribution, value, lp, false));
         return value;
@@ -143,7 +147,7 @@ abstract class Execution implements Context {
         if (value == null) {
             throw new ModelException("observe: the observed value is missing");
         }
-        double lp = distribution.logProb(value);
+        double lp = checkedDensity(distribution, value, null);
         logLikelihood += lp;
         variables.add(new Variable(DATA, 0, null, Variable.Role.OBSERVE, distribution, value, lp, false));
         return value;
@@ -247,14 +251,42 @@ abstract class Execution implements Context {
         if (c.run != runNumber) {
             c.run = runNumber;
             c.count = 0;
+            c.given = 0;
         }
         return c.count++;
     }
 
-    /** How many times an address occurred in run {@code run}. */
+    /** How many times an address occurred in run {@code run}, and how many observed values were given for it. */
     private static final class Counter {
         int run;
         int count;
+        int given;
+    }
+
+    /** Refuses a run that left given observation values unused: they would be dropped silently. */
+    private void checkEveryValueUsed() {
+        if (observations.isEmpty()) {
+            return;
+        }
+        for (String name : observations.names()) {
+            Address a = namedAddresses.get(name);
+            Counter c = a == null ? null : instances.get(a);
+            if (c != null && c.run == runNumber && c.given > c.count) {
+                throw new ModelException("observation '" + name + "' was given " + c.given + " values, but this run observes it "
+                        + c.count + " time" + (c.count == 1 ? "" : "s") + ": give one value per occurrence");
+            }
+        }
+    }
+
+    /** An observation's log density, refused when NaN: every weight and statistic would be NaN. */
+    private static <T> double checkedDensity(Distribution<T> d, T value, String name) {
+        double lp = d.logProb(value);
+        if (Double.isNaN(lp)) {
+            throw new ModelException((name == null ? "an observation" : "observation '" + name + "'") + " of "
+                    + dev.probe.runtime.distribution.Values.format(value) + " under " + d.kind()
+                    + " has no density (NaN): a NaN value or parameter");
+        }
+        return lp;
     }
 
     private static void requireDistribution(Distribution<?> d, String what) {
