@@ -170,9 +170,11 @@ public final class MetropolisHastings implements Engine {
         } else {
             Variable site = current.list.get(rng.nextInt(size));
             Object value = null;
+            double multiplier = 0;
             if (site.distribution().valueType() == ValueType.REAL && rng.nextBoolean()) {
-                double scale = WALK_SCALES[rng.nextInt(WALK_SCALES.length)] * Math.sqrt(site.distribution().variance());
-                value = (Double) site.value() + scale * ZigguratSampler.NormalizedGaussian.of(rng).sample();
+                multiplier = WALK_SCALES[rng.nextInt(WALK_SCALES.length)];
+                value = (Double) site.value() + multiplier * Math.sqrt(site.distribution().variance())
+                        * ZigguratSampler.NormalizedGaussian.of(rng).sample();
             }
             if (value != null && site.distribution().logProbOf(value) == Double.NEGATIVE_INFINITY) {
                 // A step out of the support has zero probability: rejected without running the
@@ -186,9 +188,33 @@ public final class MetropolisHastings implements Engine {
                 logAlpha = ex.controlledCount() == 0 ? Double.NEGATIVE_INFINITY
                         : ex.logJoint() - current.logJoint + Math.log(size) - Math.log(ex.controlledCount())
                                 + ex.staleLogProb() - ex.freshLogProb();
+                if (value != null) {
+                    logAlpha += walkAsymmetry(site, (Double) value, multiplier, ex.sitePrior());
+                }
             }
         }
         return new Step(proposed, logAlpha);
+    }
+
+    /**
+     * log q(old | new) - log q(new | old) of a random walk whose scale is read from the site's
+     * prior: the reverse walk reads it from the proposed trace, where the prior may differ (its
+     * parameters may depend on an uncontrolled choice redrawn at this step). Zero when both agree.
+     */
+    private static double walkAsymmetry(Variable site, double value, double multiplier,
+            dev.probe.runtime.distribution.Distribution<?> reversePrior) {
+        double forward = multiplier * Math.sqrt(site.distribution().variance());
+        double reverse = reversePrior == null || reversePrior.valueType() != ValueType.REAL ? Double.NaN
+                : multiplier * Math.sqrt(reversePrior.variance());
+        if (reverse == forward) {
+            return 0;
+        }
+        if (!(reverse > 0) || !Double.isFinite(reverse)) {
+            // No walk leads back: the move cannot be reversed.
+            return Double.NEGATIVE_INFINITY;
+        }
+        double d = value - (Double) site.value();
+        return -Math.log(reverse) - d * d / (2 * reverse * reverse) + Math.log(forward) + d * d / (2 * forward * forward);
     }
 
     private static ReplayExecution.Sites start(Settings settings, ReplayExecution ex, UniformRandomProvider rng, int c) {

@@ -68,6 +68,7 @@ final class ReplayExecution extends Execution {
     private Address site;
     private int siteInstance;
     private Object siteValue;
+    private Distribution<?> sitePrior;
     private double freshLogProb;
     private double controlledLogPrior;
     private int controlledCount;
@@ -92,6 +93,7 @@ final class ReplayExecution extends Execution {
         this.site = chosen;
         this.siteInstance = instance;
         this.siteValue = value;
+        this.sitePrior = null;
         freshLogProb = 0;
         controlledLogPrior = 0;
         controlledCount = 0;
@@ -103,6 +105,9 @@ final class ReplayExecution extends Execution {
             return prior.sample(rng);
         }
         boolean isSite = instance == siteInstance && address.equals(site);
+        if (isSite) {
+            sitePrior = prior;
+        }
         if (isSite && siteValue == null) {
             return prior.sample(rng);
         }
@@ -157,6 +162,11 @@ final class ReplayExecution extends Execution {
             }
         }
         return s;
+    }
+
+    /** The prior of the moved site in the run just finished (null when the run never met it). */
+    Distribution<?> sitePrior() {
+        return sitePrior;
     }
 
     /** The log prior of the choices this run drew afresh (the chosen site included, when resampled). */
