@@ -1,4 +1,4 @@
-package dev.probe.runtime.inference;
+package dev.probe.runtime.engine;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,6 +9,7 @@ import java.util.Set;
 import org.apache.commons.rng.UniformRandomProvider;
 
 import dev.probe.runtime.distribution.Distribution;
+import dev.probe.runtime.inference.Observations;
 import dev.probe.runtime.model.Address;
 import dev.probe.runtime.model.CallSites;
 import dev.probe.runtime.trace.Trace;
