@@ -115,6 +115,17 @@ class SequentialMonteCarloTest {
         assertEquals(exact, ms[0], 5 * ms[1] + 1e-9, what + ": mean over seeds " + ms[0] + ", SE " + ms[1]);
     }
 
+    /**
+     * As {@link #assertWithin} for a probability, where seeds may agree to the last particle: the
+     * standard error is never taken below that of {@code particles} independent draws per seed.
+     */
+    private static void assertProportion(double exact, double[] estimates, int particles, String what) {
+        double[] ms = meanAndSe(estimates);
+        double iid = Math.sqrt(exact * (1 - exact) / ((double) particles * estimates.length));
+        double se = Math.max(ms[1], iid);
+        assertEquals(exact, ms[0], 5 * se, what + ": mean over seeds " + ms[0] + ", SE " + se);
+    }
+
     @Test
     void theBranchingModelWhoseRunsDifferInStructure() {
         Model branching = builtin("branching", Map.of());
@@ -179,5 +190,46 @@ class SequentialMonteCarloTest {
         // Importance sampling from the prior collapses here: its ESS is a handful of runs.
         Posterior is = Inference.importanceSampling(hmm).observe("obs", obs).traces(500).seed(1).threads(2).run();
         assertTrue(is.ess() < 5, "IS ESS " + is.ess());
+    }
+
+    /**
+     * Rejuvenation moves fight path degeneracy: with them, the smoothing marginals of the last
+     * states match forward-backward. Single-site moves on a trace of t choices move each choice
+     * K / t times per resampling, so they reach recent states far more often than old ones;
+     * here, 60 steps, the last 15 states are checked (measured: see docs/engines.md).
+     */
+    @Test
+    void rejuvenationKeepsRecentStatesSmoothingMarginals() {
+        int steps = 60;
+        int checked = 15;
+        double[] obs = hmmObservations(steps);
+        Model hmm = builtin("hmm", Map.of("steps", (long) steps));
+        double[][] exact = Exact.hmmMarginals(INITIAL, TRANSITIONS, MEANS, 1, obs);
+        int seeds = 3;
+        double[][][] pmf = new double[checked][3][seeds];
+        for (int s = 0; s < seeds; s++) {
+            Posterior p = smc(hmm, new SequentialMonteCarlo.Options(Proposal.PRIOR, 0.5, 10)).observe("obs", obs)
+                    .traces(300).seed(400 + s).threads(2).run();
+            for (int back = 0; back < checked; back++) {
+                Marginal m = p.marginal("state[" + (steps - 1 - back) + "]");
+                for (int k = 0; k < 3; k++) {
+                    pmf[back][k][s] = m.pmf().getOrDefault((long) k, 0.0);
+                }
+            }
+        }
+        StringBuilder report = new StringBuilder();
+        for (int back = 0; back < checked; back++) {
+            for (int k = 0; k < 3; k++) {
+                double[] ms = meanAndSe(pmf[back][k]);
+                report.append(String.format(java.util.Locale.ROOT, "state[%d]=%d exact %.3f smc %.3f se %.3f%n",
+                        steps - 1 - back, k, exact[steps - 1 - back][k], ms[0], ms[1]));
+            }
+        }
+        System.out.println(report);
+        for (int back = 0; back < checked; back++) {
+            for (int k = 0; k < 3; k++) {
+                assertProportion(exact[steps - 1 - back][k], pmf[back][k], 300, "P(state[" + (steps - 1 - back) + "] = " + k + ")");
+            }
+        }
     }
 }

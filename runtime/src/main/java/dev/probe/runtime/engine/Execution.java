@@ -123,6 +123,15 @@ abstract class Execution implements Context {
         return Trace.adopt(variables.toArray(new Variable[0]), logPrior, logLikelihood, logWeight, result);
     }
 
+    /** Records the run just finished into {@code chunk} as run {@code run}, with no trace object unless it keeps them. */
+    final void record(dev.probe.runtime.posterior.PosteriorBuilder.Chunk chunk, int run, Object result, double logWeight) {
+        if (chunk.keepsTraces()) {
+            chunk.record(run, finish(result, logWeight));
+        } else {
+            chunk.record(run, variables, logWeight, result);
+        }
+    }
+
     @Override
     public final <T> T sample(Distribution<T> distribution) {
         requireDistribution(distribution, "sample");

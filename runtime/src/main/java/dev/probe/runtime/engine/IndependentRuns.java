@@ -118,7 +118,8 @@ public final class IndependentRuns {
             ProposalExecution ex = new ProposalExecution(settings.observations(), work.conditioning(), callSites, observed,
                     work.proposal());
             for (int run = start; run < end; run++) {
-                chunk.record(run, runOne(settings, ex, run, null, 0, work.weighted()));
+                Object result = runOne(settings, ex, run, null, 0);
+                ex.record(chunk, run, result, work.weighted() ? ex.logImportanceWeight() : 0);
             }
             counts[0] += ex.proposed();
             counts[1] += ex.fallbacks();
@@ -131,13 +132,11 @@ public final class IndependentRuns {
      * Run {@code run} on {@code ex}, as member {@code member} of {@code group} (null: on its own).
      * A retried run starts again from its own generator: the same numbers, the same run.
      */
-    private static Trace runOne(Settings settings, ProposalExecution ex, int run, RunGroup group, int member,
-            boolean importance) {
-        Object result = retrying(() -> {
+    private static Object runOne(Settings settings, ProposalExecution ex, int run, RunGroup group, int member) {
+        return retrying(() -> {
             ex.begin(Seeds.generator(settings.seed(), run), group, member);
             return ex.runModel(settings.model());
         }, () -> { }, "run", "run", run, settings.seed());
-        return ex.finish(result, importance ? ex.logImportanceWeight() : 0);
     }
 
     /** Stack size of a grouped run's thread: reserved, committed only as used. */
@@ -181,7 +180,9 @@ public final class IndependentRuns {
                     int member = r - g0;
                     members.add(pool.submit(() -> {
                         try {
-                            traces[run - start] = runOne(settings, local.get(), run, group, member, true);
+                            ProposalExecution ex = local.get();
+                            Object result = runOne(settings, ex, run, group, member);
+                            traces[run - start] = ex.finish(result, ex.logImportanceWeight());
                         } catch (RuntimeException e) {
                             errors[run - start] = e;
                         } finally {

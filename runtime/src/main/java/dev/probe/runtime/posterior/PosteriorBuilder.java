@@ -226,11 +226,22 @@ public final class PosteriorBuilder {
 
         /** Records run {@code run} (an absolute index inside this chunk's range). */
         public void record(int run, Trace trace) {
+            record(run, trace.variables(), trace.logWeight(), trace.result());
+            if (traces != null) {
+                traces[run - start] = trace;
+            }
+        }
+
+        /**
+         * Records run {@code run} from its variables, without a {@link Trace} object: for engines
+         * that keep no whole traces ({@link #keepsTraces} false), which saves one per run.
+         */
+        public void record(int run, List<Variable> variables, double logWeight, Object runResult) {
             int i = run - start;
-            logWeights[i] = trace.logWeight();
+            logWeights[i] = logWeight;
             long seenBase = (long) run << 24;
-            for (int p = 0, n = trace.size(); p < n; p++) {
-                Variable v = trace.get(p);
+            for (int p = 0, n = variables.size(); p < n; p++) {
+                Variable v = variables.get(p);
                 Key key;
                 if (v.name() != null) {
                     if (v.isObserved() && givenObservations.contains(v.name())) {
@@ -251,12 +262,14 @@ public final class PosteriorBuilder {
                     c.set(i, v.value(), seenBase + Math.min(p, (1 << 24) - 1));
                 }
             }
-            if (trace.result() != null) {
-                result.set(i, trace.result(), seenBase);
+            if (runResult != null) {
+                result.set(i, runResult, seenBase);
             }
-            if (traces != null) {
-                traces[i] = trace;
-            }
+        }
+
+        /** Whether this chunk keeps whole traces: then record them with {@link #record(int, Trace)}. */
+        public boolean keepsTraces() {
+            return traces != null;
         }
 
         private Key key(char section, String label, int instance) {
