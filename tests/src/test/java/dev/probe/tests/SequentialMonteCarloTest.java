@@ -110,6 +110,30 @@ class SequentialMonteCarloTest {
         assertWithin(Exact.normalLogEvidence(1, Math.sqrt(5), Math.sqrt(2), 8, 9), logZ, "log evidence");
     }
 
+    /**
+     * Inference compilation inside SMC: a trained network proposes each particle's choices. On the
+     * Gaussian its proposals sit near the posterior, so one step's weights barely vary.
+     */
+    @Test
+    void aTrainedNetworksProposalsInsideSmc() {
+        Model gaussian = builtin("gaussian", Map.of());
+        Proposal network = Compiled.proposal(gaussian);
+        int seeds = 4;
+        double[] means = new double[seeds];
+        double[] logZ = new double[seeds];
+        for (int s = 0; s < seeds; s++) {
+            Posterior p = smc(gaussian, new SequentialMonteCarlo.Options(network, 0.5, 0)).observe("obs0", 8.0)
+                    .observe("obs1", 9.0).traces(1000).seed(500 + s).threads(2).run();
+            SequentialMonteCarlo.Report report = p.diagnostics(SequentialMonteCarlo.Report.class);
+            assertEquals(1000, report.proposed(), "one proposed choice (mu) per particle");
+            assertEquals(0, report.fallbacks());
+            means[s] = p.marginal("mu").mean();
+            logZ[s] = p.logEvidence().getAsDouble();
+        }
+        assertWithin(7.25, means, "mean of mu");
+        assertWithin(Exact.normalLogEvidence(1, Math.sqrt(5), Math.sqrt(2), 8, 9), logZ, "log evidence");
+    }
+
     private static void assertWithin(double exact, double[] estimates, String what) {
         double[] ms = meanAndSe(estimates);
         assertEquals(exact, ms[0], 5 * ms[1] + 1e-9, what + ": mean over seeds " + ms[0] + ", SE " + ms[1]);

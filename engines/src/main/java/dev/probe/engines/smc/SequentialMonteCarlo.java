@@ -78,9 +78,11 @@ public final class SequentialMonteCarlo implements Engine {
      * @param moves       Metropolis-Hastings rejuvenation moves tried
      * @param acceptance  the fraction of them accepted (NaN when none were tried)
      * @param minimumEss  the smallest ESS met before a resampling or at the end
+     * @param proposed    choices drawn from a proposal other than the prior
+     * @param fallbacks   controlled choices the proposal had nothing for (drawn from the prior)
      */
-    public record Report(int steps, int resamplings, long moves, double acceptance, double minimumEss)
-            implements Diagnostics {
+    public record Report(int steps, int resamplings, long moves, double acceptance, double minimumEss, long proposed,
+            long fallbacks) implements Diagnostics {
         @Override
         public List<Figure> figures() {
             List<Figure> out = new java.util.ArrayList<>(List.of(Figure.count("steps", "steps", steps),
@@ -88,6 +90,10 @@ public final class SequentialMonteCarlo implements Engine {
             if (moves > 0) {
                 out.add(Figure.count("moves", "rejuvenation moves", moves));
                 out.add(Figure.real("acceptance", "acceptance", acceptance));
+            }
+            if (proposed + fallbacks > 0) {
+                out.add(Figure.count("proposed", "proposed", proposed));
+                out.add(Figure.count("fallbacks", "fallbacks to the prior", fallbacks));
             }
             return out;
         }
@@ -114,7 +120,7 @@ public final class SequentialMonteCarlo implements Engine {
 
     /** One task's particles after a step: their traces, weight increments, whether ended, and moves accepted. */
     private record Advanced(Trace[] traces, double[] increments, boolean[] finished, long accepted,
-            TreeSet<String> observed) implements Serializable {
+            TreeSet<String> observed, long proposed, long fallbacks) implements Serializable {
     }
 
     @Override
@@ -127,6 +133,8 @@ public final class SequentialMonteCarlo implements Engine {
         int resamplings = 0;
         long moves = 0;
         long accepted = 0;
+        long proposed = 0;
+        long fallbacks = 0;
         double minimumEss = n;
         TreeSet<String> observed = new TreeSet<>();
         int tasks = (n + PARTICLES_PER_TASK - 1) / PARTICLES_PER_TASK;
@@ -146,6 +154,8 @@ public final class SequentialMonteCarlo implements Engine {
                     finished[start + j] = a.finished()[j];
                 }
                 observed.addAll(a.observed());
+                proposed += a.proposed();
+                fallbacks += a.fallbacks();
             }
             double ess = ess(logW);
             if (!(ess > 0)) {
@@ -194,7 +204,7 @@ public final class SequentialMonteCarlo implements Engine {
         }
         builder.add(chunk);
         Report report = new Report(step, resamplings, moves, moves == 0 ? Double.NaN : accepted / (double) moves,
-                minimumEss);
+                minimumEss, proposed, fallbacks);
         return builder.build(logZ, null, settings.provenance(this), report);
     }
 
@@ -222,7 +232,8 @@ public final class SequentialMonteCarlo implements Engine {
             increments[i - start] = run.trace().logLikelihood() - before + run.logCorrection();
             finished[i - start] = run.finished();
         }
-        return new Advanced(traces, increments, finished, 0, new TreeSet<>(runner.observedNames()));
+        return new Advanced(traces, increments, finished, 0, new TreeSet<>(runner.observedNames()), runner.proposed(),
+                runner.fallbacks());
     }
 
     /** Task k's particles after {@link Options#rejuvenate} moves that target the posterior given t observations. */
@@ -246,7 +257,7 @@ public final class SequentialMonteCarlo implements Engine {
             }
             traces[i - start] = current;
         }
-        return new Advanced(traces, new double[0], new boolean[0], accepted, new TreeSet<>());
+        return new Advanced(traces, new double[0], new boolean[0], accepted, new TreeSet<>(), 0, 0);
     }
 
     private static boolean allTrue(boolean[] b) {
