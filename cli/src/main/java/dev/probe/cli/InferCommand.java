@@ -95,6 +95,19 @@ final class InferCommand implements Callable<Integer> {
         }
     }
 
+    /** Probe's own engines, in the order its usage lists them; plug-ins follow. */
+    private static final java.util.List<String> OWN_ENGINES = java.util.List.of("prior", "is", "rmh", "ic");
+
+    /** The installed engines as a usage message lists them: "prior, is, rmh or ic, or a plug-in's: smc". */
+    static String installedEngines() {
+        java.util.List<String> installed = EngineProvider.installed().stream().map(EngineProvider::name).toList();
+        java.util.List<String> own = OWN_ENGINES.stream().filter(installed::contains).toList();
+        java.util.List<String> plugins = installed.stream().filter(n -> !OWN_ENGINES.contains(n)).toList();
+        String first = own.size() < 2 ? String.join("", own)
+                : String.join(", ", own.subList(0, own.size() - 1)) + " or " + own.get(own.size() - 1);
+        return plugins.isEmpty() ? first : first + ", or a plug-in's: " + String.join(", ", plugins);
+    }
+
     /** The engine-specific options given on the command line, by name. */
     private java.util.Map<String, Object> engineOptions() {
         java.util.Map<String, Object> given = new java.util.LinkedHashMap<>();
@@ -115,8 +128,7 @@ final class InferCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         EngineProvider provider = EngineProvider.find(engine).orElseThrow(() -> new UsageException("--engine " + engine
-                + ": unknown engine; choose one of " + EngineProvider.installed().stream().map(EngineProvider::name)
-                        .collect(java.util.stream.Collectors.joining(", "))));
+                + ": unknown engine; choose " + installedEngines()));
         if (particles != null) {
             if (!engine.equals("smc")) {
                 throw new UsageException("--particles is for --engine smc; other engines take --traces");
