@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.probe.runtime.posterior.Diagnostics;
 import dev.probe.runtime.posterior.Marginal;
 import dev.probe.runtime.posterior.Posterior;
 import dev.probe.runtime.posterior.ValueKind;
@@ -60,15 +61,13 @@ final class Summary {
         } else {
             root.putNull("result");
         }
-        Map<String, String> info = posterior.info();
-        if (info.containsKey("acceptance")) {
-            putNumber(root, "acceptance", Double.parseDouble(info.get("acceptance")));
-        }
-        if (info.containsKey("fallbacks")) {
-            // ic: choices the network proposed, and those it could not (drawn from the prior).
-            root.put("proposed", Long.parseLong(info.get("proposed")));
-            root.put("fallbacks", Long.parseLong(info.get("fallbacks")));
-            root.put("uncontrolled", Long.parseLong(info.getOrDefault("uncontrolled", "0")));
+        // The engine's own figures (acceptance, fallbacks, resamplings...), as it names them.
+        for (Diagnostics.Figure f : posterior.diagnostics().figures()) {
+            if (f.integral()) {
+                root.put(f.key(), (long) f.value());
+            } else {
+                putNumber(root, f.key(), f.value());
+            }
         }
         try {
             return Json.MAPPER.writeValueAsString(root);
@@ -138,13 +137,8 @@ final class Summary {
         if (posterior.logEvidence().isPresent()) {
             sb.append(String.format(Locale.ROOT, "   log evidence %.4f", posterior.logEvidence().getAsDouble()));
         }
-        if (posterior.info().containsKey("acceptance")) {
-            sb.append("   acceptance ").append(posterior.info().get("acceptance"));
-        }
-        if (posterior.info().containsKey("fallbacks")) {
-            sb.append("   proposed ").append(posterior.info().get("proposed")).append("   fallbacks to the prior ")
-                    .append(posterior.info().get("fallbacks")).append("   uncontrolled ")
-                    .append(posterior.info().getOrDefault("uncontrolled", "0"));
+        for (Diagnostics.Figure f : posterior.diagnostics().figures()) {
+            sb.append("   ").append(f.label()).append(' ').append(f.text());
         }
         sb.append(System.lineSeparator());
         List<String[]> rows = new ArrayList<>();

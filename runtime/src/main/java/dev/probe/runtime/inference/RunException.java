@@ -10,7 +10,7 @@ public final class RunException extends ModelException {
     private final long run;
     private final long seed;
 
-    RunException(long run, long seed, String stream, Throwable cause) {
+    public RunException(long run, long seed, String stream, Throwable cause) {
         super(withRun(describe(cause), " (in " + stream + " " + run + " of seed " + seed + "; rerun with --seed " + seed
                 + " to reproduce it)"), cause);
         this.run = run;

@@ -1,4 +1,4 @@
-package dev.probe.runtime.inference;
+package dev.probe.runtime.engine;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -7,6 +7,7 @@ import java.util.Set;
 import org.apache.commons.rng.UniformRandomProvider;
 
 import dev.probe.runtime.distribution.Distribution;
+import dev.probe.runtime.inference.Observations;
 import dev.probe.runtime.model.Address;
 import dev.probe.runtime.model.CallSites;
 import dev.probe.runtime.model.Context;
@@ -44,6 +45,9 @@ abstract class Execution implements Context {
     UniformRandomProvider rng;
     double logPrior;
     double logLikelihood;
+    /** Observations met so far in this run, and the number after which the run stops (suspends). */
+    private int observationsMet;
+    private int observationLimit = Integer.MAX_VALUE;
 
     /**
      * @param conditioning  true when a missing observation is an error; false when the engine
@@ -69,6 +73,37 @@ abstract class Execution implements Context {
         variables.clear();
         logPrior = 0;
         logLikelihood = 0;
+        observationsMet = 0;
+        observationLimit = Integer.MAX_VALUE;
+    }
+
+    /** Stops the run just begun once it has met {@code limit} observations (the model's rest is not run). */
+    final void stopAfter(int limit) {
+        observationLimit = limit;
+    }
+
+    /** Observations met in the run just finished or stopped. */
+    final int observationsMet() {
+        return observationsMet;
+    }
+
+    /**
+     * Thrown out of the model when the run reaches its observation limit: an {@link Error}, so
+     * that a model's own handlers of exceptions let it pass. Carries no stack trace.
+     */
+    static final class Stop extends Error {
+        private static final long serialVersionUID = 1L;
+        static final Stop INSTANCE = new Stop();
+
+        private Stop() {
+            super("the run reached its observation limit", null, false, false);
+        }
+    }
+
+    private void met() {
+        if (++observationsMet >= observationLimit) {
+            throw Stop.INSTANCE;
+        }
     }
 
     /** Runs the model once; errors inside it propagate. */
@@ -87,6 +122,15 @@ abstract class Execution implements Context {
     Trace finish(Object result, double logWeight) {
         checkEveryValueUsed();
         return Trace.adopt(variables.toArray(new Variable[0]), logPrior, logLikelihood, logWeight, result);
+    }
+
+    /** Records the run just finished into {@code chunk} as run {@code run}, with no trace object unless it keeps them. */
+    final void record(dev.probe.runtime.posterior.PosteriorBuilder.Chunk chunk, int run, Object result, double logWeight) {
+        if (chunk.keepsTraces()) {
+            chunk.record(run, finish(result, logWeight));
+        } else {
+            chunk.record(run, variables, logWeight, result);
+        }
     }
 
     @Override
@@ -138,6 +182,7 @@ abstract class Execution implements Context {
         double lp = checkedDensity(distribution, value, name);
         logLikelihood += lp;
         variables.add(new Variable(address, instance, name, Variable.Role.OBSERVE, distribution, value, lp, false));
+        met();
         return value;
     }
 
@@ -150,6 +195,7 @@ abstract class Execution implements Context {
         double lp = checkedDensity(distribution, value, null);
         logLikelihood += lp;
         variables.add(new Variable(DATA, 0, null, Variable.Role.OBSERVE, distribution, value, lp, false));
+        met();
         return value;
     }
 
