@@ -163,13 +163,14 @@ final class InferCommand implements Callable<Integer> {
         // Where the result goes is checked, and held against other Probe processes, before any work.
         CheckedFile.Reservation saveLock = Outputs.reserve(save, CheckedFile.Kind.FILE, "--save");
         try {
-            return loadAndInfer(out, err);
+            return loadAndInfer(provider, given, out, err);
         } finally {
             Outputs.release(saveLock);
         }
     }
 
-    private Integer loadAndInfer(PrintWriter out, PrintWriter err) throws IOException {
+    private Integer loadAndInfer(EngineProvider provider, java.util.Map<String, Object> given, PrintWriter out, PrintWriter err)
+            throws IOException {
         Model loaded = model.load(err);
         Artifact artifact = null;
         try {

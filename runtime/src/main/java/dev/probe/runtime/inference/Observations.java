@@ -69,7 +69,7 @@ public final class Observations {
     }
 
     /** How many occurrences the value given for {@code name} serves: its length for one value per occurrence, else 1; 0 if none. */
-    int occurrencesGiven(String name, Distribution<?> distribution) {
+    public int occurrencesGiven(String name, Distribution<?> distribution) {
         Object given = values.get(name);
         return given == null ? 0 : perInstance(given, distribution) ? Values.length(given) : 1;
     }
