@@ -1,0 +1,327 @@
+package dev.probe.diagnostics;
+
+import java.util.Arrays;
+
+import org.apache.commons.statistics.distribution.NormalDistribution;
+
+/**
+ * Convergence diagnostics of Markov chains as pure functions of {@code draws[chain][draw]}: the
+ * rank-normalised split R-hat and the bulk and tail effective sample sizes of Vehtari, Gelman,
+ * Simpson, Carpenter and Bürkner (Bayesian Analysis 16(2), 2021), computed as ArviZ and the R
+ * package posterior compute them. Chains must have equal lengths ({@link #equalLengths} trims).
+ */
+public final class Convergence {
+
+    private static final NormalDistribution STANDARD_NORMAL = NormalDistribution.of(0, 1);
+
+    private Convergence() {
+    }
+
+    /**
+     * Rank-normalised split R-hat: the larger of the R-hats of the rank-normalised split chains and
+     * of their folded version |x - median| (which catches chains that differ in scale only). NaN
+     * when there are fewer than 4 draws per chain or every draw is equal.
+     */
+    public static double rhat(double[][] draws) {
+        double[][] split = split(draws);
+        if (split[0].length < 2 || constant(split)) {
+            return Double.NaN;
+        }
+        double bulk = basicRhat(zScale(split));
+        double median = median(split);
+        double[][] folded = new double[split.length][];
+        for (int c = 0; c < split.length; c++) {
+            folded[c] = new double[split[c].length];
+            for (int i = 0; i < split[c].length; i++) {
+                folded[c][i] = Math.abs(split[c][i] - median);
+            }
+        }
+        double tail = basicRhat(zScale(folded));
+        return Math.max(bulk, tail);
+    }
+
+    /** Bulk ESS: the ESS of the mean of the rank-normalised split chains. */
+    public static double essBulk(double[][] draws) {
+        double[][] split = split(draws);
+        if (constant(split)) {
+            return total(split);
+        }
+        return ess(zScale(split));
+    }
+
+    /**
+     * Tail ESS: the smaller of the ESSs of the indicators x &lt;= q(0.05) and x &lt;= q(0.95) over
+     * the split chains (the reliability of the 5% and 95% quantiles).
+     */
+    public static double essTail(double[][] draws) {
+        double[][] split = split(draws);
+        if (constant(split)) {
+            return total(split);
+        }
+        double[] pooled = pool(split);
+        Arrays.sort(pooled);
+        double low = essOfIndicator(split, quantileLinear(pooled, 0.05));
+        double high = essOfIndicator(split, quantileLinear(pooled, 0.95));
+        return Math.min(low, high);
+    }
+
+    /** ESS of the mean of the draws as given (no splitting, no rank normalisation). */
+    public static double essMean(double[][] draws) {
+        if (constant(draws)) {
+            return total(draws);
+        }
+        return ess(draws);
+    }
+
+    /** The classic potential scale reduction sqrt(var+ / W) of chains as given (Gelman et al., BDA3 11.4). */
+    public static double basicRhat(double[][] chains) {
+        int m = chains.length;
+        int n = chains[0].length;
+        double[] means = new double[m];
+        double within = 0;
+        for (int c = 0; c < m; c++) {
+            means[c] = mean(chains[c]);
+            within += variance(chains[c], means[c]);
+        }
+        within /= m;
+        double between = n * variance(means, mean(means));
+        return Math.sqrt((between / within + n - 1) / n);
+    }
+
+    /**
+     * Each chain cut into its first and second half, a middle draw dropped when the length is odd:
+     * 2m chains of floor(n/2) draws.
+     */
+    public static double[][] split(double[][] draws) {
+        requireEqual(draws);
+        int half = draws[0].length / 2;
+        double[][] out = new double[2 * draws.length][];
+        for (int c = 0; c < draws.length; c++) {
+            double[] x = draws[c];
+            out[2 * c] = Arrays.copyOfRange(x, 0, half);
+            out[2 * c + 1] = Arrays.copyOfRange(x, x.length - half, x.length);
+        }
+        return out;
+    }
+
+    /**
+     * Rank normalisation: pooled ranks r (ties averaged) mapped to normal scores
+     * Phi^-1((r - 3/8) / (S + 1/4)) (Blom's offset, as in the paper).
+     */
+    public static double[][] zScale(double[][] draws) {
+        int s = total(draws);
+        double[] ranks = averageRanks(pool(draws));
+        double[][] z = new double[draws.length][];
+        int k = 0;
+        for (int c = 0; c < draws.length; c++) {
+            z[c] = new double[draws[c].length];
+            for (int i = 0; i < z[c].length; i++) {
+                z[c][i] = STANDARD_NORMAL.inverseCumulativeProbability((ranks[k++] - 0.375) / (s + 0.25));
+            }
+        }
+        return z;
+    }
+
+    /**
+     * Chains of unequal lengths trimmed to the shortest, keeping each chain's last draws (its
+     * start is the part nearest the burn-in, the least trustworthy).
+     */
+    public static double[][] equalLengths(double[][] chains) {
+        int n = Integer.MAX_VALUE;
+        for (double[] c : chains) {
+            n = Math.min(n, c.length);
+        }
+        double[][] out = new double[chains.length][];
+        for (int c = 0; c < chains.length; c++) {
+            out[c] = Arrays.copyOfRange(chains[c], chains[c].length - n, chains[c].length);
+        }
+        return out;
+    }
+
+    /**
+     * The multi-chain ESS of the mean (Vehtari et al. 2021, eq. 10-11): autocorrelations combined
+     * across chains through var+, summed over Geyer's initial positive and monotone sequences.
+     */
+    static double ess(double[][] chains) {
+        int m = chains.length;
+        int n = chains[0].length;
+        if (n < 4) {
+            return Double.NaN;
+        }
+        double[][] acov = new double[m][];
+        double[] means = new double[m];
+        for (int c = 0; c < m; c++) {
+            means[c] = mean(chains[c]);
+            acov[c] = autocovariance(chains[c], means[c]);
+        }
+        double meanVar = 0;
+        for (double[] a : acov) {
+            meanVar += a[0];
+        }
+        meanVar = meanVar / m * n / (n - 1.0);
+        double varPlus = meanVar * (n - 1.0) / n;
+        if (m > 1) {
+            varPlus += variance(means, mean(means));
+        }
+        double[] rho = new double[n];
+        double rhoEven = 1;
+        rho[0] = rhoEven;
+        double rhoOdd = 1 - (meanVar - meanAt(acov, 1)) / varPlus;
+        rho[1] = rhoOdd;
+        int t = 1;
+        while (t < n - 3 && rhoEven + rhoOdd > 0) {
+            rhoEven = 1 - (meanVar - meanAt(acov, t + 1)) / varPlus;
+            rhoOdd = 1 - (meanVar - meanAt(acov, t + 2)) / varPlus;
+            if (rhoEven + rhoOdd >= 0) {
+                rho[t + 1] = rhoEven;
+                rho[t + 2] = rhoOdd;
+            }
+            t += 2;
+        }
+        int maxT = t - 2;
+        if (rhoEven > 0) {
+            // The last even lag improves the estimate in the antithetic case.
+            rho[maxT + 1] = rhoEven;
+        }
+        for (t = 1; t <= maxT - 2; t += 2) {
+            if (rho[t + 1] + rho[t + 2] > rho[t - 1] + rho[t]) {
+                rho[t + 1] = (rho[t - 1] + rho[t]) / 2;
+                rho[t + 2] = rho[t + 1];
+            }
+        }
+        double draws = (double) m * n;
+        double tau = -1;
+        for (int i = 0; i <= maxT; i++) {
+            tau += 2 * rho[i];
+        }
+        tau += rho[maxT + 1];
+        tau = Math.max(tau, 1 / Math.log10(draws));
+        return draws / tau;
+    }
+
+    private static double essOfIndicator(double[][] split, double q) {
+        double[][] indicator = new double[split.length][];
+        for (int c = 0; c < split.length; c++) {
+            indicator[c] = new double[split[c].length];
+            for (int i = 0; i < split[c].length; i++) {
+                indicator[c][i] = split[c][i] <= q ? 1 : 0;
+            }
+        }
+        return constant(indicator) ? total(indicator) : ess(indicator);
+    }
+
+    /** Biased autocovariance (divided by n) at every lag. */
+    private static double[] autocovariance(double[] x, double mean) {
+        int n = x.length;
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = x[i] - mean;
+        }
+        return Fourier.autocovariance(d);
+    }
+
+    private static double meanAt(double[][] acov, int lag) {
+        double s = 0;
+        for (double[] a : acov) {
+            s += a[lag];
+        }
+        return s / acov.length;
+    }
+
+    /** Linear-interpolation quantile of sorted values (NumPy's and R's type 7 default). */
+    static double quantileLinear(double[] sorted, double p) {
+        double h = (sorted.length - 1) * p;
+        int lo = (int) Math.floor(h);
+        int hi = Math.min(lo + 1, sorted.length - 1);
+        return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+    }
+
+    /** Ranks 1..n of the values, ties given their average rank. */
+    static double[] averageRanks(double[] values) {
+        int n = values.length;
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(values[a], values[b]));
+        double[] ranks = new double[n];
+        int i = 0;
+        while (i < n) {
+            int j = i;
+            while (j + 1 < n && values[order[j + 1]] == values[order[i]]) {
+                j++;
+            }
+            double r = (i + j) / 2.0 + 1;
+            for (int k = i; k <= j; k++) {
+                ranks[order[k]] = r;
+            }
+            i = j + 1;
+        }
+        return ranks;
+    }
+
+    private static double median(double[][] draws) {
+        double[] pooled = pool(draws);
+        Arrays.sort(pooled);
+        return quantileLinear(pooled, 0.5);
+    }
+
+    static double[] pool(double[][] draws) {
+        double[] out = new double[total(draws)];
+        int k = 0;
+        for (double[] c : draws) {
+            System.arraycopy(c, 0, out, k, c.length);
+            k += c.length;
+        }
+        return out;
+    }
+
+    private static int total(double[][] draws) {
+        int s = 0;
+        for (double[] c : draws) {
+            s += c.length;
+        }
+        return s;
+    }
+
+    private static boolean constant(double[][] draws) {
+        double first = draws[0].length > 0 ? draws[0][0] : 0;
+        for (double[] c : draws) {
+            for (double v : c) {
+                if (v != first) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static void requireEqual(double[][] draws) {
+        if (draws.length == 0) {
+            throw new IllegalArgumentException("no chains");
+        }
+        for (double[] c : draws) {
+            if (c.length != draws[0].length) {
+                throw new IllegalArgumentException("chains have different lengths (" + c.length + " and "
+                        + draws[0].length + "); trim them with equalLengths");
+            }
+        }
+    }
+
+    static double mean(double[] x) {
+        double s = 0;
+        for (double v : x) {
+            s += v;
+        }
+        return s / x.length;
+    }
+
+    /** Sample variance with divisor n - 1. */
+    static double variance(double[] x, double mean) {
+        double s = 0;
+        for (double v : x) {
+            s += (v - mean) * (v - mean);
+        }
+        return s / (x.length - 1);
+    }
+}
