@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.probe.diagnostics.Diagnostics;
 import dev.probe.runtime.posterior.Marginal;
 import dev.probe.runtime.posterior.Posterior;
 import dev.probe.runtime.posterior.ValueKind;
@@ -22,6 +23,7 @@ final class Summary {
     private final long seed;
     private final double seconds;
     private final Posterior posterior;
+    private final Diagnostics diagnostics;
 
     Summary(String model, String engine, int traces, long seed, double seconds, Posterior posterior) {
         this.model = model;
@@ -30,6 +32,11 @@ final class Summary {
         this.seed = seed;
         this.seconds = seconds;
         this.posterior = posterior;
+        this.diagnostics = Diagnostics.of(posterior);
+    }
+
+    Diagnostics diagnostics() {
+        return diagnostics;
     }
 
     String toJson() {
@@ -70,6 +77,7 @@ final class Summary {
             root.put("fallbacks", Long.parseLong(info.get("fallbacks")));
             root.put("uncontrolled", Long.parseLong(info.getOrDefault("uncontrolled", "0")));
         }
+        root.set("diagnostics", DiagnosticsOutput.json(diagnostics));
         try {
             return Json.MAPPER.writeValueAsString(root);
         } catch (JsonProcessingException e) {
@@ -176,6 +184,7 @@ final class Summary {
             }
             sb.append(line.toString().stripTrailing()).append(System.lineSeparator());
         }
+        sb.append(DiagnosticsOutput.table(diagnostics));
         return sb.toString();
     }
 
