@@ -3,12 +3,12 @@ package dev.probe.cli;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.io.OutputStreamWriter;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 
 import dev.probe.diagnostics.SampleFiles;
+import dev.probe.diagnostics.WholeFile;
 import dev.probe.runtime.posterior.Posterior;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -63,17 +63,12 @@ final class ExportCommand implements Callable<Integer> {
             SampleFiles.write(p, f, spec.commandLine().getOut());
             return ExitCode.OK;
         }
-        // Written beside the target and moved into place: an interrupted export never leaves half a file.
-        Path dir = out.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, out.getFileName().toString(), ".part");
-        try {
-            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                SampleFiles.write(p, f, w);
-            }
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        SampleFiles.Format chosen = f;
+        Posterior draws = p;
+        WholeFile.write(out, stream -> {
+            Writer w = new OutputStreamWriter(stream, StandardCharsets.UTF_8);
+            SampleFiles.write(draws, chosen, w);
+        });
         return ExitCode.OK;
     }
 }

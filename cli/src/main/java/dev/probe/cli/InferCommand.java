@@ -60,6 +60,9 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--save", paramLabel = "FILE", description = "Saves the weighted posterior for later loading.")
     Path save;
 
+    @Option(names = "--report", paramLabel = "FILE", description = "Also writes an HTML report (summary, diagnostics, plots).")
+    Path report;
+
     @Option(names = "--json", description = "Machine-readable summary on standard output.")
     boolean json;
 
@@ -181,6 +184,10 @@ final class InferCommand implements Callable<Integer> {
             err.println("probe: saved the posterior to " + save);
         }
         Summary summary = new Summary(model.label(), engine, traces, seed, seconds, posterior);
+        if (report != null) {
+            dev.probe.diagnostics.Report.of(posterior, model.label()).write(report);
+            err.println("probe: wrote the report to " + report);
+        }
         if (json) {
             out.println(summary.toJson());
         } else {

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 @Command(name = "probe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Probe: probabilistic programming for instrumented simulators.",
         subcommands = {InferCommand.class, SampleCommand.class, CheckCommand.class, CompileCommand.class, ListCommand.class,
-                BenchCommand.class, ExportCommand.class, CompareCommand.class,
+                BenchCommand.class, ExportCommand.class, CompareCommand.class, ReportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -92,6 +92,7 @@ public final class Plots {
         XYChart c = xy(WIDTH, HEIGHT, String.format(Locale.ROOT, "%s: traces of %d chains, R-hat %.3f", name, chains.length, rhat),
                 "draw", name);
         c.getStyler().setLegendVisible(chains.length <= 8);
+        c.getStyler().setXAxisDecimalPattern("#");
         for (int ch = 0; ch < chains.length; ch++) {
             int n = chains[ch].length;
             int step = Math.max(1, n / 1000);
