@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         description = "Probe: probabilistic programming for instrumented simulators.",
         subcommands = {InferCommand.class, SampleCommand.class, CheckCommand.class, CompileCommand.class, ListCommand.class,
                 BenchCommand.class, ExportCommand.class, CompareCommand.class, ReportCommand.class,
+                CalibrateCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -118,6 +118,21 @@ class DiagnosticCommandsTest {
     }
 
     @Test
+    void calibrateGaussianWithImportanceSamplingPasses() throws Exception {
+        Path out = dir.resolve("cal.json");
+        CliTest.Result r = CliTest.probe("calibrate", "builtin:gaussian", "--engine", "is", "--runs", "200", "--seed", "1",
+                "--out", out.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("verdict: calibrated"), r.out());
+        JsonNode j = Json.MAPPER.readTree(out.toFile());
+        assertTrue(j.get("passes").asBoolean());
+        assertEquals(200, j.get("variables").get("mu").get("ranks").size());
+        CliTest.Result bad = CliTest.probe("calibrate", "builtin:gaussian", "--draws", "100");
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("L + 1 a multiple of B"), bad.err());
+    }
+
+    @Test
     void badInputsAreUsageErrors() throws Exception {
         Path junk = dir.resolve("junk.csv");
         Files.writeString(junk, "run,mu\n0,abc\n");

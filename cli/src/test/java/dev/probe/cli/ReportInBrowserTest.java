@@ -88,6 +88,19 @@ class ReportInBrowserTest {
     }
 
     @Test
+    void calibrationReportShowsTheRankHistograms() throws Exception {
+        Path result = dir.resolve("cal.json");
+        CliTest.Result r = CliTest.probe("calibrate", "builtin:gaussian", "--runs", "100", "--traces", "500", "--seed", "3",
+                "--out", result.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        Path html = dir.resolve("cal.html");
+        CliTest.Result rep = CliTest.probe("report", result.toString(), "--out", html.toString());
+        assertEquals(0, rep.code(), rep.err());
+        assertTrue(Files.readString(html).contains("ranks of mu"));
+        assertRenders(html, "calibration", 1);
+    }
+
+    @Test
     void theCheckSeesABrokenImageAndAScriptError() throws Exception {
         Path html = dir.resolve("broken.html");
         Files.writeString(html, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>x</title></head><body>"
