@@ -79,6 +79,11 @@ final class CalibrateCommand implements Callable<Integer> {
             throw new UsageException("--draws " + draws + " gives " + (draws + 1) + " possible ranks, which do not fall into --bins "
                     + bins + " equal bins: choose L + 1 a multiple of B (the default 99 and 20 do)");
         }
+        if (runs < 5 * bins) {
+            // Pearson's chi-square needs about 5 expected ranks per bin to follow its distribution.
+            throw new UsageException("--runs " + runs + " gives fewer than 5 ranks per bin of " + bins + ": use at least "
+                    + 5 * bins + " runs, or fewer bins (with L + 1 a multiple of them)");
+        }
         PrintWriter err = spec.commandLine().getErr();
         Model loaded = model.load(err);
         Artifact artifact = null;

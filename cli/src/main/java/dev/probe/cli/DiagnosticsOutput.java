@@ -51,7 +51,7 @@ final class DiagnosticsOutput {
         if (d.weights() != null) {
             double k = d.weights().khat();
             sb.append(Double.isNaN(k) ? "Pareto k-hat: not estimable (too few runs or equal weights)"
-                    : String.format(Locale.ROOT, "Pareto k-hat %.2f (%s)", k, k <= 0.5 ? "good" : k <= Diagnostics.KHAT_LIMIT
+                    : String.format(Locale.ROOT, "Pareto k-hat %.2f (%s)", k, k <= 0.5 ? "good" : k <= dev.probe.diagnostics.ParetoK.threshold(d.weights().runs())
                             ? "usable" : "unreliable")).append(nl);
         }
         for (String w : d.warnings()) {

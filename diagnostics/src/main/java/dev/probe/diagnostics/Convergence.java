@@ -27,7 +27,11 @@ public final class Convergence {
         if (split[0].length < 2 || constant(split)) {
             return Double.NaN;
         }
-        double bulk = basicRhat(zScale(split));
+        return Math.max(basicRhat(zScale(split)), basicRhat(zScale(folded(split))));
+    }
+
+    /** |x - median| over the pooled draws, chain by chain. */
+    private static double[][] folded(double[][] split) {
         double median = median(split);
         double[][] folded = new double[split.length][];
         for (int c = 0; c < split.length; c++) {
@@ -36,8 +40,20 @@ public final class Convergence {
                 folded[c][i] = Math.abs(split[c][i] - median);
             }
         }
-        double tail = basicRhat(zScale(folded));
-        return Math.max(bulk, tail);
+        return folded;
+    }
+
+    /**
+     * R-hat, bulk ESS and tail ESS at once, splitting and rank-normalising once: {rhat, bulk, tail}.
+     */
+    public static double[] all(double[][] draws) {
+        double[][] split = split(draws);
+        if (constant(split)) {
+            return new double[] {Double.NaN, total(split), total(split)};
+        }
+        double[][] z = zScale(split);
+        double rhat = split[0].length < 2 ? Double.NaN : Math.max(basicRhat(z), basicRhat(zScale(folded(split))));
+        return new double[] {rhat, ess(z), tailEss(split)};
     }
 
     /** Bulk ESS: the ESS of the mean of the rank-normalised split chains. */
@@ -58,6 +74,10 @@ public final class Convergence {
         if (constant(split)) {
             return total(split);
         }
+        return tailEss(split);
+    }
+
+    private static double tailEss(double[][] split) {
         double[] pooled = pool(split);
         Arrays.sort(pooled);
         double low = essOfIndicator(split, quantileLinear(pooled, 0.05));
@@ -148,11 +168,23 @@ public final class Convergence {
         if (n < 4) {
             return Double.NaN;
         }
+        // Well-mixed chains need a few dozen lags: sum those directly, and transform only when more are needed.
+        double first = essUpTo(chains, Math.min(n, SHORT_LAGS));
+        return Double.isNaN(first) ? essUpTo(chains, n) : first;
+    }
+
+    /** Lags summed directly before the whole autocovariance is computed by FFT. */
+    private static final int SHORT_LAGS = 64;
+
+    /** The ESS from autocovariances up to lag {@code lags} - 1; NaN when Geyer's sequence needs more. */
+    private static double essUpTo(double[][] chains, int lags) {
+        int m = chains.length;
+        int n = chains[0].length;
         double[][] acov = new double[m][];
         double[] means = new double[m];
         for (int c = 0; c < m; c++) {
             means[c] = mean(chains[c]);
-            acov[c] = autocovariance(chains[c], means[c]);
+            acov[c] = lags == n ? autocovariance(chains[c], means[c]) : directAutocovariance(chains[c], means[c], lags);
         }
         double meanVar = 0;
         for (double[] a : acov) {
@@ -170,6 +202,9 @@ public final class Convergence {
         rho[1] = rhoOdd;
         int t = 1;
         while (t < n - 3 && rhoEven + rhoOdd > 0) {
+            if (t + 2 >= lags) {
+                return Double.NaN;
+            }
             rhoEven = 1 - (meanVar - meanAt(acov, t + 1)) / varPlus;
             rhoOdd = 1 - (meanVar - meanAt(acov, t + 2)) / varPlus;
             if (rhoEven + rhoOdd >= 0) {
@@ -210,6 +245,24 @@ public final class Convergence {
         return constant(indicator) ? total(indicator) : ess(indicator);
     }
 
+    /** Biased autocovariances (divided by n) at lags 0 .. lags - 1, by direct sums. */
+    private static double[] directAutocovariance(double[] x, double mean, int lags) {
+        int n = x.length;
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = x[i] - mean;
+        }
+        double[] out = new double[lags];
+        for (int lag = 0; lag < lags; lag++) {
+            double s = 0;
+            for (int i = 0; i + lag < n; i++) {
+                s += d[i] * d[i + lag];
+            }
+            out[lag] = s / n;
+        }
+        return out;
+    }
+
     /** Biased autocovariance (divided by n) at every lag. */
     private static double[] autocovariance(double[] x, double mean) {
         int n = x.length;
@@ -238,26 +291,32 @@ public final class Convergence {
 
     /** Ranks 1..n of the values, ties given their average rank. */
     static double[] averageRanks(double[] values) {
-        int n = values.length;
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Double.compare(values[a], values[b]));
-        double[] ranks = new double[n];
-        int i = 0;
-        while (i < n) {
-            int j = i;
-            while (j + 1 < n && values[order[j + 1]] == values[order[i]]) {
-                j++;
-            }
-            double r = (i + j) / 2.0 + 1;
-            for (int k = i; k <= j; k++) {
-                ranks[order[k]] = r;
-            }
-            i = j + 1;
+        // A primitive sort and two binary searches per value: several times faster than sorting indices.
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        double[] ranks = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            int first = bound(sorted, values[i], false);
+            int last = bound(sorted, values[i], true) - 1;
+            ranks[i] = (first + last) / 2.0 + 1;
         }
         return ranks;
+    }
+
+    /** The first index whose value is not below {@code v} ({@code after}: not below or equal), in Arrays.sort's order. */
+    private static int bound(double[] sorted, double v, boolean after) {
+        int lo = 0;
+        int hi = sorted.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            int c = Double.compare(sorted[mid], v);
+            if (c < 0 || (after && c == 0)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
     }
 
     private static double median(double[][] draws) {

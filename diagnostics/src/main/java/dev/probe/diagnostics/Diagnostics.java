@@ -22,7 +22,10 @@ public record Diagnostics(List<VariableCheck> variables, WeightCheck weights, Li
     public static final double RHAT_LIMIT = 1.01;
     /** An ESS below this is too few for reliable means, quantiles and their error estimates. */
     public static final double ESS_LIMIT = 100;
-    /** k-hat above this makes importance-sampling estimates unreliable (Vehtari et al. 2024). */
+    /**
+     * k-hat above this makes importance-sampling estimates unreliable (Vehtari et al. 2024); with
+     * fewer than 2,154 runs the limit is lower, {@link ParetoK#threshold}.
+     */
     public static final double KHAT_LIMIT = 0.7;
 
     public Diagnostics {
@@ -72,8 +75,8 @@ public record Diagnostics(List<VariableCheck> variables, WeightCheck weights, Li
                 if (chains[0].length < 4) {
                     continue;
                 }
-                VariableCheck v = new VariableCheck(key, Convergence.rhat(chains), Convergence.essBulk(chains),
-                        Convergence.essTail(chains), chains.length);
+                double[] figures = Convergence.all(chains);
+                VariableCheck v = new VariableCheck(key, figures[0], figures[1], figures[2], chains.length);
                 vars.add(v);
                 warnMcmc(v, warnings);
             }
@@ -99,10 +102,12 @@ public record Diagnostics(List<VariableCheck> variables, WeightCheck weights, Li
     }
 
     private static void warnWeights(WeightCheck w, boolean ic, List<String> warnings) {
-        if (w.khat() > KHAT_LIMIT) {
-            warnings.add(String.format(Locale.ROOT, "Pareto k-hat of the importance weights is %.2f (above %.1f): a few"
+        // 0.7, or the paper's lower limit 1 - 1/log10(S) for fewer than 2,154 runs.
+        double limit = ParetoK.threshold(w.runs());
+        if (w.khat() > limit) {
+            warnings.add(String.format(Locale.ROOT, "Pareto k-hat of the importance weights is %.2f (above %.2f): a few"
                     + " runs carry almost all the weight and estimates are unreliable however many runs are added. %s",
-                    w.khat(), KHAT_LIMIT, ic
+                    w.khat(), limit, ic
                             ? "Train the network longer (probe compile --traces) or mix in the prior (--prior-mix 0.1)."
                             : "Use a better proposal: --engine ic with a network from probe compile, or --engine rmh."));
         }

@@ -118,7 +118,7 @@ public final class Plots {
     public static Figure weights(double[] logWeights, double khat, double ess) {
         double[] sorted = Arrays.stream(logWeights).filter(v -> v > Double.NEGATIVE_INFINITY).sorted().toArray();
         int n = sorted.length;
-        String verdict = Double.isNaN(khat) ? "not estimable" : khat <= 0.5 ? "good" : khat <= Diagnostics.KHAT_LIMIT ? "usable"
+        String verdict = Double.isNaN(khat) ? "not estimable" : khat <= 0.5 ? "good" : khat <= ParetoK.threshold(logWeights.length) ? "usable"
                 : "unreliable";
         XYChart c = xy(WIDTH, HEIGHT, String.format(Locale.ROOT, "Importance weights: k-hat %.2f (%s), ESS %.0f of %d", khat,
                 verdict, ess, logWeights.length), "rank (largest weight first)", "log10 weight / largest");

@@ -185,10 +185,11 @@ public final class Report {
         }
         if (d.weights() != null) {
             double k = d.weights().khat();
-            String verdict = Double.isNaN(k) ? "warn" : k <= Diagnostics.KHAT_LIMIT ? "pass" : "fail";
+            double limit = ParetoK.threshold(d.weights().runs());
+            String verdict = Double.isNaN(k) ? "warn" : k <= limit ? "pass" : "fail";
             rows.add(new String[] {"Pareto k-hat of the weights", String.format(Locale.ROOT, "%.2f", k), verdict,
                 Double.isNaN(k) ? "not estimable" : k <= 0.5 ? "good: weights with finite variance"
-                        : k <= Diagnostics.KHAT_LIMIT ? "usable, with slower convergence" : "unreliable: heavy-tailed weights"});
+                        : k <= limit ? "usable, with slower convergence" : "unreliable: heavy-tailed weights"});
             boolean essOk = d.weights().ess() >= Diagnostics.ESS_LIMIT;
             rows.add(new String[] {"effective sample size", String.format(Locale.ROOT, "%.0f of %d", d.weights().ess(), d.weights().runs()),
                 essOk ? "pass" : "fail", essOk ? "at least 100" : "too few"});

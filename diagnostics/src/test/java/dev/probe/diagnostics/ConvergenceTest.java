@@ -80,6 +80,15 @@ class ConvergenceTest {
     }
 
     @Test
+    void slowlyMixingChainsNeedTheWholeAutocovarianceAndGetIt() {
+        // phi = 0.95: tau = 39, so Geyer's sum runs past the 64 lags summed directly and the FFT takes
+        // over. ESS = 80,000 / 39 = 2,051; the window of ~150 lags gives a relative error near
+        // sqrt(2 * 301 / 20000) ~ 17% per chain, ~9% over four: 30% is over 3 sd.
+        double[][] draws = ar1(4, 20_000, 0.95, 0.0, 16);
+        assertEquals(80_000 / 39.0, Convergence.essMean(draws), 80_000 / 39.0 * 0.3);
+    }
+
+    @Test
     void chainsStuckInSeparateModesAreFlagged() {
         // A bimodal posterior with modes at -3 and +3: two chains in each, never crossing.
         double[][] draws = ar1(4, 1000, 0.3, 0.0, 13);
@@ -102,6 +111,15 @@ class ConvergenceTest {
         double bulk = Convergence.basicRhat(Convergence.zScale(Convergence.split(draws)));
         assertTrue(bulk < 1.01, "the bulk R-hat alone misses it: " + bulk);
         assertTrue(Convergence.rhat(draws) > 1.05, "R-hat " + Convergence.rhat(draws));
+    }
+
+    @Test
+    void allAtOnceAgreesWithEachFigure() {
+        double[][] draws = ar1(3, 501, 0.6, 0.0, 15);
+        double[] all = Convergence.all(draws);
+        assertEquals(Convergence.rhat(draws), all[0], 0.0);
+        assertEquals(Convergence.essBulk(draws), all[1], 0.0);
+        assertEquals(Convergence.essTail(draws), all[2], 0.0);
     }
 
     @Test
