@@ -168,29 +168,25 @@ public final class Convergence {
         if (n < 4) {
             return Double.NaN;
         }
-        // Well-mixed chains need a few dozen lags: sum those directly, and transform only when more are needed.
+        // Most chains need fewer than 160 lags (up to tau near 50): summing those directly costs less than the
+        // transform, which is used only when more are needed.
         double first = essUpTo(chains, Math.min(n, SHORT_LAGS));
         return Double.isNaN(first) ? essUpTo(chains, n) : first;
     }
 
     /** Lags summed directly before the whole autocovariance is computed by FFT. */
-    private static final int SHORT_LAGS = 64;
+    private static final int SHORT_LAGS = 160;
 
     /** The ESS from autocovariances up to lag {@code lags} - 1; NaN when Geyer's sequence needs more. */
     private static double essUpTo(double[][] chains, int lags) {
         int m = chains.length;
         int n = chains[0].length;
-        double[][] acov = new double[m][];
         double[] means = new double[m];
         for (int c = 0; c < m; c++) {
             means[c] = mean(chains[c]);
-            acov[c] = lags == n ? autocovariance(chains[c], means[c]) : directAutocovariance(chains[c], means[c], lags);
         }
-        double meanVar = 0;
-        for (double[] a : acov) {
-            meanVar += a[0];
-        }
-        meanVar = meanVar / m * n / (n - 1.0);
+        Autocovariances acov = new Autocovariances(chains, means, lags == n);
+        double meanVar = acov.meanAt(0) * n / (n - 1.0);
         double varPlus = meanVar * (n - 1.0) / n;
         if (m > 1) {
             varPlus += variance(means, mean(means));
@@ -198,15 +194,15 @@ public final class Convergence {
         double[] rho = new double[n];
         double rhoEven = 1;
         rho[0] = rhoEven;
-        double rhoOdd = 1 - (meanVar - meanAt(acov, 1)) / varPlus;
+        double rhoOdd = 1 - (meanVar - acov.meanAt(1)) / varPlus;
         rho[1] = rhoOdd;
         int t = 1;
         while (t < n - 3 && rhoEven + rhoOdd > 0) {
             if (t + 2 >= lags) {
                 return Double.NaN;
             }
-            rhoEven = 1 - (meanVar - meanAt(acov, t + 1)) / varPlus;
-            rhoOdd = 1 - (meanVar - meanAt(acov, t + 2)) / varPlus;
+            rhoEven = 1 - (meanVar - acov.meanAt(t + 1)) / varPlus;
+            rhoOdd = 1 - (meanVar - acov.meanAt(t + 2)) / varPlus;
             if (rhoEven + rhoOdd >= 0) {
                 rho[t + 1] = rhoEven;
                 rho[t + 2] = rhoOdd;
@@ -245,40 +241,53 @@ public final class Convergence {
         return constant(indicator) ? total(indicator) : ess(indicator);
     }
 
-    /** Biased autocovariances (divided by n) at lags 0 .. lags - 1, by direct sums. */
-    private static double[] directAutocovariance(double[] x, double mean, int lags) {
-        int n = x.length;
-        double[] d = new double[n];
-        for (int i = 0; i < n; i++) {
-            d[i] = x[i] - mean;
-        }
-        double[] out = new double[lags];
-        for (int lag = 0; lag < lags; lag++) {
-            double s = 0;
-            for (int i = 0; i + lag < n; i++) {
-                s += d[i] * d[i + lag];
+    /**
+     * Biased autocovariances (divided by n) of each chain, averaged over chains: all lags at once by
+     * FFT, or each lag by a direct sum when first asked for (a well-mixed chain needs only a few).
+     */
+    private static final class Autocovariances {
+        private final double[][] centred;
+        private final double[][] byFft;
+        private final double[] mean;
+        private int known;
+
+        Autocovariances(double[][] chains, double[] means, boolean fft) {
+            int n = chains[0].length;
+            centred = new double[chains.length][n];
+            for (int c = 0; c < chains.length; c++) {
+                for (int i = 0; i < n; i++) {
+                    centred[c][i] = chains[c][i] - means[c];
+                }
             }
-            out[lag] = s / n;
+            byFft = fft ? new double[chains.length][] : null;
+            if (fft) {
+                for (int c = 0; c < chains.length; c++) {
+                    byFft[c] = Fourier.autocovariance(centred[c]);
+                }
+            }
+            mean = new double[n];
         }
-        return out;
-    }
 
-    /** Biased autocovariance (divided by n) at every lag. */
-    private static double[] autocovariance(double[] x, double mean) {
-        int n = x.length;
-        double[] d = new double[n];
-        for (int i = 0; i < n; i++) {
-            d[i] = x[i] - mean;
+        double meanAt(int lag) {
+            int n = centred[0].length;
+            while (known <= lag) {
+                double s = 0;
+                for (int c = 0; c < centred.length; c++) {
+                    if (byFft != null) {
+                        s += byFft[c][known];
+                    } else {
+                        double[] d = centred[c];
+                        double sum = 0;
+                        for (int i = 0; i + known < n; i++) {
+                            sum += d[i] * d[i + known];
+                        }
+                        s += sum / n;
+                    }
+                }
+                mean[known++] = s / centred.length;
+            }
+            return mean[lag];
         }
-        return Fourier.autocovariance(d);
-    }
-
-    private static double meanAt(double[][] acov, int lag) {
-        double s = 0;
-        for (double[] a : acov) {
-            s += a[lag];
-        }
-        return s / acov.length;
     }
 
     /** Linear-interpolation quantile of sorted values (NumPy's and R's type 7 default). */

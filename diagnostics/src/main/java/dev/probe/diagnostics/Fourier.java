@@ -41,10 +41,17 @@ final class Fourier {
             }
         }
         for (int half = 1; half < n; half <<= 1) {
+            // Twiddles by recurrence from the stage's first root: two trig calls per stage, not per j.
+            double stepC = Math.cos(sign * Math.PI / half);
+            double stepS = Math.sin(sign * Math.PI / half);
+            double c = 1;
+            double s = 0;
             for (int j = 0; j < half; j++) {
-                double angle = sign * Math.PI * j / half;
-                double c = Math.cos(angle);
-                double s = Math.sin(angle);
+                if (j > 0) {
+                    double next = c * stepC - s * stepS;
+                    s = c * stepS + s * stepC;
+                    c = next;
+                }
                 for (int i = j; i < n; i += 2 * half) {
                     int k = i + half;
                     double xr = re[k] * c - im[k] * s;
