@@ -65,26 +65,36 @@ public record Diagnostics(List<VariableCheck> variables, WeightCheck weights, Li
         WeightCheck weights = null;
         int[] lengths = p.chainLengths();
         if (lengths != null) {
-            for (String key : Draws.scalarNames(p)) {
-                double[] column = Draws.column(p, key);
-                if (!Draws.complete(column)) {
-                    // A variable that only some steps reach has no chain of its own.
-                    continue;
+            // Variables are independent of one another: computed side by side, kept in their order.
+            List<String> names = Draws.scalarNames(p);
+            VariableCheck[] checks = new VariableCheck[names.size()];
+            java.util.stream.IntStream.range(0, names.size()).parallel().forEach(k -> checks[k] = check(p, names.get(k), lengths));
+            for (VariableCheck v : checks) {
+                if (v != null) {
+                    vars.add(v);
+                    warnMcmc(v, warnings);
                 }
-                double[][] chains = Convergence.equalLengths(Draws.chains(column, lengths));
-                if (chains[0].length < 4) {
-                    continue;
-                }
-                double[] figures = Convergence.all(chains);
-                VariableCheck v = new VariableCheck(key, figures[0], figures[1], figures[2], chains.length);
-                vars.add(v);
-                warnMcmc(v, warnings);
             }
         } else if (p.isWeighted()) {
             weights = new WeightCheck(ParetoK.khat(p.logWeights()), p.ess(), p.size());
             warnWeights(weights, ic, warnings);
         }
         return new Diagnostics(vars, weights, warnings);
+    }
+
+    /** A variable's convergence figures; null when some draws lack it or chains are too short. */
+    private static VariableCheck check(Posterior p, String key, int[] lengths) {
+        double[] column = Draws.column(p, key);
+        if (!Draws.complete(column)) {
+            // A variable that only some steps reach has no chain of its own.
+            return null;
+        }
+        double[][] chains = Convergence.equalLengths(Draws.chains(column, lengths));
+        if (chains[0].length < 4) {
+            return null;
+        }
+        double[] figures = Convergence.all(chains);
+        return new VariableCheck(key, figures[0], figures[1], figures[2], chains.length);
     }
 
     private static void warnMcmc(VariableCheck v, List<String> warnings) {
