@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Probe: unit tests of each module, every engine on every built-in model and
 # script against exact posteriors, C++ simulators over the gRPC bridge, and end-to-end tests of the
-# ./probe command. Needs JDK 17 and Maven; installs the Debian packages for the C++ bridge when
-# they are missing (as root, or through sudo). Maven fetches the Java dependencies on first use.
+# ./probe command, and HTML reports in headless Chromium. Needs JDK 17 and Maven; installs the Debian
+# packages for the C++ bridge and Chromium when they are missing (as root, or through sudo). Maven fetches the Java dependencies on first use.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -13,13 +13,14 @@ for tool in java mvn; do
   fi
 done
 
-debs="libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev cmake g++"
+# chromium: the HTML reports are opened in headless Chromium (cli's ReportInBrowserTest).
+debs="libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev cmake g++ chromium"
 missing=""
 for p in $debs; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
-  echo "scripts/test.sh: installing the C++ bridge's Debian packages:$missing" >&2
+  echo "scripts/test.sh: installing the Debian packages the tests need:$missing" >&2
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq

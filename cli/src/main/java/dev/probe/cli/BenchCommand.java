@@ -34,7 +34,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", paramLabel = "R", defaultValue = "3", description = "Timed inferences per figure (the median is kept). Default: 3.")
     int repeats;
 
-    @Option(names = "--models", paramLabel = "NAME", split = ",", description = "Only these built-in models (comma-separated); 'scripts' for scripts against Java, 'statements' for the sample statement cost.")
+    @Option(names = "--models", paramLabel = "NAME", split = ",", description = "Only these built-in models (comma-separated); 'scripts' for scripts against Java, 'statements' for the sample statement cost; 'diagnostics' for the cost of infer's diagnostics.")
     List<String> only;
 
     @Option(names = "--json", description = "Machine-readable results.")
@@ -137,6 +137,9 @@ final class BenchCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "%nnamed sample statement (draw + trace + posterior column), 1 thread: %.1f ns%n", ns[0]);
                 out.printf(Locale.ROOT, "unnamed sample statement (call-site address), 1 thread:          %.1f ns%n", ns[1]);
             }
+        }
+        if (only != null && only.contains("diagnostics")) {
+            DiagnosticsBench.run(out, err, root.putArray("diagnostics"), json, repeats);
         }
         if (json) {
             out.println(Json.MAPPER.writeValueAsString(root));

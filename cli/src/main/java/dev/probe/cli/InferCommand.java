@@ -76,6 +76,9 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--save", paramLabel = "FILE", description = "Saves the weighted posterior for later loading.")
     Path save;
 
+    @Option(names = "--report", paramLabel = "FILE", description = "Also writes an HTML report (summary, diagnostics, plots).")
+    Path report;
+
     @Option(names = "--json", description = "Machine-readable summary on standard output.")
     boolean json;
 
@@ -262,6 +265,10 @@ final class InferCommand implements Callable<Integer> {
             }
         }
         Summary summary = new Summary(model.label(), engine, traces, seed, seconds, posterior);
+        if (report != null) {
+            dev.probe.diagnostics.Report.of(posterior, model.label()).write(report);
+            err.println("probe: wrote the report to " + report);
+        }
         if (json) {
             out.println(summary.toJson());
         } else {

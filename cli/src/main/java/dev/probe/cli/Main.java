@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
 @Command(name = "probe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Probe: probabilistic programming for instrumented simulators.",
         subcommands = {InferCommand.class, SampleCommand.class, CheckCommand.class, CompileCommand.class, PlaneCommand.class, ListCommand.class,
-                BenchCommand.class,
+                BenchCommand.class, ExportCommand.class, CompareCommand.class, ReportCommand.class,
+                CalibrateCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.probe.runtime.posterior.Diagnostics;
+import dev.probe.diagnostics.Diagnostics;
 import dev.probe.runtime.posterior.Marginal;
 import dev.probe.runtime.posterior.Posterior;
 import dev.probe.runtime.posterior.ValueKind;
@@ -23,6 +23,7 @@ final class Summary {
     private final long seed;
     private final double seconds;
     private final Posterior posterior;
+    private final Diagnostics diagnostics;
 
     Summary(String model, String engine, int traces, long seed, double seconds, Posterior posterior) {
         this.model = model;
@@ -31,6 +32,11 @@ final class Summary {
         this.seed = seed;
         this.seconds = seconds;
         this.posterior = posterior;
+        this.diagnostics = Diagnostics.of(posterior);
+    }
+
+    Diagnostics diagnostics() {
+        return diagnostics;
     }
 
     String toJson() {
@@ -62,13 +68,14 @@ final class Summary {
             root.putNull("result");
         }
         // The engine's own figures (acceptance, fallbacks, resamplings...), as it names them.
-        for (Diagnostics.Figure f : posterior.diagnostics().figures()) {
+        for (dev.probe.runtime.posterior.Diagnostics.Figure f : posterior.diagnostics().figures()) {
             if (f.integral()) {
                 root.put(f.key(), (long) f.value());
             } else {
                 putNumber(root, f.key(), f.value());
             }
         }
+        root.set("diagnostics", DiagnosticsOutput.json(diagnostics));
         try {
             return Json.MAPPER.writeValueAsString(root);
         } catch (JsonProcessingException e) {
@@ -137,7 +144,7 @@ final class Summary {
         if (posterior.logEvidence().isPresent()) {
             sb.append(String.format(Locale.ROOT, "   log evidence %.4f", posterior.logEvidence().getAsDouble()));
         }
-        for (Diagnostics.Figure f : posterior.diagnostics().figures()) {
+        for (dev.probe.runtime.posterior.Diagnostics.Figure f : posterior.diagnostics().figures()) {
             sb.append("   ").append(f.label()).append(' ').append(f.text());
         }
         sb.append(System.lineSeparator());
@@ -170,6 +177,7 @@ final class Summary {
             }
             sb.append(line.toString().stripTrailing()).append(System.lineSeparator());
         }
+        sb.append(DiagnosticsOutput.table(diagnostics));
         return sb.toString();
     }
 
