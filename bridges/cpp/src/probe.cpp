@@ -4,7 +4,9 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -19,6 +21,39 @@ namespace probe {
 namespace {
 
 constexpr uint32_t kProtocolVersion = 1;
+/** The runtime's limit on one message (docs/bridge.md): images of a few MB pass. */
+constexpr int kMaxMessageBytes = 64 << 20;
+
+/** The environment variable's value, or "" when unset. */
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? std::string() : std::string(v);
+}
+
+/**
+ * The channel to the runtime: TLS trusting the CA certificate in PROBE_BRIDGE_TLS_CA (a PEM file)
+ * when it is set, plaintext otherwise (the runtime allows plaintext on loopback only).
+ */
+std::shared_ptr<grpc::Channel> open_channel(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  args.SetMaxSendMessageSize(kMaxMessageBytes);
+  std::string ca_file = env("PROBE_BRIDGE_TLS_CA");
+  if (ca_file.empty()) {
+    return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  }
+  std::ifstream in(ca_file);
+  std::stringstream pem;
+  pem << in.rdbuf();
+  if (!in || pem.str().empty()) {
+    throw std::runtime_error("cannot read the CA certificate " + ca_file + " named by PROBE_BRIDGE_TLS_CA");
+  }
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = pem.str();
+  std::string server_name = env("PROBE_BRIDGE_TLS_SERVER_NAME");
+  if (!server_name.empty()) args.SetSslTargetNameOverride(server_name);
+  return grpc::CreateCustomChannel(address, grpc::SslCredentials(tls), args);
+}
 
 using Stream = grpc::ClientReaderWriter<pb::SimulatorMessage, pb::RuntimeMessage>;
 
@@ -332,9 +367,23 @@ int serve(const std::string& name, const std::string& version, Simulator simulat
               << " --probe-address HOST:PORT (or PROBE_ADDRESS) of a 'probe serve'" << std::endl;
     return 2;
   }
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  std::shared_ptr<grpc::Channel> channel;
+  try {
+    channel = open_channel(address);
+  } catch (const std::exception& e) {
+    std::cerr << name << ": " << e.what() << std::endl;
+    return 2;
+  }
   auto stub = pb::Bridge::NewStub(channel);
   grpc::ClientContext context;
+  // The inference's secret: the runtime refuses a connection without it (docs/bridge.md).
+  std::string token = env("PROBE_BRIDGE_TOKEN");
+  if (token.empty()) {
+    std::cerr << name << ": PROBE_BRIDGE_TOKEN is not set: give it the token 'probe infer --attach' printed"
+              << " (or the content of its --token-file)" << std::endl;
+    return 2;
+  }
+  context.AddMetadata("probe-token", token);
   std::unique_ptr<Stream> stream = stub->Attach(&context);
 
   pb::SimulatorMessage hello;
@@ -344,16 +393,15 @@ int serve(const std::string& name, const std::string& version, Simulator simulat
   hello.mutable_hello()->set_protocol_version(protocol);
   hello.mutable_hello()->set_simulator_name(name);
   hello.mutable_hello()->set_simulator_version(version);
-  if (!stream->Write(hello)) {
-    std::cerr << name << ": cannot reach the Probe runtime at " << address << std::endl;
-    return 3;
-  }
   pb::RuntimeMessage welcome;
-  if (!stream->Read(&welcome) || !welcome.has_welcome()) {
-    std::cerr << name << ": the runtime at " << address << " refused me"
-              << (welcome.has_error() ? ": " + welcome.error().message() : std::string()) << std::endl;
+  if (!stream->Write(hello) || !stream->Read(&welcome) || !welcome.has_welcome()) {
     stream->WritesDone();
-    stream->Finish();
+    grpc::Status status = stream->Finish();
+    if (welcome.has_error()) {
+      std::cerr << name << ": the runtime at " << address << " refused me: " << welcome.error().message() << std::endl;
+    } else {
+      std::cerr << name << ": cannot attach to the Probe runtime at " << address << ": " << status.error_message() << std::endl;
+    }
     return 3;
   }
 

@@ -14,7 +14,16 @@ import dev.probe.bridge.v1.RuntimeMessage;
 import dev.probe.bridge.v1.SimulatorMessage;
 import dev.probe.bridge.v1.Welcome;
 import dev.probe.runtime.SimulatorException;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 
@@ -29,31 +38,159 @@ public final class BridgeServer implements AutoCloseable {
     /** The protocol version this runtime speaks. */
     public static final int PROTOCOL_VERSION = 1;
 
-    private final Server server;
     private final LinkedBlockingQueue<SimulatorConnection> idle = new LinkedBlockingQueue<>();
     private final List<SimulatorConnection> all = new ArrayList<>();
     private final AtomicInteger attached = new AtomicInteger();
     private final List<String> rejections = new ArrayList<>();
+    private final AtomicInteger refused = new AtomicInteger();
+    private final BridgeSecurity security;
+    private Server server;
 
-    private BridgeServer(Server server) {
-        this.server = server;
+    private static final Metadata.Key<String> TOKEN = Metadata.Key.of(BridgeSecurity.TOKEN_HEADER, Metadata.ASCII_STRING_MARSHALLER);
+
+    private BridgeServer(BridgeSecurity security) {
+        this.security = security;
     }
 
-    /** Starts a server on {@code host:port} (port 0 picks a free one). */
-    public static BridgeServer start(String host, int port) throws IOException {
-        BridgeServer[] self = new BridgeServer[1];
+    /**
+     * Starts a server on {@code host:port} (port 0 picks a free one) that admits only connections
+     * presenting {@code security}'s token, over TLS when it has a certificate.
+     *
+     * @throws IllegalArgumentException when {@code host} is not loopback and there is no TLS
+     */
+    public static BridgeServer start(String host, int port, BridgeSecurity security) throws IOException {
+        security.checkBind(host);
+        BridgeServer self = new BridgeServer(security);
+        ServerCredentials credentials;
+        if (security.tls()) {
+            try {
+                credentials = TlsServerCredentials.create(security.tlsCert().toFile(), security.tlsKey().toFile());
+            } catch (IOException | IllegalArgumentException e) {
+                throw new IllegalArgumentException("cannot use the TLS certificate " + security.tlsCert() + " and key "
+                        + security.tlsKey() + ": " + e.getMessage());
+            }
+        } else {
+            credentials = io.grpc.InsecureServerCredentials.create();
+        }
+        BridgeGrpc.BridgeImplBase service = new BridgeGrpc.BridgeImplBase() {
+            @Override
+            public StreamObserver<SimulatorMessage> attach(StreamObserver<RuntimeMessage> out) {
+                return self.handshake(out);
+            }
+        };
         // Messages go straight from the event loop into the connection's inbox: no executor hop per message.
-        Server s = NettyServerBuilder.forAddress(new InetSocketAddress(host, port)).directExecutor()
-                .addService(new BridgeGrpc.BridgeImplBase() {
-                    @Override
-                    public StreamObserver<SimulatorMessage> attach(StreamObserver<RuntimeMessage> out) {
-                        return self[0].handshake(out);
-                    }
-                })
+        self.server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials).directExecutor()
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                .maxInboundMetadataSize(16 << 10)
+                .maxConcurrentCallsPerConnection(4)
+                .handshakeTimeout(10, TimeUnit.SECONDS)
+                .addStreamTracerFactory(new ClosingStatus())
+                .addService(ServerInterceptors.intercept(service, self.new TokenCheck()))
                 .build();
-        self[0] = new BridgeServer(s);
-        s.start();
-        return self[0];
+        self.server.start();
+        return self;
+    }
+
+    /**
+     * The largest message either side may send: 64 MiB, so that detector images of a few MB pass
+     * (gRPC's default of 4 MiB does not say so when it bites). A larger one ends its simulator's
+     * stream at once, and the inference fails with a one-line protocol error.
+     */
+    public static final int MAX_MESSAGE_BYTES = 64 << 20;
+
+    /**
+     * gRPC's and Netty's loggers, kept (a logger nobody references may be collected with its
+     * settings): a port that strangers can reach gets garbage, HTTP/1 requests and bad prefaces,
+     * each of which they log with a stack trace. Those are dropped; a severe record is one line.
+     */
+    private static final java.util.logging.Logger GRPC_LOG = java.util.logging.Logger.getLogger("io.grpc");
+
+    static {
+        GRPC_LOG.setUseParentHandlers(false);
+        GRPC_LOG.addHandler(new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue()) {
+                    String m = r.getMessage() + (r.getThrown() == null ? "" : ": " + r.getThrown());
+                    System.err.println("probe: bridge: " + m.replace('\n', ' '));
+                }
+            }
+
+            @Override
+            public void flush() {
+                System.err.flush();
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+    }
+
+    private static final io.grpc.Context.Key<Status[]> CLOSED_WITH = io.grpc.Context.key("probe-closing-status");
+
+    /**
+     * Keeps the status each stream ends with where its handler finds it: gRPC tells the handler of
+     * an oversized message only that the call was cancelled.
+     */
+    private static final class ClosingStatus extends io.grpc.ServerStreamTracer.Factory {
+        @Override
+        public io.grpc.ServerStreamTracer newServerStreamTracer(String method, Metadata headers) {
+            Status[] closed = new Status[1];
+            return new io.grpc.ServerStreamTracer() {
+                @Override
+                public io.grpc.Context filterContext(io.grpc.Context context) {
+                    return context.withValue(CLOSED_WITH, closed);
+                }
+
+                @Override
+                public void streamClosed(Status status) {
+                    closed[0] = status;
+                }
+            };
+        }
+    }
+
+    /** Turns away a call without the inference's token before any of its messages is read. */
+    private final class TokenCheck implements ServerInterceptor {
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+            String presented = headers.get(TOKEN);
+            if (security.accepts(presented)) {
+                return next.startCall(call, headers);
+            }
+            int count = refused.incrementAndGet();
+            String why = (presented == null ? "no bridge token" : "a wrong bridge token") + " from "
+                    + call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+            synchronized (BridgeServer.this) {
+                rejections.add("a connection with " + why);
+            }
+            if (count <= 10) {
+                onRefusal.accept("refused a connection with " + why + (count == 10 ? " (further refusals are only counted)" : ""));
+            }
+            call.close(Status.UNAUTHENTICATED.withDescription("this Probe inference refused " + why + ": start the simulator"
+                    + " with " + BridgeSecurity.TOKEN_ENV + " set to the token probe printed or read from --token-file"
+                    + " (simulators probe starts get it themselves)"), new Metadata());
+            return new ServerCall.Listener<>() {
+            };
+        }
+    }
+
+    private volatile java.util.function.Consumer<String> onRefusal = m -> { };
+
+    /** Told (in one line) of each of the first ten connections refused for their token. */
+    public void onRefusal(java.util.function.Consumer<String> listener) {
+        onRefusal = listener;
+    }
+
+    /** The security connections are checked against. */
+    public BridgeSecurity security() {
+        return security;
+    }
+
+    /** Connections turned away for a missing or wrong token. */
+    public int refusedCount() {
+        return refused.get();
     }
 
     /** The port the server listens on. */
@@ -72,6 +209,7 @@ public final class BridgeServer implements AutoCloseable {
     }
 
     private StreamObserver<SimulatorMessage> handshake(StreamObserver<RuntimeMessage> out) {
+        Status[] closedWith = CLOSED_WITH.get();
         return new StreamObserver<>() {
             private SimulatorConnection conn;
 
@@ -103,7 +241,14 @@ public final class BridgeServer implements AutoCloseable {
 
             @Override
             public void onError(Throwable t) {
-                if (conn != null) {
+                if (conn == null) {
+                    return;
+                }
+                Status s = closedWith == null ? null : closedWith[0];
+                if (s != null && s.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+                    conn.markBroken("it sent a message over the bridge's limit of " + (MAX_MESSAGE_BYTES >> 20) + " MiB ("
+                            + s.getDescription() + ")");
+                } else {
                     conn.markClosed("its stream failed: " + t.getMessage());
                 }
             }

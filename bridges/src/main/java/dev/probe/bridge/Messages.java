@@ -126,6 +126,10 @@ final class Messages {
             if (d < 0) {
                 throw new IllegalArgumentException("a tensor has a negative dimension " + d);
             }
+            // Checked before multiplying: a product that overflows must not pass for a small one.
+            if (d != 0 && count > Integer.MAX_VALUE / d) {
+                throw new IllegalArgumentException("a tensor of shape " + t.getShapeList() + " claims more values than a message holds");
+            }
             count *= d;
         }
         int n;

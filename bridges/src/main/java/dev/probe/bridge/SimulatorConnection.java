@@ -67,6 +67,19 @@ final class SimulatorConnection {
         }
     }
 
+    /** Why the simulator broke the protocol in a way that ended its stream, or null. */
+    private volatile String broken;
+
+    /** Marks the stream gone because the simulator broke the protocol: its run fails rather than being retried. */
+    void markBroken(String why) {
+        broken = why;
+        markClosed(why);
+    }
+
+    String broken() {
+        return broken;
+    }
+
     void markClosed(String why) {
         if (!closed) {
             closedWhy = why;

@@ -23,11 +23,17 @@ public final class SimulatorLauncher implements AutoCloseable {
     private final BridgeServer server;
     private final List<Process> processes = new ArrayList<>();
     private final String command;
+    /** Ends the copies' process groups if the JVM exits first (Ctrl-C, an uncaught error). */
+    private final Thread onExit = new Thread(this::endGroups, "probe-simulator-cleanup");
 
     private SimulatorLauncher(BridgeServer server, String command) {
         this.server = server;
         this.command = command;
     }
+
+    /** setsid, which starts each copy in a process group of its own, or null where there is none. */
+    private static final String SETSID = java.util.stream.Stream.of("/usr/bin/setsid", "/bin/setsid")
+            .filter(p -> new java.io.File(p).canExecute()).findFirst().orElse(null);
 
     /**
      * Starts {@code workers} copies of {@code command} (run by {@code sh -c}) and waits until all
@@ -36,19 +42,30 @@ public final class SimulatorLauncher implements AutoCloseable {
      * @throws SimulatorException when a copy exits first or they do not attach in time
      */
     public static SimulatorLauncher start(String command, int workers) throws IOException, InterruptedException {
-        BridgeServer server = BridgeServer.start("127.0.0.1", 0);
+        return start(command, workers, ATTACH_TIMEOUT_MILLIS);
+    }
+
+    /** As {@link #start(String, int)}, waiting {@code attachTimeoutMillis} for the copies to attach. */
+    public static SimulatorLauncher start(String command, int workers, long attachTimeoutMillis) throws IOException,
+            InterruptedException {
+        BridgeServer server = BridgeServer.start("127.0.0.1", 0, BridgeSecurity.loopback());
         SimulatorLauncher l = new SimulatorLauncher(server, command);
+        Runtime.getRuntime().addShutdownHook(l.onExit);
         try {
             for (int i = 0; i < workers; i++) {
-                ProcessBuilder pb = new ProcessBuilder("sh", "-c", command);
+                // In a process group of its own (its pid is the group's id), so that whatever the
+                // command starts can be ended with it, and Ctrl-C at a terminal reaches Probe alone.
+                ProcessBuilder pb = SETSID != null ? new ProcessBuilder(SETSID, "sh", "-c", command)
+                        : new ProcessBuilder("sh", "-c", command);
                 pb.environment().put("PROBE_ADDRESS", "127.0.0.1:" + server.port());
+                pb.environment().put(BridgeSecurity.TOKEN_ENV, server.security().token());
                 pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
                 pb.redirectErrorStream(true);
                 Process p = pb.start();
                 l.processes.add(p);
                 pump(p.getInputStream(), System.err);
             }
-            server.awaitAttached(workers, ATTACH_TIMEOUT_MILLIS, () -> l.processes.stream().anyMatch(p -> !p.isAlive()));
+            server.awaitAttached(workers, attachTimeoutMillis, () -> l.processes.stream().anyMatch(p -> !p.isAlive()));
         } catch (SimulatorException e) {
             String exits = l.exitCodes();
             l.close();
@@ -108,16 +125,66 @@ public final class SimulatorLauncher implements AutoCloseable {
         server.close();
         for (Process p : processes) {
             try {
-                if (!p.waitFor(2, TimeUnit.SECONDS)) {
-                    p.destroy();
-                    if (!p.waitFor(2, TimeUnit.SECONDS)) {
-                        p.destroyForcibly();
-                    }
-                }
+                // Told by the closed stream, a simulator ends by itself; give it a moment.
+                p.waitFor(2, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
-                p.destroyForcibly();
                 Thread.currentThread().interrupt();
+                break;
             }
+        }
+        endGroups();
+        try {
+            Runtime.getRuntime().removeShutdownHook(onExit);
+        } catch (IllegalStateException e) {
+            // The JVM is exiting: the hook runs anyway, and ends nothing twice.
+        }
+    }
+
+    /**
+     * Ends every copy and everything it started: SIGTERM to each process group, then SIGKILL to
+     * what is left after two seconds. Without setsid, the copies and their descendants one by one.
+     */
+    private void endGroups() {
+        if (SETSID == null) {
+            for (Process p : processes) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
+            return;
+        }
+        List<Long> live = new ArrayList<>();
+        for (Process p : processes) {
+            if (signalGroup(p.pid(), "-0")) {
+                signalGroup(p.pid(), "-TERM");
+                live.add(p.pid());
+            }
+        }
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (!live.isEmpty() && System.nanoTime() < end) {
+            live.removeIf(g -> !signalGroup(g, "-0"));
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (long g : live) {
+            signalGroup(g, "-KILL");
+        }
+    }
+
+    /** Sends {@code signal} to process group {@code group} with kill(1); whether some process got it. */
+    private static boolean signalGroup(long group, String signal) {
+        try {
+            Process k = new ProcessBuilder("kill", signal, "--", "-" + group).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return k.waitFor(5, TimeUnit.SECONDS) && k.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 }

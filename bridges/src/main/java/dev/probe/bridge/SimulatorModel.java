@@ -163,6 +163,10 @@ public final class SimulatorModel implements Model {
                         + " s in run " + runId + " (deadline)");
             }
             if (m == SimulatorConnection.CLOSED) {
+                if (conn.broken() != null) {
+                    throw new SimulatorException("simulator " + conn + " broke the bridge protocol in run " + runId + ": "
+                            + conn.broken());
+                }
                 throw new RetryRunException("simulator " + conn + " went away in run " + runId + " (" + conn.closedWhy() + ")");
             }
             switch (m.getKindCase()) {

@@ -34,7 +34,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", paramLabel = "R", defaultValue = "3", description = "Timed inferences per figure (the median is kept). Default: 3.")
     int repeats;
 
-    @Option(names = "--models", paramLabel = "NAME", split = ",", description = "Only these built-in models (comma-separated); 'scripts' for scripts against Java, 'statements' for the sample statement cost.")
+    @Option(names = "--models", paramLabel = "NAME", split = ",", description = "Only these built-in models (comma-separated); 'scripts' for scripts against Java, 'statements' for the sample statement cost; 'diagnostics' for the cost of infer's diagnostics.")
     List<String> only;
 
     @Option(names = "--json", description = "Machine-readable results.")
@@ -109,6 +109,22 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
+        if (only == null || only.contains("gaussian") || only.contains("floor")) {
+            err.println("probe bench: the floor against is on the Gaussian...");
+            err.flush();
+            double[] f = floorAgainstIs();
+            ObjectNode floor = root.putObject("floor");
+            floor.put("model", "gaussian");
+            floor.put("floor_runs_per_second_1_thread", Math.round(f[0]));
+            floor.put("is_runs_per_second_1_thread", Math.round(f[1]));
+            floor.put("is_over_floor", Math.round(f[0] / f[1] * 100) / 100.0);
+            if (!json) {
+                out.printf(Locale.ROOT, "%nfloor (hand-written Gaussian IS loop), 1 thread: %,14.0f runs/s%n", f[0]);
+                out.printf(Locale.ROOT, "is on the Gaussian, same run, 1 thread:         %,14.0f runs/s   %.2fx the floor's time%n",
+                        f[1], f[0] / f[1]);
+                out.flush();
+            }
+        }
         if (only == null || only.contains("scripts")) {
             scriptsAgainstJava(out, err, root.putArray("scripts"));
         }
@@ -121,6 +137,9 @@ final class BenchCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "%nnamed sample statement (draw + trace + posterior column), 1 thread: %.1f ns%n", ns[0]);
                 out.printf(Locale.ROOT, "unnamed sample statement (call-site address), 1 thread:          %.1f ns%n", ns[1]);
             }
+        }
+        if (only != null && only.contains("diagnostics")) {
+            DiagnosticsBench.run(out, err, root.putArray("diagnostics"), json, repeats);
         }
         if (json) {
             out.println(Json.MAPPER.writeValueAsString(root));
@@ -163,6 +182,42 @@ final class BenchCommand implements Callable<Integer> {
         double[] s = x.clone();
         Arrays.sort(s);
         return s[s.length / 2];
+    }
+
+    /** A sink the floor's sums go to, so that the JIT cannot drop the loop. */
+    static volatile double sink;
+
+    /**
+     * The floor: what importance sampling on the Gaussian must do at the least, written by hand.
+     * Each run draws mu from its prior and adds the likelihood weight of the two observations;
+     * no trace, no posterior, one generator for all runs. Returns runs per second of the floor and
+     * of {@code is} on the same model, timed in alternation on one thread.
+     */
+    private double[] floorAgainstIs() {
+        Normal prior = Normal.of(1, Math.sqrt(5));
+        double noise = Math.sqrt(2);
+        Job floor = n -> {
+            org.apache.commons.rng.UniformRandomProvider rng = dev.probe.runtime.inference.Seeds.generator(1, 0);
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                double mu = prior.sample(rng);
+                Normal lik = Normal.of(mu, noise);
+                sum += Math.exp(lik.logProb(8.0) + lik.logProb(9.0));
+            }
+            sink = sum;
+        };
+        Model gaussian = Builtins.find("gaussian").orElseThrow().create();
+        Job is = n -> Inference.importanceSampling(gaussian).observe("obs0", 8.0).observe("obs1", 9.0).traces(n).seed(1)
+                .threads(1).run();
+        int floorRuns = calibrate(floor, 1 << 28);
+        int isRuns = calibrate(is, 1 << 26);
+        double[] f = new double[repeats];
+        double[] r = new double[repeats];
+        for (int k = 0; k < repeats; k++) {
+            f[k] = time(() -> floor.run(floorRuns), floorRuns);
+            r[k] = time(() -> is.run(isRuns), isRuns);
+        }
+        return new double[] {medianOf(f), medianOf(r)};
     }
 
     /** Prior-sampling runs per second of each script twin against its Java model, one thread. */

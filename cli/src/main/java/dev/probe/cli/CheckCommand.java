@@ -29,7 +29,13 @@ final class CheckCommand implements Callable<Integer> {
         if (!Files.isRegularFile(file)) {
             throw new UsageException("no such script: " + file);
         }
-        Script script = Script.load(file);
+        Script script;
+        try {
+            script = Script.load(file);
+        } catch (java.nio.charset.CharacterCodingException | java.nio.file.AccessDeniedException e) {
+            throw new UsageException("cannot read " + file + ": " + (e instanceof java.nio.file.AccessDeniedException
+                    ? "permission denied" : e.getMessage()), e);
+        }
         spec.commandLine().getOut().println(file + ": ok" + (script.params().isEmpty() ? "" : " (params: "
                 + String.join(", ", script.params()) + ")"));
         spec.commandLine().getOut().flush();

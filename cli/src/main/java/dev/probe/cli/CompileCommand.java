@@ -18,6 +18,7 @@ import dev.probe.compiler.TraceDataset;
 import dev.probe.compiler.Trainer;
 import dev.probe.compiler.TrainingOptions;
 import dev.probe.proposals.Artifact;
+import dev.probe.runtime.io.CheckedFile;
 import dev.probe.proposals.Devices;
 import dev.probe.proposals.ProposalNetwork;
 import dev.probe.runtime.model.Model;
@@ -105,6 +106,18 @@ final class CompileCommand implements Callable<Integer> {
         if (out != null) {
             checkOut(out);
         }
+        CheckedFile.Reservation outLock = Outputs.reserve(out, CheckedFile.Kind.DIRECTORY, "--out");
+        CheckedFile.Reservation datasetLock = null;
+        try {
+            datasetLock = Outputs.reserve(saveDataset, CheckedFile.Kind.FILE, "--save-dataset");
+            return compile(err, stdout);
+        } finally {
+            Outputs.release(datasetLock);
+            Outputs.release(outLock);
+        }
+    }
+
+    private Integer compile(PrintWriter err, PrintWriter stdout) throws IOException {
         Map<String, int[]> imageShapes = images();
         // One PyTorch thread trains (faster than two at these sizes, measured in docs/benchmarks.md)
         // while the other cores simulate the next runs.

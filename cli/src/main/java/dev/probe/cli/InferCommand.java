@@ -8,7 +8,12 @@ import java.util.concurrent.Callable;
 import dev.probe.proposals.Artifact;
 import dev.probe.proposals.Devices;
 import dev.probe.proposals.NetworkProposal;
+import dev.probe.runtime.engine.Engine;
+import dev.probe.runtime.engine.EngineArguments;
+import dev.probe.runtime.engine.EngineProvider;
 import dev.probe.runtime.inference.Inference;
+import dev.probe.runtime.inference.Proposal;
+import dev.probe.runtime.io.CheckedFile;
 import dev.probe.runtime.model.MissingObservationException;
 import dev.probe.runtime.model.Model;
 import dev.probe.runtime.posterior.Posterior;
@@ -25,33 +30,44 @@ final class InferCommand implements Callable<Integer> {
     ModelOptions model;
 
     @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "is",
-            description = "prior, is (importance sampling), rmh (Metropolis-Hastings) or ic (inference compilation). Default: is.")
+            description = "An installed engine: ${COMPLETION-CANDIDATES}. Default: is.", completionCandidates = EngineNames.class)
     String engine;
 
     @Option(names = "--traces", paramLabel = "N", defaultValue = "10000",
-            description = "Runs (for rmh: kept samples). Default: 10000.")
+            description = "Runs (for rmh: kept samples; for smc: particles). Default: 10000.")
     int traces;
+
+    @Option(names = "--particles", paramLabel = "N", description = "smc: particles (the same as --traces).")
+    Integer particles;
 
     @Option(names = "--burn-in", paramLabel = "N", description = "rmh: steps dropped at the start of each chain (default: a fifth of the chain, at least 200).")
     Integer burnIn;
 
-    @Option(names = "--thin", paramLabel = "K", defaultValue = "1", description = "rmh: keep every K-th step. Default: 1.")
-    int thin;
+    @Option(names = "--thin", paramLabel = "K", description = "rmh: keep every K-th step. Default: 1.")
+    Integer thin;
 
-    @Option(names = "--chains", paramLabel = "C", defaultValue = "4", description = "rmh: independent chains. Default: 4.")
-    int chains;
+    @Option(names = "--chains", paramLabel = "C", description = "rmh: independent chains. Default: 4.")
+    Integer chains;
 
-    @Option(names = "--network", paramLabel = "DIR", description = "The trained network for --engine ic.")
+    @Option(names = "--rejuvenate", paramLabel = "K",
+            description = "smc: Metropolis-Hastings moves per particle after each resampling. Default: 0.")
+    Integer rejuvenate;
+
+    @Option(names = "--ess-threshold", paramLabel = "F",
+            description = "smc: resample when the ESS falls under F times the particles. Default: 0.5.")
+    Double essThreshold;
+
+    @Option(names = "--network", paramLabel = "DIR", description = "The trained network for --engine ic (or smc's proposals).")
     Path network;
 
     @Option(names = "--device", paramLabel = "DEV", defaultValue = "cpu",
             description = "--engine ic: where the network runs: cpu, gpu or auto. Default: cpu.")
     String device;
 
-    @Option(names = "--prior-mix", paramLabel = "P", defaultValue = "0",
+    @Option(names = "--prior-mix", paramLabel = "P",
             description = "--engine ic: draw each choice from its prior with probability P (defensive importance"
                     + " sampling; guards posterior modes the network under-covers). Default: 0.")
-    double priorMix;
+    Double priorMix;
 
     @Option(names = "--group", paramLabel = "K",
             description = "--engine ic: runs advanced side by side so that their network steps are batched (the result"
@@ -60,6 +76,9 @@ final class InferCommand implements Callable<Integer> {
 
     @Option(names = "--save", paramLabel = "FILE", description = "Saves the weighted posterior for later loading.")
     Path save;
+
+    @Option(names = "--report", paramLabel = "FILE", description = "Also writes an HTML report (summary, diagnostics, plots).")
+    Path report;
 
     @Option(names = "--json", description = "Machine-readable summary on standard output.")
     boolean json;
@@ -73,38 +92,122 @@ final class InferCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** The names of the installed engines, for the help text. */
+    static final class EngineNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return EngineProvider.installed().stream().map(EngineProvider::name).iterator();
+        }
+    }
+
+    /** Probe's own engines, in the order its usage lists them; plug-ins follow. */
+    private static final java.util.List<String> OWN_ENGINES = java.util.List.of("prior", "is", "rmh", "ic");
+
+    /** The installed engines as a usage message lists them: "prior, is, rmh or ic, or a plug-in's: smc". */
+    static String installedEngines() {
+        java.util.List<String> installed = EngineProvider.installed().stream().map(EngineProvider::name).toList();
+        java.util.List<String> own = OWN_ENGINES.stream().filter(installed::contains).toList();
+        java.util.List<String> plugins = installed.stream().filter(n -> !OWN_ENGINES.contains(n)).toList();
+        String first = own.size() < 2 ? String.join("", own)
+                : String.join(", ", own.subList(0, own.size() - 1)) + " or " + own.get(own.size() - 1);
+        return plugins.isEmpty() ? first : first + ", or a plug-in's: " + String.join(", ", plugins);
+    }
+
+    /** The engine-specific options given on the command line, by name. */
+    private java.util.Map<String, Object> engineOptions() {
+        java.util.Map<String, Object> given = new java.util.LinkedHashMap<>();
+        given.put("--chains", chains);
+        given.put("--burn-in", burnIn);
+        given.put("--thin", thin);
+        given.put("--rejuvenate", rejuvenate);
+        given.put("--ess-threshold", essThreshold);
+        given.put("--network", network);
+        given.put("--group", group);
+        given.put("--prior-mix", priorMix);
+        given.values().removeIf(java.util.Objects::isNull);
+        return given;
+    }
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        EngineProvider provider = EngineProvider.find(engine).orElseThrow(() -> new UsageException("--engine " + engine
+                + ": unknown engine; choose " + installedEngines()));
+        if (particles != null) {
+            if (!engine.equals("smc")) {
+                throw new UsageException("--particles is for --engine smc; other engines take --traces");
+            }
+            traces = particles;
+        }
         if (traces <= 0) {
-            throw new UsageException("--traces must be positive, got " + traces);
-        }
-        if (thin <= 0) {
-            throw new UsageException("--thin must be positive, got " + thin);
-        }
-        if (chains <= 0) {
-            throw new UsageException("--chains must be positive, got " + chains);
-        }
-        if (burnIn != null && burnIn < 0) {
-            throw new UsageException("--burn-in must not be negative, got " + burnIn);
+            throw new UsageException((particles != null ? "--particles" : "--traces") + " must be positive, got " + traces);
         }
         if (group != null && group < 1) {
             throw new UsageException("--group must be positive, got " + group);
         }
-        if (!(priorMix >= 0 && priorMix < 1)) {
+        if (priorMix != null && !(priorMix >= 0 && priorMix < 1)) {
             throw new UsageException("--prior-mix must be at least 0 and below 1, got " + priorMix);
         }
-        if (network != null && !engine.equals("ic")) {
-            throw new UsageException("--network is for --engine ic; add --engine ic to use the network");
+        java.util.Map<String, Object> given = engineOptions();
+        java.util.Set<String> accepted = new java.util.HashSet<>(provider.options());
+        if (accepted.contains("--network")) {
+            accepted.add("--group");
+            accepted.add("--prior-mix");
         }
+        for (String option : given.keySet()) {
+            if (!accepted.contains(option)) {
+                String owners = EngineProvider.installed().stream().filter(p -> p.options().contains(option)
+                        || (p.options().contains("--network") && (option.equals("--group") || option.equals("--prior-mix"))))
+                        .map(EngineProvider::name).collect(java.util.stream.Collectors.joining(" or "));
+                throw new UsageException(option + " is not an option of --engine " + engine
+                        + (owners.isEmpty() ? "" : "; it is for --engine " + owners));
+            }
+        }
+        // Where the result goes is checked, and held against other Probe processes, before any work.
+        CheckedFile.Reservation saveLock = Outputs.reserve(save, CheckedFile.Kind.FILE, "--save");
+        try {
+            return loadAndInfer(provider, given, out, err);
+        } finally {
+            Outputs.release(saveLock);
+        }
+    }
+
+    private Integer loadAndInfer(EngineProvider provider, java.util.Map<String, Object> given, PrintWriter out, PrintWriter err)
+            throws IOException {
         Model loaded = model.load(err);
         Artifact artifact = null;
         try {
-            if (engine.equals("ic")) {
+            if (network != null) {
                 artifact = network(loaded);
             }
-            return infer(loaded, artifact, out, err);
+            Proposal proposal = artifact == null ? null : new NetworkProposal(artifact.network(),
+                    priorMix == null ? 0 : priorMix, group != null ? group : artifact.suggestedGroupSize());
+            Engine chosen;
+            try {
+                chosen = provider.create(new EngineArguments() {
+                    @Override
+                    public java.util.OptionalInt integer(String option) {
+                        Object v = given.get(option);
+                        return v == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(((Number) v).intValue());
+                    }
+
+                    @Override
+                    public java.util.OptionalDouble real(String option) {
+                        Object v = given.get(option);
+                        return v == null ? java.util.OptionalDouble.empty()
+                                : java.util.OptionalDouble.of(((Number) v).doubleValue());
+                    }
+
+                    @Override
+                    public java.util.Optional<Proposal> network() {
+                        return java.util.Optional.ofNullable(proposal);
+                    }
+                });
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage(), e);
+            }
+            return infer(loaded, chosen, out, err);
         } finally {
             if (artifact != null) {
                 artifact.network().close();
@@ -113,12 +216,8 @@ final class InferCommand implements Callable<Integer> {
         }
     }
 
-    /** The trained network for --engine ic, checked against the model and the observations. */
+    /** The trained network of --network, checked against the model and the observations. */
     private Artifact network(Model loaded) throws IOException {
-        if (network == null) {
-            throw new UsageException("--engine ic needs --network DIR: a network trained for this model with probe compile "
-                    + (model.label() == null ? "MODEL" : model.label()) + " --out DIR");
-        }
         // Each worker thread runs its own small network steps: one PyTorch thread each serves best.
         Devices.prepare(1);
         Artifact artifact;
@@ -137,28 +236,8 @@ final class InferCommand implements Callable<Integer> {
         return artifact;
     }
 
-    private Integer infer(Model loaded, Artifact artifact, PrintWriter out, PrintWriter err) throws IOException {
-        Inference inference;
-        switch (engine) {
-            case "prior":
-                inference = Inference.prior(loaded);
-                break;
-            case "is":
-                inference = Inference.importanceSampling(loaded);
-                break;
-            case "rmh":
-                inference = Inference.metropolisHastings(loaded).thin(thin).chains(chains);
-                if (burnIn != null) {
-                    inference.burnIn(burnIn);
-                }
-                break;
-            case "ic":
-                inference = Inference.importanceSampling(loaded).proposal(new NetworkProposal(artifact.network(), priorMix,
-                        group != null ? group : artifact.suggestedGroupSize()));
-                break;
-            default:
-                throw new UsageException("--engine " + engine + ": unknown engine; choose prior, is, rmh or ic");
-        }
+    private Integer infer(Model loaded, Engine chosen, PrintWriter out, PrintWriter err) throws IOException {
+        Inference inference = Inference.with(chosen, loaded);
         CommonOptions c = common;
         long seed = c.seed(err, "to reproduce this result");
         ProgressBar bar = new ProgressBar(err, engine.equals("rmh") ? "steps" : "runs");
@@ -177,17 +256,32 @@ final class InferCommand implements Callable<Integer> {
             bar.finish();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        IOException unsaved = null;
         if (save != null) {
-            posterior.save(save);
-            err.println("probe: saved the posterior to " + save);
+            try {
+                posterior.save(save);
+                err.println("probe: saved the posterior to " + save);
+            } catch (IOException e) {
+                unsaved = e;
+            }
         }
         Summary summary = new Summary(model.label(), engine, traces, seed, seconds, posterior);
+        if (report != null) {
+            dev.probe.diagnostics.Report.of(posterior, model.label()).write(report);
+            err.println("probe: wrote the report to " + report);
+        }
         if (json) {
             out.println(summary.toJson());
         } else {
             out.print(summary.toTable());
         }
         out.flush();
+        if (unsaved != null) {
+            // The summary above is the work's result; only the file is missing.
+            err.println("probe: the posterior could not be saved to " + save + ": " + unsaved.getMessage()
+                    + "; the summary above is complete: run again with --save elsewhere (and --seed " + seed + ") to keep it");
+            return ExitCode.OTHER;
+        }
         return ExitCode.OK;
     }
 }

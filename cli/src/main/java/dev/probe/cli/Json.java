@@ -19,6 +19,7 @@ final class Json {
 
     static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
     static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -44,16 +45,32 @@ final class Json {
         return v;
     }
 
-    /** A JSON object of name to value from a file. */
-    static Map<String, Object> readObject(Path file, String option) {
-        String text;
+    /**
+     * A text file, whole, as UTF-8.
+     *
+     * @throws UsageException naming the option and the file when it is missing, not a regular file,
+     *                        unreadable or not UTF-8
+     */
+    static String readText(Path file, String option) {
+        if (Files.isDirectory(file)) {
+            throw new UsageException(option + ": " + file + " is a directory; give a file");
+        }
         try {
-            text = Files.readString(file);
+            return Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new UsageException(option + ": no such file " + file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new UsageException(option + ": " + file + " is not UTF-8 text");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new UsageException(option + ": cannot read " + file + ": permission denied");
         } catch (IOException e) {
             throw new UsageException(option + ": cannot read " + file + ": " + e.getMessage());
         }
+    }
+
+    /** A JSON object of name to value from a file. */
+    static Map<String, Object> readObject(Path file, String option) {
+        String text = readText(file, option);
         Object v;
         try {
             v = MAPPER.readValue(text, Object.class);

@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
 @Command(name = "probe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Probe: probabilistic programming for instrumented simulators.",
         subcommands = {InferCommand.class, SampleCommand.class, CheckCommand.class, CompileCommand.class, PlaneCommand.class, ListCommand.class,
-                BenchCommand.class,
+                BenchCommand.class, ExportCommand.class, CompareCommand.class, ReportCommand.class,
+                CalibrateCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -40,6 +41,10 @@ public final class Main implements Runnable {
             System.err.println("probe: out of memory; give Java more with PROBE_JAVA_OPTS=-Xmx16g (for example),"
                     + " or ask for fewer traces");
             code = ExitCode.OTHER;
+        } catch (StackOverflowError e) {
+            System.err.println("probe: the model nested calls or expressions too deeply for Java's stack; lower --max-depth,"
+                    + " or give Java a bigger stack with PROBE_JAVA_OPTS=-Xss64m");
+            code = ExitCode.MODEL;
         } catch (Error e) {
             System.err.println("probe: internal error (" + e + "); a broken installation? Rebuild with"
                     + " 'mvn -DskipTests install' and report it with the output of --debug if it stays");
@@ -81,6 +86,10 @@ public final class Main implements Runnable {
             message = "no such file: " + ex.getMessage();
         } else if (ex instanceof SimulatorException) {
             code = ExitCode.SIMULATOR;
+        } else if (ex instanceof ModelException && internalCause(ex) != null) {
+            // A library's exception inside a run is Probe's fault, not the model's: say so.
+            code = ExitCode.OTHER;
+            message = "internal error while running the model (" + message + "); please report it with the output of --debug";
         } else if (ex instanceof ModelException) {
             code = ExitCode.MODEL;
             // A script's errors start with their place (file:line:col:); others get a word of context.
@@ -102,6 +111,21 @@ public final class Main implements Runnable {
             ex.printStackTrace(err);
         }
         return code;
+    }
+
+    /**
+     * The exception a run failed with when it is none of the model's own (a model error, a bad
+     * parameter, a simulator's failure, a stack overflow) but an unexpected one from Probe or a
+     * library it uses, such as an index out of bounds; null otherwise.
+     */
+    private static Throwable internalCause(Throwable ex) {
+        Throwable c = ex.getCause();
+        if (!(ex instanceof dev.probe.runtime.inference.RunException) || c == null) {
+            return null;
+        }
+        boolean expected = c instanceof ProbeException || c instanceof IllegalArgumentException
+                || c instanceof ArithmeticException || c instanceof StackOverflowError || !(c instanceof RuntimeException);
+        return expected ? null : c;
     }
 
     /** The version from the jar's manifest. */

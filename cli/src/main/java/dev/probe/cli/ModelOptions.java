@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 
+import dev.probe.bridge.BridgeSecurity;
 import dev.probe.bridge.BridgeServer;
 import dev.probe.bridge.SimulatorLauncher;
 import dev.probe.bridge.SimulatorModel;
@@ -49,10 +50,14 @@ final class ModelOptions {
             description = "How long a simulator may go silent mid-run before its run is retried elsewhere. Default: 30.")
     double deadline;
 
+    /** The most simulators one command starts or waits for: each is a process and a thread. */
+    static final int MAX_WORKERS = 256;
+
     /** The running simulators, when --simulator was given; closed by {@link #close()}. */
     private SimulatorLauncher launcher;
-    /** The server simulators attach to by hand, with --attach. */
+    /** The server simulators attach to by hand, with --attach, and where to report on it. */
     private BridgeServer attached;
+    private java.io.PrintWriter attachErr;
 
     @Option(names = "--max-steps", paramLabel = "N", description = "Scripts: statements one run may execute (default: 10,000,000).")
     Long maxSteps;
@@ -75,6 +80,10 @@ final class ModelOptions {
 
     /** Stops the simulators and servers this command started. */
     void close() {
+        if (attached != null && attached.refusedCount() > 0) {
+            attachErr.println("probe: refused " + attached.refusedCount() + " connection" + (attached.refusedCount() == 1 ? "" : "s")
+                    + " without this inference's token");
+        }
         if (launcher != null) {
             launcher.close();
             launcher = null;
@@ -96,13 +105,24 @@ final class ModelOptions {
         if (colon <= 0 || port < 0 || port > 65535) {
             throw new UsageException("--attach " + attach + ": expected HOST:PORT, e.g. --attach 127.0.0.1:50051");
         }
+        BridgeSecurity security = security();
         try {
-            attached = BridgeServer.start(attach.substring(0, colon), port);
+            attached = BridgeServer.start(attach.substring(0, colon), port, security);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--attach " + attach + ": " + e.getMessage());
         } catch (java.io.IOException e) {
             throw new UsageException("--attach " + attach + ": cannot listen there: " + e.getMessage());
         }
+        attachErr = err;
+        attached.onRefusal(m -> {
+            err.println("probe: " + m);
+            err.flush();
+        });
+        String address = attach.substring(0, colon) + ":" + attached.port();
         err.println("probe: waiting for " + workers + " simulator" + (workers == 1 ? "" : "s") + " to attach at "
-                + attach + " (start each with PROBE_ADDRESS=" + attach + ")");
+                + address + " (start each with PROBE_ADDRESS=" + address + " " + BridgeSecurity.TOKEN_ENV + "="
+                + (tokenFile != null ? "\"$(cat " + tokenFile + ")\"" : security.token())
+                + (security.tls() ? " " + BridgeSecurity.TLS_CA_ENV + "=CA.pem" : "") + ")");
         err.flush();
         try {
             attached.awaitAttached(workers, (long) (attachTimeout * 1000), () -> false);
@@ -111,6 +131,48 @@ final class ModelOptions {
             throw new UsageException("interrupted while waiting for simulators");
         }
         return new SimulatorModel(attached, (long) (deadline * 1000), label());
+    }
+
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "With --attach: the secret simulators must present, read from FILE (default: a fresh one, printed).")
+    Path tokenFile;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "With --attach: the server's TLS certificate chain (PEM); needed to serve beyond loopback.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "With --attach: the private key (PEM, PKCS#8) of --tls-cert.")
+    Path tlsKey;
+
+    /** The token (from --token-file, or fresh) and the TLS files for --attach. */
+    private BridgeSecurity security() {
+        String token = BridgeSecurity.newToken();
+        if (tokenFile != null) {
+            try {
+                token = java.nio.file.Files.readString(tokenFile, java.nio.charset.StandardCharsets.UTF_8).strip();
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new UsageException("--token-file " + tokenFile + ": no such file");
+            } catch (java.io.IOException e) {
+                throw new UsageException("--token-file " + tokenFile + ": cannot read it: " + e.getMessage());
+            }
+            if (token.length() < 16) {
+                throw new UsageException("--token-file " + tokenFile + ": the token must be at least 16 characters (make one with"
+                        + " 'head -c 32 /dev/urandom | od -An -tx1 | tr -d \" \\n'), got " + token.length());
+            }
+            if (!token.chars().allMatch(c -> c > 32 && c < 127)) {
+                throw new UsageException("--token-file " + tokenFile + ": the token must be printable ASCII without spaces");
+            }
+        }
+        for (Path p : new Path[] {tlsCert, tlsKey}) {
+            if (p != null && !java.nio.file.Files.isReadable(p)) {
+                throw new UsageException((p == tlsCert ? "--tls-cert " : "--tls-key ") + p + ": no such readable file");
+            }
+        }
+        try {
+            return new BridgeSecurity(token, tlsCert, tlsKey);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 
     @Option(names = "--attach-timeout", paramLabel = "SECONDS", defaultValue = "600",
@@ -122,19 +184,28 @@ final class ModelOptions {
         if ((simulator != null ? 1 : 0) + (attach != null ? 1 : 0) + (model != null ? 1 : 0) > 1) {
             throw new UsageException("give one of MODEL, --simulator and --attach");
         }
-        if (attach != null) {
+        if (attach == null && (tokenFile != null || tlsCert != null || tlsKey != null)) {
+            throw new UsageException("--token-file, --tls-cert and --tls-key are for --attach");
+        }
+        if (attach != null || simulator != null) {
             if (workers <= 0) {
                 throw new UsageException("--workers must be positive, got " + workers);
             }
+            if (workers > MAX_WORKERS) {
+                throw new UsageException("--workers must be at most " + MAX_WORKERS + " (each is a process and a thread), got "
+                        + workers);
+            }
+            if (!(deadline > 0 && deadline <= 86_400)) {
+                throw new UsageException("--deadline must be positive (seconds, at most a day), got " + deadline);
+            }
+            if (!(attachTimeout > 0 && attachTimeout <= 86_400)) {
+                throw new UsageException("--attach-timeout must be positive (seconds, at most a day), got " + attachTimeout);
+            }
+        }
+        if (attach != null) {
             return attach(err);
         }
         if (simulator != null) {
-            if (workers <= 0) {
-                throw new UsageException("--workers must be positive, got " + workers);
-            }
-            if (!(deadline > 0)) {
-                throw new UsageException("--deadline must be positive, got " + deadline);
-            }
             try {
                 launcher = SimulatorLauncher.start(simulator, workers);
             } catch (java.io.IOException e) {
@@ -197,7 +268,14 @@ final class ModelOptions {
                 throw new UsageException(option + " " + item + ": expected NAME=VALUE, e.g. " + option + " obs0=8");
             }
             String name = item.substring(0, eq).trim();
-            out.put(name, Json.parseValue(item.substring(eq + 1), option + " " + name));
+            if (name.isEmpty()) {
+                throw new UsageException(option + " '" + item + "': the name before '=' is empty; expected NAME=VALUE, e.g. "
+                        + option + " obs0=8");
+            }
+            if (out.put(name, Json.parseValue(item.substring(eq + 1), option + " " + name)) != null) {
+                throw new UsageException(option + " " + name + " is given twice; give each name once (an array gives a value"
+                        + " per occurrence)");
+            }
         }
         return out;
     }

@@ -9,7 +9,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.probe.runtime.inference.Inference;
-import dev.probe.runtime.posterior.Posterior;
+import dev.probe.runtime.inference.Seeds;
+import dev.probe.runtime.model.Model;
 import dev.probe.runtime.trace.Trace;
 import dev.probe.runtime.trace.Variable;
 import picocli.CommandLine.Command;
@@ -46,25 +47,39 @@ final class SampleCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         long seed = common.seed(err, "to reproduce these runs");
         ProgressBar bar = new ProgressBar(err, "runs");
-        Inference inference = Inference.prior(model.load(err)).observations(model.observations()).traces(runs).seed(seed)
-                .threads(model.threads(common.threads())).keepTraces(true).label(model.label());
-        if (!common.quiet) {
-            inference.progress(bar);
-        }
-        Posterior p;
         try {
-            p = inference.run();
+            Model loaded = model.load(err);
+            Map<String, Object> observations = model.observations();
+            // Runs go out in blocks, in order, as each block finishes: memory stays that of one block,
+            // and `probe sample -n 20000000 | head` prints at once. Block b has a seed of its own (the
+            // first block the given seed), so a seed fixes every line, whatever -n and the threads.
+            for (int start = 0, block = 0; start < runs; start += BLOCK, block++) {
+                int size = Math.min(BLOCK, runs - start);
+                long offset = start;
+                Inference inference = Inference.prior(loaded).observations(observations).traces(size)
+                        .seed(block == 0 ? seed : Seeds.generator(seed, block).nextLong())
+                        .threads(model.threads(common.threads())).keepTraces(true).label(model.label());
+                if (!common.quiet) {
+                    inference.progress((done, total) -> bar.progress(offset + done, runs));
+                }
+                int i = start;
+                for (Trace t : inference.run().traces()) {
+                    out.println(Json.MAPPER.writeValueAsString(line(i++, t)));
+                }
+                out.flush();
+                if (out.checkError()) {
+                    return ExitCode.OK; // The reader has gone (| head): what it wanted is out.
+                }
+            }
         } finally {
             bar.finish();
             model.close();
         }
-        int i = 0;
-        for (Trace t : p.traces()) {
-            out.println(Json.MAPPER.writeValueAsString(line(i++, t)));
-        }
-        out.flush();
         return ExitCode.OK;
     }
+
+    /** Runs per block: a block's traces are held in memory until printed. */
+    static final int BLOCK = 4096;
 
     private static ObjectNode line(int run, Trace t) {
         ObjectNode node = Json.NODES.objectNode();

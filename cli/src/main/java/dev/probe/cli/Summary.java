@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.probe.diagnostics.Diagnostics;
 import dev.probe.runtime.posterior.Marginal;
 import dev.probe.runtime.posterior.Posterior;
 import dev.probe.runtime.posterior.ValueKind;
@@ -22,6 +23,7 @@ final class Summary {
     private final long seed;
     private final double seconds;
     private final Posterior posterior;
+    private final Diagnostics diagnostics;
 
     Summary(String model, String engine, int traces, long seed, double seconds, Posterior posterior) {
         this.model = model;
@@ -30,6 +32,11 @@ final class Summary {
         this.seed = seed;
         this.seconds = seconds;
         this.posterior = posterior;
+        this.diagnostics = Diagnostics.of(posterior);
+    }
+
+    Diagnostics diagnostics() {
+        return diagnostics;
     }
 
     String toJson() {
@@ -60,16 +67,15 @@ final class Summary {
         } else {
             root.putNull("result");
         }
-        Map<String, String> info = posterior.info();
-        if (info.containsKey("acceptance")) {
-            putNumber(root, "acceptance", Double.parseDouble(info.get("acceptance")));
+        // The engine's own figures (acceptance, fallbacks, resamplings...), as it names them.
+        for (dev.probe.runtime.posterior.Diagnostics.Figure f : posterior.diagnostics().figures()) {
+            if (f.integral()) {
+                root.put(f.key(), (long) f.value());
+            } else {
+                putNumber(root, f.key(), f.value());
+            }
         }
-        if (info.containsKey("fallbacks")) {
-            // ic: choices the network proposed, and those it could not (drawn from the prior).
-            root.put("proposed", Long.parseLong(info.get("proposed")));
-            root.put("fallbacks", Long.parseLong(info.get("fallbacks")));
-            root.put("uncontrolled", Long.parseLong(info.getOrDefault("uncontrolled", "0")));
-        }
+        root.set("diagnostics", DiagnosticsOutput.json(diagnostics));
         try {
             return Json.MAPPER.writeValueAsString(root);
         } catch (JsonProcessingException e) {
@@ -138,13 +144,8 @@ final class Summary {
         if (posterior.logEvidence().isPresent()) {
             sb.append(String.format(Locale.ROOT, "   log evidence %.4f", posterior.logEvidence().getAsDouble()));
         }
-        if (posterior.info().containsKey("acceptance")) {
-            sb.append("   acceptance ").append(posterior.info().get("acceptance"));
-        }
-        if (posterior.info().containsKey("fallbacks")) {
-            sb.append("   proposed ").append(posterior.info().get("proposed")).append("   fallbacks to the prior ")
-                    .append(posterior.info().get("fallbacks")).append("   uncontrolled ")
-                    .append(posterior.info().getOrDefault("uncontrolled", "0"));
+        for (dev.probe.runtime.posterior.Diagnostics.Figure f : posterior.diagnostics().figures()) {
+            sb.append("   ").append(f.label()).append(' ').append(f.text());
         }
         sb.append(System.lineSeparator());
         List<String[]> rows = new ArrayList<>();
@@ -176,6 +177,7 @@ final class Summary {
             }
             sb.append(line.toString().stripTrailing()).append(System.lineSeparator());
         }
+        sb.append(DiagnosticsOutput.table(diagnostics));
         return sb.toString();
     }
 

@@ -113,6 +113,9 @@ public final class TraceDataset {
      * @throws IllegalArgumentException when the file is not a dataset, is damaged or is of an unknown version
      */
     public static TraceDataset read(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException(file + " is a directory: it " + NOT_A_DATASET);
+        }
         CheckedInputStream checked;
         try {
             checked = new CheckedInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16), new CRC32());

@@ -490,13 +490,35 @@ final class Nodes {
         @Override
         Object eval(Frame f) {
             Object[] values = new Object[args.length];
+            long work = 0;
             for (int i = 0; i < args.length; i++) {
                 values[i] = args[i].eval(f);
+                work += elements(values[i]);
             }
+            // A built-in's work counts against --max-steps by the elements it reads and makes, so
+            // that a loop growing an array with append is bounded like any other loop.
+            charge(f, work);
+            Object out;
             try {
-                return fn.apply(values);
+                out = fn.apply(values);
             } catch (IllegalArgumentException | ArithmeticException e) {
                 throw error(e.getMessage());
+            }
+            charge(f, elements(out));
+            return out;
+        }
+
+        private static long elements(Object v) {
+            return dev.probe.runtime.distribution.Values.isArray(v) ? dev.probe.runtime.distribution.Values.length(v) : 0;
+        }
+
+        private void charge(Frame f, long work) {
+            Run r = f.run;
+            r.steps += work;
+            if (r.steps > r.maxSteps) {
+                throw limitReached(ScriptLimitException.Limit.STEPS, "the run took more than " + r.maxSteps + " steps ("
+                        + ScriptLimitException.Limit.STEPS.setting() + "; built-ins count one per array element they read or make);"
+                        + " is there an endless loop?");
             }
         }
     }

@@ -41,7 +41,20 @@ public final class Script {
 
     /** Reads and checks the script at {@code path}. */
     public static Script load(Path path) throws IOException {
-        return parse(SourceText.of(path.toString(), Files.readString(path, StandardCharsets.UTF_8)));
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new java.nio.charset.CharacterCodingException() {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                public String getMessage() {
+                    return path + " is not UTF-8 text (a script is a UTF-8 text file)";
+                }
+            };
+        }
+        return parse(SourceText.of(path.toString(), text));
     }
 
     /**
@@ -61,12 +74,22 @@ public final class Script {
         ProbeLexer lexer = new ProbeLexer(CharStreams.fromString(source.text(), source.name()));
         lexer.removeErrorListeners();
         lexer.addErrorListener(listener);
-        ProbeParser parser = new ProbeParser(new CommonTokenStream(lexer));
+        CommonTokenStream tokens = new CommonTokenStream(lexer);
+        tokens.fill();
+        Diagnostic tooDeep = bracketsTooDeep(tokens.getTokens());
+        if (tooDeep != null) {
+            throw new ScriptException(source, List.of(tooDeep));
+        }
+        ProbeParser parser = new ProbeParser(tokens);
         parser.removeErrorListeners();
         parser.addErrorListener(listener);
         ProbeParser.ProgramContext tree = parser.program();
         if (!syntax.isEmpty()) {
             throw new ScriptException(source, syntax);
+        }
+        tooDeep = treeTooDeep(tree);
+        if (tooDeep != null) {
+            throw new ScriptException(source, List.of(tooDeep));
         }
         Compiler compiler = new Compiler();
         Compiler.Program program = compiler.compile(tree);
@@ -74,6 +97,52 @@ public final class Script {
             throw new ScriptException(source, compiler.errors());
         }
         return new Script(source, program);
+    }
+
+    /**
+     * How deeply a script's syntax may nest (brackets, or operators chained in one expression): the
+     * parser, the checker and the interpreter recurse once per level, and a Java thread's stack
+     * holds a few thousand levels; real scripts stay far below.
+     */
+    static final int MAX_NESTING = 400;
+
+    /** An error at the first bracket nested more than {@link #MAX_NESTING} deep, or null. */
+    private static Diagnostic bracketsTooDeep(List<Token> tokens) {
+        int depth = 0;
+        for (Token t : tokens) {
+            String text = t.getText();
+            if (text.equals("(") || text.equals("[") || text.equals("{")) {
+                if (++depth > MAX_NESTING) {
+                    return new Diagnostic(t.getLine(), t.getCharPositionInLine() + 1, "brackets nested more than " + MAX_NESTING
+                            + " deep: name the inner parts with let");
+                }
+            } else if (text.equals(")") || text.equals("]") || text.equals("}")) {
+                depth = Math.max(0, depth - 1);
+            }
+        }
+        return null;
+    }
+
+    /** An error at the first place the syntax tree is deeper than the parser's few levels per bracket allow, or null. */
+    private static Diagnostic treeTooDeep(org.antlr.v4.runtime.tree.ParseTree root) {
+        // Walked with a stack of its own: the tree may be too deep for recursion, which is the point.
+        int limit = MAX_NESTING * 4;
+        java.util.ArrayDeque<Object[]> todo = new java.util.ArrayDeque<>();
+        todo.push(new Object[] {root, 0});
+        while (!todo.isEmpty()) {
+            Object[] top = todo.pop();
+            org.antlr.v4.runtime.tree.ParseTree node = (org.antlr.v4.runtime.tree.ParseTree) top[0];
+            int depth = (Integer) top[1];
+            if (depth > limit && node instanceof org.antlr.v4.runtime.ParserRuleContext) {
+                Token at = ((org.antlr.v4.runtime.ParserRuleContext) node).getStart();
+                return new Diagnostic(at.getLine(), at.getCharPositionInLine() + 1, "an expression or block nested too deeply"
+                        + " (over " + limit + " levels of syntax, e.g. thousands of terms in one sum): name parts with let");
+            }
+            for (int i = 0; i < node.getChildCount(); i++) {
+                todo.push(new Object[] {node.getChild(i), depth + 1});
+            }
+        }
+        return null;
     }
 
     private static String syntaxMessage(Object offending, String antlrMessage) {

@@ -38,6 +38,9 @@ public final class ScriptSource implements ModelSource {
             script = Script.load(path);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("no such script: " + spec, e);
+        } catch (java.nio.charset.CharacterCodingException | java.nio.file.AccessDeniedException e) {
+            throw new IllegalArgumentException("cannot read " + spec + ": " + (e instanceof java.nio.file.AccessDeniedException
+                    ? "permission denied" : e.getMessage()), e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + spec + ": " + e.getMessage(), e);
         }

@@ -108,36 +108,72 @@ public final class Artifact {
 
     // ---- writing ------------------------------------------------------------------------------
 
-    /** Writes the artifact into {@code dir} (created if needed), replacing what was there. */
+    /**
+     * Writes the artifact into {@code dir} (created if needed), replacing the network there as a
+     * whole: the new weights go to a file of their own, then one rename of {@code network.json}
+     * switches from the old network to the new, and only then do the weights take their usual
+     * name. A crash at any point leaves a directory that loads as the old network or the new one.
+     * Another Probe process writing the same directory is refused (see {@link CheckedFile#reserve}).
+     */
     public void save(Path dir) throws IOException {
-        Path weights = dir.resolve(WEIGHTS);
-        long crc = CheckedFile.write(weights, out -> {
-            out.write(MAGIC);
-            out.writeInt(VERSION);
-            Map<String, float[]> values = network.weights();
-            Map<String, ai.djl.ndarray.types.Shape> shapes = network.shapes();
-            out.writeInt(values.size());
-            for (Map.Entry<String, float[]> e : values.entrySet()) {
-                out.writeUTF(e.getKey());
-                long[] dims = shapes.get(e.getKey()).getShape();
-                out.writeInt(dims.length);
-                for (long d : dims) {
-                    out.writeLong(d);
+        CheckedFile.under(dir, CheckedFile.Kind.DIRECTORY, r -> {
+            String staged = "weights-" + Long.toHexString(System.nanoTime()) + Long.toHexString(Thread.currentThread().getId()) + ".bin";
+            try {
+                long crc = CheckedFile.writeInside(r, staged, this::writeWeights, true);
+                long bytes = Files.size(dir.resolve(staged));
+                CheckedFile.writeInside(r, METADATA, out -> out.write(JSON.writeValueAsBytes(metadata(crc, bytes, staged))), false);
+                afterStep.run();
+                CheckedFile.moveIntoPlace(dir.resolve(staged), dir.resolve(WEIGHTS));
+                CheckedFile.syncDirectory(dir);
+                afterStep.run();
+                CheckedFile.writeInside(r, METADATA, out -> out.write(JSON.writeValueAsBytes(metadata(crc, bytes, WEIGHTS))), false);
+            } finally {
+                // Weights staged by this save or by one that crashed: the description names weights.bin by now, or the old network.
+                try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+                    for (Path f : (Iterable<Path>) files::iterator) {
+                        String n = f.getFileName().toString();
+                        if (STAGED.matcher(n).matches() && !n.equals(namedWeights(dir))) {
+                            Files.deleteIfExists(f);
+                        }
+                    }
                 }
-                writeFloats(out, e.getValue());
             }
+            return null;
         });
-        // The description goes last: one that names these weights' checksum finds them whole.
-        Path metaTmp = dir.resolve("." + METADATA + ".tmp");
+    }
+
+    /** Weights written by a save under a name of their own, before they take the name weights.bin. */
+    private static final java.util.regex.Pattern STAGED = java.util.regex.Pattern.compile("weights-[0-9a-f]+\\.bin");
+    /** For tests: runs between the steps of a save, where a crash may strike. */
+    static Runnable afterStep = () -> { };
+
+    /** The weights file the description in {@code dir} names, or null. */
+    private static String namedWeights(Path dir) {
         try {
-            Files.write(metaTmp, JSON.writeValueAsBytes(metadata(crc, Files.size(weights))));
-            CheckedFile.moveIntoPlace(metaTmp, dir.resolve(METADATA));
-        } finally {
-            Files.deleteIfExists(metaTmp);
+            return JSON.readTree(dir.resolve(METADATA).toFile()).path("weights").path("file").asText(null);
+        } catch (IOException e) {
+            return null;
         }
     }
 
-    private ObjectNode metadata(long crc, long bytes) {
+    private void writeWeights(DataOutputStream out) throws IOException {
+        out.write(MAGIC);
+        out.writeInt(VERSION);
+        Map<String, float[]> values = network.weights();
+        Map<String, ai.djl.ndarray.types.Shape> shapes = network.shapes();
+        out.writeInt(values.size());
+        for (Map.Entry<String, float[]> e : values.entrySet()) {
+            out.writeUTF(e.getKey());
+            long[] dims = shapes.get(e.getKey()).getShape();
+            out.writeInt(dims.length);
+            for (long d : dims) {
+                out.writeLong(d);
+            }
+            writeFloats(out, e.getValue());
+        }
+    }
+
+    private ObjectNode metadata(long crc, long bytes, String weightsFile) {
         ObjectNode m = JSON.createObjectNode();
         m.put("format", FORMAT);
         m.put("version", VERSION);
@@ -186,7 +222,7 @@ public final class Artifact {
         }
         m.set("training", training);
         ObjectNode w = m.putObject("weights");
-        w.put("file", WEIGHTS);
+        w.put("file", weightsFile);
         w.put("bytes", bytes);
         w.put("crc32", Long.toHexString(crc));
         return m;
@@ -251,7 +287,7 @@ public final class Artifact {
                 addresses.add(new AddressTable.Entry(a.path("address").asText(), a.path("kind").asText(),
                         Head.valueOf(a.path("head").asText()), a.path("training_choices").asLong()));
             }
-            Map<String, float[]> weights = readWeights(dir.resolve(WEIGHTS), m.path("weights").path("crc32").asText());
+            Map<String, float[]> weights = readWeights(weightsFile(dir, m), m.path("weights").path("crc32").asText());
             ProposalNetwork network = ProposalNetwork.of(config, new ObservationLayout(entries),
                     AddressTable.of(config.maxAddresses(), addresses), device, weights);
             ObjectNode training = m.path("training").isObject() ? (ObjectNode) m.get("training") : JSON.createObjectNode();
@@ -286,6 +322,24 @@ public final class Artifact {
             i += k;
         }
         return v;
+    }
+
+    /**
+     * The weights the description names: weights.bin, or weights a save staged under their own
+     * name; weights.bin when those have been renamed already (the checksum tells them apart).
+     */
+    private static Path weightsFile(Path dir, JsonNode m) {
+        String named = m.path("weights").path("file").asText(WEIGHTS);
+        if (!named.equals(WEIGHTS) && !STAGED.matcher(named).matches()) {
+            throw new ArtifactException(dir.resolve(METADATA) + " names weights '" + named + "', not a weights file of this"
+                    + " directory: train the network again");
+        }
+        Path file = dir.resolve(named);
+        file = Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? file : dir.resolve(WEIGHTS);
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new ArtifactException(file + " is not a regular file: the artifact is damaged; train the network again");
+        }
+        return file;
     }
 
     private static JsonNode req(JsonNode m, String object, String field) {

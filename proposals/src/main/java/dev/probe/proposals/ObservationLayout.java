@@ -26,6 +26,20 @@ public final class ObservationLayout {
      */
     public record Entry(String name, int[] shape, double[] mean, double[] std) {
 
+        /** @throws IllegalArgumentException when the standardisation could not be applied (it would divide by zero) */
+        public Entry {
+            if (mean.length != std.length) {
+                throw new IllegalArgumentException("observation '" + name + "' has " + mean.length + " means but " + std.length
+                        + " standard deviations");
+            }
+            for (int i = 0; i < std.length; i++) {
+                if (!(std[i] > 0 && std[i] < Double.POSITIVE_INFINITY) || !Double.isFinite(mean[i])) {
+                    throw new IllegalArgumentException("observation '" + name + "' element " + i + " has mean " + mean[i]
+                            + " and standard deviation " + std[i] + ": a standard deviation must be positive and finite");
+                }
+            }
+        }
+
         /** Flattened elements. */
         public int length() {
             return mean.length;

@@ -46,6 +46,9 @@ public final class ProposalNetwork implements AutoCloseable {
      * @param maxAddresses         addresses the network can learn
      * @param maxCategories        the most categories the categorical head proposes
      */
+    /** The largest width of any layer or table: an LSTM of this many units already holds 200 million weights. */
+    public static final int MAX_SIZE = 1 << 13;
+
     public record Config(int observationEmbedding, int addressEmbedding, int kindEmbedding, int valueEmbedding, int hidden,
             int maxAddresses, int maxCategories) {
 
@@ -55,6 +58,10 @@ public final class ProposalNetwork implements AutoCloseable {
             for (int v : all) {
                 if (v <= 0) {
                     throw new IllegalArgumentException("network sizes must be positive, got " + v);
+                }
+                if (v > MAX_SIZE) {
+                    throw new IllegalArgumentException("network sizes must be at most " + MAX_SIZE + " (a layer of " + v
+                            + " units would need more memory than training can give), got " + v);
                 }
             }
         }

@@ -34,7 +34,18 @@ public final class Beta extends RealDistribution {
 
     @Override
     public Double sample(UniformRandomProvider rng) {
-        return ChengBetaSampler.of(rng, alpha, beta).sample();
+        double x;
+        if (Math.min(alpha, beta) < 1e-3 || Math.max(alpha, beta) > 1e6) {
+            // Cheng's sampler loses its accuracy (Beta(1, 1e300) drew 2.5 times its mean) or gives
+            // NaN out there: normalised gammas, as logarithms.
+            double la = Gamma.logStandardGamma(rng, alpha);
+            double lb = Gamma.logStandardGamma(rng, beta);
+            x = 1 / (1 + Math.exp(lb - la));
+        } else {
+            x = ChengBetaSampler.of(rng, alpha, beta).sample();
+        }
+        // Draws rounded onto a bound of the open support: the nearest double inside it.
+        return Math.min(Math.max(x, Double.MIN_VALUE), Math.nextDown(1.0));
     }
 
     @Override

@@ -40,6 +40,14 @@ public final class Binomial extends IntegerDistribution {
 
     @Override
     public Long sample(UniformRandomProvider rng) {
+        if (p == 0 || p == 1) {
+            return p == 0 ? 0L : n;
+        }
+        if (n * Math.min(p, 1 - p) <= SMALL_MEAN) {
+            // Few successes (or failures) expected: Marsaglia-Tsang-Wang's tables fail for n >= 16
+            // and p below about 1e-13 (an index out of bounds), and inversion is cheap here.
+            return p <= 0.5 ? invert(rng, p) : n - invert(rng, 1 - p);
+        }
         if (n < 16) {
             // Counting trials is cheaper than building the sampler's tables for a handful of trials.
             long k = 0;
@@ -52,10 +60,57 @@ public final class Binomial extends IntegerDistribution {
         }
         SharedStateDiscreteSampler s = sampler;
         if (s == null) {
-            s = MarsagliaTsangWangDiscreteSampler.Binomial.of(rng, n, p);
+            try {
+                s = MarsagliaTsangWangDiscreteSampler.Binomial.of(rng, n, p);
+            } catch (IllegalArgumentException e) {
+                // (1 - p)^n underflows (huge n): the exact inverse of the distribution function.
+                s = new InverseSampler(exact, rng);
+            }
             sampler = s;
         }
         return (long) s.withUniformRandomProvider(rng).sample();
+    }
+
+    /** Expected successes up to which sampling inverts the distribution function by sequential search. */
+    private static final double SMALL_MEAN = 8;
+
+    /** A Binomial(n, q) draw, q at most 0.5 and n q small, by sequential search from k = 0. */
+    private long invert(UniformRandomProvider rng, double q) {
+        double u = rng.nextDouble();
+        double pmf = Math.exp(n * Math.log1p(-q)); // P(0), in (0, 1] as n q is small
+        double odds = q / (1 - q);
+        long k = 0;
+        double cdf = pmf;
+        while (u >= cdf && k < n) {
+            pmf *= (n - k) / (double) (k + 1) * odds;
+            k++;
+            if (pmf <= 0) {
+                break; // The rest of the tail is below the smallest double.
+            }
+            cdf += pmf;
+        }
+        return k;
+    }
+
+    /** Inversion through Commons Statistics' exact inverse distribution function. */
+    private static final class InverseSampler implements SharedStateDiscreteSampler {
+        private final BinomialDistribution d;
+        private final UniformRandomProvider rng;
+
+        InverseSampler(BinomialDistribution d, UniformRandomProvider rng) {
+            this.d = d;
+            this.rng = rng;
+        }
+
+        @Override
+        public int sample() {
+            return d.inverseCumulativeProbability(rng.nextDouble());
+        }
+
+        @Override
+        public SharedStateDiscreteSampler withUniformRandomProvider(UniformRandomProvider other) {
+            return new InverseSampler(d, other);
+        }
     }
 
     @Override

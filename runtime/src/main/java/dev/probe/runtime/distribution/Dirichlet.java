@@ -59,7 +59,36 @@ public final class Dirichlet implements Distribution<double[]> {
 
     @Override
     public double[] sample(UniformRandomProvider rng) {
+        for (double a : alpha) {
+            if (a < 1) {
+                return sampleInLogSpace(rng);
+            }
+        }
         return DirichletSampler.of(rng, alpha).sample();
+    }
+
+    /**
+     * Normalised gamma draws computed as logarithms: with alphas below 1 every draw may underflow
+     * to 0, where Commons RNG's sampler starts over, recursively, until the stack overflows. An
+     * element below the smallest double is given as that double.
+     */
+    private double[] sampleInLogSpace(UniformRandomProvider rng) {
+        double[] logG = new double[alpha.length];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < alpha.length; i++) {
+            logG[i] = Gamma.logStandardGamma(rng, alpha[i]);
+            max = Math.max(max, logG[i]);
+        }
+        double sum = 0;
+        for (double l : logG) {
+            sum += Math.exp(l - max);
+        }
+        double logSum = max + Math.log(sum);
+        double[] x = new double[alpha.length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = Math.max(Double.MIN_VALUE, Math.exp(logG[i] - logSum));
+        }
+        return x;
     }
 
     @Override

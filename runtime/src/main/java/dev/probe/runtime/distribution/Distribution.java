@@ -46,31 +46,41 @@ public interface Distribution<T> {
         return logProb(cast(value));
     }
 
+    /*
+     * A scalar distribution gives mean() and variance(), an array one means() and variances();
+     * each default derives only the array view from the scalar one, never back, so a distribution
+     * that gives neither fails with a message instead of recursing without end.
+     */
+
     /** The mean of a scalar distribution. */
     default double mean() {
-        double[] m = means();
-        if (m.length != 1) {
+        if (dimension() > 0) {
             throw new UnsupportedOperationException(kind() + " has a vector mean: use means()");
         }
-        return m[0];
+        throw new UnsupportedOperationException(kind() + " gives no mean: implement mean()");
     }
 
     /** The variance of a scalar distribution. */
     default double variance() {
-        double[] v = variances();
-        if (v.length != 1) {
+        if (dimension() > 0) {
             throw new UnsupportedOperationException(kind() + " has a vector variance: use variances()");
         }
-        return v[0];
+        throw new UnsupportedOperationException(kind() + " gives no variance: implement variance()");
     }
 
     /** The mean of each component (one element for a scalar distribution). */
     default double[] means() {
+        if (dimension() > 0) {
+            throw new UnsupportedOperationException(kind() + " gives no means: implement means()");
+        }
         return new double[] {mean()};
     }
 
     /** The variance of each component (one element for a scalar distribution). */
     default double[] variances() {
+        if (dimension() > 0) {
+            throw new UnsupportedOperationException(kind() + " gives no variances: implement variances()");
+        }
         return new double[] {variance()};
     }
 }

@@ -34,7 +34,21 @@ public final class Gamma extends RealDistribution {
 
     @Override
     public Double sample(UniformRandomProvider rng) {
-        return AhrensDieterMarsagliaTsangGammaSampler.of(rng, shape, 1 / rate).sample();
+        double x = AhrensDieterMarsagliaTsangGammaSampler.of(rng, shape, 1 / rate).sample();
+        // A draw below the smallest double (tiny shapes) or above the largest is the nearest double in the support.
+        return x > 0 ? Math.min(x, Double.MAX_VALUE) : Double.MIN_VALUE;
+    }
+
+    /**
+     * The logarithm of a Gamma(shape, 1) draw, finite however small the shape: below 1, through
+     * Gamma(a) = Gamma(a + 1) U^(1/a), whose power underflows as a number but not as a logarithm.
+     */
+    static double logStandardGamma(UniformRandomProvider rng, double shape) {
+        if (shape >= 1) {
+            return Math.log(AhrensDieterMarsagliaTsangGammaSampler.of(rng, shape, 1).sample());
+        }
+        double u = 1 - rng.nextDouble(); // in (0, 1]
+        return Math.log(AhrensDieterMarsagliaTsangGammaSampler.of(rng, shape + 1, 1).sample()) + Math.log(u) / shape;
     }
 
     @Override

@@ -118,6 +118,22 @@ public final class Mixture<T> implements Distribution<T> {
     }
 
     @Override
+    public double mean() {
+        if (dimension() > 0) {
+            return Distribution.super.mean();
+        }
+        return means()[0];
+    }
+
+    @Override
+    public double variance() {
+        if (dimension() > 0) {
+            return Distribution.super.variance();
+        }
+        return variances()[0];
+    }
+
+    @Override
     public double[] means() {
         double[] p = choice.probabilities();
         double[] m = new double[Math.max(1, dimension())];

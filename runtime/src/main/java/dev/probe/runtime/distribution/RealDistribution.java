@@ -13,6 +13,9 @@ public abstract class RealDistribution implements Distribution<Double> {
 
     @Override
     public final Double cast(Object value) {
+        if (value instanceof Boolean) {
+            throw new IllegalArgumentException(kind() + " value must be a number, got the boolean " + value);
+        }
         return Values.toDouble(value, kind() + " value");
     }
 

@@ -57,6 +57,9 @@ public final class TruncatedNormal extends RealDistribution {
         // rejection where even the tail probability underflows.
         double a = (low - mean) / stddev;
         double b = (high - mean) / stddev;
+        if ((b - a) * (Math.abs(a) + Math.abs(b) + 1) < 1e-2) {
+            return narrow(a, b, rng);
+        }
         double z;
         if (a >= 0) {
             z = upperTail(a, b, rng);
@@ -72,6 +75,23 @@ public final class TruncatedNormal extends RealDistribution {
 
     private static final org.apache.commons.statistics.distribution.NormalDistribution STANDARD =
             org.apache.commons.statistics.distribution.NormalDistribution.of(0, 1);
+
+    /**
+     * A draw from an interval so narrow against the standard deviation that the density is flat
+     * on it to within 1%: uniform draws in the original scale, accepted in proportion to the
+     * density (the distribution function cannot tell the ends apart there, so inversion would
+     * give one end every time).
+     */
+    private double narrow(double a, double b, UniformRandomProvider rng) {
+        double nearest = a > 0 ? a : b < 0 ? b : 0;
+        while (true) {
+            double x = low + rng.nextDouble() * (high - low);
+            double z = (x - mean) / stddev;
+            if (rng.nextDouble() < Math.exp(-(z * z - nearest * nearest) / 2)) {
+                return Math.min(high, Math.max(low, x));
+            }
+        }
+    }
 
     /** A standard normal draw conditioned on [a, b], 0 <= a < b. */
     private static double upperTail(double a, double b, UniformRandomProvider rng) {

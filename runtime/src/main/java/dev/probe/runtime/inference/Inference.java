@@ -4,6 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
+import dev.probe.runtime.engine.Backend;
+import dev.probe.runtime.engine.Engine;
+import dev.probe.runtime.engine.Settings;
 import dev.probe.runtime.model.Model;
 import dev.probe.runtime.posterior.Posterior;
 
@@ -27,7 +30,8 @@ public final class Inference {
     /** Metropolis-Hastings chains when none are asked for. */
     public static final int DEFAULT_CHAINS = 4;
 
-    private final Engine engine;
+    /** The engine, made from this builder's options when it runs. */
+    private final java.util.function.Function<Inference, Engine> engine;
     private final Model model;
     private final Map<String, Object> observations = new LinkedHashMap<>();
     private int traces = DEFAULT_TRACES;
@@ -42,7 +46,7 @@ public final class Inference {
     private ProgressListener progress = ProgressListener.NONE;
     private String label;
 
-    private Inference(Engine engine, Model model) {
+    private Inference(java.util.function.Function<Inference, Engine> engine, Model model) {
         this.engine = Objects.requireNonNull(engine, "engine");
         this.model = Objects.requireNonNull(model, "model");
         this.label = model.name();
@@ -50,22 +54,23 @@ public final class Inference {
 
     /** Runs from the prior; observations with no value given are simulated and reported. */
     public static Inference prior(Model model) {
-        return new Inference(ImportanceSampling.prior(), model);
+        return new Inference(i -> ImportanceSampling.prior(), model);
     }
 
     /** Importance sampling, with the prior as the proposal unless {@link #proposal} says otherwise. */
     public static Inference importanceSampling(Model model) {
-        return new Inference(ImportanceSampling.weighted(), model);
+        return new Inference(i -> ImportanceSampling.weighted(i.proposal), model);
     }
 
     /** Lightweight single-site random-walk Metropolis-Hastings. */
     public static Inference metropolisHastings(Model model) {
-        return new Inference(new MetropolisHastings(), model);
+        return new Inference(i -> new MetropolisHastings(new MetropolisHastings.Options(i.chains, i.burnIn, i.thin)), model);
     }
 
-    /** Any engine, such as one a plug-in provides. */
+    /** Any engine, such as one a plug-in provides, built with its own options. */
     public static Inference with(Engine engine, Model model) {
-        return new Inference(engine, model);
+        Objects.requireNonNull(engine, "engine");
+        return new Inference(i -> engine, model);
     }
 
     /** Conditions on a value for the observation {@code name} (an array for a name that occurs several times). */
@@ -110,7 +115,7 @@ public final class Inference {
         return this;
     }
 
-    /** Importance sampling's proposal (a trained network's, for inference compilation). */
+    /** Importance sampling's proposal (a trained network's, for inference compilation); not for other engines. */
     public Inference proposal(Proposal p) {
         this.proposal = Objects.requireNonNull(p, "proposal");
         return this;
@@ -167,17 +172,22 @@ public final class Inference {
         return this;
     }
 
-    /** The settings as they stand (a seed is drawn now if none was given). */
+    /** The common settings as they stand (a seed is drawn now if none was given); threads run the work. */
     public Settings settings() {
         if (seed == null) {
             seed = Seeds.fresh();
         }
-        return new Settings(model, Observations.of(observations), traces, seed, threads, proposal, burnIn, thin, chains,
-                keepTraces, recordAddresses, progress, label);
+        return new Settings(model, Observations.of(observations), traces, seed, Backend.threads(threads), keepTraces,
+                recordAddresses, progress, label);
+    }
+
+    /** The engine with the options given. */
+    public Engine engine() {
+        return engine.apply(this);
     }
 
     /** Runs the inference. */
     public Posterior run() {
-        return engine.run(settings());
+        return engine().run(settings());
     }
 }

@@ -1,52 +1,80 @@
 package dev.probe.runtime.inference;
 
+import java.io.Serializable;
 import java.util.HashSet;
-import java.util.Locale;
-import java.util.Map;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.apache.commons.rng.RandomProviderState;
-import org.apache.commons.rng.RestorableUniformRandomProvider;
 import org.apache.commons.rng.UniformRandomProvider;
-import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
 
-import dev.probe.runtime.distribution.ValueType;
-import dev.probe.runtime.model.CallSites;
+import dev.probe.runtime.engine.Engine;
+import dev.probe.runtime.engine.EngineOptions;
+import dev.probe.runtime.engine.Runner;
+import dev.probe.runtime.engine.Settings;
 import dev.probe.runtime.model.ModelException;
+import dev.probe.runtime.posterior.Diagnostics;
 import dev.probe.runtime.posterior.Posterior;
 import dev.probe.runtime.posterior.PosteriorBuilder;
 import dev.probe.runtime.trace.Trace;
-import dev.probe.runtime.trace.Variable;
 
 /**
  * Lightweight single-site Metropolis-Hastings (Wingate, Stuhlmüller and Goodman 2011), as pyprob's
- * LMH and RMH: each step picks one controlled choice of the current trace uniformly, proposes a
- * new value for it, and re-runs the model, reusing every other choice at the same address and
- * instance. For a real-valued choice the new value is, with probability one half, a Gaussian
- * random walk from the old one (scale 1, 0.1 or 0.01 of the prior's standard deviation, picked at
- * random); otherwise it is drawn from the prior. One step in fifty instead proposes a whole new
- * trace from the prior. The acceptance ratio accounts for choices the
- * new trace drew afresh and those of the old trace it dropped, so traces whose structure changes
- * from run to run are handled exactly. Several independent chains run in parallel; chain c draws
- * from generator (seed, -1 - c), so the result depends on the seed alone.
+ * LMH and RMH: chains of {@link Runner#move} steps. Several independent chains run as tasks of the
+ * settings' backend; chain c draws from generator (seed, -1 - c), so the result depends on the
+ * seed alone.
  */
 public final class MetropolisHastings implements Engine {
 
-    private static final double[] WALK_SCALES = {1, 0.1, 0.01};
-    /**
-     * The probability of a step that proposes a whole trace from the prior. Chosen independently
-     * of the state, it keeps the chain exact for traces with no controlled choice and lets it leave
-     * modes that single-site moves cannot.
-     */
-    static final double GLOBAL_MOVE = 0.02;
     private static final int MAX_START_ATTEMPTS = 1000;
+
+    /**
+     * Metropolis-Hastings' options.
+     *
+     * @param chains independent chains
+     * @param burnIn steps dropped at the start of each chain; -1 for {@link #defaultBurnIn}
+     * @param thin   keep every thin-th step
+     */
+    public record Options(int chains, int burnIn, int thin) implements EngineOptions {
+        public Options {
+            if (chains <= 0 || thin <= 0 || burnIn < -1) {
+                throw new IllegalArgumentException("Metropolis-Hastings needs chains > 0, thin > 0 and burn-in >= 0, got "
+                        + chains + ", " + thin + " and " + burnIn);
+            }
+        }
+    }
+
+    /**
+     * What the chains did.
+     *
+     * @param chains     chains run
+     * @param burnIn     steps dropped at the start of each
+     * @param thin       every thin-th step was kept
+     * @param acceptance the fraction of steps whose proposal was accepted
+     */
+    public record Report(int chains, int burnIn, int thin, double acceptance) implements Diagnostics {
+        @Override
+        public List<Figure> figures() {
+            return List.of(Figure.count("chains", "chains", chains), Figure.count("burn_in", "burn-in", burnIn),
+                    Figure.count("thin", "thin", thin), Figure.real("acceptance", "acceptance", acceptance));
+        }
+    }
+
+    private final Options options;
+
+    public MetropolisHastings(Options options) {
+        this.options = options;
+    }
 
     @Override
     public String name() {
         return "rmh";
+    }
+
+    @Override
+    public Options options() {
+        return options;
     }
 
     /** The burn-in used when none is given: a fifth of each chain's kept samples, at least 200 steps. */
@@ -54,10 +82,14 @@ public final class MetropolisHastings implements Engine {
         return Math.max(200, keptPerChain / 5);
     }
 
+    /** One chain's kept samples, its accepted steps and the observations it met. */
+    private record Chain(PosteriorBuilder.Chunk chunk, long accepted, TreeSet<String> observed) implements Serializable {
+    }
+
     @Override
     public Posterior run(Settings settings) {
         int n = settings.traces();
-        int chains = Math.min(settings.chains(), n);
+        int chains = Math.min(options.chains(), n);
         int[] lengths = new int[chains];
         int[] offsets = new int[chains];
         for (int c = 0, off = 0; c < chains; c++) {
@@ -65,73 +97,50 @@ public final class MetropolisHastings implements Engine {
             offsets[c] = off;
             off += lengths[c];
         }
-        int burnIn = settings.burnIn() >= 0 ? settings.burnIn() : defaultBurnIn(lengths[0]);
-        int thin = settings.thin();
-        PosteriorBuilder builder = new PosteriorBuilder(n, settings.recordAddresses(), settings.keepTraces(),
-                settings.observations().names());
-        CallSites callSites = Execution.callSites();
-        AtomicInteger nextChain = new AtomicInteger();
-        AtomicLong accepted = new AtomicLong();
-        AtomicLong stepsDone = new AtomicLong();
+        int burnIn = options.burnIn() >= 0 ? options.burnIn() : defaultBurnIn(lengths[0]);
+        int thin = options.thin();
         long totalSteps = 0;
         for (int len : lengths) {
             totalSteps += burnIn + (long) len * thin;
         }
         long total = totalSteps;
-        Set<String> observedAll = new TreeSet<>();
-        RuntimeException[] failures = new RuntimeException[chains];
-        Workers.run(Math.min(settings.threads(), chains), () -> {
-            Set<String> observed = new HashSet<>();
-            ReplayExecution ex = new ReplayExecution(settings.observations(), callSites, observed);
-            for (int c = nextChain.getAndIncrement(); c < chains; c = nextChain.getAndIncrement()) {
-                try {
-                    PosteriorBuilder.Chunk chunk = builder.chunk(offsets[c], lengths[c]);
-                    accepted.addAndGet(chain(settings, ex, c, burnIn, thin, offsets[c], lengths[c], chunk, stepsDone, total));
-                    builder.add(chunk);
-                } catch (RuntimeException e) {
-                    failures[c] = e;
-                }
-            }
-            synchronized (observedAll) {
-                observedAll.addAll(observed);
-            }
+        AtomicLong stepsDone = new AtomicLong();
+        List<Chain> results = settings.backend().map(chains, c -> {
+            Runner runner = Runner.conditioning(settings);
+            PosteriorBuilder.Chunk chunk = PosteriorBuilder.chunk(offsets[c], lengths[c], settings.recordAddresses(),
+                    settings.keepTraces(), settings.observations().names());
+            long accepted = chain(settings, runner, c, burnIn, thin, offsets[c], lengths[c], chunk, stepsDone, total);
+            return new Chain(chunk, accepted, new TreeSet<>(runner.observedNames()));
         });
-        for (RuntimeException f : failures) {
-            if (f != null) {
-                throw f;
-            }
+        PosteriorBuilder builder = new PosteriorBuilder(n, settings.recordAddresses(), settings.keepTraces(),
+                settings.observations().names());
+        Set<String> observedAll = new HashSet<>();
+        long accepted = 0;
+        for (Chain chain : results) {
+            builder.add(chain.chunk());
+            observedAll.addAll(chain.observed());
+            accepted += chain.accepted();
         }
-        ImportanceSampling.checkObservedNames(settings.observations(), observedAll);
-        Map<String, String> info = settings.provenance(name());
-        info.put("chains", Integer.toString(chains));
-        info.put("burn_in", Integer.toString(burnIn));
-        info.put("thin", Integer.toString(thin));
-        info.put("acceptance", String.format(Locale.ROOT, "%.4f", accepted.get() / (double) totalSteps));
-        return builder.build(Double.NaN, lengths, info);
+        ImportanceSampling.checkObservedNames(settings.observations(), new TreeSet<>(observedAll));
+        Report report = new Report(chains, burnIn, thin, accepted / (double) totalSteps);
+        return builder.build(Double.NaN, lengths, settings.provenance(this), report);
     }
 
-    private long chain(Settings settings, ReplayExecution ex, int c, int burnIn, int thin, int offset, int length,
+    private static long chain(Settings settings, Runner runner, int c, int burnIn, int thin, int offset, int length,
             PosteriorBuilder.Chunk chunk, AtomicLong stepsDone, long total) {
         UniformRandomProvider rng = Seeds.generator(settings.seed(), -1L - c);
-        RestorableUniformRandomProvider restorable = (RestorableUniformRandomProvider) rng;
-        ReplayExecution.Sites current = start(settings, ex, rng, c);
+        Trace current = start(runner, rng, c);
         long steps = burnIn + (long) length * thin;
         long accepted = 0;
         int kept = 0;
         for (long step = 0; step < steps; step++) {
-            // A step lost by its model source (a dead simulator) is taken again from the same state.
-            RandomProviderState before = restorable.saveState();
-            ReplayExecution.Sites from = current;
-            Step proposal = IndependentRuns.retrying(() -> propose(settings, ex, rng, from),
-                    () -> restorable.restoreState(before), "a step of chain", "chain", c, settings.seed());
-            Trace proposed = proposal.trace;
-            double logAlpha = proposal.logAlpha;
-            if (logAlpha >= 0 || (logAlpha > Double.NEGATIVE_INFINITY && Math.log(rng.nextDouble()) < logAlpha)) {
-                current = new ReplayExecution.Sites(proposed);
+            Runner.Move move = runner.move(current, rng, dev.probe.runtime.engine.Policy.TO_THE_END, c);
+            current = move.trace();
+            if (move.accepted()) {
                 accepted++;
             }
             if (step >= burnIn && (step - burnIn) % thin == 0) {
-                chunk.record(offset + kept, current.trace);
+                chunk.record(offset + kept, current);
                 kept++;
             }
             if ((step & 1023) == 1023) {
@@ -141,67 +150,11 @@ public final class MetropolisHastings implements Engine {
         return accepted;
     }
 
-    /** A proposed trace and the log of its acceptance ratio (null and -inf: rejected outright). */
-    private static final class Step {
-        final Trace trace;
-        final double logAlpha;
-
-        Step(Trace trace, double logAlpha) {
-            this.trace = trace;
-            this.logAlpha = logAlpha;
-        }
-    }
-
-    /** One proposal from the current state: a whole-trace move, or a single-site one. */
-    private static Step propose(Settings settings, ReplayExecution ex, UniformRandomProvider rng, ReplayExecution.Sites current) {
-        Trace proposed;
-        double logAlpha;
-        int size = current.list.size();
-        if (rng.nextDouble() < GLOBAL_MOVE) {
-            // A whole new trace from the prior (an independence proposal, the same kernel from
-            // every state): the prior terms cancel and the likelihoods remain.
-            ex.beginFresh(rng);
-            proposed = ex.finish(ex.runModel(settings.model()), 0);
-            logAlpha = proposed.logLikelihood() - current.trace.logLikelihood();
-        } else if (size == 0) {
-            // No controlled choice to move: the single-site kernel keeps the state.
-            proposed = null;
-            logAlpha = Double.NEGATIVE_INFINITY;
-        } else {
-            Variable site = current.list.get(rng.nextInt(size));
-            Object value = null;
-            if (site.distribution().valueType() == ValueType.REAL && rng.nextBoolean()) {
-                double scale = WALK_SCALES[rng.nextInt(WALK_SCALES.length)] * Math.sqrt(site.distribution().variance());
-                value = (Double) site.value() + scale * ZigguratSampler.NormalizedGaussian.of(rng).sample();
-            }
-            if (value != null && site.distribution().logProbOf(value) == Double.NEGATIVE_INFINITY) {
-                // A step out of the support has zero probability: rejected without running the
-                // model, which might not accept such a value.
-                proposed = null;
-                logAlpha = Double.NEGATIVE_INFINITY;
-            } else {
-                ex.begin(rng, current, site.address(), site.instance(), value);
-                proposed = ex.finish(ex.runModel(settings.model()), 0);
-                // A trace with no controlled choice left has no move back to this one: reject it.
-                logAlpha = ex.controlledCount() == 0 ? Double.NEGATIVE_INFINITY
-                        : ex.logJoint() - current.logJoint + Math.log(size) - Math.log(ex.controlledCount())
-                                + ex.staleLogProb() - ex.freshLogProb();
-            }
-        }
-        return new Step(proposed, logAlpha);
-    }
-
-    private static ReplayExecution.Sites start(Settings settings, ReplayExecution ex, UniformRandomProvider rng, int c) {
-        RestorableUniformRandomProvider restorable = (RestorableUniformRandomProvider) rng;
+    private static Trace start(Runner runner, UniformRandomProvider rng, int c) {
         for (int attempt = 0; attempt < MAX_START_ATTEMPTS; attempt++) {
-            // A run lost by its model source is taken again with the same numbers, as in a step.
-            RandomProviderState before = restorable.saveState();
-            Trace t = IndependentRuns.retrying(() -> {
-                ex.beginFresh(rng);
-                return ex.finish(ex.runModel(settings.model()), 0);
-            }, () -> restorable.restoreState(before), "the first run of chain", "chain", c, settings.seed());
-            if (ex.logJoint() > Double.NEGATIVE_INFINITY) {
-                return new ReplayExecution.Sites(t);
+            Trace t = runner.start(rng, dev.probe.runtime.engine.Policy.TO_THE_END, c);
+            if (t != null) {
+                return t;
             }
         }
         throw new ModelException("Metropolis-Hastings chain " + c + " found no starting point: " + MAX_START_ATTEMPTS

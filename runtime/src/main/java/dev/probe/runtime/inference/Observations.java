@@ -62,6 +62,18 @@ public final class Observations {
         return values;
     }
 
+    /** Whether {@code given} holds one value per occurrence (an array of values of {@code distribution}). */
+    private static boolean perInstance(Object given, Distribution<?> distribution) {
+        return Values.isArray(given) && (!distribution.valueType().isArray()
+                || (Values.length(given) > 0 && Values.isArray(Values.element(given, 0))));
+    }
+
+    /** How many occurrences the value given for {@code name} serves: its length for one value per occurrence, else 1; 0 if none. */
+    public int occurrencesGiven(String name, Distribution<?> distribution) {
+        Object given = values.get(name);
+        return given == null ? 0 : perInstance(given, distribution) ? Values.length(given) : 1;
+    }
+
     /**
      * The value for instance {@code instance} of observation {@code name} under {@code distribution},
      * cast to its value type; null when no value is given for the name.
@@ -74,9 +86,7 @@ public final class Observations {
             return null;
         }
         Object v = given;
-        boolean perInstance = Values.isArray(given)
-                && (!distribution.valueType().isArray()
-                    || (Values.length(given) > 0 && Values.isArray(Values.element(given, 0))));
+        boolean perInstance = perInstance(given, distribution);
         if (perInstance) {
             int n = Values.length(given);
             if (instance >= n) {

@@ -11,7 +11,7 @@ public final class RunException extends ModelException {
     private final long seed;
     private final String where;
 
-    RunException(long run, long seed, String stream, Throwable cause) {
+    public RunException(long run, long seed, String stream, Throwable cause) {
         super(withRun(describe(cause), " (" + where(stream, run, seed) + ")"), cause);
         this.run = run;
         this.seed = seed;

@@ -20,7 +20,8 @@ public final class RunGroup {
     private RuntimeException failure;
     private Function<Object[], Object[]> evaluator;
 
-    RunGroup(int size) {
+    /** A group of {@code size} runs; for the runtime's run machinery. */
+    public RunGroup(int size) {
         requests = new Object[size];
         answers = new Object[size];
         waiting = new boolean[size];
@@ -63,7 +64,7 @@ public final class RunGroup {
     }
 
     /** Member {@code member} has finished its run: the others no longer wait for it. */
-    synchronized void leave(int member) {
+    public synchronized void leave(int member) {
         live--;
         if (live > 0 && waitingCount == live) {
             fire();

@@ -9,7 +9,9 @@ import java.util.List;
  * variable did not occur) for numbers and booleans, objects (null where absent) otherwise. Mutable
  * while a posterior is built, never after.
  */
-final class ColumnData {
+final class ColumnData implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private ValueKind kind;
     private double[] numbers;

@@ -32,10 +32,17 @@ public final class Posterior {
     private final int[] chains;
     private final Map<String, String> info;
     private final List<Trace> traces;
+    private final Diagnostics diagnostics;
     private final Map<String, Marginal> marginals = new java.util.concurrent.ConcurrentHashMap<>();
 
     Posterior(double[] logWeights, Map<String, ColumnData> named, Map<String, ColumnData> byAddress, ColumnData result,
             double logEvidence, int[] chains, Map<String, String> info, List<Trace> traces) {
+        this(logWeights, named, byAddress, result, logEvidence, chains, info, traces, Diagnostics.NONE);
+    }
+
+    Posterior(double[] logWeights, Map<String, ColumnData> named, Map<String, ColumnData> byAddress, ColumnData result,
+            double logEvidence, int[] chains, Map<String, String> info, List<Trace> traces, Diagnostics diagnostics) {
+        this.diagnostics = diagnostics;
         this.logWeights = logWeights;
         this.named = Collections.unmodifiableMap(named);
         this.byAddress = Collections.unmodifiableMap(byAddress);
@@ -205,9 +212,36 @@ public final class Posterior {
         return Statistics.quantileOfSorted(values, w, total, p);
     }
 
-    /** What made this posterior: engine, model, seed, configuration. */
+    /**
+     * What made this posterior (engine, model, seed, configuration) and its engine's diagnostic
+     * figures, as text: what posterior files record. {@link #provenance} and {@link #diagnostics}
+     * give the same, typed.
+     */
     public Map<String, String> info() {
         return info;
+    }
+
+    /** Where this posterior came from. */
+    public Provenance provenance() {
+        return Provenance.fromInfo(info);
+    }
+
+    /**
+     * The engine's diagnostics: a record of the engine's own type for a posterior just made
+     * ({@link #diagnostics(Class)} casts it), {@link Diagnostics#NONE} for one loaded from a file
+     * (whose figures remain in {@link #info}).
+     */
+    public Diagnostics diagnostics() {
+        return diagnostics;
+    }
+
+    /** The engine's diagnostics as the given type, or an exception naming the type it has. */
+    public <D extends Diagnostics> D diagnostics(Class<D> type) {
+        if (!type.isInstance(diagnostics)) {
+            throw new IllegalStateException("this posterior's diagnostics are " + diagnostics.getClass().getSimpleName()
+                    + ", not " + type.getSimpleName());
+        }
+        return type.cast(diagnostics);
     }
 
     /** Every run's whole trace, if they were kept. */

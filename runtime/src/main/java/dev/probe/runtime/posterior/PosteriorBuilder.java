@@ -30,8 +30,8 @@ public final class PosteriorBuilder {
     private final Map<Key, ColumnData> columns = new HashMap<>();
     private final ColumnData result;
     private final Trace[] traces;
-    /** Per chunk start: the max and the sum of exp(w - max) of its log weights, for the evidence. */
-    private final TreeMap<Integer, double[]> weightSums = new TreeMap<>();
+    /** Runs per block of the evidence sum: fixed, so the sum's rounding never depends on how runs were cut. */
+    static final int EVIDENCE_BLOCK = 1024;
     /** Column layout changes take the write lock; copies into disjoint ranges share the read lock. */
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
@@ -53,7 +53,15 @@ public final class PosteriorBuilder {
 
     /** A chunk for runs {@code start .. start + length - 1}. */
     public Chunk chunk(int start, int length) {
-        return new Chunk(start, length);
+        return new Chunk(start, length, recordUnnamed, keepTraces, givenObservations);
+    }
+
+    /**
+     * A chunk for runs {@code start .. start + length - 1}, made apart from any builder (on
+     * another thread or machine) and {@link #add added} to one with the same layout later.
+     */
+    public static Chunk chunk(int start, int length, boolean recordUnnamed, boolean keepTraces, Set<String> givenObservations) {
+        return new Chunk(start, length, recordUnnamed, keepTraces, Set.copyOf(givenObservations));
     }
 
     /**
@@ -61,20 +69,13 @@ public final class PosteriorBuilder {
      * columns is serialised; the copies into this chunk's range run side by side with others'.
      */
     public void add(Chunk chunk) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double w : chunk.logWeights) {
-            max = Math.max(max, w);
-        }
-        double sum = 0;
-        if (max > Double.NEGATIVE_INFINITY && max < Double.POSITIVE_INFINITY) {
-            for (double w : chunk.logWeights) {
-                sum += Math.exp(w - max);
-            }
+        if (chunk.start < 0 || chunk.start + chunk.length > size) {
+            throw new IllegalArgumentException("a chunk of runs " + chunk.start + ".." + (chunk.start + chunk.length)
+                    + " does not fit a posterior of " + size + " runs");
         }
         List<ColumnData[]> copies = new ArrayList<>(chunk.columns.size() + 1);
         lock.writeLock().lock();
         try {
-            weightSums.put(chunk.start, new double[] {max, sum});
             chunk.columns.forEach((key, data) -> {
                 ColumnData global = columns.computeIfAbsent(key, k -> ColumnData.forRanges(size));
                 global.prepare(data, chunk.start);
@@ -93,7 +94,7 @@ public final class PosteriorBuilder {
             for (ColumnData[] c : copies) {
                 c[0].copyRange(c[1], chunk.start);
             }
-            if (keepTraces) {
+            if (keepTraces && chunk.traces != null) {
                 System.arraycopy(chunk.traces, 0, traces, chunk.start, chunk.length);
             }
         } finally {
@@ -101,21 +102,41 @@ public final class PosteriorBuilder {
         }
     }
 
-    /** log of the mean of exp(log weight) over the runs added: importance sampling's log evidence. */
+    /**
+     * log of the mean of exp(log weight) over all runs: importance sampling's log evidence.
+     * Summed in fixed blocks of runs, in run order, so that its last bit depends on the weights
+     * alone, never on how the runs were cut into chunks.
+     */
     public double logMeanWeight() {
         lock.writeLock().lock();
         try {
-            // Combined chunk by chunk in run order, so the sum does not depend on arrival order.
+            int blocks = (size + EVIDENCE_BLOCK - 1) / EVIDENCE_BLOCK;
+            double[] maxima = new double[blocks];
+            double[] sums = new double[blocks];
             double max = Double.NEGATIVE_INFINITY;
-            for (double[] s : weightSums.values()) {
-                max = Math.max(max, s[0]);
+            for (int b = 0; b < blocks; b++) {
+                int from = b * EVIDENCE_BLOCK;
+                int to = Math.min(size, from + EVIDENCE_BLOCK);
+                double m = Double.NEGATIVE_INFINITY;
+                for (int i = from; i < to; i++) {
+                    m = Math.max(m, logWeights[i]);
+                }
+                double sum = 0;
+                if (m > Double.NEGATIVE_INFINITY && m < Double.POSITIVE_INFINITY) {
+                    for (int i = from; i < to; i++) {
+                        sum += Math.exp(logWeights[i] - m);
+                    }
+                }
+                maxima[b] = m;
+                sums[b] = sum;
+                max = Math.max(max, m);
             }
             if (max == Double.NEGATIVE_INFINITY || max == Double.POSITIVE_INFINITY) {
                 return max;
             }
             double total = 0;
-            for (double[] s : weightSums.values()) {
-                total += s[1] * Math.exp(s[0] - max);
+            for (int b = 0; b < blocks; b++) {
+                total += sums[b] * Math.exp(maxima[b] - max);
             }
             return max + Math.log(total) - Math.log(size);
         } finally {
@@ -123,17 +144,34 @@ public final class PosteriorBuilder {
         }
     }
 
-    /** The posterior of everything added; {@code chains} gives MH chain lengths (null for weighted runs). */
-    public Posterior build(double logEvidence, int[] chains, Map<String, String> info) {
+    /**
+     * The posterior of everything added; {@code chains} gives MH chain lengths (null for weighted
+     * runs). Its {@code info()} holds the provenance and the diagnostics' figures.
+     */
+    public Posterior build(double logEvidence, int[] chains, Provenance provenance, Diagnostics diagnostics) {
+        Map<String, String> info = provenance.toInfo();
+        for (Diagnostics.Figure f : diagnostics.figures()) {
+            info.put(f.key(), f.text());
+        }
         lock.writeLock().lock();
         try {
-            return buildLocked(logEvidence, chains, info);
+            return buildLocked(logEvidence, chains, info, diagnostics);
         } finally {
             lock.writeLock().unlock();
         }
     }
 
-    private Posterior buildLocked(double logEvidence, int[] chains, Map<String, String> info) {
+    /** The posterior of everything added, with the given text entries as its {@code info()} and no diagnostics. */
+    public Posterior build(double logEvidence, int[] chains, Map<String, String> info) {
+        lock.writeLock().lock();
+        try {
+            return buildLocked(logEvidence, chains, info, Diagnostics.NONE);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private Posterior buildLocked(double logEvidence, int[] chains, Map<String, String> info, Diagnostics diagnostics) {
         columns.values().forEach(ColumnData::finishCoverage);
         result.finishCoverage();
         Map<String, ColumnData> named = new LinkedHashMap<>();
@@ -155,23 +193,32 @@ public final class PosteriorBuilder {
             instances.forEach((k, data) -> (isNamed ? named : byAddress).put(single ? label : label + "[" + k + "]", data));
         });
         List<Trace> kept = keepTraces ? Arrays.asList(traces) : null;
-        return new Posterior(logWeights, named, byAddress, result.kind() == null ? null : result, logEvidence, chains, info, kept);
+        return new Posterior(logWeights, named, byAddress, result.kind() == null ? null : result, logEvidence, chains, info, kept,
+                diagnostics);
     }
 
-    /** A contiguous range of runs, filled by one thread. */
-    public final class Chunk {
+    /**
+     * A contiguous range of runs, filled by one thread: standalone and serializable, so that it
+     * may be made on another machine (whole traces, when kept, stay in this process).
+     */
+    public static final class Chunk implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
         private final int start;
         private final int length;
         private final double[] logWeights;
         private final Map<Key, ColumnData> columns = new HashMap<>();
         private final ColumnData result;
-        private final Trace[] traces;
-        private final Map<String, Key[]> namedKeys = new HashMap<>();
-        private final Map<String, Key[]> addressKeys = new HashMap<>();
+        private final transient Trace[] traces;
+        private final boolean recordUnnamed;
+        private final Set<String> givenObservations;
+        private final transient Map<String, Key[]> namedKeys = new HashMap<>();
+        private final transient Map<String, Key[]> addressKeys = new HashMap<>();
 
-        private Chunk(int start, int length) {
+        private Chunk(int start, int length, boolean recordUnnamed, boolean keepTraces, Set<String> givenObservations) {
             this.start = start;
             this.length = length;
+            this.recordUnnamed = recordUnnamed;
+            this.givenObservations = givenObservations;
             this.logWeights = new double[length];
             this.result = new ColumnData(length);
             this.traces = keepTraces ? new Trace[length] : null;
@@ -179,11 +226,22 @@ public final class PosteriorBuilder {
 
         /** Records run {@code run} (an absolute index inside this chunk's range). */
         public void record(int run, Trace trace) {
+            record(run, trace.variables(), trace.logWeight(), trace.result());
+            if (traces != null) {
+                traces[run - start] = trace;
+            }
+        }
+
+        /**
+         * Records run {@code run} from its variables, without a {@link Trace} object: for engines
+         * that keep no whole traces ({@link #keepsTraces} false), which saves one per run.
+         */
+        public void record(int run, List<Variable> variables, double logWeight, Object runResult) {
             int i = run - start;
-            logWeights[i] = trace.logWeight();
+            logWeights[i] = logWeight;
             long seenBase = (long) run << 24;
-            for (int p = 0, n = trace.size(); p < n; p++) {
-                Variable v = trace.get(p);
+            for (int p = 0, n = variables.size(); p < n; p++) {
+                Variable v = variables.get(p);
                 Key key;
                 if (v.name() != null) {
                     if (v.isObserved() && givenObservations.contains(v.name())) {
@@ -204,12 +262,14 @@ public final class PosteriorBuilder {
                     c.set(i, v.value(), seenBase + Math.min(p, (1 << 24) - 1));
                 }
             }
-            if (trace.result() != null) {
-                result.set(i, trace.result(), seenBase);
+            if (runResult != null) {
+                result.set(i, runResult, seenBase);
             }
-            if (traces != null) {
-                traces[i] = trace;
-            }
+        }
+
+        /** Whether this chunk keeps whole traces: then record them with {@link #record(int, Trace)}. */
+        public boolean keepsTraces() {
+            return traces != null;
         }
 
         private Key key(char section, String label, int instance) {
@@ -227,7 +287,8 @@ public final class PosteriorBuilder {
     }
 
     /** A column's identity: a name or an address, and an instance. */
-    private static final class Key {
+    private static final class Key implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
         private final char section;
         private final String label;
         private final int instance;

@@ -20,6 +20,7 @@ final class PosteriorCombiner {
         }
         boolean mh = parts.get(0).rawChains() != null;
         String model = parts.get(0).info().get("model");
+        Provenance first = parts.get(0).provenance();
         for (Posterior p : parts) {
             if ((p.rawChains() != null) != mh) {
                 throw new IllegalArgumentException("combine: cannot pool Metropolis-Hastings samples with weighted runs");
@@ -28,6 +29,7 @@ final class PosteriorCombiner {
             if (model != null && m != null && !model.equals(m)) {
                 throw new IllegalArgumentException("combine: the posteriors are of different models, " + model + " and " + m);
             }
+            first.requireCompatible(p.provenance());
         }
         int n = 0;
         for (Posterior p : parts) {

@@ -157,6 +157,9 @@ final class PosteriorFile {
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(file.toString(), null, "no such posterior file");
         }
+        if (!Files.isRegularFile(file)) {
+            throw damaged(file, "it is not a regular file");
+        }
         CRC32 crc = new CRC32();
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             DataInputStream in = new DataInputStream(new CheckedInputStream(raw, crc));
@@ -166,7 +169,10 @@ final class PosteriorFile {
                 throw damaged(file, "it is not a Probe posterior file (it does not start with PROBEPST)");
             }
             int version = in.readInt();
-            if (version > VERSION || version < 1) {
+            if (version > 1000 || version < 1) {
+                throw damaged(file, "its format version field holds " + version + ", which no Probe writes: the file is damaged");
+            }
+            if (version > VERSION) {
                 throw damaged(file, "it has format version " + version + ", and this Probe reads version "
                         + VERSION + (version > VERSION ? ": upgrade Probe to read it" : ""));
             }
@@ -186,12 +192,12 @@ final class PosteriorFile {
     }
 
     private static Posterior readBody(DataInputStream in, Path file, long fileSize) throws IOException {
-        int metaCount = count(in, file, "provenance entries");
+        int metaCount = count(in, file, "provenance entries", 8, fileSize);
         Map<String, String> info = new LinkedHashMap<>();
         for (int i = 0; i < metaCount; i++) {
-            info.put(readString(in, file), readString(in, file));
+            info.put(readString(in, file, fileSize), readString(in, file, fileSize));
         }
-        int n = count(in, file, "runs");
+        int n = count(in, file, "runs", 8, fileSize);
         if ((long) n * 8 > fileSize) {
             throw damaged(file, "it claims " + n + " runs, more than its size can hold: the file is damaged");
         }
@@ -218,13 +224,13 @@ final class PosteriorFile {
         for (int i = 0; i < n; i++) {
             logWeights[i] = in.readDouble();
         }
-        int columns = count(in, file, "columns");
+        int columns = count(in, file, "columns", 14, fileSize);
         Map<String, ColumnData> named = new LinkedHashMap<>();
         Map<String, ColumnData> byAddress = new LinkedHashMap<>();
         ColumnData result = null;
         for (int c = 0; c < columns; c++) {
             byte section = in.readByte();
-            String key = readString(in, file);
+            String key = readString(in, file, fileSize);
             int kindOrdinal = in.readByte();
             long firstSeen = in.readLong();
             ColumnData data;
@@ -243,7 +249,7 @@ final class PosteriorFile {
                 } else {
                     Object[] objects = new Object[n];
                     for (int i = 0; i < n; i++) {
-                        objects[i] = readValue(in, file);
+                        objects[i] = readValue(in, file, fileSize);
                     }
                     data = new ColumnData(kind, null, objects, firstSeen);
                 }
@@ -265,7 +271,7 @@ final class PosteriorFile {
         return new Posterior(logWeights, named, byAddress, result, logEvidence, chains, info, null);
     }
 
-    private static Object readValue(DataInputStream in, Path file) throws IOException {
+    private static Object readValue(DataInputStream in, Path file, long fileSize) throws IOException {
         byte t = in.readByte();
         switch (t) {
             case T_NULL:
@@ -277,23 +283,23 @@ final class PosteriorFile {
             case T_BOOLEAN:
                 return in.readBoolean();
             case T_STRING:
-                return readString(in, file);
+                return readString(in, file, fileSize);
             case T_DOUBLES: {
-                double[] a = new double[count(in, file, "array elements")];
+                double[] a = new double[count(in, file, "array elements", 8, fileSize)];
                 for (int i = 0; i < a.length; i++) {
                     a[i] = in.readDouble();
                 }
                 return a;
             }
             case T_LONGS: {
-                long[] a = new long[count(in, file, "array elements")];
+                long[] a = new long[count(in, file, "array elements", 8, fileSize)];
                 for (int i = 0; i < a.length; i++) {
                     a[i] = in.readLong();
                 }
                 return a;
             }
             case T_BOOLEANS: {
-                boolean[] a = new boolean[count(in, file, "array elements")];
+                boolean[] a = new boolean[count(in, file, "array elements", 1, fileSize)];
                 for (int i = 0; i < a.length; i++) {
                     a[i] = in.readBoolean();
                 }
@@ -304,16 +310,21 @@ final class PosteriorFile {
         }
     }
 
-    private static int count(DataInputStream in, Path file, String what) throws IOException {
+    /**
+     * A count read from the file, refused when negative or when {@code n} items of at least
+     * {@code bytesEach} bytes could not fit in the file: a damaged count never allocates more than
+     * the file's size, so a flipped bit reads as damage rather than as a request for gigabytes.
+     */
+    private static int count(DataInputStream in, Path file, String what, int bytesEach, long fileSize) throws IOException {
         int n = in.readInt();
-        if (n < 0 || n > MAX_LENGTH) {
+        if (n < 0 || n > MAX_LENGTH || (long) n * bytesEach > fileSize) {
             throw damaged(file, "it claims " + n + " " + what + ": the file is damaged");
         }
         return n;
     }
 
-    private static String readString(DataInputStream in, Path file) throws IOException {
-        int len = count(in, file, "bytes in a string");
+    private static String readString(DataInputStream in, Path file, long fileSize) throws IOException {
+        int len = count(in, file, "bytes in a string", 1, fileSize);
         byte[] b = in.readNBytes(len);
         if (b.length < len) {
             throw new EOFException();

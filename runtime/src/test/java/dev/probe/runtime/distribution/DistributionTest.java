@@ -235,4 +235,48 @@ class DistributionTest {
         assertEquals("Normal value must be an array of length 2, got length 3", assertThrows(IllegalArgumentException.class,
                 () -> NormalArray.of(new double[] {0, 0}, new double[] {1}).cast(List.of(1, 2, 3))).getMessage());
     }
+
+    /** A distribution that gives no moments: its mean is an error, not an endless mutual recursion. */
+    @Test
+    void aDistributionWithoutMomentsSaysSoInsteadOfRecursing() {
+        Distribution<Double> bare = new Distribution<>() {
+            @Override
+            public String kind() {
+                return "Bare";
+            }
+
+            @Override
+            public ValueType valueType() {
+                return ValueType.REAL;
+            }
+
+            @Override
+            public Support support() {
+                return Support.realLine();
+            }
+
+            @Override
+            public Double sample(UniformRandomProvider rng) {
+                return 0.0;
+            }
+
+            @Override
+            public double logProb(Double value) {
+                return 0;
+            }
+
+            @Override
+            public Double cast(Object value) {
+                return (Double) value;
+            }
+        };
+        assertTrue(assertThrows(UnsupportedOperationException.class, bare::mean).getMessage().contains("Bare"));
+        assertThrows(UnsupportedOperationException.class, bare::means);
+        assertThrows(UnsupportedOperationException.class, bare::variance);
+        assertThrows(UnsupportedOperationException.class, bare::variances);
+        // A scalar mixture still gives both views.
+        Mixture<Double> m = Mixture.of(new double[] {0.25, 0.75}, List.of(Normal.of(0, 1), Normal.of(4, 1)));
+        assertEquals(3.0, m.mean(), 1e-12);
+        assertEquals(3.0, m.means()[0], 1e-12);
+    }
 }

@@ -1,4 +1,4 @@
-package dev.probe.runtime.inference;
+package dev.probe.runtime.engine;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -7,6 +7,7 @@ import java.util.Set;
 import org.apache.commons.rng.UniformRandomProvider;
 
 import dev.probe.runtime.distribution.Distribution;
+import dev.probe.runtime.inference.Observations;
 import dev.probe.runtime.model.Address;
 import dev.probe.runtime.model.CallSites;
 import dev.probe.runtime.model.Context;
@@ -45,6 +46,9 @@ abstract class Execution implements Context {
     UniformRandomProvider rng;
     double logPrior;
     double logLikelihood;
+    /** Observations met so far in this run, and the number after which the run stops (suspends). */
+    private int observationsMet;
+    private int observationLimit = Integer.MAX_VALUE;
 
     /**
      * @param conditioning  true when a missing observation is an error; false when the engine
@@ -70,6 +74,37 @@ abstract class Execution implements Context {
         variables.clear();
         logPrior = 0;
         logLikelihood = 0;
+        observationsMet = 0;
+        observationLimit = Integer.MAX_VALUE;
+    }
+
+    /** Stops the run just begun once it has met {@code limit} observations (the model's rest is not run). */
+    final void stopAfter(int limit) {
+        observationLimit = limit;
+    }
+
+    /** Observations met in the run just finished or stopped. */
+    final int observationsMet() {
+        return observationsMet;
+    }
+
+    /**
+     * Thrown out of the model when the run reaches its observation limit: an {@link Error}, so
+     * that a model's own handlers of exceptions let it pass. Carries no stack trace.
+     */
+    static final class Stop extends Error {
+        private static final long serialVersionUID = 1L;
+        static final Stop INSTANCE = new Stop();
+
+        private Stop() {
+            super("the run reached its observation limit", null, false, false);
+        }
+    }
+
+    private void met() {
+        if (++observationsMet >= observationLimit) {
+            throw Stop.INSTANCE;
+        }
     }
 
     /** Runs the model once; errors inside it propagate. */
@@ -86,7 +121,17 @@ abstract class Execution implements Context {
 
     /** The trace of the run just finished, with the given log weight. */
     Trace finish(Object result, double logWeight) {
+        checkEveryValueUsed();
         return Trace.adopt(variables.toArray(new Variable[0]), logPrior, logLikelihood, logWeight, result);
+    }
+
+    /** Records the run just finished into {@code chunk} as run {@code run}, with no trace object unless it keeps them. */
+    final void record(dev.probe.runtime.posterior.PosteriorBuilder.Chunk chunk, int run, Object result, double logWeight) {
+        if (chunk.keepsTraces()) {
+            chunk.record(run, finish(result, logWeight));
+        } else {
+            chunk.record(run, variables, logWeight, result);
+        }
     }
 
     @Override
@@ -125,15 +170,19 @@ abstract class Execution implements Context {
         int instance = nextInstance(address);
         observedNames.add(name);
         T value = observations.valueFor(name, instance, distribution);
+        if (instance == 0 && value != null) {
+            instances.get(address).given = observations.occurrencesGiven(name, distribution);
+        }
         if (value == null) {
             if (conditioning) {
                 throw new MissingObservationException(name);
             }
             value = distribution.sample(rng);
         }
-        double lp = distribution.logProb(value);
+        double lp = checkedDensity(distribution, value, name);
         logLikelihood += lp;
         variables.add(new Variable(address, instance, name, Variable.Role.OBSERVE, distribution, value, lp, false));
+        met();
         return value;
     }
 
@@ -143,9 +192,10 @@ abstract class Execution implements Context {
         if (value == null) {
             throw new ModelException("observe: the observed value is missing");
         }
-        double lp = distribution.logProb(value);
+        double lp = checkedDensity(distribution, value, null);
         logLikelihood += lp;
         variables.add(new Variable(DATA, 0, null, Variable.Role.OBSERVE, distribution, value, lp, false));
+        met();
         return value;
     }
 
@@ -247,14 +297,42 @@ abstract class Execution implements Context {
         if (c.run != runNumber) {
             c.run = runNumber;
             c.count = 0;
+            c.given = 0;
         }
         return c.count++;
     }
 
-    /** How many times an address occurred in run {@code run}. */
+    /** How many times an address occurred in run {@code run}, and how many observed values were given for it. */
     private static final class Counter {
         int run;
         int count;
+        int given;
+    }
+
+    /** Refuses a run that left given observation values unused: they would be dropped silently. */
+    private void checkEveryValueUsed() {
+        if (observations.isEmpty()) {
+            return;
+        }
+        for (String name : observations.names()) {
+            Address a = namedAddresses.get(name);
+            Counter c = a == null ? null : instances.get(a);
+            if (c != null && c.run == runNumber && c.given > c.count) {
+                throw new ModelException("observation '" + name + "' was given " + c.given + " values, but this run observes it "
+                        + c.count + " time" + (c.count == 1 ? "" : "s") + ": give one value per occurrence");
+            }
+        }
+    }
+
+    /** An observation's log density, refused when NaN: every weight and statistic would be NaN. */
+    private static <T> double checkedDensity(Distribution<T> d, T value, String name) {
+        double lp = d.logProb(value);
+        if (Double.isNaN(lp)) {
+            throw new ModelException((name == null ? "an observation" : "observation '" + name + "'") + " of "
+                    + dev.probe.runtime.distribution.Values.format(value) + " under " + d.kind()
+                    + " has no density (NaN): a NaN value or parameter");
+        }
+        return lp;
     }
 
     private static void requireDistribution(Distribution<?> d, String what) {

@@ -1,17 +1,25 @@
-package dev.probe.runtime.inference;
+package dev.probe.runtime.engine;
 
 import java.util.Set;
 
 import org.apache.commons.rng.UniformRandomProvider;
 
 import dev.probe.runtime.distribution.Distribution;
+import dev.probe.runtime.inference.Observations;
+import dev.probe.runtime.inference.Proposal;
+import dev.probe.runtime.inference.Proposer;
+import dev.probe.runtime.inference.RunGroup;
+import dev.probe.runtime.trace.Trace;
+import dev.probe.runtime.trace.Variable;
 import dev.probe.runtime.model.Address;
 import dev.probe.runtime.model.CallSites;
 import dev.probe.runtime.model.ModelException;
 
 /**
  * A run whose controlled choices come from a {@link Proposal} (the prior when it has none). It
- * keeps the importance correction: the sum over proposed choices of log p - log q.
+ * keeps the importance correction: the sum over proposed choices of log p - log q. It may first
+ * replay the choices of an earlier (partial) trace, in order: those are not proposed and leave
+ * the correction, and the proposer is told of them as if it had proposed them.
  */
 final class ProposalExecution extends Execution {
 
@@ -23,6 +31,9 @@ final class ProposalExecution extends Execution {
     private long proposed;
     private long fallbacks;
     private long uncontrolled;
+    /** The choices to replay, in order, or null; and how many have been replayed in this run. */
+    private Variable[] replay;
+    private int replayed;
 
     ProposalExecution(Observations observations, boolean conditioning, CallSites callSites, Set<String> observedNames,
             Proposal proposal) {
@@ -35,13 +46,38 @@ final class ProposalExecution extends Execution {
     void begin(UniformRandomProvider generator, RunGroup group, int member) {
         reset(generator);
         logCorrection = 0;
+        replay = null;
+        replayed = 0;
         proposer = proposal == Proposal.PRIOR ? null
                 : group == null ? proposal.start(observations) : proposal.start(observations, group, member);
+    }
+
+    /** Replays the random choices of {@code prefix}, in order, before any is drawn or proposed. */
+    void replay(Trace prefix) {
+        java.util.List<Variable> samples = prefix.samples();
+        replay = samples.toArray(new Variable[0]);
+    }
+
+    private boolean replaying() {
+        return replay != null && replayed < replay.length;
     }
 
     @Override
     <T> T decide(Address address, int instance, Distribution<T> prior, boolean control) {
         lastLogQ = Double.NaN;
+        if (replaying()) {
+            Variable v = replay[replayed++];
+            if (v.instance() != instance || !v.address().equals(address) || !v.distribution().kind().equals(prior.kind())) {
+                throw new ModelException("replaying an earlier run, choice " + replayed + " is " + address + " (" + prior.kind()
+                        + ") where the earlier run had " + v.address() + " (" + v.distribution().kind() + "): the model"
+                        + " must make the same choices given the same values (no randomness of its own)");
+            }
+            if (control && proposer != null) {
+                // Advances the proposer's state as if it had proposed this choice.
+                proposer.propose(address, instance, prior);
+            }
+            return prior.cast(v.value());
+        }
         if (proposer == null) {
             return prior.sample(rng);
         }
@@ -88,6 +124,10 @@ final class ProposalExecution extends Execution {
     @Override
     public <T> T rejection(String name, java.util.function.Function<dev.probe.runtime.model.Context, T> body,
             java.util.function.Predicate<? super T> accept) {
+        if (replaying()) {
+            // The earlier run kept only the accepted iteration: replayed, it is accepted at once.
+            return super.rejection(name, body, accept);
+        }
         Object start = proposer == null ? null : proposer.snapshot();
         int mark = mark();
         double prior0 = logPrior;
@@ -217,6 +257,15 @@ final class ProposalExecution extends Execution {
     /** Choices drawn from a proposal so far. */
     long proposed() {
         return proposed;
+    }
+
+    /** {@link #proposed}, {@link #fallbacks} and {@link #uncontrolled}, each counted afresh from now on. */
+    long[] takeCounts() {
+        long[] counts = {proposed, fallbacks, uncontrolled};
+        proposed = 0;
+        fallbacks = 0;
+        uncontrolled = 0;
+        return counts;
     }
 
     /** Controlled choices for which the proposal had nothing and the prior was used. */

@@ -1,4 +1,4 @@
-package dev.probe.runtime.inference;
+package dev.probe.runtime.engine;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,6 +9,7 @@ import java.util.Set;
 import org.apache.commons.rng.UniformRandomProvider;
 
 import dev.probe.runtime.distribution.Distribution;
+import dev.probe.runtime.inference.Observations;
 import dev.probe.runtime.model.Address;
 import dev.probe.runtime.model.CallSites;
 import dev.probe.runtime.trace.Trace;
@@ -68,6 +69,7 @@ final class ReplayExecution extends Execution {
     private Address site;
     private int siteInstance;
     private Object siteValue;
+    private Distribution<?> sitePrior;
     private double freshLogProb;
     private double controlledLogPrior;
     private int controlledCount;
@@ -92,6 +94,7 @@ final class ReplayExecution extends Execution {
         this.site = chosen;
         this.siteInstance = instance;
         this.siteValue = value;
+        this.sitePrior = null;
         freshLogProb = 0;
         controlledLogPrior = 0;
         controlledCount = 0;
@@ -103,6 +106,9 @@ final class ReplayExecution extends Execution {
             return prior.sample(rng);
         }
         boolean isSite = instance == siteInstance && address.equals(site);
+        if (isSite) {
+            sitePrior = prior;
+        }
         if (isSite && siteValue == null) {
             return prior.sample(rng);
         }
@@ -157,6 +163,11 @@ final class ReplayExecution extends Execution {
             }
         }
         return s;
+    }
+
+    /** The prior of the moved site in the run just finished (null when the run never met it). */
+    Distribution<?> sitePrior() {
+        return sitePrior;
     }
 
     /** The log prior of the choices this run drew afresh (the chosen site included, when resampled). */

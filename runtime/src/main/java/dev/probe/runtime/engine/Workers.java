@@ -1,4 +1,4 @@
-package dev.probe.runtime.inference;
+package dev.probe.runtime.engine;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,0 +1,154 @@
+package dev.probe.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.probe.diagnostics.SampleFiles;
+import dev.probe.diagnostics.Samples;
+import dev.probe.runtime.posterior.Posterior;
+
+/** export, compare, and the diagnostics of infer's summary. */
+class DiagnosticCommandsTest {
+
+    @TempDir
+    Path dir;
+
+    private static final String[] GAUSSIAN = {"builtin:gaussian", "--observe", "obs0=8", "--observe", "obs1=9", "--quiet"};
+
+    private Path infer(String file, String... more) {
+        Path out = dir.resolve(file);
+        String[] args = concat(concat(new String[] {"infer"}, GAUSSIAN), concat(more, new String[] {"--save", out.toString()}));
+        CliTest.Result r = CliTest.probe(args);
+        assertEquals(0, r.code(), r.err());
+        return out;
+    }
+
+    @Test
+    void inferReportsRhatAndEssForRmhAndKhatForIs() throws Exception {
+        CliTest.Result rmh = CliTest.probe(concat(new String[] {"infer"}, concat(GAUSSIAN,
+                new String[] {"--engine", "rmh", "--traces", "40000", "--seed", "3", "--json"})));
+        assertEquals(0, rmh.code(), rmh.err());
+        JsonNode mu = rmh.json().get("diagnostics").get("variables").get("mu");
+        // A bulk ESS near 2,000 over 8 split chains: R-hat - 1 is of order 1/250 when the chains mix; 0.01 is the
+        // paper's limit and well clear of it.
+        assertEquals(1.0, mu.get("rhat").asDouble(), 0.01);
+        assertTrue(mu.get("ess_bulk").asDouble() > 100, mu.toString());
+        assertTrue(mu.get("ess_tail").asDouble() > 100, mu.toString());
+
+        // Importance sampling from the prior against observations in its tail: heavy-tailed weights.
+        CliTest.Result is = CliTest.probe(concat(new String[] {"infer"}, concat(GAUSSIAN,
+                new String[] {"--traces", "20000", "--seed", "1", "--json"})));
+        JsonNode d = is.json().get("diagnostics");
+        assertTrue(d.get("khat").asDouble() > 0.7, d.toString());
+        assertFalse(d.get("ok").asBoolean());
+        assertTrue(d.get("warnings").get(0).asText().contains("--engine ic"), d.toString());
+
+        CliTest.Result table = CliTest.probe(concat(new String[] {"infer"}, concat(GAUSSIAN,
+                new String[] {"--traces", "20000", "--seed", "1"})));
+        assertTrue(table.out().contains("Pareto k-hat"), table.out());
+        assertTrue(table.out().contains("warning: Pareto k-hat"), table.out());
+    }
+
+    @Test
+    void exportedDrawsRoundTripInBothFormats() throws Exception {
+        for (String engine : new String[] {"is", "rmh"}) {
+            Path saved = infer(engine + ".probe", "--engine", engine, "--traces", "3000", "--seed", "4");
+            Posterior p = Posterior.load(saved);
+            for (String format : new String[] {"csv", "jsonl"}) {
+                Path out = dir.resolve(engine + "." + format);
+                CliTest.Result r = CliTest.probe("export", saved.toString(), "--format", format, "--out", out.toString());
+                assertEquals(0, r.code(), r.err());
+                Samples s = SampleFiles.read(out);
+                assertEquals(p.size(), s.size());
+                double[] mu = s.column("mu");
+                double[] w = s.weights();
+                for (int i = 0; i < p.size(); i++) {
+                    assertEquals((Double) p.value("mu", i), mu[i], 0.0, "draw " + i);
+                    assertEquals(p.weight(i), w[i], 1e-15);
+                }
+                if (engine.equals("rmh")) {
+                    assertEquals(java.util.Arrays.toString(p.chainLengths()), java.util.Arrays.toString(s.chainLengths()));
+                } else {
+                    assertEquals(null, s.chains());
+                }
+            }
+        }
+    }
+
+    @Test
+    void resampledExportsAreEquallyWeightedAndSeeded() throws Exception {
+        Path saved = infer("is.probe", "--traces", "5000", "--seed", "5");
+        CliTest.Result a = CliTest.probe("export", saved.toString(), "--resample", "1000", "--seed", "7");
+        CliTest.Result b = CliTest.probe("export", saved.toString(), "--resample", "1000", "--seed", "7");
+        assertEquals(0, a.code(), a.err());
+        assertEquals(a.out(), b.out());
+        String[] lines = a.out().split("\n");
+        assertEquals(1001, lines.length);
+        assertEquals("run,weight,log_weight,mu", lines[0]);
+        String[] first = lines[1].split(",");
+        assertEquals(0.001, Double.parseDouble(first[1]), 1e-15);
+        assertEquals("0.0", first[2]);
+    }
+
+    @Test
+    void compareFindsNoDifferenceBetweenEnginesAndOneAgainstAnotherModel() throws Exception {
+        Path is = infer("is.probe", "--traces", "40000", "--seed", "6");
+        Path rmh = infer("rmh.probe", "--engine", "rmh", "--traces", "8000", "--seed", "6");
+        CliTest.Result same = CliTest.probe("compare", is.toString(), rmh.toString(), "--json", "--c2st-draws", "0");
+        assertEquals(0, same.code(), same.err());
+        assertTrue(same.json().get("same").asBoolean(), same.out());
+        assertTrue(same.json().get("c2st").isNull());
+
+        // The prior is a different distribution: every figure shows it.
+        Path prior = infer("prior.probe", "--engine", "prior", "--traces", "4000", "--seed", "6");
+        CliTest.Result differ = CliTest.probe("compare", rmh.toString(), prior.toString(), "--json", "--c2st-draws", "100");
+        JsonNode j = differ.json();
+        assertFalse(j.get("same").asBoolean(), differ.out());
+        assertTrue(j.get("variables").get("mu").get("differs").asBoolean());
+        assertTrue(j.get("c2st").get("accuracy").asDouble() > j.get("c2st").get("limit").asDouble(), differ.out());
+    }
+
+    @Test
+    void calibrateGaussianWithImportanceSamplingPasses() throws Exception {
+        Path out = dir.resolve("cal.json");
+        CliTest.Result r = CliTest.probe("calibrate", "builtin:gaussian", "--engine", "is", "--runs", "200", "--seed", "1",
+                "--out", out.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("verdict: calibrated"), r.out());
+        JsonNode j = Json.MAPPER.readTree(out.toFile());
+        assertTrue(j.get("passes").asBoolean());
+        assertEquals(200, j.get("variables").get("mu").get("ranks").size());
+        CliTest.Result bad = CliTest.probe("calibrate", "builtin:gaussian", "--draws", "100");
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("L + 1 a multiple of B"), bad.err());
+    }
+
+    @Test
+    void badInputsAreUsageErrors() throws Exception {
+        Path junk = dir.resolve("junk.csv");
+        Files.writeString(junk, "run,mu\n0,abc\n");
+        CliTest.Result r = CliTest.probe("compare", junk.toString(), junk.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("junk.csv:2: 'abc' in column mu is not a number"), r.err());
+        CliTest.Result e = CliTest.probe("export", junk.toString());
+        assertEquals(2, e.code(), e.err());
+        assertTrue(e.err().contains("is not a saved posterior"), e.err());
+        CliTest.Result f = CliTest.probe("export", dir.resolve("none.probe").toString());
+        assertEquals(2, f.code(), f.err());
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

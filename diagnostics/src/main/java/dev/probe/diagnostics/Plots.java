@@ -1,0 +1,307 @@
+package dev.probe.diagnostics;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * The diagnostic plots, as {@link Figure}s: marginal histograms with quantiles, a corner plot,
+ * Markov-chain traces, importance weights, training curves and SBC rank histograms. Pure
+ * functions of arrays; nothing is drawn on screen (AWT runs headless).
+ */
+public final class Plots {
+
+    /** Width and height of a single plot, in pixels. */
+    public static final int WIDTH = 640;
+    public static final int HEIGHT = 400;
+
+    private static final Color[] CHAIN_COLOURS = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
+        new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f)};
+    private static final Color BAR = new Color(0x4c72b0);
+    private static final double[] QUANTILES = {0.05, 0.5, 0.95};
+
+    static {
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    private Plots() {
+    }
+
+    /**
+     * A weighted histogram (a density) of one variable with its 5%, 50% and 95% quantiles as
+     * dashed lines; NaN values (draws without the variable) are left out; weights null for equal.
+     */
+    public static Figure histogram(String name, double[] values, double[] weights) {
+        return Figure.of(histogramChart(name, values, weights, WIDTH, HEIGHT, true));
+    }
+
+    /**
+     * A corner plot: histograms on the diagonal, scatter plots of up to 1,000 equally weighted
+     * draws below it.
+     *
+     * @param rows equally weighted draws, one column per name
+     */
+    public static Figure corner(List<String> names, double[][] columns, double[] weights, double[][] rows) {
+        int k = names.size();
+        int size = Math.max(180, Math.min(320, 960 / k));
+        List<Chart<?, ?>> panels = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) {
+                if (i == j) {
+                    XYChart h = histogramChart(names.get(i), columns[i], weights, size, size, false);
+                    h.getStyler().setXAxisDecimalPattern("#.###");
+                    panels.add(h);
+                } else if (j < i) {
+                    XYChart c = xy(size, size, "", names.get(j), names.get(i));
+                    int n = Math.min(rows.length, 1000);
+                    double[] x = new double[n];
+                    double[] y = new double[n];
+                    for (int r = 0; r < n; r++) {
+                        x[r] = rows[r][j];
+                        y[r] = rows[r][i];
+                    }
+                    XYSeries s = c.addSeries("draws", x, y);
+                    s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+                    s.setMarker(SeriesMarkers.CIRCLE);
+                    s.setMarkerColor(new Color(76, 114, 176, 90));
+                    c.getStyler().setMarkerSize(4);
+                    panels.add(c);
+                } else {
+                    panels.add(null);
+                }
+            }
+        }
+        return Figure.grid(panels, k, size, size);
+    }
+
+    /** Traces of one variable, a line per chain, x the draw index within the chain (long chains thinned for drawing). */
+    public static Figure traces(String name, double[][] chains, double rhat) {
+        XYChart c = xy(WIDTH, HEIGHT, String.format(Locale.ROOT, "%s: traces of %d chains, R-hat %.3f", name, chains.length, rhat),
+                "draw", name);
+        c.getStyler().setLegendVisible(chains.length <= 8);
+        c.getStyler().setXAxisDecimalPattern("#");
+        for (int ch = 0; ch < chains.length; ch++) {
+            int n = chains[ch].length;
+            int step = Math.max(1, n / 1000);
+            int m = (n + step - 1) / step;
+            double[] x = new double[m];
+            double[] y = new double[m];
+            for (int i = 0; i < m; i++) {
+                x[i] = (double) i * step;
+                y[i] = chains[ch][i * step];
+            }
+            XYSeries s = c.addSeries("chain " + ch, x, y);
+            s.setMarker(SeriesMarkers.NONE);
+            s.setLineColor(CHAIN_COLOURS[ch % CHAIN_COLOURS.length]);
+            s.setLineWidth(0.8f);
+        }
+        return Figure.of(c);
+    }
+
+    /**
+     * Importance weights sorted from the largest down, log10 of each relative to the largest, against
+     * the rank on a log scale; a dashed line marks the tail that k-hat's Pareto fit uses.
+     */
+    public static Figure weights(double[] logWeights, double khat, double ess) {
+        double[] sorted = Arrays.stream(logWeights).filter(v -> v > Double.NEGATIVE_INFINITY).sorted().toArray();
+        int n = sorted.length;
+        String verdict = Double.isNaN(khat) ? "not estimable" : khat <= 0.5 ? "good" : khat <= ParetoK.threshold(logWeights.length) ? "usable"
+                : "unreliable";
+        XYChart c = xy(WIDTH, HEIGHT, String.format(Locale.ROOT, "Importance weights: k-hat %.2f (%s), ESS %.0f of %d", khat,
+                verdict, ess, logWeights.length), "rank (largest weight first)", "log10 weight / largest");
+        c.getStyler().setXAxisLogarithmic(true);
+        if (n == 0) {
+            return Figure.of(c);
+        }
+        double max = sorted[n - 1];
+        int step = Math.max(1, n / 2000);
+        List<Double> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        for (int r = 0; r < n; r = r < 200 ? r + 1 : r + step) {
+            xs.add(r + 1.0);
+            ys.add((sorted[n - 1 - r] - max) / Math.log(10));
+        }
+        XYSeries s = c.addSeries("weights", xs, ys);
+        s.setMarker(SeriesMarkers.NONE);
+        s.setLineColor(BAR);
+        double low = ys.stream().mapToDouble(Double::doubleValue).min().orElse(-1);
+        int tail = Math.min(ParetoK.tailLength(logWeights.length), n);
+        XYSeries t = c.addSeries("Pareto tail (" + tail + ")", new double[] {tail, tail}, new double[] {low, 0});
+        dashed(t, Color.GRAY);
+        c.getStyler().setLegendVisible(true);
+        return Figure.of(c);
+    }
+
+    /** Training and validation loss against traces trained on. */
+    public static Figure loss(double[] traces, double[] trainLoss, double[] validLoss) {
+        XYChart c = xy(WIDTH, HEIGHT, "Training", "traces", "loss");
+        c.getStyler().setLegendVisible(true);
+        XYSeries t = c.addSeries("training loss", traces, trainLoss);
+        t.setMarker(SeriesMarkers.NONE);
+        t.setLineColor(CHAIN_COLOURS[0]);
+        XYSeries v = c.addSeries("validation loss", traces, validLoss);
+        v.setMarker(SeriesMarkers.CIRCLE);
+        v.setLineColor(CHAIN_COLOURS[1]);
+        v.setMarkerColor(CHAIN_COLOURS[1]);
+        return Figure.of(c);
+    }
+
+    /** SBC rank counts per bin with the 99% band and the expectation of uniform ranks. */
+    public static Figure sbcRanks(String name, Sbc.Uniformity u) {
+        long[] counts = u.counts();
+        double[] x = new double[counts.length];
+        double[] y = new double[counts.length];
+        for (int i = 0; i < counts.length; i++) {
+            x[i] = i;
+            y[i] = counts[i];
+        }
+        CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
+                .title(String.format(Locale.ROOT, "%s: SBC ranks, chi-square p = %.3g", name, u.pValue()))
+                .xAxisTitle("rank bin").yAxisTitle("runs").build();
+        style(c.getStyler());
+        c.getStyler().setLegendVisible(true);
+        c.getStyler().setOverlapped(true);
+        c.addSeries("ranks", x, y).setFillColor(BAR);
+        double[] band = u.band();
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        String[] labels = {"99% band", "expected", ""};
+        double[] levels = {band[0], u.expected(), band[1]};
+        for (int i = 0; i < 3; i++) {
+            org.knowm.xchart.CategorySeries line = c.addSeries(labels[i].isEmpty() ? "99% band " : labels[i], x,
+                    constant(counts.length, levels[i]));
+            line.setChartCategorySeriesRenderStyle(org.knowm.xchart.CategorySeries.CategorySeriesRenderStyle.Line);
+            line.setMarker(SeriesMarkers.NONE);
+            line.setLineColor(i == 1 ? Color.BLACK : Color.GRAY);
+            line.setShowInLegend(!labels[i].isEmpty());
+            if (i != 1) {
+                line.setLineStyle(new BasicStroke(1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));
+            }
+        }
+        return Figure.of(c);
+    }
+
+    private static XYChart histogramChart(String name, double[] values, double[] weights, int width, int height, boolean quantiles) {
+        double[] x = Arrays.stream(values).filter(v -> !Double.isNaN(v)).toArray();
+        double[] w = new double[x.length];
+        for (int i = 0, j = 0; i < values.length; i++) {
+            if (!Double.isNaN(values[i])) {
+                w[j++] = weights == null ? 1 : weights[i];
+            }
+        }
+        XYChart c = xy(width, height, quantiles ? name : "", name, quantiles ? "density" : "");
+        if (x.length == 0) {
+            return c;
+        }
+        Sorting.sortTogether(x, w);
+        double total = Arrays.stream(w).sum();
+        double sumSq = Arrays.stream(w).map(v -> v * v).sum();
+        double lo = weightedQuantile(x, w, total, 0.001);
+        double hi = weightedQuantile(x, w, total, 0.999);
+        boolean integers = Arrays.stream(x).allMatch(v -> v == Math.rint(v)) && hi - lo <= 60;
+        int bins;
+        if (integers) {
+            lo -= 0.5;
+            hi += 0.5;
+            bins = (int) Math.round(hi - lo);
+        } else {
+            // Rice's rule on the effective sample size: enough bins to show shape, few enough to be smooth.
+            double ess = total * total / sumSq;
+            bins = (int) Math.max(10, Math.min(80, Math.ceil(2 * Math.cbrt(ess))));
+            if (hi <= lo) {
+                lo -= 0.5;
+                hi += 0.5;
+            }
+        }
+        double binWidth = (hi - lo) / bins;
+        double[] mass = new double[bins];
+        for (int i = 0; i < x.length; i++) {
+            int b = (int) Math.floor((x[i] - lo) / binWidth);
+            if (b >= 0 && b < bins) {
+                mass[b] += w[i];
+            } else if (x[i] == hi) {
+                mass[bins - 1] += w[i];
+            }
+        }
+        double[] px = new double[2 * bins + 2];
+        double[] py = new double[2 * bins + 2];
+        double peak = 0;
+        for (int b = 0; b < bins; b++) {
+            double density = mass[b] / total / binWidth;
+            peak = Math.max(peak, density);
+            px[2 * b + 1] = lo + b * binWidth;
+            py[2 * b + 1] = density;
+            px[2 * b + 2] = lo + (b + 1) * binWidth;
+            py[2 * b + 2] = density;
+        }
+        px[0] = lo;
+        px[2 * bins + 1] = hi;
+        XYSeries s = c.addSeries(name, px, py);
+        s.setMarker(SeriesMarkers.NONE);
+        s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Area);
+        s.setFillColor(new Color(76, 114, 176, 160));
+        s.setLineColor(BAR);
+        if (quantiles) {
+            for (double p : QUANTILES) {
+                double q = weightedQuantile(x, w, total, p);
+                XYSeries line = c.addSeries(String.format(Locale.ROOT, "%.0f%%: %.4g", 100 * p, q), new double[] {q, q},
+                        new double[] {0, peak});
+                dashed(line, p == 0.5 ? Color.BLACK : Color.DARK_GRAY);
+            }
+            c.getStyler().setLegendVisible(true);
+        }
+        return c;
+    }
+
+    /** The smallest value whose cumulative weight reaches p of the total (values sorted). */
+    private static double weightedQuantile(double[] sorted, double[] w, double total, double p) {
+        double cum = 0;
+        for (int i = 0; i < sorted.length; i++) {
+            cum += w[i];
+            if (cum >= p * total) {
+                return sorted[i];
+            }
+        }
+        return sorted[sorted.length - 1];
+    }
+
+    private static XYChart xy(int width, int height, String title, String xTitle, String yTitle) {
+        XYChart c = new XYChartBuilder().width(width).height(height).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        style(c.getStyler());
+        c.getStyler().setLegendVisible(false);
+        return c;
+    }
+
+    private static void style(Styler s) {
+        s.setChartBackgroundColor(Color.WHITE);
+        s.setPlotBorderVisible(false);
+        s.setChartTitleFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
+        s.setLegendPosition(Styler.LegendPosition.InsideNE);
+        s.setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+    }
+
+    private static void dashed(XYSeries s, Color colour) {
+        s.setMarker(SeriesMarkers.NONE);
+        s.setLineColor(colour);
+        s.setLineStyle(new BasicStroke(1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));
+    }
+
+    private static double[] constant(int n, double v) {
+        double[] out = new double[n];
+        Arrays.fill(out, v);
+        return out;
+    }
+}

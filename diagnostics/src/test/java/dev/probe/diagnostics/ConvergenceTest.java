@@ -1,0 +1,147 @@
+package dev.probe.diagnostics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.rng.core.source64.XoRoShiRo128PlusPlus;
+import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
+import org.junit.jupiter.api.Test;
+
+class ConvergenceTest {
+
+    @Test
+    void basicRhatMatchesHandComputation() {
+        // Means 2 and 5, variances 1: W = 1, B = 3 * var(2, 5) = 13.5, R = sqrt((13.5 + 2) / 3).
+        double r = Convergence.basicRhat(new double[][] {{1, 2, 3}, {4, 5, 6}});
+        assertEquals(Math.sqrt(15.5 / 3), r, 1e-12);
+    }
+
+    @Test
+    void splitDropsTheMiddleDrawOfOddChains() {
+        double[][] s = Convergence.split(new double[][] {{1, 2, 3, 4, 5}});
+        assertEquals(2, s.length);
+        assertEquals(1, s[0][0]);
+        assertEquals(2, s[0][1]);
+        assertEquals(4, s[1][0]);
+        assertEquals(5, s[1][1]);
+    }
+
+    @Test
+    void rankNormalisationUsesBlomScoresAndAveragesTies() {
+        double[][] z = Convergence.zScale(new double[][] {{3, 1}, {2, 2}});
+        // Ranks 4, 1, 2.5, 2.5 of S = 4: Phi^-1((r - 3/8) / 4.25).
+        double[] ranks = {4, 1, 2.5, 2.5};
+        double[] got = {z[0][0], z[0][1], z[1][0], z[1][1]};
+        for (int i = 0; i < 4; i++) {
+            double expected = org.apache.commons.statistics.distribution.NormalDistribution.of(0, 1)
+                    .inverseCumulativeProbability((ranks[i] - 0.375) / 4.25);
+            assertEquals(expected, got[i], 1e-12);
+        }
+    }
+
+    @Test
+    void fourierAutocovarianceMatchesDirectSums() {
+        UniformRandomProvider rng = new XoRoShiRo128PlusPlus(3, 4);
+        double[] x = new double[37];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rng.nextDouble() - 0.5;
+        }
+        double[] acov = Fourier.autocovariance(x);
+        for (int lag = 0; lag < x.length; lag++) {
+            double s = 0;
+            for (int i = 0; i + lag < x.length; i++) {
+                s += x[i] * x[i + lag];
+            }
+            assertEquals(s / x.length, acov[lag], 1e-12);
+        }
+    }
+
+    @Test
+    void wellMixedChainsPassAndIndependentDrawsHaveFullEss() {
+        double[][] draws = ar1(4, 5000, 0.0, 0.0, 11);
+        double rhat = Convergence.rhat(draws);
+        // For independent chains R-hat - 1 is of order 1/S; 1.01 is far out.
+        assertTrue(rhat < 1.005, "R-hat " + rhat);
+        // The ESS of 20,000 independent draws: the autocorrelation sum's error is about
+        // sqrt(2 (2M + 1) / S) relative for a window of M lags (M ~ 3 here): ~2.5%; 4 of those: 10%.
+        assertEquals(20_000, Convergence.essBulk(draws), 2_000);
+        assertEquals(20_000, Convergence.essTail(draws), 2_000);
+    }
+
+    @Test
+    void essOfAnAutoregressiveChainMatchesTheory() {
+        // AR(1) with phi = 0.5: tau = (1 + phi) / (1 - phi) = 3, so ESS = S / 3 = 6,667 of 20,000.
+        // The window grows to ~15 lags: sqrt(2 * 31 / 20000) * tau... relative error ~6%; 4 sd: 24%, we ask 20%.
+        double[][] draws = ar1(4, 5000, 0.5, 0.0, 12);
+        double ess = Convergence.essMean(draws);
+        assertEquals(20_000 / 3.0, ess, 20_000 / 3.0 * 0.2);
+        assertEquals(20_000 / 3.0, Convergence.essBulk(draws), 20_000 / 3.0 * 0.2);
+    }
+
+    @Test
+    void slowlyMixingChainsNeedTheWholeAutocovarianceAndGetIt() {
+        // phi = 0.95: tau = 39, so Geyer's sum runs past the 64 lags summed directly and the FFT takes
+        // over. ESS = 80,000 / 39 = 2,051; the window of ~150 lags gives a relative error near
+        // sqrt(2 * 301 / 20000) ~ 17% per chain, ~9% over four: 30% is over 3 sd.
+        double[][] draws = ar1(4, 20_000, 0.95, 0.0, 16);
+        assertEquals(80_000 / 39.0, Convergence.essMean(draws), 80_000 / 39.0 * 0.3);
+    }
+
+    @Test
+    void chainsStuckInSeparateModesAreFlagged() {
+        // A bimodal posterior with modes at -3 and +3: two chains in each, never crossing.
+        double[][] draws = ar1(4, 1000, 0.3, 0.0, 13);
+        for (int c = 0; c < 4; c++) {
+            for (int i = 0; i < draws[c].length; i++) {
+                draws[c][i] += c < 2 ? -3 : 3;
+            }
+        }
+        assertTrue(Convergence.rhat(draws) > 1.5, "R-hat " + Convergence.rhat(draws));
+        assertTrue(Convergence.essBulk(draws) < 100, "bulk ESS " + Convergence.essBulk(draws));
+    }
+
+    @Test
+    void chainsThatDifferOnlyInScaleAreCaughtByTheFoldedRhat() {
+        double[][] draws = ar1(4, 2000, 0.0, 0.0, 14);
+        for (int i = 0; i < draws[0].length; i++) {
+            draws[0][i] *= 4;
+            draws[1][i] *= 4;
+        }
+        double bulk = Convergence.basicRhat(Convergence.zScale(Convergence.split(draws)));
+        assertTrue(bulk < 1.01, "the bulk R-hat alone misses it: " + bulk);
+        assertTrue(Convergence.rhat(draws) > 1.05, "R-hat " + Convergence.rhat(draws));
+    }
+
+    @Test
+    void allAtOnceAgreesWithEachFigure() {
+        double[][] draws = ar1(3, 501, 0.6, 0.0, 15);
+        double[] all = Convergence.all(draws);
+        assertEquals(Convergence.rhat(draws), all[0], 0.0);
+        assertEquals(Convergence.essBulk(draws), all[1], 0.0);
+        assertEquals(Convergence.essTail(draws), all[2], 0.0);
+    }
+
+    @Test
+    void unequalChainsKeepTheirLastDraws() {
+        double[][] t = Convergence.equalLengths(new double[][] {{1, 2, 3}, {4, 5}});
+        assertEquals(2, t[0].length);
+        assertEquals(2, t[0][0]);
+        assertEquals(4, t[1][0]);
+    }
+
+    static double[][] ar1(int chains, int n, double phi, double shift, long seed) {
+        UniformRandomProvider rng = new XoRoShiRo128PlusPlus(seed, 1);
+        ZigguratSampler.NormalizedGaussian normal = ZigguratSampler.NormalizedGaussian.of(rng);
+        double[][] x = new double[chains][n];
+        double sd = Math.sqrt(1 - phi * phi);
+        for (int c = 0; c < chains; c++) {
+            double v = normal.sample();
+            for (int i = 0; i < n; i++) {
+                v = phi * v + sd * normal.sample();
+                x[c][i] = v + shift;
+            }
+        }
+        return x;
+    }
+}

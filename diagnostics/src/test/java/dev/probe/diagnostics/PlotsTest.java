@@ -1,0 +1,81 @@
+package dev.probe.diagnostics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import javax.imageio.ImageIO;
+import javax.xml.parsers.DocumentBuilderFactory;
+
+import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.rng.core.source64.XoRoShiRo128PlusPlus;
+import org.junit.jupiter.api.Test;
+
+/** Every plot renders to a PNG of its size with something drawn, and to well-formed SVG; kept under target/plots. */
+class PlotsTest {
+
+    private static final Path OUT = Path.of("target", "plots");
+
+    @Test
+    void everyPlotRendersToPngAndSvg() throws Exception {
+        Files.createDirectories(OUT);
+        double[][] chains = ConvergenceTest.ar1(4, 1000, 0.7, 0, 31);
+        for (int i = 0; i < 1000; i++) {
+            chains[3][i] += 2;
+        }
+        double[] pooled = Convergence.pool(chains);
+        UniformRandomProvider rng = new XoRoShiRo128PlusPlus(2, 3);
+        double[] second = new double[pooled.length];
+        double[] logWeights = new double[pooled.length];
+        int[] ranks = new int[200];
+        for (int i = 0; i < pooled.length; i++) {
+            second[i] = 0.5 * pooled[i] + rng.nextDouble();
+            logWeights[i] = 2 * pooled[i];
+        }
+        for (int i = 0; i < ranks.length; i++) {
+            ranks[i] = rng.nextInt(100);
+        }
+        double[][] rows = new double[pooled.length][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = new double[] {pooled[i], second[i]};
+        }
+        check("histogram", Plots.histogram("mu", pooled, null));
+        check("histogram-discrete", Plots.histogram("r", new double[] {0, 1, 1, 2, 2, 2, 3, 5}, new double[] {1, 1, 1, 1, 1, 1, 1, 4}));
+        check("corner", Plots.corner(List.of("mu", "nu"), new double[][] {pooled, second}, null, rows));
+        check("traces", Plots.traces("mu", chains, Convergence.rhat(chains)));
+        check("weights", Plots.weights(logWeights, ParetoK.khat(logWeights), 123));
+        check("loss", Plots.loss(new double[] {100, 200, 300, 400}, new double[] {3, 2, 1.5, 1.4}, new double[] {3.2, 2.4, 1.8, 1.7}));
+        check("sbc", Plots.sbcRanks("mu", Sbc.uniformity(ranks, 99, 20)));
+    }
+
+    private static void check(String name, Figure f) throws Exception {
+        Path png = OUT.resolve(name + ".png");
+        Path svg = OUT.resolve(name + ".svg");
+        f.write(png);
+        f.write(svg);
+        BufferedImage image = ImageIO.read(new ByteArrayInputStream(Files.readAllBytes(png)));
+        assertEquals(f.width(), image.getWidth(), name);
+        assertEquals(f.height(), image.getHeight(), name);
+        int dark = 0;
+        for (int y = 0; y < image.getHeight(); y += 2) {
+            for (int x = 0; x < image.getWidth(); x += 2) {
+                int rgb = image.getRGB(x, y) & 0xFFFFFF;
+                if (rgb != 0xFFFFFF) {
+                    dark++;
+                }
+            }
+        }
+        assertTrue(dark > 500, name + ": almost nothing drawn (" + dark + " pixels)");
+        String text = Files.readString(svg);
+        assertTrue(text.contains("<svg"), name);
+        DocumentBuilderFactory xml = DocumentBuilderFactory.newInstance();
+        // Well-formed is what matters; the DTD it names is not fetched.
+        xml.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+        xml.newDocumentBuilder().parse(svg.toFile());
+    }
+}

@@ -1,0 +1,42 @@
+package dev.probe.runtime.engine;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * Where an inference's work runs: the execution seam. An engine cuts its work into numbered
+ * tasks (runs [a, b) of an inference, a chain, a range of particles), each of which depends only
+ * on its index and what the engine captured, and gets their results back in task order. So the
+ * result never depends on the backend, its parallelism or the order in which tasks finish.
+ *
+ * <p>The default runs tasks on threads of this process ({@link #threads}); nothing else in the
+ * runtime's engines starts threads. A backend on a cluster ships tasks and their results, so
+ * tasks and results are {@link Serializable}.
+ */
+public interface Backend {
+
+    /**
+     * Runs tasks {@code 0 .. count - 1} and returns their results in task order. When tasks
+     * fail, the failure of the lowest-numbered failing task is thrown, and tasks numbered after
+     * it may be skipped.
+     */
+    <R extends Serializable> List<R> map(int count, Task<R> task);
+
+    /** How many tasks run at once: engines may cut their work by it, never change the result by it. */
+    int parallelism();
+
+    /** One numbered task. */
+    @FunctionalInterface
+    interface Task<R extends Serializable> extends Serializable {
+        /** Task {@code index}'s result. */
+        R run(int index);
+    }
+
+    /** Tasks on {@code threads} threads of this process, deep-stacked for recursive models. */
+    static Backend threads(int threads) {
+        if (threads <= 0) {
+            throw new IllegalArgumentException("threads must be positive, got " + threads);
+        }
+        return new ThreadBackend(threads);
+    }
+}

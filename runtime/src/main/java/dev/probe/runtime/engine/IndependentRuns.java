@@ -1,0 +1,260 @@
+package dev.probe.runtime.engine;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import dev.probe.runtime.ProbeException;
+import dev.probe.runtime.SimulatorException;
+import dev.probe.runtime.inference.Proposal;
+import dev.probe.runtime.inference.RunException;
+import dev.probe.runtime.inference.RunGroup;
+import dev.probe.runtime.inference.Seeds;
+import dev.probe.runtime.model.CallSites;
+import dev.probe.runtime.model.ModelException;
+import dev.probe.runtime.model.RetryRunException;
+import dev.probe.runtime.posterior.PosteriorBuilder;
+import dev.probe.runtime.trace.Trace;
+
+/**
+ * The unit of work of engines whose runs are independent (prior sampling, importance sampling,
+ * inference compilation): runs [start, end) of an inference, computed anywhere into a standalone,
+ * serializable {@link Block}. Run i always draws from generator (seed, i), so a block depends on
+ * the settings and its range alone; blocks {@link #merge merged} in run order make the same
+ * posterior, to the last bit, however the runs were cut and wherever they ran.
+ */
+public final class IndependentRuns {
+
+    /** Runs per block when an engine cuts the work: small enough to balance threads, large enough to amortise the merge. */
+    public static final int BLOCK = 1024;
+
+    /** How many times a run lost by its model source (a dead simulator) is tried. */
+    static final int MAX_ATTEMPTS = 3;
+
+    private IndependentRuns() {
+    }
+
+    /**
+     * Runs [start, end): their columns and weights, the counts of the proposal's work, and the
+     * names of the observations they met.
+     */
+    public record Block(int start, int end, PosteriorBuilder.Chunk chunk, long proposed, long fallbacks, long uncontrolled,
+            TreeSet<String> observedNames) implements Serializable {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /**
+     * What a block of runs does.
+     *
+     * @param proposal     where controlled choices come from
+     * @param conditioning true to condition on the observations; false to simulate those with no value (prior sampling)
+     * @param weighted     true to weight runs by p(x, y) / q(x); false for unweighted runs
+     */
+    public record Work(Proposal proposal, boolean conditioning, boolean weighted) implements Serializable {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /** All {@code settings.traces()} runs, cut into blocks of {@link #BLOCK} run as tasks of the settings' backend. */
+    public static List<Block> run(Settings settings, Work work) {
+        int n = settings.traces();
+        int blocks = (n + BLOCK - 1) / BLOCK;
+        AtomicLong done = new AtomicLong();
+        return settings.backend().map(blocks, b -> {
+            Block block = compute(settings, work, b * BLOCK, Math.min(n, (b + 1) * BLOCK));
+            settings.progress().progress(done.addAndGet(block.end() - block.start()), n);
+            return block;
+        });
+    }
+
+    /** Merges blocks covering every run, in run order, into {@code builder}; returns their summed counts. */
+    public static Block merge(List<Block> blocks, PosteriorBuilder builder) {
+        long proposed = 0;
+        long fallbacks = 0;
+        long uncontrolled = 0;
+        TreeSet<String> observed = new TreeSet<>();
+        List<Block> ordered = new ArrayList<>(blocks);
+        ordered.sort(java.util.Comparator.comparingInt(Block::start));
+        int next = ordered.isEmpty() ? 0 : ordered.get(0).start();
+        for (Block b : ordered) {
+            if (b.start() != next) {
+                throw new IllegalArgumentException("blocks of runs must follow each other: one ends at run " + next
+                        + ", the next starts at " + b.start());
+            }
+            next = b.end();
+            builder.add(b.chunk());
+            proposed += b.proposed();
+            fallbacks += b.fallbacks();
+            uncontrolled += b.uncontrolled();
+            observed.addAll(b.observedNames());
+        }
+        int first = ordered.isEmpty() ? 0 : ordered.get(0).start();
+        return new Block(first, next, null, proposed, fallbacks, uncontrolled, observed);
+    }
+
+    /**
+     * Runs [start, end) of the inference: run i draws from generator (seed, i). Runs advance in
+     * groups when the proposal asks for it ({@link Proposal#groupSize}), each group on threads of
+     * its own so that the proposal can batch their requests.
+     */
+    public static Block compute(Settings settings, Work work, int start, int end) {
+        Set<String> observed = new HashSet<>();
+        CallSites callSites = Execution.callSites();
+        PosteriorBuilder.Chunk chunk = PosteriorBuilder.chunk(start, end - start, settings.recordAddresses(),
+                settings.keepTraces(), settings.observations().names());
+        // Runs advanced side by side must all be able to run at once (one simulator each, say);
+        // the group size depends on the model, never on the backend beyond that bound.
+        int group = work.weighted() ? Math.max(1, Math.min(work.proposal().groupSize(),
+                settings.model().maxConcurrentRuns() / settings.backend().parallelism())) : 1;
+        long[] counts = new long[3];
+        if (group > 1) {
+            grouped(settings, work, callSites, chunk, observed, group, start, end, counts);
+        } else {
+            ProposalExecution ex = new ProposalExecution(settings.observations(), work.conditioning(), callSites, observed,
+                    work.proposal());
+            for (int run = start; run < end; run++) {
+                Object result = runOne(settings, ex, run, null, 0);
+                ex.record(chunk, run, result, work.weighted() ? ex.logImportanceWeight() : 0);
+            }
+            counts[0] += ex.proposed();
+            counts[1] += ex.fallbacks();
+            counts[2] += ex.uncontrolled();
+        }
+        return new Block(start, end, chunk, counts[0], counts[1], counts[2], new TreeSet<>(observed));
+    }
+
+    /**
+     * Run {@code run} on {@code ex}, as member {@code member} of {@code group} (null: on its own).
+     * A retried run starts again from its own generator: the same numbers, the same run.
+     */
+    private static Object runOne(Settings settings, ProposalExecution ex, int run, RunGroup group, int member) {
+        return retrying(() -> {
+            ex.begin(Seeds.generator(settings.seed(), run), group, member);
+            return ex.runModel(settings.model());
+        }, () -> { }, "run", "run", run, settings.seed());
+    }
+
+    /** Stack size of a grouped run's thread: reserved, committed only as used. */
+    static final long GROUP_STACK_BYTES = 256L << 20;
+
+    /**
+     * Runs [start, end) in groups of {@code size} consecutive runs, each run of a group on a
+     * thread of its own, so that the proposal can batch their requests ({@link RunGroup}). Groups
+     * never depend on the backend, and runs are recorded in run order. These threads exist only
+     * while a group's runs wait on each other: the work is still this one task's.
+     */
+    private static void grouped(Settings settings, Work work, CallSites callSites, PosteriorBuilder.Chunk chunk,
+            Set<String> observed, int size, int start, int end, long[] counts) {
+        List<ProposalExecution> executions = new ArrayList<>();
+        java.util.Map<ProposalExecution, Set<String>> observedSets = new java.util.IdentityHashMap<>();
+        ThreadLocal<ProposalExecution> local = ThreadLocal.withInitial(() -> {
+            Set<String> mine = new HashSet<>();
+            ProposalExecution ex = new ProposalExecution(settings.observations(), work.conditioning(), callSites, mine,
+                    work.proposal());
+            synchronized (executions) {
+                executions.add(ex);
+                observedSets.put(ex, mine);
+            }
+            return ex;
+        });
+        AtomicInteger threadIds = new AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(size, r -> {
+            Thread t = new Thread(null, r, "probe-run-" + threadIds.getAndIncrement(), GROUP_STACK_BYTES);
+            t.setDaemon(true);
+            return t;
+        });
+        Trace[] traces = new Trace[end - start];
+        RuntimeException[] errors = new RuntimeException[end - start];
+        try {
+            for (int g0 = start; g0 < end; g0 += size) {
+                int g1 = Math.min(end, g0 + size);
+                RunGroup group = new RunGroup(g1 - g0);
+                List<java.util.concurrent.Future<?>> members = new ArrayList<>();
+                for (int r = g0; r < g1; r++) {
+                    int run = r;
+                    int member = r - g0;
+                    members.add(pool.submit(() -> {
+                        try {
+                            ProposalExecution ex = local.get();
+                            Object result = runOne(settings, ex, run, group, member);
+                            traces[run - start] = ex.finish(result, ex.logImportanceWeight());
+                        } catch (RuntimeException e) {
+                            errors[run - start] = e;
+                        } finally {
+                            group.leave(member);
+                        }
+                    }));
+                }
+                for (java.util.concurrent.Future<?> f : members) {
+                    try {
+                        f.get();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted while running a group of runs", e);
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        throw new IllegalStateException(e.getCause());
+                    }
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (RuntimeException e : errors) {
+            if (e != null) {
+                throw e;
+            }
+        }
+        for (int i = 0; i < traces.length; i++) {
+            chunk.record(start + i, traces[i]);
+        }
+        synchronized (executions) {
+            for (ProposalExecution ex : executions) {
+                counts[0] += ex.proposed();
+                counts[1] += ex.fallbacks();
+                counts[2] += ex.uncontrolled();
+                observed.addAll(observedSets.get(ex));
+            }
+        }
+    }
+
+    /**
+     * Runs {@code attempt}; when its model source loses it ({@link RetryRunException}, a dead or
+     * stalled simulator), calls {@code reset} and runs it again, {@link #MAX_ATTEMPTS} times in all.
+     * Any other failure is wrapped as the user should see it, naming {@code stream} {@code index};
+     * {@code lost} names what was lost ("run", "a step of chain"), followed by the index.
+     */
+    static <T> T retrying(Supplier<T> attempt, Runnable reset, String lost, String stream, long index, long seed) {
+        for (int tries = 1;; tries++) {
+            try {
+                return attempt.get();
+            } catch (RetryRunException e) {
+                if (tries >= MAX_ATTEMPTS) {
+                    throw new SimulatorException(lost + " " + index + " was lost " + MAX_ATTEMPTS + " times; the last time: "
+                            + e.getMessage());
+                }
+                reset.run();
+            } catch (RuntimeException | StackOverflowError e) {
+                throw wrap(e, stream, index, seed);
+            }
+        }
+    }
+
+    /** A run's failure as the user should see it; Probe's own non-model errors pass unchanged. */
+    static RuntimeException wrap(Throwable e, String stream, long run, long seed) {
+        if (e instanceof ProbeException && !(e instanceof ModelException)) {
+            return (ProbeException) e;
+        }
+        if (e instanceof RunException) {
+            return (RunException) e;
+        }
+        if (e instanceof StackOverflowError) {
+            return new RunException(run, seed, stream, new ModelException("the model recursed too deeply (stack overflow)"));
+        }
+        return new RunException(run, seed, stream, e);
+    }
+}

@@ -1,0 +1,172 @@
+package dev.probe.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.probe.runtime.posterior.Posterior;
+
+/**
+ * The hostile-input suite with real processes, on loopback only (docs/reliability.md): an
+ * intruder without the token, garbage on the bridge port, Ctrl-C with simulators running, two
+ * writers of one file, a planted link. Each case is bounded in time.
+ */
+@Timeout(300)
+class HostileProcessesTest {
+
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void build() throws Exception {
+        SimulatorBridgeTest.buildSimulators();
+    }
+
+    private static Process start(Path err, String... args) throws IOException {
+        assertTrue(Files.isRegularFile(ROOT.resolve("cli/target/probe-cli.jar")), "run the tests with 'mvn verify' from the root");
+        List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("probe").toString()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(false)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile()).start();
+    }
+
+    private static int finish(Process p, long seconds) throws InterruptedException {
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new AssertionError("probe did not finish in " + seconds + " s");
+        }
+        return p.exitValue();
+    }
+
+    /** Waits (10 s at most) until {@code file} has a line matching {@code pattern}; returns the match. */
+    private static Matcher await(Path file, Pattern pattern) throws Exception {
+        for (int i = 0; i < 1000; i++) {
+            if (Files.exists(file)) {
+                Matcher m = pattern.matcher(Files.readString(file));
+                if (m.find()) {
+                    return m;
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no " + pattern + " in " + (Files.exists(file) ? Files.readString(file) : "(nothing)"));
+    }
+
+    private static int simulator(Map<String, String> env) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Path.of("target", "cpp", "gaussian").toAbsolutePath().toString()).redirectErrorStream(true);
+        pb.environment().remove("PROBE_BRIDGE_TOKEN");
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the simulator did not finish");
+        return p.exitValue();
+    }
+
+    @Test
+    void anIntruderWithoutTheTokenServesNoRunAndGarbageLeavesNoStackTrace() throws Exception {
+        Path err = dir.resolve("err");
+        Process probe = start(err, "infer", "--attach", "127.0.0.1:0", "--workers", "1", "--attach-timeout", "120",
+                "--observe", "obs0=8", "--observe", "obs1=9", "--traces", "2000", "--seed", "1", "--quiet", "--json");
+        Matcher m = await(err, Pattern.compile("PROBE_ADDRESS=(\\S+) PROBE_BRIDGE_TOKEN=(\\w+)"));
+        String address = m.group(1);
+        int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+        // Garbage, an HTTP/1 request and a bad HTTP/2 preface on the port.
+        for (String junk : new String[] {"\u0001\u0002garbage\u00ff", "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+                "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\nnot a settings frame at all"}) {
+            try (Socket s = new Socket("127.0.0.1", port); OutputStream o = s.getOutputStream()) {
+                o.write(junk.getBytes(StandardCharsets.ISO_8859_1));
+                o.flush();
+                s.getInputStream().read(new byte[256]);
+            } catch (IOException ignored) {
+                // The server may close first.
+            }
+        }
+        assertEquals(3, simulator(Map.of("PROBE_ADDRESS", address, "PROBE_BRIDGE_TOKEN", "a-stranger-guessing-0123456789")));
+        assertEquals(2, simulator(Map.of("PROBE_ADDRESS", address)));
+        assertEquals(0, simulator(Map.of("PROBE_ADDRESS", address, "PROBE_BRIDGE_TOKEN", m.group(2))));
+        assertEquals(0, finish(probe, 60));
+        String log = Files.readString(err);
+        assertTrue(log.contains("refused a connection with a wrong bridge token"), log);
+        assertTrue(log.contains("refused 1 connection without this inference's token"), log);
+        assertFalse(log.contains("\tat ") || log.contains("Exception"), log);
+    }
+
+    @Test
+    void ctrlCEndsTheSimulatorsAndEverythingTheyStarted() throws Exception {
+        Path pid = dir.resolve("pid");
+        Path err = dir.resolve("err");
+        Process probe = start(err, "infer", "--simulator", "sh -c 'sleep 300 & echo $! > " + pid + "; wait'", "--workers", "1",
+                "--quiet", "--seed", "1");
+        long sleeper = Long.parseLong(await(pid, Pattern.compile("(\\d+)")).group(1));
+        // The JVM under the launcher script: interrupt it as a terminal's Ctrl-C would.
+        ProcessHandle jvm = probe.toHandle().descendants().filter(h -> h.info().command().orElse("").endsWith("java"))
+                .findFirst().orElse(probe.toHandle());
+        new ProcessBuilder("kill", "-INT", Long.toString(jvm.pid())).start().waitFor(5, TimeUnit.SECONDS);
+        finish(probe, 30);
+        for (int i = 0; i < 500; i++) {
+            Optional<ProcessHandle> h = ProcessHandle.of(sleeper);
+            if (h.isEmpty() || !h.get().isAlive()) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("the simulator's process " + sleeper + " outlived Ctrl-C");
+    }
+
+    @Test
+    void twoWritersOfOneFileGiveOneWholeResultAndOneClearRefusal() throws Exception {
+        Path post = dir.resolve("post.probe");
+        Path victim = dir.resolve("victim");
+        Files.writeString(victim, "precious");
+        Files.createSymbolicLink(dir.resolve(".post.probe.tmp"), victim);
+        Path err1 = dir.resolve("err1");
+        Path err2 = dir.resolve("err2");
+        // The first writer holds its output while it waits for a simulator: as long as need be, deterministically.
+        Process first = start(err1, "infer", "--attach", "127.0.0.1:0", "--workers", "1", "--attach-timeout", "120", "--observe",
+                "obs0=8", "--observe", "obs1=9", "--traces", "3000", "--seed", "1", "--quiet", "--save", post.toString());
+        Matcher m = await(err1, Pattern.compile("PROBE_ADDRESS=(\\S+) PROBE_BRIDGE_TOKEN=(\\w+)"));
+        Process second = start(err2, "infer", "builtin:gaussian", "--observe", "obs0=8", "--observe", "obs1=9", "--traces", "1000",
+                "--seed", "2", "--quiet", "--save", post.toString());
+        assertEquals(2, finish(second, 60), Files.readString(err2));
+        assertTrue(Files.readString(err2).contains("being written by another Probe process"), Files.readString(err2));
+        assertEquals(0, simulator(Map.of("PROBE_ADDRESS", m.group(1), "PROBE_BRIDGE_TOKEN", m.group(2))));
+        assertEquals(0, finish(first, 120), Files.readString(err1));
+        assertEquals(3000, Posterior.load(post).size());
+        assertEquals("precious", Files.readString(victim));
+    }
+
+    @Test
+    void sampleIntoHeadPrintsAtOnceAndEndsWhenTheReaderDoes() throws Exception {
+        List<String> cmd = List.of(ROOT.resolve("probe").toString(), "sample", "builtin:gaussian", "-n", "20000000", "--seed", "1",
+                "--quiet");
+        Process p = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        for (int i = 0; i < 3; i++) {
+            assertTrue(r.readLine().startsWith("{\"run\":" + i + ","));
+        }
+        r.close();
+        assertEquals(0, finish(p, 60));
+    }
+}
