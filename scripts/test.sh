@@ -13,18 +13,15 @@ for tool in java mvn; do
   fi
 done
 
+scripts/cpp-deps.sh
+
 # chromium: the HTML reports are opened in headless Chromium (cli's ReportInBrowserTest).
-debs="libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev cmake g++ chromium"
-missing=""
-for p in $debs; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-  echo "scripts/test.sh: installing the Debian packages the tests need:$missing" >&2
+if ! dpkg -s chromium >/dev/null 2>&1; then
+  echo "scripts/test.sh: installing the Debian package the tests need: chromium" >&2
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium
 fi
 
 # verify packages the command before the end-to-end tests in tests/ run it.

@@ -191,6 +191,9 @@ Distribution Normal(std::vector<double> mean, std::vector<double> stddev) {
   return make("Normal", {Value(std::move(mean)), Value(std::move(stddev))});
 }
 Distribution Uniform(double low, double high) { return make("Uniform", {low, high}); }
+Distribution Uniform(std::vector<double> low, std::vector<double> high) {
+  return make("Uniform", {Value(std::move(low)), Value(std::move(high))});
+}
 Distribution TruncatedNormal(double mean, double stddev, double low, double high) {
   return make("TruncatedNormal", {mean, stddev, low, high});
 }
@@ -199,9 +202,10 @@ Distribution Exponential(double rate) { return make("Exponential", {rate}); }
 Distribution Gamma(double shape, double rate) { return make("Gamma", {shape, rate}); }
 Distribution Beta(double alpha, double beta) { return make("Beta", {alpha, beta}); }
 Distribution Bernoulli(double p) { return make("Bernoulli", {p}); }
+Distribution Bernoulli(std::vector<double> p) { return make("Bernoulli", {Value(std::move(p))}); }
 Distribution Binomial(int64_t n, double p) { return make("Binomial", {n, p}); }
 Distribution Poisson(double rate) { return make("Poisson", {rate}); }
-Distribution Poisson(std::vector<double> rates) { return make("Poisson", {Value(std::move(rates))}); }
+Distribution Poisson(std::vector<double> rate) { return make("Poisson", {Value(std::move(rate))}); }
 Distribution Categorical(std::vector<double> weights) { return make("Categorical", {Value(std::move(weights))}); }
 Distribution Dirichlet(std::vector<double> alphas) { return make("Dirichlet", {Value(std::move(alphas))}); }
 Distribution MultivariateNormal(std::vector<double> mean, std::vector<double> cov) {

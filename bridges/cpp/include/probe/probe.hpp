@@ -49,7 +49,11 @@ struct Value {
   operator bool() const { return as_bool(); }
 };
 
-/** A distribution of the runtime, by kind and parameters (in the order of LANGUAGE.md). */
+/**
+ * A distribution of the runtime, by kind and parameters. The constructors below are the runtime's
+ * registry of kinds (dev.probe.runtime.distribution.DistributionKind), parameters in its order and
+ * under its names; a test in bridges/ checks them against it.
+ */
 struct Distribution {
   std::string kind;
   std::vector<Value> params;
@@ -59,18 +63,21 @@ struct Distribution {
 Distribution Normal(double mean, double stddev);
 Distribution Normal(std::vector<double> mean, std::vector<double> stddev);
 Distribution Uniform(double low, double high);
+Distribution Uniform(std::vector<double> low, std::vector<double> high);
 Distribution TruncatedNormal(double mean, double stddev, double low, double high);
 Distribution LogNormal(double mu, double sigma);
 Distribution Exponential(double rate);
 Distribution Gamma(double shape, double rate);
 Distribution Beta(double alpha, double beta);
 Distribution Bernoulli(double p);
+Distribution Bernoulli(std::vector<double> p);
 Distribution Binomial(int64_t n, double p);
 Distribution Poisson(double rate);
-Distribution Poisson(std::vector<double> rates);
+Distribution Poisson(std::vector<double> rate);
 Distribution Categorical(std::vector<double> weights);
 Distribution Dirichlet(std::vector<double> alphas);
-Distribution MultivariateNormal(std::vector<double> mean, std::vector<double> cov_row_major);
+/** cov: the covariance matrix flattened row by row. */
+Distribution MultivariateNormal(std::vector<double> mean, std::vector<double> cov);
 Distribution Mixture(std::vector<double> weights, std::vector<Distribution> components);
 
 /** A random choice addressed by its place in the source. */

@@ -4,25 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.probe.bridge.v1.Tensor;
-import dev.probe.runtime.distribution.Bernoulli;
-import dev.probe.runtime.distribution.BernoulliArray;
-import dev.probe.runtime.distribution.Beta;
-import dev.probe.runtime.distribution.Binomial;
-import dev.probe.runtime.distribution.Categorical;
-import dev.probe.runtime.distribution.Dirichlet;
 import dev.probe.runtime.distribution.Distribution;
-import dev.probe.runtime.distribution.Exponential;
-import dev.probe.runtime.distribution.Gamma;
-import dev.probe.runtime.distribution.LogNormal;
-import dev.probe.runtime.distribution.Mixture;
-import dev.probe.runtime.distribution.MultivariateNormal;
-import dev.probe.runtime.distribution.Normal;
-import dev.probe.runtime.distribution.NormalArray;
-import dev.probe.runtime.distribution.Poisson;
-import dev.probe.runtime.distribution.PoissonArray;
-import dev.probe.runtime.distribution.TruncatedNormal;
-import dev.probe.runtime.distribution.Uniform;
-import dev.probe.runtime.distribution.UniformArray;
+import dev.probe.runtime.distribution.DistributionKind;
 import dev.probe.runtime.distribution.Values;
 
 /** Conversions between the protocol's messages and the runtime's values and distributions. */
@@ -240,96 +223,71 @@ final class Messages {
         return numbers(t, what)[0];
     }
 
+    private static long integer(Tensor t, String what) {
+        double n = scalar(t, what);
+        if (n != Math.rint(n) || Math.abs(n) > 9.2e18) {
+            throw new IllegalArgumentException(what + " must be an integer, got " + Values.format(n));
+        }
+        return (long) n;
+    }
+
+    /** A matrix as a tensor of shape [rows, columns], or a square one flattened row by row. */
+    private static double[][] matrix(Tensor t, String what) {
+        double[] flat = numbers(t, what);
+        int rows;
+        if (t.getShapeCount() == 2) {
+            rows = (int) t.getShape(0);
+        } else {
+            rows = (int) Math.round(Math.sqrt(flat.length));
+            if (t.getShapeCount() != 1 || (long) rows * rows != flat.length) {
+                throw new IllegalArgumentException(what + " must be a square matrix (flattened row by row), got "
+                        + flat.length + " values");
+            }
+        }
+        int columns = rows == 0 ? 0 : flat.length / rows;
+        double[][] m = new double[rows][columns];
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(flat, i * columns, m[i], 0, columns);
+        }
+        return m;
+    }
+
     /**
-     * A protocol distribution as a runtime one.
+     * A protocol distribution as a runtime one: its parameter tensors are read by the registry's
+     * parameter types, in the registry's order ({@code Mixture}'s components travel apart).
      *
      * @throws IllegalArgumentException naming an unknown kind, a wrong parameter count or a bad parameter
      */
     static Distribution<?> distribution(dev.probe.bridge.v1.Distribution d) {
-        String kind = d.getKind();
+        DistributionKind kind = DistributionKind.named(d.getKind()).orElseThrow(() -> new IllegalArgumentException(
+                "unknown distribution '" + d.getKind() + "'; the runtime has " + DistributionKind.labels()));
+        List<DistributionKind.Parameter> parameters = kind.parameters();
         List<Tensor> p = d.getParamsList();
-        boolean array = p.stream().anyMatch(t -> t.getShapeCount() > 0);
-        switch (kind) {
-            case "Normal":
-                count(kind, p, 2);
-                return array ? NormalArray.of(numbers(p.get(0), "Normal mean"), numbers(p.get(1), "Normal stddev"))
-                        : Normal.of(scalar(p.get(0), "Normal mean"), scalar(p.get(1), "Normal stddev"));
-            case "Uniform":
-                count(kind, p, 2);
-                return array ? UniformArray.of(numbers(p.get(0), "Uniform low"), numbers(p.get(1), "Uniform high"))
-                        : Uniform.of(scalar(p.get(0), "Uniform low"), scalar(p.get(1), "Uniform high"));
-            case "Bernoulli":
-                count(kind, p, 1);
-                return array ? BernoulliArray.of(numbers(p.get(0), "Bernoulli p")) : Bernoulli.of(scalar(p.get(0), "Bernoulli p"));
-            case "Poisson":
-                count(kind, p, 1);
-                return array ? PoissonArray.of(numbers(p.get(0), "Poisson rate")) : Poisson.of(scalar(p.get(0), "Poisson rate"));
-            case "TruncatedNormal":
-                count(kind, p, 4);
-                return TruncatedNormal.of(scalar(p.get(0), "mean"), scalar(p.get(1), "stddev"), scalar(p.get(2), "low"),
-                        scalar(p.get(3), "high"));
-            case "LogNormal":
-                count(kind, p, 2);
-                return LogNormal.of(scalar(p.get(0), "mu"), scalar(p.get(1), "sigma"));
-            case "Exponential":
-                count(kind, p, 1);
-                return Exponential.of(scalar(p.get(0), "rate"));
-            case "Gamma":
-                count(kind, p, 2);
-                return Gamma.of(scalar(p.get(0), "shape"), scalar(p.get(1), "rate"));
-            case "Beta":
-                count(kind, p, 2);
-                return Beta.of(scalar(p.get(0), "alpha"), scalar(p.get(1), "beta"));
-            case "Binomial": {
-                count(kind, p, 2);
-                double n = scalar(p.get(0), "n");
-                if (n != Math.rint(n)) {
-                    throw new IllegalArgumentException("Binomial: n must be an integer, got " + n);
-                }
-                return Binomial.of((long) n, scalar(p.get(1), "p"));
-            }
-            case "Categorical":
-                count(kind, p, 1);
-                return Categorical.of(numbers(p.get(0), "Categorical weights"));
-            case "Dirichlet":
-                count(kind, p, 1);
-                return Dirichlet.of(numbers(p.get(0), "Dirichlet alphas"));
-            case "MultivariateNormal": {
-                count(kind, p, 2);
-                double[] mean = numbers(p.get(0), "mean");
-                double[] flat = numbers(p.get(1), "cov");
-                // In long: a mean of 65,536 elements squared overflows an int to 0 and let an empty cov through.
-                if (flat.length != (long) mean.length * mean.length) {
-                    throw new IllegalArgumentException("MultivariateNormal: cov must hold " + (long) mean.length * mean.length
-                            + " values (row by row), got " + flat.length);
-                }
-                double[][] cov = new double[mean.length][mean.length];
-                for (int i = 0; i < mean.length; i++) {
-                    System.arraycopy(flat, i * mean.length, cov[i], 0, mean.length);
-                }
-                return MultivariateNormal.of(mean, cov);
-            }
-            case "Mixture": {
-                count(kind, p, 1);
-                List<Distribution<Object>> parts = new ArrayList<>();
-                for (dev.probe.bridge.v1.Distribution c : d.getComponentsList()) {
-                    @SuppressWarnings("unchecked")
-                    Distribution<Object> part = (Distribution<Object>) distribution(c);
-                    parts.add(part);
-                }
-                return Mixture.of(numbers(p.get(0), "Mixture weights"), parts);
-            }
-            default:
-                throw new IllegalArgumentException("unknown distribution '" + kind + "'; the runtime has Normal, Uniform,"
-                        + " TruncatedNormal, LogNormal, Exponential, Gamma, Beta, Bernoulli, Binomial, Poisson, Categorical,"
-                        + " Dirichlet, MultivariateNormal and Mixture");
+        long tensors = parameters.stream().filter(x -> x.type() != DistributionKind.ParameterType.DISTRIBUTIONS).count();
+        if (p.size() != tensors) {
+            throw new IllegalArgumentException(kind.label() + " takes " + tensors + " parameter" + (tensors == 1 ? "" : "s")
+                    + ", got " + p.size());
         }
-    }
-
-    private static void count(String kind, List<Tensor> params, int expected) {
-        if (params.size() != expected) {
-            throw new IllegalArgumentException(kind + " takes " + expected + " parameter" + (expected == 1 ? "" : "s")
-                    + ", got " + params.size());
+        boolean broadcast = kind.broadcasts() && p.stream().anyMatch(t -> t.getShapeCount() > 0);
+        Object[] arguments = new Object[parameters.size()];
+        int next = 0;
+        for (int i = 0; i < arguments.length; i++) {
+            DistributionKind.Parameter parameter = parameters.get(i);
+            String what = kind.label() + " " + parameter.name();
+            arguments[i] = switch (parameter.type()) {
+                case NUMBER -> broadcast ? numbers(p.get(next++), what) : (Object) scalar(p.get(next++), what);
+                case INTEGER -> integer(p.get(next++), what);
+                case NUMBERS -> numbers(p.get(next++), what);
+                case MATRIX -> matrix(p.get(next++), what);
+                case DISTRIBUTIONS -> {
+                    List<Distribution<?>> parts = new ArrayList<>();
+                    for (dev.probe.bridge.v1.Distribution c : d.getComponentsList()) {
+                        parts.add(distribution(c));
+                    }
+                    yield parts;
+                }
+            };
         }
+        return kind.create(arguments);
     }
 }

@@ -14,6 +14,7 @@ import dev.probe.runtime.engine.EngineProvider;
 import dev.probe.runtime.inference.Inference;
 import dev.probe.runtime.inference.Proposal;
 import dev.probe.runtime.io.CheckedFile;
+import dev.probe.runtime.model.MissingObservationException;
 import dev.probe.runtime.model.Model;
 import dev.probe.runtime.posterior.Posterior;
 import picocli.CommandLine.Command;
@@ -228,7 +229,7 @@ final class InferCommand implements Callable<Integer> {
         try {
             artifact.requireModel(loaded.identity(), model.label(), network);
             artifact.network().layout().input(model.observations());
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | MissingObservationException e) {
             artifact.network().close();
             throw new UsageException(e.getMessage(), e);
         }

@@ -78,7 +78,7 @@ public final class Main implements Runnable {
 
     private static int handle(Exception ex, PrintStream err, boolean debug) {
         int code;
-        String message = ex.getMessage();
+        String message = FlagAdvice.message(ex);
         if (ex instanceof UsageException || ex instanceof PosteriorFormatException) {
             code = ExitCode.USAGE;
         } else if (ex instanceof NoSuchFileException) {
@@ -103,7 +103,7 @@ public final class Main implements Runnable {
             message = "input/output error: " + message;
         } else {
             code = ExitCode.OTHER;
-            message = "internal error (" + ex.getClass().getSimpleName() + (message == null ? "" : ": " + message)
+            message = "internal error (" + ex.getClass().getSimpleName() + (ex.getMessage() == null ? "" : ": " + message)
                     + "); please report it with the output of --debug";
         }
         err.println("probe: " + message);

@@ -205,6 +205,27 @@ class CliTest {
         assertError(probe("infer", "builtin:gaussian", "--observations", f.toString()), 2, "must hold a JSON object");
     }
 
+    /** The libraries name settings, observations and seeds in their own terms; the command names its flags. */
+    @Test
+    void libraryErrorsAreGivenAsFlags() throws Exception {
+        Path out = dir.resolve("net");
+        assertError(probe("compile", "builtin:gaussian", "--traces", "10", "--batch-size", "0", "--out", out.toString()), 2,
+                "probe: --batch-size must be positive, got 0");
+        assertError(probe("compile", "builtin:gaussian", "--traces", "10", "--device", "abacus", "--out", out.toString()), 2,
+                "probe: --device abacus: unknown device; choose cpu, gpu or auto");
+        assertError(probe("infer", "builtin:gaussian", "--engine", "ic", "--network", dir.resolve("none").toString(),
+                "--observe", "obs0=8", "--observe", "obs1=9"), 2, "is not a directory: give the directory a trained network"
+                + " was saved in (probe compile MODEL --out DIR trains one)");
+        Path junk = dir.resolve("junk.traces");
+        Files.writeString(junk, "not a dataset at all");
+        assertError(probe("compile", "--dataset", junk.toString(), "--traces", "10", "--out", out.toString()), 2,
+                "is not a Probe trace dataset (write one with probe compile MODEL --save-dataset FILE)");
+        Result missing = probe("infer", "builtin:gaussian", "--observe", "obs0=8", "--seed", "1", "--quiet");
+        assertError(missing, 3, "give one with --observe obs1=VALUE or in --observations FILE (in run 0 of seed 1;"
+                + " rerun with --seed 1 to reproduce it)");
+        assertFalse(missing.err().contains(".observe("), missing.err());
+    }
+
     @Test
     void modelErrorsExitWithThree() {
         assertError(probe("infer", "builtin:gaussian", "--observe", "obs0=8", "--seed", "1", "--quiet"), 3,

@@ -72,6 +72,15 @@ class ScriptCommandTest {
     }
 
     @Test
+    void flagAdviceLeavesTheQuotedSourceAlone() throws Exception {
+        String f = write("named.ppl", "let maxSteps = 0;\nwhile true { maxSteps = maxSteps + 1; }\n");
+        CliTest.Result r = CliTest.probe("sample", f, "-n", "1", "--seed", "1", "--max-steps", "500", "--quiet");
+        assertEquals(3, r.code());
+        assertTrue(r.err().contains("the run took more than 500 statements (--max-steps)"), r.err());
+        assertTrue(r.err().contains("    while true { maxSteps = maxSteps + 1; }"), r.err());
+    }
+
+    @Test
     void limitsAreOptions() throws Exception {
         String f = write("loop.ppl", "let x = 0;\nwhile true { x = x + 1; }\n");
         CliTest.Result r = CliTest.probe("sample", f, "-n", "1", "--seed", "1", "--max-steps", "500", "--quiet");

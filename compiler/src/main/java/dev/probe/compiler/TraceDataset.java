@@ -18,6 +18,7 @@ import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
 
 import dev.probe.proposals.Choice;
+import dev.probe.runtime.InvalidSettingException;
 import dev.probe.runtime.io.CheckedFile;
 import dev.probe.proposals.Head;
 
@@ -32,6 +33,8 @@ public final class TraceDataset {
     private static final byte[] MAGIC = {'P', 'R', 'O', 'B', 'E', 'D', 'S', 'T'};
     /** The version this Probe writes and reads. */
     public static final int VERSION = 1;
+    /** How a file that is no trace dataset is described, after its name. */
+    public static final String NOT_A_DATASET = "is not a Probe trace dataset";
 
     private final String identity;
     private final String label;
@@ -111,8 +114,7 @@ public final class TraceDataset {
      */
     public static TraceDataset read(Path file) throws IOException {
         if (Files.isDirectory(file)) {
-            throw new IllegalArgumentException(file + " is a directory, not a trace dataset (write one with probe compile MODEL"
-                    + " --save-dataset FILE)");
+            throw new IllegalArgumentException(file + " is a directory: it " + NOT_A_DATASET);
         }
         CheckedInputStream checked;
         try {
@@ -124,8 +126,7 @@ public final class TraceDataset {
             byte[] magic = new byte[MAGIC.length];
             in.readFully(magic);
             if (!java.util.Arrays.equals(magic, MAGIC)) {
-                throw new IllegalArgumentException(file + " is not a Probe trace dataset (write one with probe compile MODEL"
-                        + " --save-dataset FILE)");
+                throw new IllegalArgumentException(file + " " + NOT_A_DATASET);
             }
             int version = in.readInt();
             if (version != VERSION) {
@@ -209,8 +210,8 @@ public final class TraceDataset {
             @Override
             public List<SimulatedRun> validation(int n) {
                 if (runs.size() <= n) {
-                    throw new IllegalArgumentException(file + " holds " + runs.size() + " runs; training needs more than the "
-                            + n + " validation runs (lower --validation or write a larger dataset)");
+                    throw new InvalidSettingException("validationSize", n + " leaves no runs to train on: " + file + " holds "
+                            + runs.size() + " runs; lower it or write a larger dataset");
                 }
                 training = new ArrayList<>(runs.subList(n, runs.size()));
                 Collections.shuffle(training, new Random(Streams.seed(seed, -2)));

@@ -25,6 +25,7 @@ import dev.probe.proposals.Choice;
 import dev.probe.proposals.ObservationLayout;
 import dev.probe.proposals.ProposalNetwork;
 import dev.probe.proposals.Run;
+import dev.probe.runtime.InvalidSettingException;
 
 /**
  * Inference compilation's trainer: fits a proposal network to runs from the prior by minimising
@@ -129,8 +130,9 @@ public final class Trainer {
                         // A step whose loss or gradient is not finite changes nothing; a run of them ends training.
                         skipped++;
                         if (++badInARow >= MAX_BAD_STEPS) {
-                            throw new IllegalStateException("the training loss or its gradient was not finite for " + MAX_BAD_STEPS
-                                    + " steps in a row (at " + done + " traces): lower --learning-rate");
+                            throw new InvalidSettingException("learningRate", options.learningRate() + " is too high: the training"
+                                    + " loss or its gradient was not finite for " + MAX_BAD_STEPS + " steps in a row (at " + done
+                                    + " traces); lower it");
                         }
                         if (skipped == 1) {
                             listener.message("a step with a non-finite loss or gradient was skipped (at " + done + " traces);"
@@ -345,7 +347,7 @@ public final class Trainer {
         }
         for (String name : images.keySet()) {
             if (!first.containsKey(name)) {
-                throw new IllegalArgumentException("--image names '" + name + "', which the model does not observe; it observes "
+                throw new InvalidSettingException("images", "names '" + name + "', which the model does not observe; it observes "
                         + String.join(", ", first.keySet()));
             }
         }
@@ -377,8 +379,9 @@ public final class Trainer {
             if (shape != null) {
                 long cells = Arrays.stream(shape).asLongStream().reduce(1, (a, b) -> a * b);
                 if (shape.length < 2 || shape.length > 3 || cells != n) {
-                    throw new IllegalArgumentException("--image " + e.getKey() + "=" + Arrays.toString(shape) + " does not fit: the"
-                            + " observation has " + n + " elements, and an image has 2 or 3 dimensions whose product is that");
+                    throw new InvalidSettingException("images", "gives '" + e.getKey() + "' the shape " + Arrays.toString(shape)
+                            + ", which does not fit: the observation has " + n + " elements, and an image has 2 or 3 dimensions"
+                            + " whose product is that");
                 }
             }
             entries.add(new ObservationLayout.Entry(e.getKey(), shape, mean, std));

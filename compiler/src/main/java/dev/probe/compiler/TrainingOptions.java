@@ -5,6 +5,8 @@ import java.util.Map;
 
 import ai.djl.Device;
 
+import dev.probe.runtime.InvalidSettingException;
+
 import dev.probe.proposals.ProposalNetwork;
 
 /**
@@ -33,22 +35,22 @@ public record TrainingOptions(long traces, int batchSize, double learningRate, i
 
     public TrainingOptions {
         if (traces <= 0) {
-            throw new IllegalArgumentException("--traces must be positive, got " + traces);
+            throw new InvalidSettingException("traces", "must be positive, got " + traces);
         }
         if (batchSize <= 0) {
-            throw new IllegalArgumentException("--batch-size must be positive, got " + batchSize);
+            throw new InvalidSettingException("batchSize", "must be positive, got " + batchSize);
         }
         if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
-            throw new IllegalArgumentException("--learning-rate must be a positive number, got " + learningRate);
+            throw new InvalidSettingException("learningRate", "must be a positive number, got " + learningRate);
         }
         if (validationSize <= 0) {
-            throw new IllegalArgumentException("--validation must be positive, got " + validationSize);
+            throw new InvalidSettingException("validationSize", "must be positive, got " + validationSize);
         }
         if (threads <= 0) {
-            throw new IllegalArgumentException("--threads must be positive, got " + threads);
+            throw new InvalidSettingException("threads", "must be positive, got " + threads);
         }
         if (checkpointEvery < 0) {
-            throw new IllegalArgumentException("--checkpoint-every must not be negative, got " + checkpointEvery);
+            throw new InvalidSettingException("checkpointEvery", "must not be negative, got " + checkpointEvery);
         }
         images = Map.copyOf(images);
     }

@@ -7,25 +7,9 @@ import java.util.Map;
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.Function;
 
-import dev.probe.runtime.distribution.Bernoulli;
-import dev.probe.runtime.distribution.BernoulliArray;
-import dev.probe.runtime.distribution.Beta;
-import dev.probe.runtime.distribution.Binomial;
-import dev.probe.runtime.distribution.Categorical;
-import dev.probe.runtime.distribution.Dirichlet;
 import dev.probe.runtime.distribution.Distribution;
-import dev.probe.runtime.distribution.Exponential;
-import dev.probe.runtime.distribution.Gamma;
-import dev.probe.runtime.distribution.LogNormal;
-import dev.probe.runtime.distribution.Mixture;
-import dev.probe.runtime.distribution.MultivariateNormal;
-import dev.probe.runtime.distribution.Normal;
-import dev.probe.runtime.distribution.NormalArray;
-import dev.probe.runtime.distribution.Poisson;
-import dev.probe.runtime.distribution.PoissonArray;
-import dev.probe.runtime.distribution.TruncatedNormal;
-import dev.probe.runtime.distribution.Uniform;
-import dev.probe.runtime.distribution.UniformArray;
+import dev.probe.runtime.distribution.DistributionKind;
+
 
 /** The built-in functions, constants and distribution constructors of the language. */
 final class Builtins {
@@ -196,47 +180,47 @@ final class Builtins {
             return Math.floorDiv(x, y);
         });
 
-        add("Normal", 2, 2, a -> isArray(a[0]) || isArray(a[1])
-                ? NormalArray.of(numbers(a[0], "Normal's mean"), numbers(a[1], "Normal's stddev"))
-                : Normal.of(number(a[0], "Normal's mean"), number(a[1], "Normal's stddev")));
-        add("Uniform", 2, 2, a -> isArray(a[0]) || isArray(a[1])
-                ? UniformArray.of(numbers(a[0], "Uniform's low"), numbers(a[1], "Uniform's high"))
-                : Uniform.of(number(a[0], "Uniform's low"), number(a[1], "Uniform's high")));
-        add("Bernoulli", 1, 1, a -> isArray(a[0]) ? BernoulliArray.of(Ops.doubles(a[0], "Bernoulli's p"))
-                : Bernoulli.of(number(a[0], "Bernoulli's p")));
-        add("Poisson", 1, 1, a -> isArray(a[0]) ? PoissonArray.of(Ops.doubles(a[0], "Poisson's rate"))
-                : Poisson.of(number(a[0], "Poisson's rate")));
-        add("TruncatedNormal", 4, 4, a -> TruncatedNormal.of(number(a[0], "TruncatedNormal's mean"),
-                number(a[1], "TruncatedNormal's stddev"), number(a[2], "TruncatedNormal's low"), number(a[3], "TruncatedNormal's high")));
-        add("LogNormal", 2, 2, a -> LogNormal.of(number(a[0], "LogNormal's mu"), number(a[1], "LogNormal's sigma")));
-        add("Exponential", 1, 1, a -> Exponential.of(number(a[0], "Exponential's rate")));
-        add("Gamma", 2, 2, a -> Gamma.of(number(a[0], "Gamma's shape"), number(a[1], "Gamma's rate")));
-        add("Beta", 2, 2, a -> Beta.of(number(a[0], "Beta's alpha"), number(a[1], "Beta's beta")));
-        add("Binomial", 2, 2, a -> Binomial.of(integer(a[0], "Binomial's n"), number(a[1], "Binomial's p")));
-        add("Categorical", 1, 1, a -> Categorical.of(Ops.doubles(a[0], "Categorical's weights")));
-        add("Dirichlet", 1, 1, a -> Dirichlet.of(Ops.doubles(a[0], "Dirichlet's alphas")));
-        add("MultivariateNormal", 2, 2, a -> {
-            PArray rows = array(a[1], "MultivariateNormal's cov");
-            double[][] cov = new double[rows.size()][];
-            for (int i = 0; i < cov.length; i++) {
-                cov[i] = Ops.doubles(rows.get(i), "MultivariateNormal's cov[" + i + "]");
-            }
-            return MultivariateNormal.of(Ops.doubles(a[0], "MultivariateNormal's mean"), cov);
-        });
-        add("Mixture", 2, 2, a -> {
-            PArray parts = array(a[1], "Mixture's components");
-            List<Distribution<Object>> components = new ArrayList<>();
-            for (int i = 0; i < parts.size(); i++) {
-                Object d = parts.get(i);
-                if (!(d instanceof Distribution)) {
-                    throw new IllegalArgumentException("Mixture's components[" + i + "] must be a distribution, got " + Ops.describe(d));
+        for (DistributionKind kind : DistributionKind.values()) {
+            int n = kind.parameters().size();
+            add(kind.label(), n, n, a -> kind.create(distributionArguments(kind, a)));
+        }
+    }
+
+    /** A script's arguments to a distribution constructor as the registry's canonical ones, by each parameter's type. */
+    private static Object[] distributionArguments(DistributionKind kind, Object[] a) {
+        boolean broadcast = false;
+        for (int i = 0; i < a.length; i++) {
+            broadcast |= kind.broadcasts() && kind.parameters().get(i).type() == DistributionKind.ParameterType.NUMBER && isArray(a[i]);
+        }
+        Object[] out = new Object[a.length];
+        for (int i = 0; i < a.length; i++) {
+            String what = kind.label() + "'s " + kind.parameters().get(i).name();
+            out[i] = switch (kind.parameters().get(i).type()) {
+                case NUMBER -> broadcast ? numbers(a[i], what) : (Object) number(a[i], what);
+                case INTEGER -> integer(a[i], what);
+                case NUMBERS -> Ops.doubles(a[i], what);
+                case MATRIX -> {
+                    PArray rows = array(a[i], what);
+                    double[][] m = new double[rows.size()][];
+                    for (int r = 0; r < m.length; r++) {
+                        m[r] = Ops.doubles(rows.get(r), what + "[" + r + "]");
+                    }
+                    yield m;
                 }
-                @SuppressWarnings("unchecked")
-                Distribution<Object> c = (Distribution<Object>) d;
-                components.add(c);
-            }
-            return Mixture.of(Ops.doubles(a[0], "Mixture's weights"), components);
-        });
+                case DISTRIBUTIONS -> {
+                    PArray parts = array(a[i], what);
+                    List<Distribution<?>> ds = new ArrayList<>();
+                    for (int j = 0; j < parts.size(); j++) {
+                        if (!(parts.get(j) instanceof Distribution)) {
+                            throw new IllegalArgumentException(what + "[" + j + "] must be a distribution, got " + Ops.describe(parts.get(j)));
+                        }
+                        ds.add((Distribution<?>) parts.get(j));
+                    }
+                    yield ds;
+                }
+            };
+        }
+        return out;
     }
 
     /** Whether {@code name} is a distribution constructor. */

@@ -9,6 +9,7 @@ import java.util.Set;
 
 import org.antlr.v4.runtime.ParserRuleContext;
 import org.antlr.v4.runtime.Token;
+import org.antlr.v4.runtime.tree.AbstractParseTreeVisitor;
 import org.antlr.v4.runtime.tree.TerminalNode;
 
 import dev.probe.language.Nodes.Expr;
@@ -19,6 +20,7 @@ import dev.probe.language.grammar.ProbeParser.BlockContext;
 import dev.probe.language.grammar.ProbeParser.ExprContext;
 import dev.probe.language.grammar.ProbeParser.IfStmtContext;
 import dev.probe.language.grammar.ProbeParser.StmtContext;
+import dev.probe.language.grammar.ProbeVisitor;
 
 /**
  * Turns a parse tree into the executable tree, checking it on the way: every static error of the
@@ -108,6 +110,8 @@ final class Compiler {
     }
 
     private Unit unit;
+    private final Statements statements = new Statements();
+    private final Expressions expressions = new Expressions();
 
     List<Diagnostic> errors() {
         errors.sort((a, b) -> a.line() != b.line() ? Integer.compare(a.line(), b.line()) : Integer.compare(a.col(), b.col()));
@@ -197,70 +201,105 @@ final class Compiler {
     }
 
     private Stmt stmt(StmtContext s) {
-        int line = line(s);
-        int col = col(s);
-        if (s instanceof ProbeParser.LetStmtContext) {
-            ProbeParser.LetStmtContext let = (ProbeParser.LetStmtContext) s;
+        return s.accept(statements);
+    }
+
+    /**
+     * The statements: one method per alternative of the grammar's {@code stmt} rule, so that a new
+     * alternative is a compile error here until it is compiled.
+     */
+    private final class Statements extends NoExpressions<Stmt> {
+
+        @Override
+        public Stmt visitLetStmt(ProbeParser.LetStmtContext let) {
             Expr value = expr(let.expr());
             int slot = unit.declare(let.ID().getText(), let.ID().getSymbol());
-            return new Nodes.SetLocal(line, col, slot, value);
+            return new Nodes.SetLocal(line(let), col(let), slot, value);
         }
-        if (s instanceof ProbeParser.AssignStmtContext) {
-            return assign((ProbeParser.AssignStmtContext) s);
+
+        @Override
+        public Stmt visitAssignStmt(ProbeParser.AssignStmtContext a) {
+            return assign(a);
         }
-        if (s instanceof ProbeParser.IfStatementContext) {
-            return ifStmt(((ProbeParser.IfStatementContext) s).ifStmt());
+
+        @Override
+        public Stmt visitIfStatement(ProbeParser.IfStatementContext s) {
+            return ifStmt(s.ifStmt());
         }
-        if (s instanceof ProbeParser.WhileStmtContext) {
-            ProbeParser.WhileStmtContext w = (ProbeParser.WhileStmtContext) s;
+
+        @Override
+        public Stmt visitWhileStmt(ProbeParser.WhileStmtContext w) {
             Expr test = expr(w.expr());
             unit.loops++;
             Nodes.Block body = block(w.block());
             unit.loops--;
-            return new Nodes.While(line, col, test, body);
+            return new Nodes.While(line(w), col(w), test, body);
         }
-        if (s instanceof ProbeParser.RejectStmtContext) {
-            return reject((ProbeParser.RejectStmtContext) s);
+
+        @Override
+        public Stmt visitRejectStmt(ProbeParser.RejectStmtContext r) {
+            return reject(r);
         }
-        if (s instanceof ProbeParser.ForRangeStmtContext) {
-            ProbeParser.ForRangeStmtContext f = (ProbeParser.ForRangeStmtContext) s;
+
+        @Override
+        public Stmt visitForRangeStmt(ProbeParser.ForRangeStmtContext f) {
             Expr from = expr(f.expr(0));
             Expr to = expr(f.expr(1));
             int[] slot = new int[1];
             Nodes.Block body = loop(f.ID(), f.block(), slot);
-            return new Nodes.ForRange(line, col, slot[0], from, to, body);
+            return new Nodes.ForRange(line(f), col(f), slot[0], from, to, body);
         }
-        if (s instanceof ProbeParser.ForEachStmtContext) {
-            ProbeParser.ForEachStmtContext f = (ProbeParser.ForEachStmtContext) s;
+
+        @Override
+        public Stmt visitForEachStmt(ProbeParser.ForEachStmtContext f) {
             Expr array = expr(f.expr());
             int[] slot = new int[1];
             Nodes.Block body = loop(f.ID(), f.block(), slot);
-            return new Nodes.ForEach(line, col, slot[0], array, body);
+            return new Nodes.ForEach(line(f), col(f), slot[0], array, body);
         }
-        if (s instanceof ProbeParser.BreakStmtContext || s instanceof ProbeParser.ContinueStmtContext) {
-            boolean isBreak = s instanceof ProbeParser.BreakStmtContext;
+
+        @Override
+        public Stmt visitBreakStmt(ProbeParser.BreakStmtContext s) {
+            return jump(s, true);
+        }
+
+        @Override
+        public Stmt visitContinueStmt(ProbeParser.ContinueStmtContext s) {
+            return jump(s, false);
+        }
+
+        private Stmt jump(StmtContext s, boolean isBreak) {
             if (unit.loops == 0) {
                 error(s.getStart(), "'" + (isBreak ? "break" : "continue") + "' is only allowed inside a loop");
             }
-            return new Nodes.Jump(line, col, isBreak ? Nodes.BREAK : Nodes.CONTINUE);
+            return new Nodes.Jump(line(s), col(s), isBreak ? Nodes.BREAK : Nodes.CONTINUE);
         }
-        if (s instanceof ProbeParser.ReturnStmtContext) {
-            ProbeParser.ReturnStmtContext r = (ProbeParser.ReturnStmtContext) s;
+
+        @Override
+        public Stmt visitReturnStmt(ProbeParser.ReturnStmtContext r) {
             if (unit.rejectBase > 0) {
-                error(s.getStart(), "'return' is not allowed inside a 'reject' body: the body ends by itself, and the loop"
+                error(r.getStart(), "'return' is not allowed inside a 'reject' body: the body ends by itself, and the loop"
                         + " ends when its condition holds");
             }
-            return new Nodes.Return(line, col, r.expr() == null ? null : expr(r.expr()));
+            return new Nodes.Return(line(r), col(r), r.expr() == null ? null : expr(r.expr()));
         }
-        if (s instanceof ProbeParser.FnStmtContext) {
+
+        @Override
+        public Stmt visitFnStmt(ProbeParser.FnStmtContext s) {
             error(s.getStart(), "'fn' declarations are only allowed at the top level, not inside a block or function");
             return null;
         }
-        if (s instanceof ProbeParser.ParamStmtContext) {
+
+        @Override
+        public Stmt visitParamStmt(ProbeParser.ParamStmtContext s) {
             error(s.getStart(), "'param' declarations are only allowed at the top level, not inside a block or function");
             return null;
         }
-        return new Nodes.ExprStmt(line, col, expr(((ProbeParser.ExprStmtContext) s).expr()));
+
+        @Override
+        public Stmt visitExprStmt(ProbeParser.ExprStmtContext s) {
+            return new Nodes.ExprStmt(line(s), col(s), expr(s.expr()));
+        }
     }
 
     /**
@@ -404,66 +443,311 @@ final class Compiler {
     }
 
     private Expr expr(ExprContext e) {
-        int line = line(e);
-        int col = col(e);
-        if (e instanceof ProbeParser.IntExprContext) {
+        return e.accept(expressions);
+    }
+
+    /**
+     * The expressions: one method per alternative of the grammar's {@code expr} rule, so that a new
+     * alternative is a compile error here until it is compiled.
+     */
+    private final class Expressions extends NoStatements<Expr> {
+
+        @Override
+        public Expr visitIntExpr(ProbeParser.IntExprContext e) {
             try {
-                return new Nodes.Const(line, col, Long.parseLong(e.getText()));
+                return new Nodes.Const(line(e), col(e), Long.parseLong(e.getText()));
             } catch (NumberFormatException x) {
                 error(e.getStart(), "the integer " + e.getText() + " is too large (64-bit integers go up to 9223372036854775807)");
-                return new Nodes.Const(line, col, 0L);
+                return new Nodes.Const(line(e), col(e), 0L);
             }
         }
-        if (e instanceof ProbeParser.FloatExprContext) {
-            return new Nodes.Const(line, col, Double.parseDouble(e.getText()));
+
+        @Override
+        public Expr visitFloatExpr(ProbeParser.FloatExprContext e) {
+            return new Nodes.Const(line(e), col(e), Double.parseDouble(e.getText()));
         }
-        if (e instanceof ProbeParser.StringExprContext) {
-            return new Nodes.Const(line, col, unescape(e.getText(), e.getStart()));
+
+        @Override
+        public Expr visitStringExpr(ProbeParser.StringExprContext e) {
+            return new Nodes.Const(line(e), col(e), unescape(e.getText(), e.getStart()));
         }
-        if (e instanceof ProbeParser.BoolExprContext) {
-            return new Nodes.Const(line, col, e.getText().equals("true"));
+
+        @Override
+        public Expr visitBoolExpr(ProbeParser.BoolExprContext e) {
+            return new Nodes.Const(line(e), col(e), e.getText().equals("true"));
         }
-        if (e instanceof ProbeParser.VarExprContext) {
+
+        @Override
+        public Expr visitVarExpr(ProbeParser.VarExprContext e) {
             return variable(e.getText(), e.getStart());
         }
-        if (e instanceof ProbeParser.ParenExprContext) {
-            return expr(((ProbeParser.ParenExprContext) e).expr());
+
+        @Override
+        public Expr visitParenExpr(ProbeParser.ParenExprContext e) {
+            return expr(e.expr());
         }
-        if (e instanceof ProbeParser.ArrayExprContext) {
-            List<ExprContext> items = ((ProbeParser.ArrayExprContext) e).expr();
+
+        @Override
+        public Expr visitArrayExpr(ProbeParser.ArrayExprContext e) {
+            List<ExprContext> items = e.expr();
             Expr[] out = new Expr[items.size()];
             for (int i = 0; i < out.length; i++) {
                 out[i] = expr(items.get(i));
             }
-            return new Nodes.ArrayLit(line, col, out);
+            return new Nodes.ArrayLit(line(e), col(e), out);
         }
-        if (e instanceof ProbeParser.IndexExprContext) {
-            ProbeParser.IndexExprContext ix = (ProbeParser.IndexExprContext) e;
+
+        @Override
+        public Expr visitIndexExpr(ProbeParser.IndexExprContext ix) {
             return new Nodes.Index(line(ix.expr(1)), col(ix.expr(1)), expr(ix.expr(0)), expr(ix.expr(1)));
         }
-        if (e instanceof ProbeParser.UnaryExprContext) {
-            ProbeParser.UnaryExprContext u = (ProbeParser.UnaryExprContext) e;
-            return new Nodes.Unary(line, col, u.op.getText().equals("-"), expr(u.expr()));
+
+        @Override
+        public Expr visitUnaryExpr(ProbeParser.UnaryExprContext u) {
+            return new Nodes.Unary(line(u), col(u), u.op.getText().equals("-"), expr(u.expr()));
         }
-        if (e instanceof ProbeParser.PowerExprContext || e instanceof ProbeParser.MulExprContext
-                || e instanceof ProbeParser.AddExprContext || e instanceof ProbeParser.RelExprContext
-                || e instanceof ProbeParser.EqExprContext) {
-            // Every binary alternative is: expr, operator, expr.
-            return binary((ExprContext) e.getChild(0), (ExprContext) e.getChild(2), e.getChild(1).getText(), e.getChild(1));
+
+        @Override
+        public Expr visitPowerExpr(ProbeParser.PowerExprContext e) {
+            return binary(e.expr(0), e.expr(1), "**", e.getChild(1));
         }
-        if (e instanceof ProbeParser.AndExprContext) {
-            ProbeParser.AndExprContext m = (ProbeParser.AndExprContext) e;
+
+        @Override
+        public Expr visitMulExpr(ProbeParser.MulExprContext e) {
+            return binary(e.expr(0), e.expr(1), e.op.getText(), e.getChild(1));
+        }
+
+        @Override
+        public Expr visitAddExpr(ProbeParser.AddExprContext e) {
+            return binary(e.expr(0), e.expr(1), e.op.getText(), e.getChild(1));
+        }
+
+        @Override
+        public Expr visitRelExpr(ProbeParser.RelExprContext e) {
+            return binary(e.expr(0), e.expr(1), e.op.getText(), e.getChild(1));
+        }
+
+        @Override
+        public Expr visitEqExpr(ProbeParser.EqExprContext e) {
+            return binary(e.expr(0), e.expr(1), e.op.getText(), e.getChild(1));
+        }
+
+        @Override
+        public Expr visitAndExpr(ProbeParser.AndExprContext m) {
             return new Nodes.Logic(line(m.getChild(1)), col(m.getChild(1)), true, expr(m.expr(0)), expr(m.expr(1)));
         }
-        if (e instanceof ProbeParser.OrExprContext) {
-            ProbeParser.OrExprContext m = (ProbeParser.OrExprContext) e;
+
+        @Override
+        public Expr visitOrExpr(ProbeParser.OrExprContext m) {
             return new Nodes.Logic(line(m.getChild(1)), col(m.getChild(1)), false, expr(m.expr(0)), expr(m.expr(1)));
         }
-        if (e instanceof ProbeParser.CondExprContext) {
-            ProbeParser.CondExprContext c = (ProbeParser.CondExprContext) e;
-            return new Nodes.Cond(line, col, expr(c.expr(0)), expr(c.expr(1)), expr(c.expr(2)));
+
+        @Override
+        public Expr visitCondExpr(ProbeParser.CondExprContext c) {
+            return new Nodes.Cond(line(c), col(c), expr(c.expr(0)), expr(c.expr(1)), expr(c.expr(2)));
         }
-        return call((ProbeParser.CallExprContext) e);
+
+        @Override
+        public Expr visitCallExpr(ProbeParser.CallExprContext c) {
+            return call(c);
+        }
+    }
+
+    /**
+     * A visitor of one of the grammar's alternative rules. The rules the compiler walks by hand
+     * (program, index, ifStmt, block, arg) never reach a visitor.
+     */
+    private abstract static class Alternatives<T> extends AbstractParseTreeVisitor<T> implements ProbeVisitor<T> {
+
+        static IllegalStateException unreachable(ParserRuleContext c) {
+            return new IllegalStateException("the compiler walks " + c.getClass().getSimpleName() + " by hand");
+        }
+
+        @Override
+        public T visitProgram(ProbeParser.ProgramContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitIndex(ProbeParser.IndexContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitIfStmt(ProbeParser.IfStmtContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitBlock(ProbeParser.BlockContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitArg(ProbeParser.ArgContext c) {
+            throw unreachable(c);
+        }
+    }
+
+    /** The statement visitor's base: a statement context never dispatches to an expression's method. */
+    private abstract static class NoExpressions<T> extends Alternatives<T> {
+        @Override
+        public T visitCallExpr(ProbeParser.CallExprContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitIndexExpr(ProbeParser.IndexExprContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitPowerExpr(ProbeParser.PowerExprContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitUnaryExpr(ProbeParser.UnaryExprContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitMulExpr(ProbeParser.MulExprContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitAddExpr(ProbeParser.AddExprContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitRelExpr(ProbeParser.RelExprContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitEqExpr(ProbeParser.EqExprContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitAndExpr(ProbeParser.AndExprContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitOrExpr(ProbeParser.OrExprContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitCondExpr(ProbeParser.CondExprContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitParenExpr(ProbeParser.ParenExprContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitArrayExpr(ProbeParser.ArrayExprContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitIntExpr(ProbeParser.IntExprContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitFloatExpr(ProbeParser.FloatExprContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitStringExpr(ProbeParser.StringExprContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitBoolExpr(ProbeParser.BoolExprContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitVarExpr(ProbeParser.VarExprContext c) {
+            throw unreachable(c);
+        }
+    }
+
+    /** The expression visitor's base: an expression context never dispatches to a statement's method. */
+    private abstract static class NoStatements<T> extends Alternatives<T> {
+        @Override
+        public T visitLetStmt(ProbeParser.LetStmtContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitAssignStmt(ProbeParser.AssignStmtContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitIfStatement(ProbeParser.IfStatementContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitWhileStmt(ProbeParser.WhileStmtContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitRejectStmt(ProbeParser.RejectStmtContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitForRangeStmt(ProbeParser.ForRangeStmtContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitForEachStmt(ProbeParser.ForEachStmtContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitBreakStmt(ProbeParser.BreakStmtContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitContinueStmt(ProbeParser.ContinueStmtContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitReturnStmt(ProbeParser.ReturnStmtContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitFnStmt(ProbeParser.FnStmtContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitParamStmt(ProbeParser.ParamStmtContext c) {
+            throw unreachable(c);
+        }
+
+        @Override
+        public T visitExprStmt(ProbeParser.ExprStmtContext c) {
+            throw unreachable(c);
+        }
     }
 
     private Expr binary(ExprContext left, ExprContext right, String op, org.antlr.v4.runtime.tree.ParseTree at) {

@@ -94,7 +94,16 @@ final class Nodes {
         }
 
         ScriptError error(String message) {
-            return new ScriptError(line, col, message);
+            return new ScriptError(line, col, message, null, null);
+        }
+
+        /** An error caused by the runtime's exception {@code cause}, with its message. */
+        ScriptError error(RuntimeException cause) {
+            return new ScriptError(line, col, cause.getMessage(), cause, null);
+        }
+
+        ScriptError limitReached(ScriptLimitException.Limit limit, String message) {
+            return new ScriptError(line, col, message, null, limit);
         }
     }
 
@@ -134,7 +143,8 @@ final class Nodes {
         final int run(Frame f) {
             Run r = f.run;
             if (++r.steps > r.maxSteps) {
-                throw error("the run took more than " + r.maxSteps + " statements (--max-steps); is there an endless loop?");
+                throw limitReached(ScriptLimitException.Limit.STEPS, "the run took more than " + r.maxSteps + " statements ("
+                        + ScriptLimitException.Limit.STEPS.setting() + "); is there an endless loop?");
             }
             return exec(f);
         }
@@ -434,7 +444,8 @@ final class Nodes {
             }
             Run r = f.run;
             if (++r.depth > r.maxDepth) {
-                throw error("calls nest deeper than " + r.maxDepth + " (--max-depth); is the recursion endless?");
+                throw limitReached(ScriptLimitException.Limit.DEPTH, "calls nest deeper than " + r.maxDepth + " ("
+                        + ScriptLimitException.Limit.DEPTH.setting() + "); is the recursion endless?");
             }
             // No finally: an exception ends the whole run, and the next run starts from depth 0.
             Frame callee = new Frame(slots, f, this, fn.name);
@@ -505,8 +516,9 @@ final class Nodes {
             Run r = f.run;
             r.steps += work;
             if (r.steps > r.maxSteps) {
-                throw error("the run took more than " + r.maxSteps + " steps (--max-steps; built-ins count one per array"
-                        + " element they read or make); is there an endless loop?");
+                throw limitReached(ScriptLimitException.Limit.STEPS, "the run took more than " + r.maxSteps + " steps ("
+                        + ScriptLimitException.Limit.STEPS.setting() + "; built-ins count one per array element they read or make);"
+                        + " is there an endless loop?");
             }
         }
     }
@@ -568,7 +580,7 @@ final class Nodes {
                 }
                 return Ops.toScript(v);
             } catch (ModelException | IllegalArgumentException e) {
-                throw error(e.getMessage());
+                throw error(e);
             }
         }
     }
@@ -596,7 +608,7 @@ final class Nodes {
                 Object v = value.eval(f);
                 return Ops.toScript(observeValue(f.run.ctx, d, Ops.toRuntime(v)));
             } catch (ModelException | IllegalArgumentException e) {
-                throw error(e.getMessage());
+                throw error(e);
             }
         }
 
@@ -619,7 +631,7 @@ final class Nodes {
             try {
                 f.run.ctx.factor(w);
             } catch (ModelException e) {
-                throw error(e.getMessage());
+                throw error(e);
             }
             return Ops.NOTHING;
         }

@@ -2,8 +2,8 @@ package dev.probe.language;
 
 /**
  * A run-time error inside a script, at a place. The interpreter turns it into a
- * {@link dev.probe.runtime.model.ModelException} whose message shows the place; the engine adds
- * the run and seed.
+ * {@link dev.probe.runtime.model.ModelException} whose message shows the place (keeping the
+ * runtime's exception, if one caused it, as the cause); the engine adds the run and seed.
  */
 final class ScriptError extends RuntimeException {
 
@@ -11,10 +11,13 @@ final class ScriptError extends RuntimeException {
 
     final int line;
     final int col;
+    /** The limit this error reached, or null. */
+    final ScriptLimitException.Limit limit;
 
-    ScriptError(int line, int col, String message) {
-        super(message, null, false, false);
+    ScriptError(int line, int col, String message, Throwable cause, ScriptLimitException.Limit limit) {
+        super(message, cause, false, false);
         this.line = line;
         this.col = col;
+        this.limit = limit;
     }
 }

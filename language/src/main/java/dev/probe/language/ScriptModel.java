@@ -57,10 +57,11 @@ final class ScriptModel implements Model {
             }
             return null;
         } catch (ScriptError e) {
-            throw new ModelException(source.render(e.line, e.col, e.getMessage()));
+            String shown = source.render(e.line, e.col, e.getMessage());
+            throw e.limit != null ? new ScriptLimitException(shown, e.limit) : new ModelException(shown, e.getCause());
         } catch (StackOverflowError e) {
-            throw new ModelException(source.name() + ": the script's calls nest too deeply for the Java stack;"
-                    + " lower --max-depth (now " + maxDepth + ")");
+            throw new ScriptLimitException(source.name() + ": the script's calls nest too deeply for the Java stack;"
+                    + " lower " + ScriptLimitException.Limit.DEPTH.setting() + " (now " + maxDepth + ")", ScriptLimitException.Limit.DEPTH);
         }
     }
 }

@@ -17,10 +17,10 @@ import dev.probe.runtime.model.ModelSource;
  */
 public final class ScriptSource implements ModelSource {
 
-    /** The parameters key for the step limit. */
-    public static final String MAX_STEPS = "--max-steps";
-    /** The parameters key for the depth limit. */
-    public static final String MAX_DEPTH = "--max-depth";
+    /** The parameters key for the step limit (no script's param can have it: it is no identifier). */
+    public static final String MAX_STEPS = "probe.maxSteps";
+    /** The parameters key for the depth limit (no script's param can have it: it is no identifier). */
+    public static final String MAX_DEPTH = "probe.maxDepth";
 
     @Override
     public boolean accepts(String spec) {

@@ -18,6 +18,7 @@ import java.util.zip.CheckedInputStream;
 
 import ai.djl.Device;
 
+import dev.probe.runtime.distribution.DistributionKind;
 import dev.probe.runtime.io.CheckedFile;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -101,8 +102,7 @@ public final class Artifact {
     public void requireModel(String identity, String label, Path dir) {
         if (!modelIdentity.equals(identity)) {
             throw new ArtifactException(dir + " holds a network trained for " + modelLabel + " (" + modelIdentity
-                    + "), not for " + label + " (" + identity + "): train one for this model with probe compile "
-                    + label + " --out DIR");
+                    + "), not for " + label + " (" + identity + "): train one for this model", ArtifactException.Problem.OTHER_MODEL);
         }
     }
 
@@ -191,7 +191,7 @@ public final class Artifact {
         cfg.put("max_categories", c.maxCategories());
         cfg.put("parameters", network.size());
         ArrayNode kinds = cfg.putArray("kinds");
-        ProposalNetwork.KINDS.forEach(kinds::add);
+        ProposalNetwork.KINDS.forEach(k -> kinds.add(k.label()));
         ArrayNode obs = m.putArray("observations");
         for (ObservationLayout.Entry e : network.layout().entries()) {
             ObjectNode o = obs.addObject();
@@ -237,13 +237,15 @@ public final class Artifact {
      */
     public static Artifact load(Path dir, Device device) throws IOException {
         if (!Files.isDirectory(dir)) {
-            throw new ArtifactException(dir + " is not a directory: give the directory probe compile --out wrote");
+            throw new ArtifactException(dir + " is not a directory: give the directory a trained network was saved in",
+                    ArtifactException.Problem.NOT_A_NETWORK);
         }
         JsonNode m;
         try {
             m = JSON.readTree(dir.resolve(METADATA).toFile());
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
-            throw new ArtifactException(dir + " holds no " + METADATA + ": it is not a trained network (probe compile --out writes one)");
+            throw new ArtifactException(dir + " holds no " + METADATA + ": it is not a trained network",
+                    ArtifactException.Problem.NOT_A_NETWORK);
         } catch (JsonProcessingException e) {
             throw new ArtifactException(dir.resolve(METADATA) + " is damaged (not valid JSON: " + e.getOriginalMessage()
                     + "): train the network again");
@@ -264,7 +266,7 @@ public final class Artifact {
                     req(m, "network", "max_addresses").asInt(), req(m, "network", "max_categories").asInt());
             List<String> kinds = new ArrayList<>();
             m.path("network").path("kinds").forEach(k -> kinds.add(k.asText()));
-            if (!kinds.equals(ProposalNetwork.KINDS)) {
+            if (!kinds.equals(ProposalNetwork.KINDS.stream().map(DistributionKind::label).toList())) {
                 throw new ArtifactException(dir + " was made with another table of distribution kinds " + kinds
                         + ": train the network again with this Probe");
             }

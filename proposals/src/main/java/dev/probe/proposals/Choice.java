@@ -1,6 +1,5 @@
 package dev.probe.proposals;
 
-import dev.probe.runtime.distribution.Bernoulli;
 import dev.probe.runtime.distribution.Binomial;
 import dev.probe.runtime.distribution.Categorical;
 import dev.probe.runtime.distribution.Distribution;
@@ -50,7 +49,8 @@ public record Choice(String address, String kind, Head head, double[] prior, dou
                 return new double[] {f[0], f[1], s.lower(), s.upper()};
             }
             case BERNOULLI:
-                return new double[] {logit(((Bernoulli) prior).p())};
+                // A Bernoulli's mean is its p; a mixture of Bernoullis' is the probability of true.
+                return new double[] {logit(prior.mean())};
             case CATEGORICAL: {
                 double[] p = ((Categorical) prior).probabilities();
                 double[] lp = new double[p.length];

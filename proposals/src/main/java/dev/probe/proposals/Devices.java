@@ -3,6 +3,8 @@ package dev.probe.proposals;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 
+import dev.probe.runtime.InvalidSettingException;
+
 /**
  * Where networks run: {@code cpu} (the default), {@code gpu} (the first CUDA device; an error when
  * PyTorch sees none) or {@code auto} (a GPU when there is one). Probe ships PyTorch's CPU natives
@@ -14,7 +16,7 @@ public final class Devices {
     public static final String GPU_HELP = "PyTorch sees no GPU: Probe ships CPU natives only. On a CUDA machine, point"
             + " PYTORCH_LIBRARY_PATH at a CUDA build of libtorch 2.7.1 (with PYTORCH_VERSION=2.7.1 and PYTORCH_FLAVOR=cu124 or"
             + " the like), or run once without ai.djl.offline=true so DJL downloads its CUDA natives; see"
-            + " docs/inference-compilation.md. Use --device cpu or auto meanwhile.";
+            + " docs/inference-compilation.md. Use the cpu or auto device meanwhile.";
 
     private Devices() {
     }
@@ -36,7 +38,7 @@ public final class Devices {
     /**
      * The device named by {@code spec}.
      *
-     * @throws IllegalArgumentException for an unknown name, or {@code gpu} without one
+     * @throws InvalidSettingException for an unknown name, or {@code gpu} without one
      */
     public static Device choose(String spec) {
         switch (spec) {
@@ -44,13 +46,13 @@ public final class Devices {
                 return Device.cpu();
             case "gpu":
                 if (gpus() == 0) {
-                    throw new IllegalArgumentException("--device gpu: " + GPU_HELP);
+                    throw new InvalidSettingException("device", "gpu: " + GPU_HELP);
                 }
                 return Device.gpu();
             case "auto":
                 return gpus() > 0 ? Device.gpu() : Device.cpu();
             default:
-                throw new IllegalArgumentException("--device " + spec + ": unknown device; choose cpu, gpu or auto");
+                throw new InvalidSettingException("device", spec + ": unknown device; choose cpu, gpu or auto");
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.probe.proposals;
 
 import dev.probe.runtime.distribution.Distribution;
+import dev.probe.runtime.distribution.DistributionKind;
 import dev.probe.runtime.distribution.Support;
 import dev.probe.runtime.distribution.ValueType;
 
@@ -46,29 +47,42 @@ public enum Head {
     /**
      * The head for a prior, or null where no head fits (array values, simplexes, integers that are
      * not counts, categoricals with more than {@code maxCategories} categories): such choices are
-     * drawn from their prior.
+     * drawn from their prior. The registry's kinds are decided one by one (a new kind is a compile
+     * error here until it is); kinds from outside the registry, and mixtures, by their support.
      */
     public static Head of(Distribution<?> prior, int maxCategories) {
         if (prior.dimension() != 0 || prior.valueType().isArray()) {
             return null;
         }
+        DistributionKind kind = DistributionKind.named(prior.kind()).orElse(null);
+        if (kind == null) {
+            return bySupport(prior);
+        }
+        return switch (kind) {
+            case NORMAL, UNIFORM, TRUNCATED_NORMAL, LOG_NORMAL, EXPONENTIAL, GAMMA, BETA -> bySupport(prior);
+            case BERNOULLI -> BERNOULLI;
+            case BINOMIAL -> BINOMIAL;
+            case POISSON -> POISSON;
+            case CATEGORICAL -> prior.support().upper() + 1 <= maxCategories ? CATEGORICAL : null;
+            case DIRICHLET, MULTIVARIATE_NORMAL -> null;
+            case MIXTURE -> bySupport(prior);
+        };
+    }
+
+    /**
+     * The head for a prior known only by its support: the real heads, the Bernoulli head for
+     * booleans and the Poisson head for counts from zero without bound (the last two work from the
+     * prior's mean alone).
+     */
+    private static Head bySupport(Distribution<?> prior) {
         Support s = prior.support();
         switch (s.kind()) {
             case REAL:
                 return Double.isInfinite(s.lower()) && Double.isInfinite(s.upper()) ? NORMAL : TRUNCATED;
+            case INTEGER:
+                return s.lower() == 0 && Double.isInfinite(s.upper()) ? POISSON : null;
             case BOOLEAN:
                 return prior.valueType() == ValueType.BOOLEAN ? BERNOULLI : null;
-            case INTEGER:
-                if (s.lower() != 0) {
-                    return null;
-                }
-                if ("Categorical".equals(prior.kind())) {
-                    return s.upper() + 1 <= maxCategories ? CATEGORICAL : null;
-                }
-                if ("Binomial".equals(prior.kind())) {
-                    return BINOMIAL;
-                }
-                return Double.isInfinite(s.upper()) ? POISSON : null;
             default:
                 return null;
         }

@@ -7,6 +7,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
+import dev.probe.runtime.model.MissingObservationException;
+
 /**
  * How a run's named observations become the network's input: their names in order, each one's
  * length once flattened, the grid shape of those embedded by a CNN, and the mean and standard
@@ -74,7 +76,8 @@ public final class ObservationLayout {
      * The standardised input vector for these observation values: the non-image entries first, in
      * order, then each image.
      *
-     * @throws IllegalArgumentException naming an observation that is missing or of the wrong size
+     * @throws IllegalArgumentException naming an observation of the wrong size
+     * @throws MissingObservationException naming an observation with no value
      */
     public float[] input(Map<String, ?> values) {
         int total = 0;
@@ -90,8 +93,7 @@ public final class ObservationLayout {
                 }
                 Object v = values.get(e.name());
                 if (v == null) {
-                    throw new IllegalArgumentException("the network was trained with observation '" + e.name()
-                            + "', but no value is given for it: give one with --observe " + e.name() + "=VALUE");
+                    throw new MissingObservationException(e.name(), "the network was trained with it");
                 }
                 double[] flat = flatten(v);
                 if (flat.length != e.length()) {

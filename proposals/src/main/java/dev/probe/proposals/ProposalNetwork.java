@@ -20,6 +20,8 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.convolutional.Conv3d;
 
+import dev.probe.runtime.distribution.DistributionKind;
+
 /**
  * A proposal network after pyprob's design: an observation embedding (an MLP over vectors, a
  * small CNN per 2-D or 3-D grid), embeddings of the current address, of the previous choice's
@@ -81,9 +83,14 @@ public final class ProposalNetwork implements AutoCloseable {
         }
     }
 
-    /** The distribution kinds with an embedding of their own; others share row 0. */
-    static final List<String> KINDS = List.of("Normal", "Uniform", "TruncatedNormal", "LogNormal", "Exponential", "Gamma",
-            "Beta", "Bernoulli", "Binomial", "Poisson", "Categorical", "Mixture");
+    /**
+     * The distribution kinds with an embedding of their own, in the order of the embedding's rows
+     * (from 1) that saved networks record; other kinds share row 0.
+     */
+    static final List<DistributionKind> KINDS = List.of(DistributionKind.NORMAL, DistributionKind.UNIFORM,
+            DistributionKind.TRUNCATED_NORMAL, DistributionKind.LOG_NORMAL, DistributionKind.EXPONENTIAL, DistributionKind.GAMMA,
+            DistributionKind.BETA, DistributionKind.BERNOULLI, DistributionKind.BINOMIAL, DistributionKind.POISSON,
+            DistributionKind.CATEGORICAL, DistributionKind.MIXTURE);
 
     private static final int CONV1 = 8;
     private static final int CONV2 = 16;
@@ -520,7 +527,7 @@ public final class ProposalNetwork implements AutoCloseable {
 
     /** The kind's embedding row: 0 for kinds without one. */
     static int kindIndex(String kind) {
-        return KINDS.indexOf(kind) + 1;
+        return DistributionKind.named(kind).map(KINDS::indexOf).orElse(-1) + 1;
     }
 
     @Override

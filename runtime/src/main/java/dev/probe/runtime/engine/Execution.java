@@ -12,6 +12,7 @@ import dev.probe.runtime.model.Address;
 import dev.probe.runtime.model.CallSites;
 import dev.probe.runtime.model.Context;
 import dev.probe.runtime.model.Model;
+import dev.probe.runtime.model.MissingObservationException;
 import dev.probe.runtime.model.ModelException;
 import dev.probe.runtime.trace.Trace;
 import dev.probe.runtime.trace.Variable;
@@ -174,8 +175,7 @@ abstract class Execution implements Context {
         }
         if (value == null) {
             if (conditioning) {
-                throw new ModelException("no value was given for observation '" + name + "': give one with --observe "
-                        + name + "=VALUE or in --observations FILE (in Java: .observe(\"" + name + "\", value))");
+                throw new MissingObservationException(name);
             }
             value = distribution.sample(rng);
         }

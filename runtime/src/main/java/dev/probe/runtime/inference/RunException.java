@@ -2,19 +2,24 @@ package dev.probe.runtime.inference;
 
 import dev.probe.runtime.model.ModelException;
 
-/** A run that failed: the message names the run and the seed that reproduce it. */
+/** A run that failed: the message ends its first line with the run and the seed that reproduce it ({@link #where()}). */
 public final class RunException extends ModelException {
 
     private static final long serialVersionUID = 1L;
 
     private final long run;
     private final long seed;
+    private final String where;
 
     public RunException(long run, long seed, String stream, Throwable cause) {
-        super(withRun(describe(cause), " (in " + stream + " " + run + " of seed " + seed + "; rerun with --seed " + seed
-                + " to reproduce it)"), cause);
+        super(withRun(describe(cause), " (" + where(stream, run, seed) + ")"), cause);
         this.run = run;
         this.seed = seed;
+        this.where = where(stream, run, seed);
+    }
+
+    private static String where(String stream, long run, long seed) {
+        return "in " + stream + " " + run + " of seed " + seed;
     }
 
     /** Puts the run's description at the end of the message's first line (later lines show the source). */
@@ -38,6 +43,11 @@ public final class RunException extends ModelException {
     /** The index of the failed run (or chain). */
     public long run() {
         return run;
+    }
+
+    /** Where it failed, as the message's first line ends: "in run 12 of seed 7" (the same seed reproduces it). */
+    public String where() {
+        return where;
     }
 
     /** The root seed. */

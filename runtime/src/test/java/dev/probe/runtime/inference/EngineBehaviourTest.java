@@ -2,6 +2,8 @@ package dev.probe.runtime.inference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,6 +20,7 @@ import dev.probe.runtime.distribution.Normal;
 import dev.probe.runtime.distribution.Poisson;
 import dev.probe.runtime.model.Address;
 import dev.probe.runtime.model.Context;
+import dev.probe.runtime.model.MissingObservationException;
 import dev.probe.runtime.model.Model;
 import dev.probe.runtime.model.ModelException;
 import dev.probe.runtime.posterior.Posterior;
@@ -146,7 +149,11 @@ class EngineBehaviourTest {
         ModelException e = assertThrows(ModelException.class,
                 () -> Inference.importanceSampling(BRANCHY).traces(10).seed(1).run());
         assertTrue(e.getMessage().contains("no value was given for observation 'y'"), e.getMessage());
-        assertTrue(e.getMessage().contains("--observe y=VALUE"), e.getMessage());
+        // The fix in the Java API's terms, never a command-line flag (the CLI words it as --observe).
+        assertTrue(e.getMessage().contains("give one with .observe(\"y\", value)"), e.getMessage());
+        assertFalse(e.getMessage().contains("--"), e.getMessage());
+        MissingObservationException missing = assertInstanceOf(MissingObservationException.class, e.getCause());
+        assertEquals("y", missing.name());
         assertTrue(e.getMessage().contains("run 0 of seed 1"), e.getMessage());
     }
 
@@ -168,7 +175,9 @@ class EngineBehaviourTest {
         assertEquals(one.run(), two.run());
         assertEquals(one.getMessage(), two.getMessage());
         assertTrue(one.getMessage().startsWith("Normal: stddev must be positive and finite, got -1.0 (in run "), one.getMessage());
-        assertTrue(one.getMessage().endsWith("of seed 9; rerun with --seed 9 to reproduce it)"), one.getMessage());
+        assertTrue(one.getMessage().endsWith("of seed 9)"), one.getMessage());
+        assertTrue(one.getMessage().endsWith("(" + one.where() + ")"), one.getMessage());
+        assertEquals(9, one.seed());
     }
 
     @Test
