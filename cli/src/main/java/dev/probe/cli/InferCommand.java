@@ -160,8 +160,9 @@ final class InferCommand implements Callable<Integer> {
                 String owners = EngineProvider.installed().stream().filter(p -> p.options().contains(option)
                         || (p.options().contains("--network") && (option.equals("--group") || option.equals("--prior-mix"))))
                         .map(EngineProvider::name).collect(java.util.stream.Collectors.joining(" or "));
-                throw new UsageException(option + " is not an option of --engine " + engine
-                        + (owners.isEmpty() ? "" : "; it is for --engine " + owners));
+                throw new UsageException(owners.isEmpty() ? option + " is not an option of --engine " + engine
+                        : option + " is for --engine " + owners + "; --engine " + engine + " would ignore it: drop it or choose "
+                                + "that engine");
             }
         }
         // Where the result goes is checked, and held against other Probe processes, before any work.

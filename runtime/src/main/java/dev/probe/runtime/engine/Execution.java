@@ -130,6 +130,7 @@ abstract class Execution implements Context {
         if (chunk.keepsTraces()) {
             chunk.record(run, finish(result, logWeight));
         } else {
+            checkEveryValueUsed();
             chunk.record(run, variables, logWeight, result);
         }
     }
