@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of Probe: unit tests of each module, every engine on every built-in model and
 # script against exact posteriors, C++ simulators over the gRPC bridge, and end-to-end tests of the
-# ./probe command. Needs JDK 17 and Maven; installs the Debian packages for the C++ bridge when
-# they are missing (as root, or through sudo). Maven fetches the Java dependencies on first use.
+# ./probe command. Needs JDK 17 and Maven; installs the Debian packages for the C++ and Python
+# bridges and the PPX test simulator when they are missing (as root, or through sudo). Maven fetches
+# the Java dependencies on first use. The Python tests run Debian's /usr/bin/python3
+# (PROBE_TEST_PYTHON names another interpreter with the same packages).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -14,12 +16,13 @@ for tool in java mvn; do
 done
 
 debs="libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev cmake g++"
+debs="$debs python3-grpcio python3-protobuf python3-numpy python3-zmq python3-flatbuffers flatbuffers-compiler"
 missing=""
 for p in $debs; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
-  echo "scripts/test.sh: installing the C++ bridge's Debian packages:$missing" >&2
+  echo "scripts/test.sh: installing the bridges' Debian packages:$missing" >&2
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
