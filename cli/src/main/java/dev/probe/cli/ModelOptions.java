@@ -10,6 +10,7 @@ import java.util.ServiceLoader;
 import dev.probe.bridge.BridgeServer;
 import dev.probe.bridge.SimulatorLauncher;
 import dev.probe.bridge.SimulatorModel;
+import dev.probe.bridge.ppx.PpxModel;
 import dev.probe.language.ScriptSource;
 import dev.probe.runtime.model.Model;
 import dev.probe.runtime.model.ModelSource;
@@ -49,6 +50,19 @@ final class ModelOptions {
             description = "How long a simulator may go silent mid-run before its run is retried elsewhere. Default: 30.")
     double deadline;
 
+    @Option(names = "--ppx", paramLabel = "ADDRESS",
+            description = "A simulator speaking pyprob's PPX protocol, listening at ADDRESS (e.g. tcp://127.0.0.1:5555); repeat for"
+                    + " several, one engine thread each.")
+    List<String> ppx = new ArrayList<>();
+
+    @Option(names = "--protocol", paramLabel = "probe|ppx", defaultValue = "probe",
+            description = "What --simulator speaks: probe (the gRPC bridge, default) or ppx (pyprob's PPX: each copy gets the"
+                    + " address to bind as its last argument).")
+    String protocol;
+
+    /** The PPX simulators, with --ppx or --simulator --protocol ppx. */
+    private PpxModel ppxModel;
+
     /** The running simulators, when --simulator was given; closed by {@link #close()}. */
     private SimulatorLauncher launcher;
     /** The server simulators attach to by hand, with --attach. */
@@ -65,16 +79,26 @@ final class ModelOptions {
         if (attach != null) {
             return "attached:" + attach;
         }
+        if (!ppx.isEmpty()) {
+            return "ppx:" + String.join(",", ppx);
+        }
         return simulator != null ? "simulator:" + simulator : model;
     }
 
     /** Threads to run: one per simulator for external simulators. */
     int threads(int requested) {
+        if (!ppx.isEmpty()) {
+            return ppx.size();
+        }
         return simulator != null || attach != null ? workers : requested;
     }
 
     /** Stops the simulators and servers this command started. */
     void close() {
+        if (ppxModel != null) {
+            ppxModel.close();
+            ppxModel = null;
+        }
         if (launcher != null) {
             launcher.close();
             launcher = null;
@@ -113,14 +137,48 @@ final class ModelOptions {
         return new SimulatorModel(attached, (long) (deadline * 1000), label());
     }
 
+    /** PPX simulators: those listening at the --ppx addresses, or --workers copies of --simulator started here. */
+    private Model ppx(java.io.PrintWriter err) {
+        if (!(deadline > 0)) {
+            throw new UsageException("--deadline must be positive, got " + deadline);
+        }
+        long deadlineMillis = (long) (deadline * 1000);
+        try {
+            if (simulator != null) {
+                if (workers <= 0) {
+                    throw new UsageException("--workers must be positive, got " + workers);
+                }
+                ppxModel = PpxModel.launch(simulator, workers, deadlineMillis, SimulatorLauncher.ATTACH_TIMEOUT_MILLIS);
+            } else {
+                err.println("probe: connecting to the PPX simulator" + (ppx.size() == 1 ? "" : "s") + " at " + String.join(", ", ppx));
+                err.flush();
+                ppxModel = PpxModel.connect(ppx, deadlineMillis, (long) (attachTimeout * 1000));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--ppx: " + e.getMessage());
+        } catch (java.io.IOException e) {
+            throw new UsageException("--simulator: cannot start '" + simulator + "': " + e.getMessage());
+        }
+        return ppxModel;
+    }
+
     @Option(names = "--attach-timeout", paramLabel = "SECONDS", defaultValue = "600",
-            description = "With --attach: how long to wait for the simulators. Default: 600.")
+            description = "With --attach or --ppx: how long to wait for the simulators. Default: 600.")
     double attachTimeout;
 
     /** The model, loaded through the first source that accepts the spec, or the started simulators. */
     Model load(java.io.PrintWriter err) {
-        if ((simulator != null ? 1 : 0) + (attach != null ? 1 : 0) + (model != null ? 1 : 0) > 1) {
-            throw new UsageException("give one of MODEL, --simulator and --attach");
+        if ((simulator != null ? 1 : 0) + (attach != null ? 1 : 0) + (model != null ? 1 : 0) + (ppx.isEmpty() ? 0 : 1) > 1) {
+            throw new UsageException("give one of MODEL, --simulator, --attach and --ppx");
+        }
+        if (!protocol.equals("probe") && !protocol.equals("ppx")) {
+            throw new UsageException("--protocol " + protocol + ": expected probe or ppx");
+        }
+        if (protocol.equals("ppx") && simulator == null) {
+            throw new UsageException("--protocol ppx goes with --simulator \"CMD ARGS\" (for a PPX simulator already running: --ppx ADDRESS)");
+        }
+        if (!ppx.isEmpty() || protocol.equals("ppx")) {
+            return ppx(err);
         }
         if (attach != null) {
             if (workers <= 0) {
@@ -146,7 +204,7 @@ final class ModelOptions {
             return launcher.model((long) (deadline * 1000));
         }
         if (model == null) {
-            throw new UsageException("give a MODEL (FILE.ppl or builtin:NAME), --simulator \"CMD ARGS\" or --attach HOST:PORT");
+            throw new UsageException("give a MODEL (FILE.ppl or builtin:NAME), --simulator \"CMD ARGS\", --attach HOST:PORT or --ppx ADDRESS");
         }
         Map<String, Object> parameters = pairs(params, "--param");
         if (maxSteps != null) {
