@@ -16,7 +16,7 @@ for tool in java mvn; do
 done
 
 debs="libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev cmake g++"
-debs="$debs python3-grpcio python3-protobuf python3-numpy python3-zmq python3-flatbuffers flatbuffers-compiler"
+debs="$debs python3-grpcio python3-protobuf python3-numpy python3-pip python3-venv python3-zmq python3-flatbuffers flatbuffers-compiler"
 missing=""
 for p in $debs; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

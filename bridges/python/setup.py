@@ -4,7 +4,6 @@ import importlib.util
 import pathlib
 
 from setuptools import setup
-from setuptools.command.build_py import build_py
 
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -16,10 +15,10 @@ def _stubs():
     return module
 
 
-class BuildWithStubs(build_py):
-    def run(self):
-        _stubs().generate(HERE)  # into probe/bridge/v1, which the package lists
-        super().run()
+# Into probe/bridge/v1, which pyproject.toml lists as a package: before setuptools looks for it. A
+# source tree without bridge.proto beside it (an sdist) carries the stubs already.
+stubs = _stubs()
+if (stubs.PROTO_ROOT / stubs.PROTO).is_file():
+    stubs.generate(HERE)
 
-
-setup(cmdclass={"build_py": BuildWithStubs})
+setup()

@@ -242,6 +242,27 @@ class PythonSimulatorTest {
         }
     }
 
+    /** pip install bridges/python (into a virtual environment over Debian's packages) gives a client that serves outside the checkout. */
+    @Test
+    void pipInstallsTheClient() throws Exception {
+        Path venv = Path.of("target", "python-venv").toAbsolutePath();
+        run(List.of(PYTHON, "-m", "venv", "--system-site-packages", "--clear", venv.toString()));
+        run(List.of(venv.resolve("bin/pip").toString(), "install", "--quiet", "--no-build-isolation", ROOT.resolve("bridges/python").toString()));
+        String command = venv.resolve("bin/python") + " " + ROOT.resolve("tests/src/test/python/faulty.py");
+        try (SimulatorLauncher sims = SimulatorLauncher.start(command, 1)) {
+            Model java = Builtins.find("gaussian").orElseThrow().create();
+            assertSamePosterior(twin(Inference.importanceSampling(java).traces(300)),
+                    twin(Inference.importanceSampling(sims.model(30_000)).traces(300).threads(1)));
+        }
+    }
+
+    private static void run(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "timed out: " + cmd);
+        assertEquals(0, p.exitValue(), cmd + " failed:\n" + out);
+    }
+
     /** The command of docs/bridge.md: two Python simulators give the exact posterior N(7.25, 0.913). */
     @Test
     void theCommandRunsPythonSimulators() throws Exception {
