@@ -169,7 +169,7 @@ final class ModelOptions {
     /** The model, loaded through the first source that accepts the spec, or the started simulators. */
     Model load(java.io.PrintWriter err) {
         if ((simulator != null ? 1 : 0) + (attach != null ? 1 : 0) + (model != null ? 1 : 0) + (ppx.isEmpty() ? 0 : 1) > 1) {
-            throw new UsageException("give one of MODEL, --simulator, --attach and --ppx");
+            throw new UsageException("give one of MODEL, --simulator and --attach, or --ppx");
         }
         if (!protocol.equals("probe") && !protocol.equals("ppx")) {
             throw new UsageException("--protocol " + protocol + ": expected probe or ppx");
@@ -204,7 +204,8 @@ final class ModelOptions {
             return launcher.model((long) (deadline * 1000));
         }
         if (model == null) {
-            throw new UsageException("give a MODEL (FILE.ppl or builtin:NAME), --simulator \"CMD ARGS\", --attach HOST:PORT or --ppx ADDRESS");
+            throw new UsageException("give a MODEL (FILE.ppl or builtin:NAME), --simulator \"CMD ARGS\" or --attach HOST:PORT"
+                    + " (or --ppx ADDRESS for a PPX simulator)");
         }
         Map<String, Object> parameters = pairs(params, "--param");
         if (maxSteps != null) {
