@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test of Probe: unit tests of each module, every engine on every built-in model and
 # script against exact posteriors, C++ simulators over the gRPC bridge, and end-to-end tests of the
-# ./probe command, and HTML reports in headless Chromium. Needs JDK 17 and Maven; installs the Debian
-# packages for the C++ bridge and Chromium when they are missing (as root, or through sudo). Maven fetches the Java dependencies on first use.
+# ./probe command, Python and PPX simulators, and HTML reports in headless Chromium. Needs JDK 17
+# and Maven; installs the Debian packages for the C++ and Python bridges, the PPX test simulator and
+# Chromium when they are missing (as root, or through sudo). Maven fetches the Java dependencies on
+# first use. The Python tests run Debian's /usr/bin/python3 (PROBE_TEST_PYTHON names another
+# interpreter with the same packages).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -15,13 +18,19 @@ done
 
 scripts/cpp-deps.sh
 
-# chromium: the HTML reports are opened in headless Chromium (cli's ReportInBrowserTest).
-if ! dpkg -s chromium >/dev/null 2>&1; then
-  echo "scripts/test.sh: installing the Debian package the tests need: chromium" >&2
+# The Python bridge and the PPX test simulator; chromium opens the HTML reports (ReportInBrowserTest).
+debs="python3-grpcio python3-protobuf python3-numpy python3-pip python3-venv python3-zmq python3-flatbuffers"
+debs="$debs flatbuffers-compiler chromium"
+missing=""
+for p in $debs; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "scripts/test.sh: installing the Debian packages the tests need:$missing" >&2
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
 fi
 
 # verify packages the command before the end-to-end tests in tests/ run it.

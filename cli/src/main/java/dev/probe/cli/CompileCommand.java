@@ -137,7 +137,7 @@ final class CompileCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }
-        if (dataset != null && model.model == null && model.simulator == null && model.attach == null) {
+        if (dataset != null && model.model == null && model.simulator == null && model.attach == null && model.ppx.isEmpty()) {
             return train(null, options, err, stdout);
         }
         Model loaded = model.load(err);

@@ -11,6 +11,7 @@ import dev.probe.bridge.BridgeSecurity;
 import dev.probe.bridge.BridgeServer;
 import dev.probe.bridge.SimulatorLauncher;
 import dev.probe.bridge.SimulatorModel;
+import dev.probe.bridge.ppx.PpxModel;
 import dev.probe.language.ScriptSource;
 import dev.probe.runtime.model.Model;
 import dev.probe.runtime.model.ModelSource;
@@ -52,6 +53,18 @@ final class ModelOptions {
 
     /** The most simulators one command starts or waits for: each is a process and a thread. */
     static final int MAX_WORKERS = 256;
+    @Option(names = "--ppx", paramLabel = "ADDRESS",
+            description = "A simulator speaking pyprob's PPX protocol, listening at ADDRESS (e.g. tcp://127.0.0.1:5555); repeat for"
+                    + " several, one engine thread each.")
+    List<String> ppx = new ArrayList<>();
+
+    @Option(names = "--protocol", paramLabel = "probe|ppx", defaultValue = "probe",
+            description = "What --simulator speaks: probe (the gRPC bridge, default) or ppx (pyprob's PPX: each copy gets the"
+                    + " address to bind as its last argument).")
+    String protocol;
+
+    /** The PPX simulators, with --ppx or --simulator --protocol ppx. */
+    private PpxModel ppxModel;
 
     /** The running simulators, when --simulator was given; closed by {@link #close()}. */
     private SimulatorLauncher launcher;
@@ -70,11 +83,17 @@ final class ModelOptions {
         if (attach != null) {
             return "attached:" + attach;
         }
+        if (!ppx.isEmpty()) {
+            return "ppx:" + String.join(",", ppx);
+        }
         return simulator != null ? "simulator:" + simulator : model;
     }
 
     /** Threads to run: one per simulator for external simulators. */
     int threads(int requested) {
+        if (!ppx.isEmpty()) {
+            return ppx.size();
+        }
         return simulator != null || attach != null ? workers : requested;
     }
 
@@ -83,6 +102,10 @@ final class ModelOptions {
         if (attached != null && attached.refusedCount() > 0) {
             attachErr.println("probe: refused " + attached.refusedCount() + " connection" + (attached.refusedCount() == 1 ? "" : "s")
                     + " without this inference's token");
+        }
+        if (ppxModel != null) {
+            ppxModel.close();
+            ppxModel = null;
         }
         if (launcher != null) {
             launcher.close();
@@ -175,26 +198,63 @@ final class ModelOptions {
         }
     }
 
+    /** Refuses a --workers count that is not positive or over {@link #MAX_WORKERS}. */
+    private void checkWorkers() {
+        if (workers <= 0) {
+            throw new UsageException("--workers must be positive, got " + workers);
+        }
+        if (workers > MAX_WORKERS) {
+            throw new UsageException("--workers must be at most " + MAX_WORKERS + " (each is a process and a thread), got "
+                    + workers);
+        }
+    }
+
+    /** PPX simulators: those listening at the --ppx addresses, or --workers copies of --simulator started here. */
+    private Model ppx(java.io.PrintWriter err) {
+        if (!(deadline > 0)) {
+            throw new UsageException("--deadline must be positive, got " + deadline);
+        }
+        long deadlineMillis = (long) (deadline * 1000);
+        try {
+            if (simulator != null) {
+                checkWorkers();
+                ppxModel = PpxModel.launch(simulator, workers, deadlineMillis, SimulatorLauncher.ATTACH_TIMEOUT_MILLIS);
+            } else {
+                err.println("probe: connecting to the PPX simulator" + (ppx.size() == 1 ? "" : "s") + " at " + String.join(", ", ppx));
+                err.flush();
+                ppxModel = PpxModel.connect(ppx, deadlineMillis, (long) (attachTimeout * 1000));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--ppx: " + e.getMessage());
+        } catch (java.io.IOException e) {
+            throw new UsageException("--simulator: cannot start '" + simulator + "': " + e.getMessage());
+        }
+        return ppxModel;
+    }
+
     @Option(names = "--attach-timeout", paramLabel = "SECONDS", defaultValue = "600",
-            description = "With --attach: how long to wait for the simulators. Default: 600.")
+            description = "With --attach or --ppx: how long to wait for the simulators. Default: 600.")
     double attachTimeout;
 
     /** The model, loaded through the first source that accepts the spec, or the started simulators. */
     Model load(java.io.PrintWriter err) {
-        if ((simulator != null ? 1 : 0) + (attach != null ? 1 : 0) + (model != null ? 1 : 0) > 1) {
-            throw new UsageException("give one of MODEL, --simulator and --attach");
+        if ((simulator != null ? 1 : 0) + (attach != null ? 1 : 0) + (model != null ? 1 : 0) + (ppx.isEmpty() ? 0 : 1) > 1) {
+            throw new UsageException("give one of MODEL, --simulator and --attach, or --ppx");
+        }
+        if (!protocol.equals("probe") && !protocol.equals("ppx")) {
+            throw new UsageException("--protocol " + protocol + ": expected probe or ppx");
+        }
+        if (protocol.equals("ppx") && simulator == null) {
+            throw new UsageException("--protocol ppx goes with --simulator \"CMD ARGS\" (for a PPX simulator already running: --ppx ADDRESS)");
+        }
+        if (!ppx.isEmpty() || protocol.equals("ppx")) {
+            return ppx(err);
         }
         if (attach == null && (tokenFile != null || tlsCert != null || tlsKey != null)) {
             throw new UsageException("--token-file, --tls-cert and --tls-key are for --attach");
         }
         if (attach != null || simulator != null) {
-            if (workers <= 0) {
-                throw new UsageException("--workers must be positive, got " + workers);
-            }
-            if (workers > MAX_WORKERS) {
-                throw new UsageException("--workers must be at most " + MAX_WORKERS + " (each is a process and a thread), got "
-                        + workers);
-            }
+            checkWorkers();
             if (!(deadline > 0 && deadline <= 86_400)) {
                 throw new UsageException("--deadline must be positive (seconds, at most a day), got " + deadline);
             }
@@ -217,7 +277,8 @@ final class ModelOptions {
             return launcher.model((long) (deadline * 1000));
         }
         if (model == null) {
-            throw new UsageException("give a MODEL (FILE.ppl or builtin:NAME), --simulator \"CMD ARGS\" or --attach HOST:PORT");
+            throw new UsageException("give a MODEL (FILE.ppl or builtin:NAME), --simulator \"CMD ARGS\" or --attach HOST:PORT"
+                    + " (or --ppx ADDRESS for a PPX simulator)");
         }
         Map<String, Object> parameters = pairs(params, "--param");
         if (maxSteps != null) {

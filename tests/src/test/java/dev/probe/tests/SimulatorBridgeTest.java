@@ -61,11 +61,11 @@ class SimulatorBridgeTest {
         return BUILD.resolve(name).toString();
     }
 
-    private static Posterior twin(Inference inference) {
+    static Posterior twin(Inference inference) {
         return inference.observe("obs0", 8.0).observe("obs1", 9.0).seed(5).run();
     }
 
-    private static void assertSamePosterior(Posterior expected, Posterior actual) {
+    static void assertSamePosterior(Posterior expected, Posterior actual) {
         assertArrayEquals(expected.logWeights(), actual.logWeights());
         for (int i = 0; i < expected.size(); i++) {
             assertEquals(expected.value("mu", i), actual.value("mu", i), "run " + i);

@@ -1,0 +1,433 @@
+"""The client side of Probe's bridge protocol (probe.bridge.v1): one bidirectional gRPC stream per
+simulator process, lock-step within a run. The same behaviour as the C++ client (bridges/cpp)."""
+import os
+import queue
+import sys
+import threading
+import traceback
+
+try:
+    import grpc
+    import numpy as np
+except ImportError as e:  # pragma: no cover - depends on the machine
+    raise ImportError(f"probe: the Python client needs grpcio, protobuf and numpy ({e}); on Debian:"
+                      f" apt-get install python3-grpcio python3-protobuf python3-numpy, and run /usr/bin/python3"
+                      f" (this is {sys.executable})") from e
+
+from . import _stubs
+
+_stubs.ensure(sys.modules[__package__].__path__)
+
+from .bridge.v1 import bridge_pb2 as pb  # noqa: E402  (generated just above when missing)
+from .bridge.v1 import bridge_pb2_grpc as pb_grpc  # noqa: E402
+
+PROTOCOL_VERSION = 1
+
+# The runtime's distribution kinds (dev.probe.bridge.Messages converts exactly these); the tests
+# check this list against the runtime's.
+KINDS = ("Normal", "Uniform", "TruncatedNormal", "LogNormal", "Exponential", "Gamma", "Beta", "Bernoulli", "Binomial",
+         "Poisson", "Categorical", "Dirichlet", "MultivariateNormal", "Mixture")
+
+
+class Distribution:
+    """A distribution of the runtime, by kind, parameters (numpy arrays) and, for a Mixture, components."""
+
+    __slots__ = ("kind", "params", "components")
+
+    def __init__(self, kind, params, components=()):
+        self.kind = kind
+        self.params = [np.asarray(p) for p in params]
+        self.components = list(components)
+
+    def __repr__(self):
+        inner = [repr(p.tolist()) for p in self.params] + [repr(c) for c in self.components]
+        return f"{self.kind}({', '.join(inner)})"
+
+    def is_array(self):
+        """Whether a value is an array (the runtime's rule for its kinds)."""
+        if self.kind in ("Dirichlet", "MultivariateNormal"):
+            return True
+        if self.kind == "Categorical":
+            return False
+        if self.kind == "Mixture":
+            return bool(self.components) and self.components[0].is_array()
+        return any(p.ndim > 0 for p in self.params)
+
+    def value_shape(self):
+        """The shape of one value: () for a scalar; the parameters' shape for an array of draws."""
+        if self.kind == "Mixture":
+            return self.components[0].value_shape() if self.components else ()
+        if self.kind in ("Dirichlet", "MultivariateNormal"):
+            return (self.params[0].size,) if self.params else ()
+        if self.kind == "Categorical" or not self.params:
+            return ()
+        return self.params[0].shape
+
+
+class RunAborted(BaseException):
+    """Raised inside a run that the runtime aborted (an error or a cancel): let it propagate.
+
+    A BaseException, like KeyboardInterrupt, so that a simulator's own `except Exception` does not
+    swallow it."""
+
+
+# -- tensors -------------------------------------------------------------------------------------
+
+def _to_tensor(value, t):
+    """Writes a number, a boolean or a numpy array (any shape) into tensor t, keeping dtype and shape."""
+    a = np.asarray(value)
+    kind = a.dtype.kind
+    if kind == "b":
+        t.dtype = pb.Tensor.BOOL
+        t.b.extend(a.ravel().tolist())
+    elif kind in "iu":
+        t.dtype = pb.Tensor.INT64
+        t.i64.extend(a.astype(np.int64, copy=False).ravel().tolist())
+    elif kind == "f" and a.dtype == np.float32:
+        t.dtype = pb.Tensor.FLOAT32
+        t.f32.extend(a.ravel().tolist())
+    elif kind == "f":
+        t.dtype = pb.Tensor.FLOAT64
+        t.f64.extend(a.astype(np.float64, copy=False).ravel().tolist())
+    else:
+        raise TypeError(f"probe: cannot send {value!r} (dtype {a.dtype}) to the runtime:"
+                        f" give numbers, booleans or numpy arrays of them")
+    t.shape.extend(a.shape)
+    return t
+
+
+_NUMPY = {pb.Tensor.FLOAT64: (np.float64, "f64"), pb.Tensor.INT64: (np.int64, "i64"), pb.Tensor.BOOL: (np.bool_, "b"),
+          pb.Tensor.FLOAT32: (np.float32, "f32")}
+
+
+def _from_tensor(t, shape=None):
+    """A tensor as a Python scalar (empty shape) or a numpy array, reshaped to shape when that fits."""
+    dtype, field = _NUMPY.get(t.dtype, (np.float64, "f64"))
+    a = np.array(getattr(t, field), dtype=dtype)
+    if not t.shape:
+        return a[0].item() if a.size == 1 else a
+    a = a.reshape(tuple(t.shape))
+    if shape is not None and len(shape) > 0 and tuple(shape) != a.shape and a.size == int(np.prod(shape)):
+        a = a.reshape(shape)
+    return a
+
+
+def _write_distribution(d, out):
+    if not isinstance(d, Distribution):
+        raise TypeError(f"probe: {d!r} is not a distribution: use probe.Normal(...) and the like")
+    out.kind = d.kind
+    for p in d.params:
+        _to_tensor(p, out.params.add())
+    for c in d.components:
+        _write_distribution(c, out.components.add())
+
+
+# -- the run in progress -------------------------------------------------------------------------
+
+class _Connection:
+    """The stream: messages go out through a queue that gRPC drains; replies are read in order."""
+
+    def __init__(self, channel, metadata):
+        self._outbox = queue.SimpleQueue()
+        self._replies = pb_grpc.BridgeStub(channel).Attach(self._requests(), metadata=metadata)
+
+    def _requests(self):
+        while True:
+            m = self._outbox.get()
+            if m is None:
+                return
+            yield m
+
+    def send(self, m):
+        self._outbox.put(m)
+
+    def receive(self):
+        """The runtime's next message, or None when it closed the stream; grpc.RpcError on failure."""
+        return next(self._replies, None)
+
+    def close(self):
+        self._outbox.put(None)
+
+
+class _Session:
+    __slots__ = ("connection", "run_id", "observations", "occurrences")
+
+    def __init__(self, connection, start):
+        self.connection = connection
+        self.run_id = start.run_id
+        self.observations = {nv.name: nv.value for nv in start.observations}
+        self.occurrences = {}
+
+
+_local = threading.local()
+
+
+def _session():
+    s = getattr(_local, "session", None)
+    if s is None:
+        raise RuntimeError("probe.sample/observe called outside a run: call them from the simulator passed to probe.serve")
+    return s
+
+
+def _exchange(m, wants_value, shape=None):
+    """Sends a message and, for those the runtime answers, waits for its value."""
+    s = _session()
+    s.connection.send(m)
+    if not wants_value:
+        return None
+    try:
+        reply = s.connection.receive()
+    except grpc.RpcError as e:
+        raise RunAborted(f"the connection to the runtime failed: {e.details()}") from None
+    if reply is None:
+        raise RunAborted("the runtime closed the connection")
+    kind = reply.WhichOneof("kind")
+    if kind == "value" and reply.value.run_id == s.run_id:
+        return _from_tensor(reply.value.value, shape)
+    if kind == "error":
+        raise RunAborted(f"the runtime stopped the run: {reply.error.message}")
+    if kind == "cancel":
+        raise RunAborted(f"the runtime cancelled the run: {reply.cancel.reason}")
+    raise RunAborted("unexpected message from the runtime during a run")
+
+
+_sites = {}
+
+
+def _site(frame):
+    """function@file:line:column of the call in frame: the file's base name, so that the address does
+    not depend on where the source lives; the column (1-based) where the interpreter gives one (3.11+)."""
+    code = frame.f_code
+    key = (code, frame.f_lasti)
+    site = _sites.get(key)
+    if site is None:
+        line, column = frame.f_lineno, None
+        if hasattr(code, "co_positions"):
+            for i, position in enumerate(code.co_positions()):
+                if i == frame.f_lasti // 2:
+                    line = position[0] or line
+                    column = None if position[2] is None else position[2] + 1
+                    break
+        function = getattr(code, "co_qualname", code.co_name)
+        site = f"{function}@{os.path.basename(code.co_filename)}:{line}" + ("" if column is None else f":{column}")
+        _sites[key] = site
+    return site
+
+
+# -- the simulator's calls -----------------------------------------------------------------------
+
+def sample(d, name=None, control=True):
+    """A random choice: addressed by its place in the source, or by name (then reported under it);
+    control=False: never proposed nor moved by the engine. Returns a Python scalar or a numpy array
+    shaped like the distribution's parameters."""
+    m = pb.SimulatorMessage()
+    s = m.sample
+    s.run_id = _session().run_id
+    _write_distribution(d, s.distribution)
+    if name is None:
+        s.address = _site(sys._getframe(1))
+    else:
+        s.name = name
+    s.uncontrolled = not control
+    return _exchange(m, True, d.value_shape())
+
+
+def _slice(t, k):
+    """Element k along the first dimension of a tensor of rank 1 or 2, as a tensor."""
+    out = pb.Tensor(dtype=t.dtype)
+    width = t.shape[1] if len(t.shape) == 2 else 1
+    if len(t.shape) == 2:
+        out.shape.append(width)
+    field = _NUMPY.get(t.dtype, (None, "f64"))[1]
+    getattr(out, field).extend(getattr(t, field)[k * width:(k + 1) * width])
+    return out
+
+
+def _given(d, t, k):
+    """The given value for occurrence k of an observation, by the runtime's rule: for a scalar
+    distribution a scalar is occurrence 0 and a vector holds one per occurrence; for an array-valued
+    one a vector is occurrence 0 and a matrix holds one row per occurrence. None when unsure: the
+    runtime is asked instead."""
+    array, rank = d.is_array(), len(t.shape)
+    if not array and rank == 0 and k == 0:
+        return t
+    if not array and rank == 1 and k < t.shape[0]:
+        return _slice(t, k)
+    if array and rank == 1 and k == 0:
+        return t
+    if array and rank == 2 and k < t.shape[0]:
+        return _slice(t, k)
+    return None
+
+
+def observe(d, name):
+    """Conditions on the value the runtime has for name (simulated under prior sampling); returns it."""
+    s = _session()
+    k = s.occurrences.get(name, 0)
+    s.occurrences[name] = k + 1
+    m = pb.SimulatorMessage()
+    o = m.observe
+    o.run_id = s.run_id
+    _write_distribution(d, o.distribution)
+    o.name = name
+    t = s.observations.get(name)
+    given = None if t is None else _given(d, t, k)
+    if given is not None:
+        # Pipelined: use the given value now; the runtime checks it and sends nothing back.
+        o.pipelined = True
+        o.value.CopyFrom(given)
+        _exchange(m, False)
+        return _from_tensor(given, d.value_shape())
+    return _exchange(m, True, d.value_shape())
+
+
+def observe_value(d, value):
+    """Conditions on a value fixed in the simulator (a number or a numpy array)."""
+    m = pb.SimulatorMessage()
+    o = m.observe
+    o.run_id = _session().run_id
+    _write_distribution(d, o.distribution)
+    _to_tensor(value, o.value)
+    return _exchange(m, True, d.value_shape())
+
+
+def tag(name, value):
+    """Records a deterministic value (a number or a numpy array) under name."""
+    m = pb.SimulatorMessage()
+    m.tag.run_id = _session().run_id
+    m.tag.name = name
+    _to_tensor(value, m.tag.value)
+    _exchange(m, False)
+
+
+def factor(log_weight):
+    """Adds log_weight to the run's log weight."""
+    m = pb.SimulatorMessage()
+    m.factor.run_id = _session().run_id
+    m.factor.log_weight = float(log_weight)
+    _exchange(m, False)
+
+
+def _loop_begin(name):
+    m = pb.SimulatorMessage()
+    m.loop_begin.run_id = _session().run_id
+    m.loop_begin.name = name
+    return bool(_exchange(m, True))
+
+
+def _loop_end(accepted):
+    m = pb.SimulatorMessage()
+    m.loop_end.run_id = _session().run_id
+    m.loop_end.accepted = accepted
+    return bool(_exchange(m, True))
+
+
+_NOTHING = object()
+
+
+def rejection(name, body, accept):
+    """A rejection-sampling loop, marked so that the runtime can treat it as one: runs body() until
+    accept(result) holds and returns the first accepted result. The runtime decides how many
+    iterations run (inference compilation runs extra ones, whose results are discarded), so body must
+    have no effect outside its result and must not observe, tag or factor."""
+    kept = _NOTHING
+    again = _loop_begin(name)
+    while again:
+        value = body()
+        ok = bool(accept(value))
+        if ok and kept is _NOTHING:
+            kept = value
+        again = _loop_end(ok)
+    if kept is _NOTHING:
+        raise RuntimeError(f"probe.rejection: the runtime ended loop '{name}' before an accepted iteration")
+    return kept
+
+
+# -- serving -------------------------------------------------------------------------------------
+
+def _address(argv):
+    for i, arg in enumerate(argv[1:], start=1):
+        if arg == "--probe-address" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--probe-address="):
+            return arg.split("=", 1)[1]
+    return os.environ.get("PROBE_ADDRESS", "")
+
+
+def _say(name, text):
+    print(f"{name}: {text}", file=sys.stderr, flush=True)
+
+
+def serve(name, version, simulator, argv=None):
+    """Connects to the runtime and serves runs until the runtime closes the stream: one call of
+    simulator() is one run, its return value (a number, a numpy array or None) the run's result.
+    Returns the process exit code: 0 when the runtime finished with it, non-zero after an error
+    (printed to stderr). Use it as sys.exit(probe.serve(...))."""
+    address = _address(sys.argv if argv is None else argv)
+    if not address:
+        _say(name, "no runtime to attach to: run me through 'probe infer --simulator', or give"
+                   " --probe-address HOST:PORT (or PROBE_ADDRESS) of a 'probe infer --attach'")
+        return 2
+    token = os.environ.get("PROBE_BRIDGE_TOKEN")
+    metadata = (("probe-token", token),) if token else None
+    with grpc.insecure_channel(address) as channel:
+        connection = _Connection(channel, metadata)
+        try:
+            return _serve(name, version, simulator, connection, address)
+        finally:
+            connection.close()
+
+
+def _serve(name, version, simulator, connection, address):
+    hello = pb.SimulatorMessage()
+    # For testing the runtime's version check only: claim another protocol version.
+    hello.hello.protocol_version = int(os.environ.get("PROBE_BRIDGE_PROTOCOL_VERSION", PROTOCOL_VERSION))
+    hello.hello.simulator_name = name
+    hello.hello.simulator_version = version
+    connection.send(hello)
+    try:
+        welcome = connection.receive()
+    except grpc.RpcError as e:
+        _say(name, f"cannot reach the Probe runtime at {address}: {e.details()}")
+        return 3
+    if welcome is None or welcome.WhichOneof("kind") != "welcome":
+        why = f": {welcome.error.message}" if welcome is not None and welcome.WhichOneof("kind") == "error" else ""
+        _say(name, f"the runtime at {address} refused me{why}")
+        return 3
+    try:
+        while True:
+            message = connection.receive()
+            if message is None:
+                return 0
+            if message.WhichOneof("kind") != "start":
+                continue  # a late error or cancel of a run already over
+            done = _run(simulator, _Session(connection, message.start))
+            if done is not None:
+                connection.send(done)
+    except grpc.RpcError as e:
+        if e.code() == grpc.StatusCode.CANCELLED:
+            return 0
+        _say(name, f"the connection ended: {e.details()}")
+        return 1
+
+
+def _run(simulator, session):
+    """One run: its RunResult, its Error, or None when the runtime aborted it."""
+    _local.session = session
+    done = pb.SimulatorMessage()
+    try:
+        result = simulator()
+        done.result.run_id = session.run_id
+        if result is not None:
+            _to_tensor(result, done.result.value)
+    except RunAborted:
+        return None  # the runtime knows why; wait for the next run
+    except Exception as e:
+        traceback.print_exc(file=sys.stderr)
+        done.Clear()
+        done.error.code = pb.Error.SIMULATOR
+        done.error.run_id = session.run_id
+        done.error.message = f"{type(e).__name__}: {e}"
+    finally:
+        _local.session = None
+    return done
