@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 /** The {@code probe} command: see ../shared/spec/CLI.md and docs/cli.md. */
 @Command(name = "probe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Probe: probabilistic programming for instrumented simulators.",
-        subcommands = {InferCommand.class, SampleCommand.class, CheckCommand.class, CompileCommand.class, ListCommand.class,
+        subcommands = {InferCommand.class, SampleCommand.class, CheckCommand.class, CompileCommand.class, PlaneCommand.class, ListCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
