@@ -44,6 +44,10 @@ final class BenchCommand implements Callable<Integer> {
             + " seeds, runs/s and ESS/s of ic against is (a few minutes).")
     boolean ic;
 
+    @Option(names = "--lstm", description = "The proposal network's training step at each LSTM width and batch size:"
+            + " forward, backward and Adam against the floating-point bound of its matrix products (a minute).")
+    boolean lstm;
+
     @Option(names = "--ic-scale", paramLabel = "F", defaultValue = "1",
             description = "With --ic: scale every training size by F (0.1 for a quick look). Default: 1.")
     double icScale;
@@ -70,6 +74,15 @@ final class BenchCommand implements Callable<Integer> {
         root.put("cores", cores);
         root.put("java", System.getProperty("java.version"));
         ArrayNode rows = root.putArray("models");
+        if (lstm) {
+            dev.probe.proposals.Devices.prepare(1);
+            lstmSteps(out, err, root.putArray("lstm"));
+            if (json) {
+                out.println(Json.MAPPER.writeValueAsString(root));
+            }
+            out.flush();
+            return ExitCode.OK;
+        }
         if (ic) {
             if (!(icScale > 0)) {
                 throw new UsageException("--ic-scale must be positive, got " + icScale);
@@ -146,6 +159,48 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return ExitCode.OK;
+    }
+
+    /** Choices per synthetic run in the LSTM benchmark: about a cascade.ppl run's. */
+    static final int LSTM_STEPS = 15;
+
+    /** {@code --lstm}: one training step per size against its floating-point bound, one PyTorch thread. */
+    private void lstmSteps(PrintWriter out, PrintWriter err, ArrayNode rows) {
+        err.println("probe bench: matrix-product rate...");
+        err.flush();
+        double gflops = dev.probe.compiler.StepBench.matMulRate(1024);
+        if (!json) {
+            out.printf(Locale.ROOT, "matrix product 1024 x 1024, 1 PyTorch thread: %.1f GFLOP/s%n", gflops);
+            out.printf(Locale.ROOT, "training step, %d choices per run; times in ms per optimiser step%n", LSTM_STEPS);
+            out.printf(Locale.ROOT, "%6s %6s %10s %8s %8s %8s %8s %8s %7s %10s%n", "hidden", "batch", "weights", "forward",
+                    "backward", "adam", "step", "bound", "ratio", "traces/s");
+        }
+        var sizes = dev.probe.compiler.StepBench.sizes();
+        for (int batch : sizes.get("batch")) {
+            for (int hidden : sizes.get("hidden")) {
+                err.printf(Locale.ROOT, "probe bench: LSTM %d, batch %d...%n", hidden, batch);
+                err.flush();
+                var f = dev.probe.compiler.StepBench.measure(dev.probe.proposals.ProposalNetwork.Config.defaults()
+                        .withHidden(hidden), batch, LSTM_STEPS, Math.max(3, (int) Math.ceil(5 * seconds)), gflops);
+                ObjectNode r = rows.addObject();
+                r.put("hidden", hidden);
+                r.put("batch", batch);
+                r.put("steps", LSTM_STEPS);
+                r.put("weights", f.weights());
+                r.put("forward_ms", Math.round(f.forwardMs() * 100) / 100.0);
+                r.put("backward_ms", Math.round(f.backwardMs() * 100) / 100.0);
+                r.put("adam_ms", Math.round(f.adamMs() * 100) / 100.0);
+                r.put("bound_ms", Math.round(f.boundMs() * 100) / 100.0);
+                r.put("ratio", Math.round(f.ratio() * 100) / 100.0);
+                r.put("traces_per_second", Math.round(f.tracesPerSecond()));
+                if (!json) {
+                    out.printf(Locale.ROOT, "%6d %6d %,10d %8.1f %8.1f %8.1f %8.1f %8.1f %6.1fx %,10.0f%n", hidden, batch,
+                            f.weights(), f.forwardMs(), f.backwardMs(), f.adamMs(), f.stepMs(), f.boundMs(), f.ratio(),
+                            f.tracesPerSecond());
+                    out.flush();
+                }
+            }
+        }
     }
 
     /**

@@ -72,11 +72,13 @@ final class CompileCommand implements Callable<Integer> {
             + " (HxW or HxWxD; repeatable). Other observations go through an MLP.")
     List<String> images = new ArrayList<>();
 
-    @Option(names = "--lstm-hidden", paramLabel = "H", defaultValue = "512", description = "LSTM hidden units. Default: 512.")
+    @Option(names = "--lstm-hidden", paramLabel = "H", defaultValue = "128",
+            description = "LSTM hidden units. Default: 128 (sized for a CPU; pyprob uses 512).")
     int hidden;
 
-    @Option(names = "--max-addresses", paramLabel = "N", defaultValue = "512",
-            description = "Addresses the network can learn; choices elsewhere fall back to the prior. Default: 512.")
+    @Option(names = "--max-addresses", paramLabel = "N", defaultValue = "4096",
+            description = "Addresses the network can learn; choices elsewhere fall back to the prior (a warning says how"
+                    + " many). Default: 4096.")
     int maxAddresses;
 
     @Mixin
@@ -245,6 +247,13 @@ final class CompileCommand implements Callable<Integer> {
                         err.println("probe: " + line);
                     }
                 }
+
+                @Override
+                public void warning(String line) {
+                    bar.finish();
+                    err.println("probe: warning: " + line);
+                    err.flush();
+                }
             });
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
@@ -253,9 +262,10 @@ final class CompileCommand implements Callable<Integer> {
         }
         try {
             var t = artifact.training();
-            stdout.printf(Locale.ROOT, "trained %s on %,d traces in %.1f s (%,.0f traces/s): validation loss %.4f,"
-                    + " %d addresses, %,d weights; saved in %s%n", source.label(), t.path("traces").asLong(),
-                    t.path("seconds").asDouble(), t.path("traces_per_second").asDouble(), t.path("valid_loss").asDouble(),
+            stdout.printf(Locale.ROOT, "trained %s on %,d traces in %.1f s (%,.0f traces/s; %.1f s of CPU): validation loss"
+                    + " %.4f, %d addresses, %,d weights; saved in %s%n", source.label(), t.path("traces").asLong(),
+                    t.path("seconds").asDouble(), t.path("traces_per_second").asDouble(),
+                    t.path("process_cpu_seconds").asDouble(), t.path("valid_loss").asDouble(),
                     artifact.network().addresses().size(), artifact.network().size(), out);
             stdout.flush();
         } finally {

@@ -56,7 +56,7 @@ final class IcBench {
             err.printf("probe bench: training %s on %,d traces...%n", c.name(), traces);
             err.flush();
             TrainingOptions o = new TrainingOptions(traces, 64, 1e-3, 256, 1, cores, Device.cpu(), 0, null,
-                    ProposalNetwork.Config.defaults(), Map.of());
+                    ProposalNetwork.Config.pyprob(), Map.of());
             Artifact a = Trainer.train(RunSource.online(model, c.model(), 1, cores, 64), o, Trainer.Listener.NONE);
             try {
                 double trainRate = a.training().path("traces_per_second").asDouble();

@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,9 +18,9 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.probe.proposals.AddressTable;
 import dev.probe.proposals.Artifact;
 import dev.probe.proposals.Batch;
-import dev.probe.proposals.Choice;
 import dev.probe.proposals.ObservationLayout;
 import dev.probe.proposals.ProposalNetwork;
 import dev.probe.proposals.Run;
@@ -29,9 +28,8 @@ import dev.probe.runtime.InvalidSettingException;
 
 /**
  * Inference compilation's trainer: fits a proposal network to runs from the prior by minimising
- * -log q(choices | observations) with Adam. Runs arrive in blocks; within a block, runs of one
- * structure (the same addresses in the same order) are put side by side so batches need little
- * padding, and the batches are visited in a seeded order. A fixed validation set, simulated apart,
+ * -log q(choices | observations) with Adam. Runs arrive in blocks; each block is shuffled with a
+ * seed and cut into batches, runs of every structure together (a packed {@link Batch}). A fixed validation set, simulated apart,
  * measures progress. The seed fixes everything: the same seed gives the same weights.
  */
 public final class Trainer {
@@ -43,6 +41,11 @@ public final class Trainer {
 
         /** A line worth showing (a checkpoint written). */
         default void message(String line) {
+        }
+
+        /** A line that must be shown even when progress is not (quiet runs included). */
+        default void warning(String line) {
+            message(line);
         }
 
         Listener NONE = (a, b, c, d, e) -> { };
@@ -96,6 +99,7 @@ public final class Trainer {
         int longest = 0;
         long skipped = 0;
         int badInARow = 0;
+        boolean warnedFull = false;
         long block = 0;
         int blockSize = options.batchSize() * BATCHES_PER_BLOCK;
         // The next block is simulated while this one trains: the source is asked in order, by one
@@ -118,6 +122,11 @@ public final class Trainer {
                     int want = (int) Math.min(blockSize, total - asked);
                     asked += want;
                     pending = simulator.submit(() -> source.next(want));
+                }
+                if (!warnedFull && network.addresses().refusedChoices() > 0) {
+                    warnedFull = true;
+                    listener.message("the network's " + network.addresses().capacity() + " addresses are all taken (at " + done
+                            + " traces): choices at further addresses will be drawn from their prior; raise --max-addresses");
                 }
                 for (List<Run> runs : batches(encode(simulated, network.layout()), options.batchSize(),
                         Streams.seed(options.seed(), 1_000_000L + block))) {
@@ -183,6 +192,13 @@ public final class Trainer {
             p.setRequiresGradient(false);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        AddressTable table = network.addresses();
+        if (table.refusedChoices() > 0) {
+            listener.warning(String.format(java.util.Locale.ROOT, "the network learned its maximum of %d addresses; %d more"
+                    + " addresses (%d training choices) were left to the prior and will fall back to it in ic: train again"
+                    + " with --max-addresses %d or more", table.capacity(), table.refusedAddresses(), table.refusedChoices(),
+                    table.capacity() + table.refusedAddresses()));
+        }
         fill(record, options, source, done, seconds, validLoss, history, network, skipped, longest);
         Artifact artifact = new Artifact(network, source.identity(), source.label(), record);
         if (options.out() != null) {
@@ -231,11 +247,27 @@ public final class Trainer {
         r.put("device", o.device().toString());
         r.put("seconds", round(seconds));
         r.put("traces_per_second", round(done / Math.max(seconds, 1e-9)));
+        r.put("process_cpu_seconds", round(processCpuSeconds()));
         r.put("valid_loss", round(validLoss));
         r.put("addresses_learned", network.addresses().size());
+        r.put("max_addresses", network.addresses().capacity());
+        r.put("addresses_refused", network.addresses().refusedAddresses());
+        r.put("choices_refused", network.addresses().refusedChoices());
         r.put("skipped_steps", skippedSteps);
         r.put("longest_run_choices", longest);
         r.set("history", history);
+    }
+
+    /**
+     * The CPU time this process has used, in seconds (NaN where the JVM does not say): on a shared
+     * machine, training's speed is better read against it than against the clock.
+     */
+    static double processCpuSeconds() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean) {
+            return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() / 1e9;
+        }
+        return Double.NaN;
     }
 
     private static double round(double x) {
@@ -280,30 +312,17 @@ public final class Trainer {
         }
     }
 
-    /** Runs cut into batches of one structure where possible, in a seeded order. */
+    /**
+     * Runs cut into batches in a seeded order, whatever their structures: a batch is packed
+     * ({@link Batch}), so runs of different lengths and addresses share it without padding.
+     */
     static List<List<Run>> batches(List<Run> runs, int size, long seed) {
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < runs.size(); i++) {
-            order.add(i);
-        }
-        Map<Integer, String> structure = new LinkedHashMap<>();
-        for (int i = 0; i < runs.size(); i++) {
-            StringBuilder b = new StringBuilder();
-            for (Choice c : runs.get(i).choices()) {
-                b.append(c.address()).append('\n');
-            }
-            structure.put(i, b.toString());
-        }
-        order.sort(Comparator.comparing((Integer i) -> runs.get(i).choices().size()).thenComparing(structure::get));
+        List<Run> order = new ArrayList<>(runs);
+        Collections.shuffle(order, new Random(seed));
         List<List<Run>> out = new ArrayList<>();
         for (int from = 0; from < order.size(); from += size) {
-            List<Run> batch = new ArrayList<>();
-            for (int k = from; k < Math.min(order.size(), from + size); k++) {
-                batch.add(runs.get(order.get(k)));
-            }
-            out.add(batch);
+            out.add(order.subList(from, Math.min(order.size(), from + size)));
         }
-        Collections.shuffle(out, new Random(seed));
         return out;
     }
 

@@ -347,6 +347,38 @@ class InferenceCompilationTest {
         assertTrue(damaged.getMessage().contains("damaged"), damaged.getMessage());
     }
 
+    @Test
+    void aFullAddressTableIsNeverSilent() {
+        Model three = Model.named("three", ctx -> {
+            double x = ctx.sample(Normal.of(0, 1), "x0") + ctx.sample(Normal.of(0, 1), "x1") + ctx.sample(Normal.of(0, 1), "x2");
+            ctx.observe(Normal.of(x, 1), "y");
+            return x;
+        });
+        TrainingOptions d = options(512, 3, 16);
+        TrainingOptions o = new TrainingOptions(512, 64, 1e-3, 32, 3, 2, Device.cpu(), 0, null, d.network().withMaxAddresses(1),
+                Map.of());
+        List<String> warnings = new java.util.ArrayList<>();
+        Artifact a = Trainer.train(RunSource.online(three, "three", 3, 2, 64), o, new Trainer.Listener() {
+            @Override
+            public void progress(long traces, long total, double trainLoss, double validLoss, double tracesPerSecond) {
+            }
+
+            @Override
+            public void warning(String line) {
+                warnings.add(line);
+            }
+        });
+        try {
+            assertEquals(1, warnings.size(), warnings.toString());
+            // 2 of 3 addresses turned away, 2 choices in each of 512 runs.
+            assertTrue(warnings.get(0).contains("2 more addresses (1024 training choices)"), warnings.get(0));
+            assertTrue(warnings.get(0).contains("--max-addresses 3 or more"), warnings.get(0));
+            assertEquals(2, a.training().path("addresses_refused").asInt());
+        } finally {
+            a.network().close();
+        }
+    }
+
     private static Map<String, float[]> fromDataset(TraceDataset data, Path file) {
         Artifact a = Trainer.train(data.source(file, 9), options(4_000, 9, 32), Trainer.Listener.NONE);
         try {

@@ -28,6 +28,10 @@ public final class AddressTable {
     private final int capacity;
     private final List<Entry> entries = new ArrayList<>();
     private final Map<String, Integer> rows = new HashMap<>();
+    /** Addresses turned away because the table was full (up to {@link #REFUSED_KEPT} kept), and their choices. */
+    private final java.util.Set<String> refused = new java.util.HashSet<>();
+    private long refusedChoices;
+    private static final int REFUSED_KEPT = 1_000_000;
 
     public AddressTable(int capacity) {
         this.capacity = capacity;
@@ -65,11 +69,25 @@ public final class AddressTable {
         return r;
     }
 
+    /** Addresses training met after the table was full (counted up to a million): their choices go to the prior. */
+    public int refusedAddresses() {
+        return refused.size();
+    }
+
+    /** Training choices at addresses turned away because the table was full. */
+    public long refusedChoices() {
+        return refusedChoices;
+    }
+
     /** The row of a training choice, adding its address while there is room; -1 when full or the head differs. */
     int learn(Choice c) {
         Integer r = rows.get(c.address());
         if (r == null) {
             if (entries.size() >= capacity) {
+                if (refused.size() < REFUSED_KEPT) {
+                    refused.add(c.address());
+                }
+                refusedChoices++;
                 return -1;
             }
             entries.add(new Entry(c.address(), c.kind(), c.head(), 0));

@@ -8,10 +8,13 @@ import java.util.Map;
 import org.apache.commons.numbers.gamma.LogGamma;
 
 /**
- * Runs encoded for one pass of the network: B runs side by side, their choice sequences padded to
- * the longest, step-major (row {@code t * B + b} is step t of run b). Runs of every structure
- * share the batch: the LSTM core is the same for all, and each head takes the rows that are its
- * own. Java arrays only; the network makes its native arrays from them.
+ * Runs encoded for one pass of the network, packed: runs of any structure side by side, longest
+ * first, and at each step only the runs that still have a choice to make. Rows are step-major:
+ * step t holds {@code alive[t]} rows, one for each of the first {@code alive[t]} runs, starting
+ * at row {@code offset[t]}. A run that has ended takes no row (no padding, nothing to mask), and
+ * the LSTM state of the runs still going is a prefix of the previous step's. The LSTM core is the
+ * same for all runs; each head takes the rows that are its own, gathered across the batch. Java
+ * arrays only; the network makes its native arrays from them.
  */
 public final class Batch {
 
@@ -25,6 +28,12 @@ public final class Batch {
     final int size;
     final int steps;
     final float[] observations;
+    /** Runs still making choices at each step (non-increasing). */
+    final int[] alive;
+    /** The first row of each step. */
+    final int[] offset;
+    /** The run (its place in the batch) of each row. */
+    final int[] run;
     final int[] address;
     final int[] kind;
     final int[] previousAddress;
@@ -34,11 +43,18 @@ public final class Batch {
     /** Choices in the batch that the network scores. */
     final int choices;
 
-    private Batch(int size, int steps, int inputLength, int choices) {
+    private Batch(int size, int[] alive, int inputLength, int choices) {
         this.size = size;
-        this.steps = steps;
+        this.steps = alive.length;
+        this.alive = alive;
         this.observations = new float[size * inputLength];
-        int n = steps * size;
+        offset = new int[steps];
+        int n = 0;
+        for (int t = 0; t < steps; t++) {
+            offset[t] = n;
+            n += alive[t];
+        }
+        run = new int[n];
         address = new int[n];
         kind = new int[n];
         previousAddress = new int[n];
@@ -50,6 +66,11 @@ public final class Batch {
     /** Runs in the batch. */
     public int size() {
         return size;
+    }
+
+    /** Rows in the packed batch: every scored choice once, and one for each run without any. */
+    public int rows() {
+        return run.length;
     }
 
     /** The longest run's scored choices. */
@@ -69,27 +90,44 @@ public final class Batch {
     public static Batch of(List<Run> runs, ProposalNetwork network, boolean learn) {
         AddressTable table = network.addresses();
         List<int[]> rows = new ArrayList<>(runs.size());
+        int[] known = new int[runs.size()];
         int steps = 0;
         int choices = 0;
-        for (Run r : runs) {
+        for (int bi = 0; bi < runs.size(); bi++) {
+            Run r = runs.get(bi);
             int[] rs = new int[r.choices().size()];
-            int known = 0;
             for (int i = 0; i < rs.length; i++) {
                 Choice c = r.choices().get(i);
                 rs[i] = learn ? table.learn(c) : table.row(c.address(), c.head());
                 if (rs[i] > 0) {
-                    known++;
+                    known[bi]++;
                 }
             }
             rows.add(rs);
-            steps = Math.max(steps, known);
-            choices += known;
+            steps = Math.max(steps, known[bi]);
+            choices += known[bi];
+        }
+        // Longest first (ties in batch order), so the runs still going at any step are a prefix.
+        Integer[] order = new Integer[runs.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Integer.compare(known[b], known[a]));
+        // A run without a scored choice still takes the first step's row (nothing reads it), so
+        // that every pass has a step.
+        int[] alive = new int[Math.max(steps, 1)];
+        for (int k : known) {
+            for (int t = 0; t < Math.max(k, 1); t++) {
+                alive[t]++;
+            }
         }
         int inputLength = network.inputLength();
-        Batch b = new Batch(runs.size(), Math.max(steps, 1), inputLength, choices);
-        for (int bi = 0; bi < runs.size(); bi++) {
+        Batch b = new Batch(runs.size(), alive, inputLength, choices);
+        for (int place = 0; place < order.length; place++) {
+            int bi = order[place];
             Run r = runs.get(bi);
-            System.arraycopy(r.input(), 0, b.observations, bi * inputLength, inputLength);
+            System.arraycopy(r.input(), 0, b.observations, place * inputLength, inputLength);
+            b.run[b.offset[0] + place] = place;
             int t = 0;
             int prevRow = 0;
             int prevKind = 0;
@@ -100,8 +138,9 @@ public final class Batch {
                     continue;
                 }
                 Choice c = r.choices().get(i);
-                int at = t * b.size + bi;
+                int at = b.offset[t] + place;
                 int k = ProposalNetwork.kindIndex(c.kind());
+                b.run[at] = place;
                 b.address[at] = rs[i];
                 b.kind[at] = k;
                 b.previousAddress[at] = prevRow;

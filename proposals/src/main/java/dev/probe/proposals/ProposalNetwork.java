@@ -66,9 +66,24 @@ public final class ProposalNetwork implements AutoCloseable {
             }
         }
 
-        /** pyprob's sizes for the same models: LSTM 512, observation 64, address 64, kind 8, value 4. */
+        /**
+         * The CPU's sizes: LSTM 128, observation 64, address 16, kind 8, value 4, room for 4,096
+         * addresses. Chosen with {@code probe bench --lstm} so that a training step stays within
+         * twice the floating-point bound of its matrix products at 1,000 or more runs of 15
+         * choices a second on one core (docs/benchmarks.md).
+         */
         public static Config defaults() {
+            return new Config(64, 16, 8, 4, 128, 4096, 64);
+        }
+
+        /** pyprob's sizes: LSTM 512, observation 64, address 64, kind 8, value 4 (for comparisons with it). */
+        public static Config pyprob() {
             return new Config(64, 64, 8, 4, 512, 512, 64);
+        }
+
+        /** These sizes with another address embedding width. */
+        public Config withAddressEmbedding(int width) {
+            return new Config(observationEmbedding, width, kindEmbedding, valueEmbedding, hidden, maxAddresses, maxCategories);
         }
 
         /** These sizes with another LSTM width. */
@@ -349,18 +364,28 @@ public final class ProposalNetwork implements AutoCloseable {
                 .singletonOrThrow();
     }
 
-    /** The LSTM's input rows, already multiplied by its input weights: (n, 4H). */
-    private NDArray gateInputs(NDArray observations, int repeat, long[] address, long[] kind, long[] previousAddress,
+    /**
+     * The LSTM's input rows, already multiplied by its input weights: (n, 4H). Row i takes the
+     * observation embedding of row {@code observationRow[i]}, or of row i where that is null. The
+     * observation's share of the product is made once per observation row and gathered, since a
+     * run's observations are the same at all its steps.
+     */
+    private NDArray gateInputs(NDArray observations, long[] observationRow, long[] address, long[] kind, long[] previousAddress,
             long[] previousKind, float[] previousFeature, NDManager m) {
-        NDArray obs = repeat == 1 ? observations : observations.tile(new long[] {repeat, 1});
+        int eo = config.observationEmbedding();
+        NDArray w = p("lstm.ih.weight");
+        NDArray obs = observations.matMul(into(w.get(new NDIndex("0:{}", eo)), m)).add(p("lstm.bias"));
+        if (observationRow != null) {
+            obs = obs.get(m.create(observationRow));
+        }
         NDArray a = into(p("embed.address").get(m.create(address)), m);
         NDArray k = into(p("embed.kind").get(m.create(kind)), m);
         NDArray pa = into(p("embed.address").get(m.create(previousAddress)), m);
         NDArray pk = into(p("embed.kind").get(m.create(previousKind)), m);
         NDArray v = m.create(previousFeature, new Shape(previousFeature.length, 1)).matMul(p("embed.value.weight"))
                 .add(p("embed.value.bias"));
-        NDArray x = NDArrays.concat(new NDList(obs, a, k, pa, pk, v), 1);
-        return x.matMul(p("lstm.ih.weight")).add(p("lstm.bias"));
+        NDArray x = NDArrays.concat(new NDList(a, k, pa, pk, v), 1);
+        return x.matMul(into(w.get(new NDIndex("{}:", eo)), m)).add(obs);
     }
 
     /** One LSTM step; {@code h} and {@code c} null for the zero initial state. Returns (h, c). */
@@ -390,13 +415,19 @@ public final class ProposalNetwork implements AutoCloseable {
         int bsz = batch.size;
         int steps = batch.steps;
         NDArray obs = embedObservations(m.create(batch.observations, new Shape(bsz, inputLength)));
-        NDArray gates = gateInputs(obs, steps, longs(batch.address), longs(batch.kind), longs(batch.previousAddress),
-                longs(batch.previousKind), batch.previousFeature, m);
+        NDArray gates = gateInputs(obs, batch.rows() == bsz ? null : longs(batch.run), longs(batch.address), longs(batch.kind),
+                longs(batch.previousAddress), longs(batch.previousKind), batch.previousFeature, m);
         NDArray h = null;
         NDArray c = null;
         NDList hs = new NDList();
         for (int t = 0; t < steps; t++) {
-            NDArray gt = steps == 1 ? gates : gates.get(new NDIndex("{}:{}", t * bsz, (t + 1) * bsz));
+            int n = batch.alive[t];
+            NDArray gt = steps == 1 ? gates : gates.get(new NDIndex("{}:{}", batch.offset[t], batch.offset[t] + n));
+            // The runs still going are the first n: their states are a prefix of the last step's.
+            if (h != null && h.getShape().get(0) != n) {
+                h = h.get(new NDIndex("0:{}", n));
+                c = c.get(new NDIndex("0:{}", n));
+            }
             NDList hc = cell(gt, h, c);
             h = hc.get(0);
             c = hc.get(1);
@@ -501,7 +532,7 @@ public final class ProposalNetwork implements AutoCloseable {
         }
         float[][][] out = new float[n][][];
         try (NDManager m = manager.newSubManager()) {
-            NDArray gates = gateInputs(m.create(obs, new Shape(n, eo)), 1, row, kind, prevRow, prevKind, prevFeature, m);
+            NDArray gates = gateInputs(m.create(obs, new Shape(n, eo)), null, row, kind, prevRow, prevKind, prevFeature, m);
             NDList hc = first ? cell(gates, null, null) : cell(gates, m.create(h, new Shape(n, hd)), m.create(c, new Shape(n, hd)));
             float[] hs = hc.get(0).toFloatArray();
             float[] cs = hc.get(1).toFloatArray();
