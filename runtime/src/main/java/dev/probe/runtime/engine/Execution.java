@@ -298,9 +298,12 @@ abstract class Execution implements Context {
         int given;
     }
 
-    /** Refuses a run that left given observation values unused: they would be dropped silently. */
+    /**
+     * Refuses a run that left given observation values unused: they would be dropped silently. A
+     * run stopped at its observation limit (SMC) has not met the rest yet, so it is not refused.
+     */
     private void checkEveryValueUsed() {
-        if (observations.isEmpty()) {
+        if (observations.isEmpty() || observationsMet >= observationLimit) {
             return;
         }
         for (String name : observations.names()) {
