@@ -23,8 +23,9 @@ from .bridge.v1 import bridge_pb2_grpc as pb_grpc  # noqa: E402
 
 PROTOCOL_VERSION = 1
 
-# The runtime's distribution kinds (dev.probe.bridge.Messages converts exactly these); the tests
-# check this list against the runtime's.
+# The runtime's distribution kinds, in the order of its registry (dev.probe.runtime.distribution.
+# DistributionKind, which `java -cp runtime/target/classes dev.probe.runtime.distribution.DistributionKind`
+# prints); PythonSimulatorTest checks this list and each constructor's parameters against it.
 KINDS = ("Normal", "Uniform", "TruncatedNormal", "LogNormal", "Exponential", "Gamma", "Beta", "Bernoulli", "Binomial",
          "Poisson", "Categorical", "Dirichlet", "MultivariateNormal", "Mixture")
 

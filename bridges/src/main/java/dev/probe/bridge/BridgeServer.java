@@ -127,7 +127,7 @@ public final class BridgeServer implements AutoCloseable {
         });
     }
 
-    private static final io.grpc.Context.Key<Status[]> CLOSED_WITH = io.grpc.Context.key("probe-closing-status");
+    private static final io.grpc.Context.Key<java.util.concurrent.atomic.AtomicReference<Status>> CLOSED_WITH = io.grpc.Context.key("probe-closing-status");
 
     /**
      * Keeps the status each stream ends with where its handler finds it: gRPC tells the handler of
@@ -136,7 +136,7 @@ public final class BridgeServer implements AutoCloseable {
     private static final class ClosingStatus extends io.grpc.ServerStreamTracer.Factory {
         @Override
         public io.grpc.ServerStreamTracer newServerStreamTracer(String method, Metadata headers) {
-            Status[] closed = new Status[1];
+            java.util.concurrent.atomic.AtomicReference<Status> closed = new java.util.concurrent.atomic.AtomicReference<>();
             return new io.grpc.ServerStreamTracer() {
                 @Override
                 public io.grpc.Context filterContext(io.grpc.Context context) {
@@ -145,7 +145,7 @@ public final class BridgeServer implements AutoCloseable {
 
                 @Override
                 public void streamClosed(Status status) {
-                    closed[0] = status;
+                    closed.set(status);
                 }
             };
         }
@@ -209,7 +209,7 @@ public final class BridgeServer implements AutoCloseable {
     }
 
     private StreamObserver<SimulatorMessage> handshake(StreamObserver<RuntimeMessage> out) {
-        Status[] closedWith = CLOSED_WITH.get();
+        java.util.concurrent.atomic.AtomicReference<Status> closedWith = CLOSED_WITH.get();
         return new StreamObserver<>() {
             private SimulatorConnection conn;
 
@@ -244,7 +244,7 @@ public final class BridgeServer implements AutoCloseable {
                 if (conn == null) {
                     return;
                 }
-                Status s = closedWith == null ? null : closedWith[0];
+                Status s = closingStatus(closedWith);
                 if (s != null && s.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
                     conn.markBroken("it sent a message over the bridge's limit of " + (MAX_MESSAGE_BYTES >> 20) + " MiB ("
                             + s.getDescription() + ")");
@@ -265,6 +265,28 @@ public final class BridgeServer implements AutoCloseable {
                 }
             }
         };
+    }
+
+    /**
+     * The status a failed stream was closed with. gRPC may tell the handler that the call failed a
+     * moment before it tells the stream's tracer why, so this waits up to a second for the reason.
+     */
+    private static Status closingStatus(java.util.concurrent.atomic.AtomicReference<Status> closedWith) {
+        if (closedWith == null) {
+            return null;
+        }
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        Status s = closedWith.get();
+        while (s == null && System.nanoTime() < end) {
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+            s = closedWith.get();
+        }
+        return s;
     }
 
     private void reject(StreamObserver<RuntimeMessage> out, Error.Code code, String message) {

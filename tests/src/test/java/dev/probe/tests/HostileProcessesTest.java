@@ -28,7 +28,8 @@ import dev.probe.runtime.posterior.Posterior;
 /**
  * The hostile-input suite with real processes, on loopback only (docs/reliability.md): an
  * intruder without the token, garbage on the bridge port, Ctrl-C with simulators running, two
- * writers of one file, a planted link. Each case is bounded in time.
+ * writers of one file, a planted link, two compiles into one directory, a network with a zero
+ * standard deviation. Each case is bounded in time.
  */
 @Timeout(300)
 class HostileProcessesTest {
@@ -110,7 +111,7 @@ class HostileProcessesTest {
         String log = Files.readString(err);
         assertTrue(log.contains("refused a connection with a wrong bridge token"), log);
         assertTrue(log.contains("refused 1 connection without this inference's token"), log);
-        assertFalse(log.contains("\tat ") || log.contains("Exception"), log);
+        assertNoStackTrace(log);
     }
 
     @Test
@@ -155,6 +156,73 @@ class HostileProcessesTest {
         assertEquals(0, finish(first, 120), Files.readString(err1));
         assertEquals(3000, Posterior.load(post).size());
         assertEquals("precious", Files.readString(victim));
+    }
+
+    /** Training options small enough for seconds: the cases below are about files and messages, not the network's quality. */
+    private static final String[] SMALL_TRAINING = {"--traces", "256", "--batch-size", "32", "--validation", "32", "--lstm-hidden",
+        "8", "--threads", "1", "--seed", "1", "--quiet"};
+
+    /** probe compile with {@code model} (a MODEL or options naming one) into {@code out}. */
+    private static String[] compile(Path out, String... model) {
+        List<String> args = new ArrayList<>(List.of("compile"));
+        args.addAll(List.of(model));
+        args.addAll(List.of("--out", out.toString()));
+        args.addAll(List.of(SMALL_TRAINING));
+        return args.toArray(String[]::new);
+    }
+
+    private static void assertNoStackTrace(String log) {
+        assertFalse(log.contains("\tat ") || log.contains("Exception"), log);
+    }
+
+    /** The contract for bad input: one line starting probe:, no stack trace. */
+    private static void assertOneCleanLine(String err) {
+        assertEquals(1, err.strip().lines().count(), err);
+        assertTrue(err.startsWith("probe: "), err);
+        assertNoStackTrace(err);
+    }
+
+    @Test
+    void twoCompilesIntoOneDirectoryGiveOneNetworkAndOneClearRefusal() throws Exception {
+        Path net = dir.resolve("net");
+        Path err1 = dir.resolve("err1");
+        Path err2 = dir.resolve("err2");
+        // The first holds its --out while it waits for a simulator: as long as need be, deterministically.
+        Process first = start(err1, compile(net, "--attach", "127.0.0.1:0", "--workers", "1", "--attach-timeout", "120"));
+        Matcher m = await(err1, Pattern.compile("PROBE_ADDRESS=(\\S+) PROBE_BRIDGE_TOKEN=(\\w+)"));
+        Process second = start(err2, compile(net, "builtin:gaussian"));
+        assertEquals(2, finish(second, 60), Files.readString(err2));
+        assertOneCleanLine(Files.readString(err2));
+        assertTrue(Files.readString(err2).contains(net + " is being written by another Probe process"), Files.readString(err2));
+        assertEquals(0, simulator(Map.of("PROBE_ADDRESS", m.group(1), "PROBE_BRIDGE_TOKEN", m.group(2))));
+        assertEquals(0, finish(first, 180), Files.readString(err1));
+        dev.probe.proposals.Artifact loaded = dev.probe.proposals.Artifact.load(net, ai.djl.Device.cpu());
+        try {
+            // The first's network, whole: its settings, and the simulator's choice learnt.
+            assertEquals(8, loaded.network().config().hidden());
+            assertTrue(loaded.network().addresses().entries().stream().anyMatch(e -> e.key().startsWith("mu")),
+                    loaded.network().addresses().entries().toString());
+        } finally {
+            loaded.network().close();
+        }
+    }
+
+    @Test
+    void aNetworkWithAZeroStandardDeviationIsRefusedInOneLine() throws Exception {
+        Path net = dir.resolve("net");
+        Path err = dir.resolve("err");
+        assertEquals(0, finish(start(err, compile(net, "builtin:gaussian")), 180), Files.readString(err));
+        Path json = net.resolve("network.json");
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode meta = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(json.toFile());
+        ((com.fasterxml.jackson.databind.node.ArrayNode) meta.get("observations").get(0).get("std")).set(0, 0.0);
+        mapper.writeValue(json.toFile(), meta);
+        Process ic = start(err, "infer", "builtin:gaussian", "--engine", "ic", "--network", net.toString(), "--observe", "obs0=8",
+                "--observe", "obs1=9", "--traces", "100", "--seed", "1", "--quiet");
+        assertEquals(2, finish(ic, 60), Files.readString(err));
+        assertOneCleanLine(Files.readString(err));
+        assertTrue(Files.readString(err).contains(net + " is damaged: observation '"), Files.readString(err));
+        assertTrue(Files.readString(err).contains("a standard deviation must be positive and finite"), Files.readString(err));
     }
 
     @Test

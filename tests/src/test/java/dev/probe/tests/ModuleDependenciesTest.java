@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /** The libraries leave PyTorch's natives to the application: only cli/ ships them, the others use them in tests. */
 class ModuleDependenciesTest {
 
-    private static final List<String> LIBRARIES = List.of("runtime", "language", "models", "bridges", "proposals", "compiler", "planing");
+    private static final List<String> LIBRARIES = List.of("runtime", "language", "models", "bridges", "proposals", "compiler", "planing",
+            "diagnostics", "engines");
     private static final Pattern DEPENDENCY = Pattern.compile("<dependency>(.*?)</dependency>", Pattern.DOTALL);
     private static final Pattern NATIVE = Pattern.compile("<artifactId>(pytorch-jni|pytorch-native-[\\w-]+)</artifactId>");
 

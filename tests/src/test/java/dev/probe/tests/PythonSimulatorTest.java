@@ -10,11 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,6 +34,7 @@ import dev.probe.runtime.distribution.Binomial;
 import dev.probe.runtime.distribution.Categorical;
 import dev.probe.runtime.distribution.Dirichlet;
 import dev.probe.runtime.distribution.Distribution;
+import dev.probe.runtime.distribution.DistributionKind;
 import dev.probe.runtime.distribution.Exponential;
 import dev.probe.runtime.distribution.Gamma;
 import dev.probe.runtime.distribution.LogNormal;
@@ -198,21 +201,33 @@ class PythonSimulatorTest {
     }
 
     /**
-     * The client's distribution list is the runtime's: for now the bridge converter's (the list its
-     * error for an unknown kind names); the Python round trip above draws each kind on the list.
+     * The client's distributions are the runtime's registry ({@link DistributionKind}): probe.KINDS
+     * lists every kind in the registry's order, and each kind's constructor takes the registry's
+     * parameters by the same names in the same order. A kind added to the registry and missed in
+     * the Python client fails here; the round trip above draws each kind.
      */
     @Test
-    void theClientsDistributionsAreTheRuntimes() throws Exception {
-        String runtimeList;
+    void theClientsDistributionsAreTheRegistrys() throws Exception {
+        List<String> registry = new ArrayList<>();
+        for (DistributionKind k : DistributionKind.values()) {
+            registry.add(k.label() + "(" + k.parameters().stream().map(DistributionKind.Parameter::name)
+                    .collect(Collectors.joining(", ")) + ")");
+        }
+        String client = python("import inspect, probe\n"
+                + "for k in probe.KINDS:\n"
+                + "    print(k + '(' + ', '.join(inspect.signature(getattr(probe, k)).parameters) + ')')");
+        assertEquals(registry, List.of(client.split("\n")));
+    }
+
+    /** A kind the runtime lacks ends the inference as a protocol error naming the registry's kinds. */
+    @Test
+    void anUnknownKindFromPythonNamesTheRuntimesKinds() throws Exception {
         try (SimulatorLauncher sims = SimulatorLauncher.start(testSim("faulty.py garbage"), 1)) {
             SimulatorException e = assertThrows(SimulatorException.class,
                     () -> twin(Inference.importanceSampling(sims.model(30_000)).traces(10).threads(1)));
-            assertTrue(e.getMessage().contains("broke the bridge protocol in run 1: unknown distribution 'Garbage'"), e.getMessage());
-            runtimeList = e.getMessage().substring(e.getMessage().indexOf("the runtime has ") + "the runtime has ".length());
+            assertTrue(e.getMessage().contains("broke the bridge protocol in run 1: unknown distribution 'Garbage'; the runtime has "
+                    + DistributionKind.labels()), e.getMessage());
         }
-        TreeSet<String> runtime = new TreeSet<>(Arrays.asList(runtimeList.replace(" and ", ", ").split(", ")));
-        TreeSet<String> client = new TreeSet<>(Arrays.asList(python("import probe; print(' '.join(probe.KINDS))").split(" ")));
-        assertEquals(runtime, client);
     }
 
     /** A Python exception ends the inference with exit code 4, naming it; the simulator prints its traceback. */
