@@ -17,6 +17,7 @@ import dev.probe.runtime.model.Context;
 import dev.probe.runtime.model.Model;
 import dev.probe.runtime.model.ModelException;
 import dev.probe.runtime.model.RetryRunException;
+import dev.probe.runtime.model.RunAbandoned;
 
 /**
  * The simulators attached to a {@link BridgeServer}, as a model: each run takes an idle simulator,
@@ -96,13 +97,17 @@ public final class SimulatorModel implements Model {
         }
         long runId = runIds.incrementAndGet();
         boolean reusable = false;
+        SimulatorMessage[] handling = new SimulatorMessage[1];
         try {
             if (!conn.send(RuntimeMessage.newBuilder().setStart(start(ctx, runId)).build())) {
                 throw new RetryRunException("simulator " + conn + " is gone (" + conn.closedWhy() + ")");
             }
-            Object result = converse(ctx, conn, runId);
+            Object result = converse(ctx, conn, runId, false, handling);
             reusable = true;
             return result;
+        } catch (RunAbandoned stop) {
+            reusable = cancel(conn, runId, handling[0]);
+            throw stop;
         } finally {
             if (reusable) {
                 server.release(conn);
@@ -136,8 +141,49 @@ public final class SimulatorModel implements Model {
         return StartRun.newBuilder().setRunId(runId).addAllObservations(tensors).build();
     }
 
-    private Object converse(Context ctx, SimulatorConnection conn, long runId) {
-        return converse(ctx, conn, runId, false);
+    /**
+     * Ends a run the engine abandoned on purpose (SMC stops a particle at an observation) with the
+     * protocol's Cancel, as the simulator's client expects at any message it awaits an answer to:
+     * it aborts the run and waits for the next. {@code at} is the message being answered when the
+     * run stopped. If the simulator did not wait for that answer (a pipelined observation, a tag
+     * or a factor), the messages it sent since, up to the first it waits on or its run's end, are
+     * read and dropped. Returns whether the connection is clean to reuse; if the simulator goes
+     * quiet past the deadline or away, it is closed instead, as after any failed run.
+     */
+    private boolean cancel(SimulatorConnection conn, long runId, SimulatorMessage at) {
+        if (!conn.send(RuntimeMessage.newBuilder().setCancel(dev.probe.bridge.v1.Cancel.newBuilder().setRunId(runId)
+                .setReason("the engine stopped the run at its observation limit")).build())) {
+            return false;
+        }
+        SimulatorMessage m = at;
+        while (m == null || !awaitsAnswerOrEnds(m)) {
+            try {
+                m = conn.next(deadlineMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            if (m == null || m == SimulatorConnection.CLOSED) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether a simulator waits for the runtime after sending {@code m}, or has ended its run. */
+    private static boolean awaitsAnswerOrEnds(SimulatorMessage m) {
+        switch (m.getKindCase()) {
+            case SAMPLE:
+            case LOOP_BEGIN:
+            case LOOP_END:
+            case RESULT:
+            case ERROR:
+                return true;
+            case OBSERVE:
+                return !m.getObserve().getPipelined();
+            default:
+                return false;
+        }
     }
 
     /**
@@ -145,7 +191,7 @@ public final class SimulatorModel implements Model {
      * rejection loop's iteration ({@code inLoop}), until its LoopEnd: then returns whether the
      * iteration was accepted.
      */
-    private Object converse(Context ctx, SimulatorConnection conn, long runId, boolean inLoop) {
+    private Object converse(Context ctx, SimulatorConnection conn, long runId, boolean inLoop, SimulatorMessage[] handling) {
         while (true) {
             SimulatorMessage m;
             try {
@@ -169,6 +215,7 @@ public final class SimulatorModel implements Model {
                 }
                 throw new RetryRunException("simulator " + conn + " went away in run " + runId + " (" + conn.closedWhy() + ")");
             }
+            handling[0] = m;
             switch (m.getKindCase()) {
                 case SAMPLE: {
                     Sample s = m.getSample();
@@ -243,7 +290,7 @@ public final class SimulatorModel implements Model {
                     String name = m.getLoopBegin().getName().isEmpty() ? "loop" : m.getLoopBegin().getName();
                     ctx.rejection(name, c -> {
                         reply(conn, runId, Boolean.TRUE);
-                        return (Boolean) converse(c, conn, runId, true);
+                        return (Boolean) converse(c, conn, runId, true, handling);
                     }, accepted -> accepted);
                     reply(conn, runId, Boolean.FALSE);
                     break;

@@ -92,6 +92,11 @@ class PpxSimulatorTest {
                     twin(Inference.importanceSampling(ppx).traces(1000).threads(2)));
             assertSamePosterior(twin(Inference.metropolisHastings(java).traces(1000)),
                     twin(Inference.metropolisHastings(ppx).traces(1000).threads(2)));
+            // SMC stops runs at observations; PPX cannot cancel, so each is answered to its end and the
+            // simulator kept: the twin's particles bit for bit, and no simulator lost.
+            java.util.function.Function<Model, Inference> smc = m -> Inference.with(
+                    new dev.probe.engines.smc.SequentialMonteCarlo(dev.probe.engines.smc.SequentialMonteCarlo.Options.DEFAULT), m);
+            assertSamePosterior(twin(smc.apply(java).traces(300)), twin(smc.apply(ppx).traces(300).threads(2)));
             Exact.Moments exact = Exact.normalMean(1, Math.sqrt(5), Math.sqrt(2), 8, 9);
             EnginesMatchExactPosteriorsTest.assertMoments(twin(Inference.importanceSampling(ppx).traces(15_000).threads(2)), "mu",
                     exact.mean(), exact.stddev());

@@ -87,6 +87,41 @@ class SimulatorBridgeTest {
         }
     }
 
+    /**
+     * SMC stops each particle's run at its next observation and continues it later by replay. Over
+     * the bridge the runtime ends each stopped run with a Cancel and keeps the connection: the C++
+     * twins give their Java twins' SMC posteriors bit for bit (the Java models meet the exact
+     * posteriors in SequentialMonteCarloTest), no simulator is lost or attached again, and the
+     * same connections then serve importance sampling with nothing left over from the cancelled
+     * runs. The gaussian's observations are pipelined (the simulator does not wait at them), so
+     * its cancelled runs also leave messages that the runtime must read and drop.
+     */
+    @Test
+    void smcStopsSimulatorRunsWithCancelAndKeepsTheirConnections() throws Exception {
+        Model gaussian = Builtins.find("gaussian").orElseThrow().create();
+        Model branching = Builtins.find("branching").orElseThrow().create();
+        java.util.function.Function<Model, Inference> smc = m -> Inference.with(
+                new dev.probe.engines.smc.SequentialMonteCarlo(dev.probe.engines.smc.SequentialMonteCarlo.Options.DEFAULT), m);
+        try (SimulatorLauncher sims = SimulatorLauncher.start(sim("gaussian"), 2)) {
+            Model cpp = sims.model(30_000);
+            assertSamePosterior(twin(smc.apply(gaussian).traces(500)), twin(smc.apply(cpp).traces(500).threads(2)));
+            assertEquals(2, sims.server().live(), "simulators still connected");
+            assertEquals(2, sims.server().attachedCount(), "simulators attached");
+            assertSamePosterior(twin(Inference.importanceSampling(gaussian).traces(1000)),
+                    twin(Inference.importanceSampling(cpp).traces(1000).threads(2)));
+        }
+        try (SimulatorLauncher sims = SimulatorLauncher.start(sim("branching"), 2)) {
+            Posterior cpp = smc.apply(sims.model(30_000)).observe("obs", 6).traces(2000).threads(2).seed(3).run();
+            Posterior j = smc.apply(branching).observe("obs", 6).traces(2000).seed(3).run();
+            assertArrayEquals(j.logWeights(), cpp.logWeights());
+            for (int i = 0; i < j.size(); i++) {
+                assertEquals(j.value("r", i), cpp.value("r", i), "particle " + i);
+            }
+            assertEquals(2, sims.server().live(), "simulators still connected");
+            assertEquals(2, sims.server().attachedCount(), "simulators attached");
+        }
+    }
+
     @Test
     void underPriorSamplingTheSimulatorsObservationsAreSimulated() throws Exception {
         // No observation is given, so each one is a round trip that the runtime answers with a draw.

@@ -26,6 +26,7 @@ import dev.probe.runtime.model.Address;
 import dev.probe.runtime.model.Context;
 import dev.probe.runtime.model.Model;
 import dev.probe.runtime.model.ModelException;
+import dev.probe.runtime.model.RunAbandoned;
 
 /**
  * Simulators that speak pyprob's PPX protocol, unmodified, as a model: each run takes an idle
@@ -144,6 +145,9 @@ public final class PpxModel implements Model, AutoCloseable {
             Object result = converse(ctx, sim);
             done = true;
             return result;
+        } catch (RunAbandoned stop) {
+            done = finishAbandoned(sim);
+            throw stop;
         } finally {
             if (done) {
                 idle.add(sim);
@@ -151,6 +155,46 @@ public final class PpxModel implements Model, AutoCloseable {
                 // PPX cannot abandon a run: the simulator still waits for an answer. Drop it.
                 sim.close();
             }
+        }
+    }
+
+    /**
+     * Runs to its end a run the engine stopped on purpose at an observation (SMC), since PPX cannot
+     * cancel one: the simulator, waiting for its ObserveResult, is answered on, its samples drawn
+     * from their priors by a fixed-seed generator of its own and its observations and tags
+     * acknowledged, until its RunResult, which is dropped. Returns whether the simulator can serve
+     * the next run; one that fails meanwhile is dropped as after any failed run.
+     */
+    private boolean finishAbandoned(PpxSimulator sim) {
+        org.apache.commons.rng.UniformRandomProvider scratch = new org.apache.commons.rng.core.source64.XoRoShiRo128PlusPlus(
+                0x5eed_ab4dL, 1L);
+        try {
+            Reply r = sim.request(PpxCodec.observeResult(), deadlineMillis);
+            while (true) {
+                Message m = r.message();
+                switch (m.bodyType()) {
+                    case MessageBody.Sample: {
+                        Sample s = (Sample) m.body(new Sample());
+                        Distribution<?> d = PpxCodec.distribution(s.distributionType(), s::distribution, r.bytes());
+                        r = sim.request(PpxCodec.sampleResult(d.sample(scratch)), deadlineMillis);
+                        break;
+                    }
+                    case MessageBody.Observe:
+                        r = sim.request(PpxCodec.observeResult(), deadlineMillis);
+                        break;
+                    case MessageBody.Tag:
+                        r = sim.request(PpxCodec.tagResult(), deadlineMillis);
+                        break;
+                    case MessageBody.RunResult:
+                        return true;
+                    default:
+                        sim.close();
+                        return false;
+                }
+            }
+        } catch (RuntimeException e) {
+            sim.close();
+            return false;
         }
     }
 

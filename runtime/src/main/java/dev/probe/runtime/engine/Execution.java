@@ -14,6 +14,7 @@ import dev.probe.runtime.model.Context;
 import dev.probe.runtime.model.Model;
 import dev.probe.runtime.model.MissingObservationException;
 import dev.probe.runtime.model.ModelException;
+import dev.probe.runtime.model.RunAbandoned;
 import dev.probe.runtime.trace.Trace;
 import dev.probe.runtime.trace.Variable;
 
@@ -88,22 +89,9 @@ abstract class Execution implements Context {
         return observationsMet;
     }
 
-    /**
-     * Thrown out of the model when the run reaches its observation limit: an {@link Error}, so
-     * that a model's own handlers of exceptions let it pass. Carries no stack trace.
-     */
-    static final class Stop extends Error {
-        private static final long serialVersionUID = 1L;
-        static final Stop INSTANCE = new Stop();
-
-        private Stop() {
-            super("the run reached its observation limit", null, false, false);
-        }
-    }
-
     private void met() {
         if (++observationsMet >= observationLimit) {
-            throw Stop.INSTANCE;
+            throw RunAbandoned.INSTANCE;
         }
     }
 
@@ -310,9 +298,12 @@ abstract class Execution implements Context {
         int given;
     }
 
-    /** Refuses a run that left given observation values unused: they would be dropped silently. */
+    /**
+     * Refuses a run that left given observation values unused: they would be dropped silently. A
+     * run stopped at its observation limit (SMC) has not met the rest yet, so it is not refused.
+     */
     private void checkEveryValueUsed() {
-        if (observations.isEmpty()) {
+        if (observations.isEmpty() || observationsMet >= observationLimit) {
             return;
         }
         for (String name : observations.names()) {

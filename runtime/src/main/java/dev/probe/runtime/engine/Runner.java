@@ -9,6 +9,7 @@ import org.apache.commons.rng.UniformRandomProvider;
 
 import dev.probe.runtime.inference.Proposal;
 import dev.probe.runtime.model.CallSites;
+import dev.probe.runtime.model.RunAbandoned;
 import dev.probe.runtime.trace.Trace;
 
 /**
@@ -70,7 +71,7 @@ public final class Runner {
                 Object r = ex.runModel(settings.model());
                 finished[0] = true;
                 return r;
-            } catch (Execution.Stop stop) {
+            } catch (RunAbandoned stop) {
                 finished[0] = false;
                 return null;
             }

@@ -10,6 +10,7 @@ import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
 import dev.probe.runtime.distribution.Distribution;
 import dev.probe.runtime.distribution.ValueType;
 import dev.probe.runtime.model.CallSites;
+import dev.probe.runtime.model.RunAbandoned;
 import dev.probe.runtime.trace.Trace;
 import dev.probe.runtime.trace.Variable;
 
@@ -79,7 +80,7 @@ final class SingleSiteMoves {
         Object result;
         try {
             result = ex.runModel(settings.model());
-        } catch (Execution.Stop stop) {
+        } catch (RunAbandoned stop) {
             result = null;
         }
         return ex.finish(result, 0);
