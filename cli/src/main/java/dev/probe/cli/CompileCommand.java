@@ -244,14 +244,14 @@ final class CompileCommand implements Callable<Integer> {
                 public void message(String line) {
                     if (!common.quiet) {
                         bar.finish();
-                        err.println("probe: " + line);
+                        err.println("probe: " + line.replace("maxAddresses", "--max-addresses"));
                     }
                 }
 
                 @Override
                 public void warning(String line) {
                     bar.finish();
-                    err.println("probe: warning: " + line);
+                    err.println("probe: warning: " + line.replace("maxAddresses", "--max-addresses"));
                     err.flush();
                 }
             });

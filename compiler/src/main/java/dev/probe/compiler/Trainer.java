@@ -126,7 +126,7 @@ public final class Trainer {
                 if (!warnedFull && network.addresses().refusedChoices() > 0) {
                     warnedFull = true;
                     listener.message("the network's " + network.addresses().capacity() + " addresses are all taken (at " + done
-                            + " traces): choices at further addresses will be drawn from their prior; raise --max-addresses");
+                            + " traces): choices at further addresses will be drawn from their prior; raise maxAddresses");
                 }
                 for (List<Run> runs : batches(encode(simulated, network.layout()), options.batchSize(),
                         Streams.seed(options.seed(), 1_000_000L + block))) {
@@ -196,7 +196,7 @@ public final class Trainer {
         if (table.refusedChoices() > 0) {
             listener.warning(String.format(java.util.Locale.ROOT, "the network learned its maximum of %d addresses; %d more"
                     + " addresses (%d training choices) were left to the prior and will fall back to it in ic: train again"
-                    + " with --max-addresses %d or more", table.capacity(), table.refusedAddresses(), table.refusedChoices(),
+                    + " with maxAddresses %d or more", table.capacity(), table.refusedAddresses(), table.refusedChoices(),
                     table.capacity() + table.refusedAddresses()));
         }
         fill(record, options, source, done, seconds, validLoss, history, network, skipped, longest);

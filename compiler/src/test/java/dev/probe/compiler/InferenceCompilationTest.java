@@ -372,7 +372,7 @@ class InferenceCompilationTest {
             assertEquals(1, warnings.size(), warnings.toString());
             // 2 of 3 addresses turned away, 2 choices in each of 512 runs.
             assertTrue(warnings.get(0).contains("2 more addresses (1024 training choices)"), warnings.get(0));
-            assertTrue(warnings.get(0).contains("--max-addresses 3 or more"), warnings.get(0));
+            assertTrue(warnings.get(0).contains("maxAddresses 3 or more"), warnings.get(0));
             assertEquals(2, a.training().path("addresses_refused").asInt());
         } finally {
             a.network().close();
