@@ -61,7 +61,7 @@ final class ModelOptions {
     @Option(names = "--protocol", paramLabel = "probe|ppx", defaultValue = "probe",
             description = "What --simulator speaks: probe (the gRPC bridge, default) or ppx (pyprob's PPX: each copy gets the"
                     + " address to bind as its last argument).")
-    String protocol;
+    String protocol = "probe";
 
     /** The PPX simulators, with --ppx or --simulator --protocol ppx. */
     private PpxModel ppxModel;

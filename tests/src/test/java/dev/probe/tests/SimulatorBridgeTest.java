@@ -275,7 +275,12 @@ class SimulatorBridgeTest {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort();
         }
+        // Simulators started by hand present the inference's token, shared here through a file.
+        String token = "hand-started-simulators-" + port;
+        Path tokenFile = Files.createTempFile("probe-token", "");
+        Files.writeString(tokenFile, token);
         Process probe = new ProcessBuilder(ROOT.resolve("probe").toString(), "infer", "--attach", "127.0.0.1:" + port, "--workers", "2",
+                "--token-file", tokenFile.toString(), "--attach-timeout", "120",
                 "--observe", "obs0=8", "--observe", "obs1=9", "--traces", "2000", "--seed", "1", "--json", "--quiet")
                 .directory(ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         Thread.sleep(1500);
@@ -283,6 +288,7 @@ class SimulatorBridgeTest {
         for (int i = 0; i < 2; i++) {
             ProcessBuilder pb = new ProcessBuilder(sim("gaussian")).redirectErrorStream(true);
             pb.environment().put("PROBE_ADDRESS", "127.0.0.1:" + port);
+            pb.environment().put("PROBE_BRIDGE_TOKEN", token);
             sims.add(pb.start());
         }
         String out = new String(probe.getInputStream().readAllBytes());
@@ -292,6 +298,7 @@ class SimulatorBridgeTest {
             assertTrue(p.waitFor(10, TimeUnit.SECONDS), "a simulator did not exit when the runtime was done");
             assertEquals(0, p.exitValue());
         }
+        Files.delete(tokenFile);
         JsonNode j = new ObjectMapper().readTree(out);
         assertEquals(7.25, j.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(j.get("ess").asDouble()));
     }
