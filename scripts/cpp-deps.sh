@@ -10,14 +10,4 @@ if [ "${1:-}" = "--list" ]; then
   exit 0
 fi
 
-missing=""
-for p in $debs; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-  echo "scripts/cpp-deps.sh: installing the C++ bridge's Debian packages:$missing" >&2
-  sudo=""
-  [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
-fi
+exec "$(dirname "${BASH_SOURCE[0]}")/apt-install-missing.sh" $debs

@@ -21,17 +21,7 @@ scripts/cpp-deps.sh
 # The Python bridge and the PPX test simulator; chromium opens the HTML reports (ReportInBrowserTest).
 debs="python3-grpcio python3-protobuf python3-numpy python3-pip python3-venv python3-zmq python3-flatbuffers"
 debs="$debs flatbuffers-compiler chromium"
-missing=""
-for p in $debs; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-  echo "scripts/test.sh: installing the Debian packages the tests need:$missing" >&2
-  sudo=""
-  [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
-fi
+scripts/apt-install-missing.sh $debs
 
 # verify packages the command before the end-to-end tests in tests/ run it.
 exec mvn -B -ntp verify "$@"
