@@ -359,6 +359,27 @@ def _say(name, text):
     print(f"{name}: {text}", file=sys.stderr, flush=True)
 
 
+# The largest message either side accepts, as the runtime's BridgeServer.MAX_MESSAGE_BYTES.
+MAX_MESSAGE_BYTES = 64 << 20
+
+
+def _channel(address):
+    """The channel to the runtime: TLS trusting the CA certificate in PROBE_BRIDGE_TLS_CA (a PEM
+    file) when that is set, with PROBE_BRIDGE_TLS_SERVER_NAME overriding the name the certificate
+    must carry; plain otherwise (the runtime refuses plain connections beyond loopback)."""
+    options = [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+               ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)]
+    ca_file = os.environ.get("PROBE_BRIDGE_TLS_CA")
+    if not ca_file:
+        return grpc.insecure_channel(address, options=options)
+    with open(ca_file, "rb") as f:
+        credentials = grpc.ssl_channel_credentials(root_certificates=f.read())
+    server_name = os.environ.get("PROBE_BRIDGE_TLS_SERVER_NAME")
+    if server_name:
+        options.append(("grpc.ssl_target_name_override", server_name))
+    return grpc.secure_channel(address, credentials, options=options)
+
+
 def serve(name, version, simulator, argv=None):
     """Connects to the runtime and serves runs until the runtime closes the stream: one call of
     simulator() is one run, its return value (a number, a numpy array or None) the run's result.
@@ -371,7 +392,12 @@ def serve(name, version, simulator, argv=None):
         return 2
     token = os.environ.get("PROBE_BRIDGE_TOKEN")
     metadata = (("probe-token", token),) if token else None
-    with grpc.insecure_channel(address) as channel:
+    try:
+        channel = _channel(address)
+    except OSError as e:
+        _say(name, f"cannot read the CA certificate named by PROBE_BRIDGE_TLS_CA: {e}")
+        return 2
+    with channel:
         connection = _Connection(channel, metadata)
         try:
             return _serve(name, version, simulator, connection, address)

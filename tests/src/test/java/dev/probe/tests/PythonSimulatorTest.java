@@ -288,4 +288,48 @@ class PythonSimulatorTest {
         // 5 standard errors of the posterior mean at the run's ESS.
         assertEquals(7.25, j.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(j.get("ess").asDouble()));
     }
+
+    @Test
+    void aPythonSimulatorAttachesOverTlsAndAPlainOneIsTurnedAway() throws Exception {
+        Path dir = Files.createTempDirectory("probe-tls");
+        Path cert = dir.resolve("cert.pem");
+        Path key = dir.resolve("key.pem");
+        Process ssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key.toString(), "-out", cert.toString())
+                .redirectErrorStream(true).start();
+        ssl.getInputStream().readAllBytes();
+        assertTrue(ssl.waitFor(30, TimeUnit.SECONDS) && ssl.exitValue() == 0, "openssl could not make a test certificate");
+        String token = "python-over-tls-0123456789";
+        Files.writeString(dir.resolve("token"), token);
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Process probe = new ProcessBuilder(ROOT.resolve("probe").toString(), "infer", "--attach", "127.0.0.1:" + port, "--workers", "1",
+                "--token-file", dir.resolve("token").toString(), "--tls-cert", cert.toString(), "--tls-key", key.toString(),
+                "--attach-timeout", "120", "--observe", "obs0=8", "--observe", "obs1=9", "--traces", "2000", "--seed", "1", "--json",
+                "--quiet").directory(ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Thread.sleep(1500);
+        // Without the CA the client speaks plain HTTP/2 to a TLS server: it cannot attach, and says so.
+        ProcessBuilder plain = new ProcessBuilder(PYTHON, ROOT.resolve("models/python/gaussian.py").toString()).redirectErrorStream(true);
+        plain.environment().put("PROBE_ADDRESS", "127.0.0.1:" + port);
+        plain.environment().put("PROBE_BRIDGE_TOKEN", token);
+        Process p = plain.start();
+        String said = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(3, p.exitValue(), said);
+        assertTrue(said.contains("cannot reach the Probe runtime"), said);
+        ProcessBuilder tls = new ProcessBuilder(PYTHON, ROOT.resolve("models/python/gaussian.py").toString()).redirectErrorStream(true);
+        tls.environment().putAll(plain.environment());
+        tls.environment().put("PROBE_BRIDGE_TLS_CA", cert.toString());
+        Process sim = tls.start();
+        String out = new String(probe.getInputStream().readAllBytes());
+        assertTrue(probe.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, probe.exitValue(), out);
+        assertTrue(sim.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(0, sim.exitValue(), new String(sim.getInputStream().readAllBytes()));
+        JsonNode j = new ObjectMapper().readTree(out);
+        // 5 standard errors of the posterior mean at the run's ESS.
+        assertEquals(7.25, j.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(j.get("ess").asDouble()));
+    }
 }
