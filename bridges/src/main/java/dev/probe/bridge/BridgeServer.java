@@ -127,7 +127,40 @@ public final class BridgeServer implements AutoCloseable {
         });
     }
 
-    private static final io.grpc.Context.Key<java.util.concurrent.atomic.AtomicReference<Status>> CLOSED_WITH = io.grpc.Context.key("probe-closing-status");
+    private static final io.grpc.Context.Key<StreamEnd> CLOSED_WITH = io.grpc.Context.key("probe-closing-status");
+
+    /**
+     * How one stream ended, as its tracer learns it, and the connection it carries. gRPC tells the
+     * handler of an oversized message only that the call was cancelled, and may do so before or
+     * after it tells the tracer the status: whichever of the two comes second marks the connection.
+     */
+    private static final class StreamEnd {
+        private Status status;
+        private SimulatorConnection conn;
+
+        synchronized void closed(Status s) {
+            status = s;
+            markIfOversized();
+        }
+
+        synchronized void attached(SimulatorConnection c) {
+            conn = c;
+        }
+
+        /** Called by the handler when the stream failed: true if it was an oversized message. */
+        synchronized boolean failed() {
+            return markIfOversized();
+        }
+
+        private boolean markIfOversized() {
+            if (conn != null && status != null && status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+                conn.markBroken("it sent a message over the bridge's limit of " + (MAX_MESSAGE_BYTES >> 20) + " MiB ("
+                        + status.getDescription() + ")");
+                return true;
+            }
+            return false;
+        }
+    }
 
     /**
      * Keeps the status each stream ends with where its handler finds it: gRPC tells the handler of
@@ -136,7 +169,7 @@ public final class BridgeServer implements AutoCloseable {
     private static final class ClosingStatus extends io.grpc.ServerStreamTracer.Factory {
         @Override
         public io.grpc.ServerStreamTracer newServerStreamTracer(String method, Metadata headers) {
-            java.util.concurrent.atomic.AtomicReference<Status> closed = new java.util.concurrent.atomic.AtomicReference<>();
+            StreamEnd closed = new StreamEnd();
             return new io.grpc.ServerStreamTracer() {
                 @Override
                 public io.grpc.Context filterContext(io.grpc.Context context) {
@@ -145,7 +178,7 @@ public final class BridgeServer implements AutoCloseable {
 
                 @Override
                 public void streamClosed(Status status) {
-                    closed.set(status);
+                    closed.closed(status);
                 }
             };
         }
@@ -209,7 +242,7 @@ public final class BridgeServer implements AutoCloseable {
     }
 
     private StreamObserver<SimulatorMessage> handshake(StreamObserver<RuntimeMessage> out) {
-        java.util.concurrent.atomic.AtomicReference<Status> closedWith = CLOSED_WITH.get();
+        StreamEnd closedWith = CLOSED_WITH.get();
         return new StreamObserver<>() {
             private SimulatorConnection conn;
 
@@ -230,6 +263,9 @@ public final class BridgeServer implements AutoCloseable {
                     return;
                 }
                 conn = new SimulatorConnection(m.getHello().getSimulatorName(), m.getHello().getSimulatorVersion(), out);
+                if (closedWith != null) {
+                    closedWith.attached(conn);
+                }
                 conn.send(RuntimeMessage.newBuilder().setWelcome(Welcome.newBuilder().setProtocolVersion(PROTOCOL_VERSION)
                         .setRuntimeVersion("probe 0.1")).build());
                 synchronized (BridgeServer.this) {
@@ -244,11 +280,7 @@ public final class BridgeServer implements AutoCloseable {
                 if (conn == null) {
                     return;
                 }
-                Status s = closingStatus(closedWith);
-                if (s != null && s.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
-                    conn.markBroken("it sent a message over the bridge's limit of " + (MAX_MESSAGE_BYTES >> 20) + " MiB ("
-                            + s.getDescription() + ")");
-                } else {
+                if (closedWith == null || !closedWith.failed()) {
                     conn.markClosed("its stream failed: " + t.getMessage());
                 }
             }
@@ -265,28 +297,6 @@ public final class BridgeServer implements AutoCloseable {
                 }
             }
         };
-    }
-
-    /**
-     * The status a failed stream was closed with. gRPC may tell the handler that the call failed a
-     * moment before it tells the stream's tracer why, so this waits up to a second for the reason.
-     */
-    private static Status closingStatus(java.util.concurrent.atomic.AtomicReference<Status> closedWith) {
-        if (closedWith == null) {
-            return null;
-        }
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-        Status s = closedWith.get();
-        while (s == null && System.nanoTime() < end) {
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return null;
-            }
-            s = closedWith.get();
-        }
-        return s;
     }
 
     private void reject(StreamObserver<RuntimeMessage> out, Error.Code code, String message) {

@@ -80,6 +80,23 @@ final class SimulatorConnection {
         return broken;
     }
 
+    /**
+     * Waits up to {@code millis} for the reason a closed stream broke the protocol, which gRPC may
+     * deliver a moment after the stream is gone (an oversized message); returns at once when the
+     * reason is known or the stream ended otherwise than by failing.
+     */
+    void awaitBroken(long millis) {
+        long end = System.nanoTime() + millis * 1_000_000L;
+        while (broken == null && closedWhy.startsWith("its stream failed") && System.nanoTime() < end) {
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     void markClosed(String why) {
         if (!closed) {
             closedWhy = why;

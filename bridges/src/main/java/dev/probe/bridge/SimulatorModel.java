@@ -209,6 +209,7 @@ public final class SimulatorModel implements Model {
                         + " s in run " + runId + " (deadline)");
             }
             if (m == SimulatorConnection.CLOSED) {
+                conn.awaitBroken(1_000);
                 if (conn.broken() != null) {
                     throw new SimulatorException("simulator " + conn + " broke the bridge protocol in run " + runId + ": "
                             + conn.broken());
