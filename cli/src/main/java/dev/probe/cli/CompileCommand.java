@@ -153,7 +153,7 @@ final class CompileCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }
-        long seed = common.seed(err, "to train the same network again");
+        long seed = common.seed(err, plane != null ? "to reproduce this table" : "to train the same network again");
         TrainingOptions options;
         try {
             options = new TrainingOptions(traces, batchSize, learningRate, validation, seed, common.threads(), chosen,

@@ -300,6 +300,7 @@ public final class Plots {
         for (int panel = 0; panel < 2; panel++) {
             XYChart c = xy(size, size * 2 / 3, name + (panel == 0 ? ", as simulated" : ", planed"), name, "density");
             c.getStyler().setLegendVisible(true);
+            c.getStyler().setXAxisDecimalPattern("#,##0.###");
             for (int k = 0; k < values.length; k++) {
                 double[] w = panel == 0 ? (rawWeights == null ? null : rawWeights[k]) : planedWeights[k];
                 double[][] steps = steps(values[k], w, low, high, 40);
