@@ -129,7 +129,8 @@ public final class ProposalStudy {
                 }
             }
         }
-        return Planing.effectiveSize(w.stream().mapToDouble(Double::doubleValue).toArray()) / w.size();
+        // An address met in validation runs only trained on nothing: no fraction to give, 0.
+        return w.isEmpty() ? 0 : Planing.effectiveSize(w.stream().mapToDouble(Double::doubleValue).toArray()) / w.size();
     }
 
     /** The given runs as a source, served in order, for the same trainer that trains from models and datasets. */
