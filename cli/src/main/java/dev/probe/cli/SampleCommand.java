@@ -35,6 +35,9 @@ final class SampleCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    BackendOptions backend;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -43,6 +46,7 @@ final class SampleCommand implements Callable<Integer> {
         if (runs <= 0) {
             throw new UsageException("-n must be positive, got " + runs);
         }
+        backend.check();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         long seed = common.seed(err, "to reproduce these runs");
@@ -50,6 +54,8 @@ final class SampleCommand implements Callable<Integer> {
         try {
             Model loaded = model.load(err);
             Map<String, Object> observations = model.observations();
+            dev.probe.runtime.engine.Backend where = backend.local() ? null
+                    : backend.open(model.threads(common.threads()), seed, common.threads);
             // Runs go out in blocks, in order, as each block finishes: memory stays that of one block,
             // and `probe sample -n 20000000 | head` prints at once. Block b has a seed of its own (the
             // first block the given seed), so a seed fixes every line, whatever -n and the threads.
@@ -59,6 +65,9 @@ final class SampleCommand implements Callable<Integer> {
                 Inference inference = Inference.prior(loaded).observations(observations).traces(size)
                         .seed(block == 0 ? seed : Seeds.generator(seed, block).nextLong())
                         .threads(model.threads(common.threads())).keepTraces(true).label(model.label());
+                if (where != null) {
+                    inference.backend(where);
+                }
                 if (!common.quiet) {
                     inference.progress((done, total) -> bar.progress(offset + done, runs));
                 }
@@ -72,6 +81,7 @@ final class SampleCommand implements Callable<Integer> {
                 }
             }
         } finally {
+            backend.close();
             bar.finish();
             model.close();
         }
