@@ -47,6 +47,11 @@ final class SampleCommand implements Callable<Integer> {
             throw new UsageException("-n must be positive, got " + runs);
         }
         backend.check();
+        if (!backend.local()) {
+            // Whole traces (their distributions, a script's values) stay in the process that made them.
+            throw new UsageException("--backend " + backend.backend + ": probe sample runs on the local backend only (it prints"
+                    + " whole traces, which do not travel between machines); drop --backend, or use probe infer --engine prior");
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         long seed = common.seed(err, "to reproduce these runs");
@@ -54,8 +59,6 @@ final class SampleCommand implements Callable<Integer> {
         try {
             Model loaded = model.load(err);
             Map<String, Object> observations = model.observations();
-            dev.probe.runtime.engine.Backend where = backend.local() ? null
-                    : backend.open(model.threads(common.threads()), seed, common.threads);
             // Runs go out in blocks, in order, as each block finishes: memory stays that of one block,
             // and `probe sample -n 20000000 | head` prints at once. Block b has a seed of its own (the
             // first block the given seed), so a seed fixes every line, whatever -n and the threads.
@@ -65,9 +68,6 @@ final class SampleCommand implements Callable<Integer> {
                 Inference inference = Inference.prior(loaded).observations(observations).traces(size)
                         .seed(block == 0 ? seed : Seeds.generator(seed, block).nextLong())
                         .threads(model.threads(common.threads())).keepTraces(true).label(model.label());
-                if (where != null) {
-                    inference.backend(where);
-                }
                 if (!common.quiet) {
                     inference.progress((done, total) -> bar.progress(offset + done, runs));
                 }
@@ -81,7 +81,6 @@ final class SampleCommand implements Callable<Integer> {
                 }
             }
         } finally {
-            backend.close();
             bar.finish();
             model.close();
         }

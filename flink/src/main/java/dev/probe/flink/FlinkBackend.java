@@ -247,10 +247,13 @@ public final class FlinkBackend implements Backend, AutoCloseable {
             try {
                 bytes = encode(o);
             } catch (java.io.NotSerializableException e) {
-                // A failure that cannot travel is told by its message.
-                RuntimeException f = o.failure();
-                bytes = encode(new Replay.Outcome(o.from(), o.results(), new ProbeException(f.getClass().getSimpleName() + ": "
-                        + f.getMessage()), o.failedTask()));
+                // Told by message, and not retried: it would fail again the same way.
+                RuntimeException f = o.failure() != null
+                        ? new ProbeException(o.failure().getClass().getSimpleName() + ": " + o.failure().getMessage())
+                        : new ProbeException("--backend flink: this engine's task results hold " + e.getMessage() + " objects, which"
+                                + " cannot travel between machines (whole traces stay in the process that made them); run it"
+                                + " with the local backend");
+                bytes = encode(new Replay.Outcome(o.from(), List.of(), f, o.failure() != null ? o.failedTask() : o.from()));
             }
             return Tuple2.of(range, bytes);
         }
