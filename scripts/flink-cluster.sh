@@ -60,13 +60,24 @@ rest.port: $port
 taskmanager.host: localhost
 taskmanager.bind-host: localhost
 taskmanager.numberOfTaskSlots: $slots
-taskmanager.memory.process.size: 1024m
+# What Flink's own start scripts would compute and pass (without them, TaskManagerRunner needs it all):
+taskmanager.cpu.cores: $slots
+taskmanager.memory.framework.heap.size: 128m
+taskmanager.memory.task.heap.size: 384m
+taskmanager.memory.managed.size: 64m
+taskmanager.memory.framework.off-heap.size: 128m
+taskmanager.memory.task.off-heap.size: 0m
+taskmanager.memory.network.min: 64m
+taskmanager.memory.network.max: 64m
+taskmanager.memory.jvm-metaspace.size: 256m
+taskmanager.memory.jvm-overhead.min: 192m
+taskmanager.memory.jvm-overhead.max: 192m
 parallelism.default: $slots
 # A job's tasks spread over the TaskManagers (a lost TaskManager then costs part of a job, not all of it).
 cluster.evenly-spread-out-slots: true
 heartbeat.interval: 2000
 heartbeat.timeout: 10000
-# A loaded machine starts an actor system slowly; the defaults (10 s) would give up.
+# A loaded machine starts an actor system slowly: more patience than the defaults (10 s).
 pekko.startup-timeout: 120 s
 pekko.ask.timeout: 60 s
 io.tmp.dirs: $dir/tmp
@@ -80,13 +91,21 @@ appender.file.fileName = ${sys:log.file}
 appender.file.layout.type = PatternLayout
 appender.file.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %c - %m%n
 PROPS
-  local opts=(-Dlog4j.configurationFile="$dir/log4j.properties" -Dai.djl.offline=true)
+  # Pekko's classic remoting waits 10 s for its transport, which Flink's options do not reach.
+  local opts=(-Dlog4j.configurationFile="$dir/log4j.properties" -Dai.djl.offline=true
+    -Dpekko.remote.classic.startup-timeout=120s)
   java -Xmx512m "${opts[@]}" -Dlog.file="$dir/log/jobmanager.log" -cp "$cp" \
     org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint --configDir "$dir" \
     > "$dir/log/jobmanager.out" 2>&1 &
   echo $! > "$dir/pids/jobmanager.pid"
+  # TaskManagers once the JobManager answers: on a loaded machine three JVMs starting at once crawl.
+  for _ in $(seq 1 240); do
+    if overview | grep -q slots-total; then break; fi
+    if ! alive "$dir/pids/jobmanager.pid"; then break; fi
+    sleep 0.5
+  done
   for i in $(seq 1 "$taskmanagers"); do
-    java -Xmx600m "${opts[@]}" -Dlog.file="$dir/log/taskmanager-$i.log" -cp "$cp" \
+    java -Xmx512m -XX:MaxDirectMemorySize=192m -XX:MaxMetaspaceSize=256m "${opts[@]}" -Dlog.file="$dir/log/taskmanager-$i.log" -cp "$cp" \
       org.apache.flink.runtime.taskexecutor.TaskManagerRunner --configDir "$dir" \
       > "$dir/log/taskmanager-$i.out" 2>&1 &
     echo $! > "$dir/pids/taskmanager-$i.pid"
