@@ -7,6 +7,7 @@
 #   scripts/flink-cluster.sh stop              stops the processes it started
 #   scripts/flink-cluster.sh status            the REST endpoint's overview
 #   scripts/flink-cluster.sh kill-taskmanager N  kills TaskManager N (1 or 2) at once (kill -9): a fault
+#   scripts/flink-cluster.sh kill-taskmanager busy  kills one that runs a task now
 #
 # Environment: PROBE_FLINK_DIR (its folder: config, pids and logs under DIR/log; default
 # flink/target/cluster), PROBE_FLINK_PORT (REST, default 8081), PROBE_FLINK_RPC_PORT (JobManager
@@ -74,9 +75,11 @@ taskmanager.memory.jvm-overhead.min: 192m
 taskmanager.memory.jvm-overhead.max: 192m
 parallelism.default: $slots
 # A job's tasks spread over the TaskManagers (a lost TaskManager then costs part of a job, not all of it).
-cluster.evenly-spread-out-slots: true
-heartbeat.interval: 2000
-heartbeat.timeout: 10000
+taskmanager.load-balance.mode: SLOTS
+# Flink's default heartbeats: a killed TaskManager is noticed when its RPC fails (two intervals);
+# faster heartbeats on a loaded machine made the JobManager think fresh deployments were missing.
+heartbeat.interval: 10000
+heartbeat.timeout: 50000
 # A loaded machine starts an actor system slowly: more patience than the defaults (10 s).
 pekko.startup-timeout: 120 s
 pekko.ask.timeout: 60 s
@@ -159,13 +162,27 @@ case "${1:-}" in
   stop) stop ;;
   status) overview; echo ;;
   kill-taskmanager)
-    p="$dir/pids/taskmanager-${2:?which TaskManager: 1 or 2}.pid"
+    n="${2:?which TaskManager: 1, 2 or busy}"
+    if [ "$n" = busy ]; then
+      # A TaskManager with a slot in use, found by its resource id in the logs this script keeps.
+      id="$(curl -s --max-time 5 "http://localhost:$port/taskmanagers" | python3 -c '
+import json, sys
+for t in json.load(sys.stdin)["taskmanagers"]:
+    if t["freeSlots"] < t["slotsNumber"]:
+        print(t["id"]); break')"
+      n="$(grep -l -F "$id" "$dir"/log/taskmanager-*.log 2>/dev/null | head -n 1 | sed -E 's/.*taskmanager-([0-9]+)\.log/\1/')"
+      if [ -z "$id" ] || [ -z "$n" ]; then
+        echo "flink-cluster: no TaskManager runs a task now" >&2
+        exit 1
+      fi
+    fi
+    p="$dir/pids/taskmanager-$n.pid"
     if ! alive "$p"; then
-      echo "flink-cluster: TaskManager ${2} is not running" >&2
+      echo "flink-cluster: TaskManager $n is not running" >&2
       exit 1
     fi
     kill -9 "$(cat "$p")"
-    echo "flink-cluster: killed TaskManager ${2} (pid $(cat "$p"))" ;;
+    echo "flink-cluster: killed TaskManager $n (pid $(cat "$p"))" ;;
   *)
     echo "usage: $0 start|stop|status|kill-taskmanager N" >&2
     exit 2 ;;

@@ -43,6 +43,14 @@ final class BackendOptions {
 
     private AutoCloseable opened;
 
+    /**
+     * True while a worker replays the command: a command then skips what only the driver does
+     * (holding its output files against other processes, writing them).
+     */
+    static boolean replaying() {
+        return REPLAYING.get() != null;
+    }
+
     /** True when the work runs on this process's threads. */
     boolean local() {
         return REPLAYING.get() == null && backend.equals("local");

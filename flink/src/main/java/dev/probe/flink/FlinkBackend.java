@@ -20,6 +20,7 @@ import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -45,6 +46,9 @@ public final class FlinkBackend implements Backend, AutoCloseable {
 
     /** Ranges per slot: enough to even out uneven ranges, few enough that Flink's overhead stays small. */
     static final int RANGES_PER_SLOT = 4;
+
+    /** The most tasks in a range: 32 blocks of 1,024 runs of a small model make about a megabyte of results. */
+    static final int TASKS_PER_RANGE = 32;
 
     /** How long the cluster may take to answer before it counts as unreachable. */
     private static final Duration CONNECT = Duration.ofSeconds(5);
@@ -135,26 +139,33 @@ public final class FlinkBackend implements Backend, AutoCloseable {
     @Override
     public <R extends Serializable> List<R> map(int count, Task<R> task) {
         int call = calls.size();
-        int ranges = Math.min(count, parallelism * RANGES_PER_SLOT);
+        // Enough ranges per slot to even out their lengths, and small enough ranges that each comes
+        // back in one message of the collect sink (within the RPC frame size).
+        int ranges = Math.min(count, Math.max(parallelism * RANGES_PER_SLOT, (count + TASKS_PER_RANGE - 1) / TASKS_PER_RANGE));
         Object[] results = new Object[count];
         Replay.Outcome failed = null;
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(host, port, jobConfiguration());
         env.setRuntimeMode(RuntimeExecutionMode.BATCH);
         env.setParallelism(Math.min(parallelism, Math.max(1, ranges)));
+        // No checkpoint is ever taken (a batch job), but with checkpointing on, at least once, the
+        // collected results survive a restart of the job: ranges computed again arrive again, and
+        // being the same, they replace their first copies.
+        env.enableCheckpointing(Duration.ofMinutes(30).toMillis(), CheckpointingMode.AT_LEAST_ONCE);
         RangeTask work = new RangeTask(replay, parallelism, call, new ArrayList<>(calls), count, ranges);
         String name = "probe " + replay.args().get(0) + " (call " + call + ", " + count + " tasks in " + ranges + " ranges)";
-        int received = 0;
+        boolean[] received = new boolean[ranges];
         try (CloseableIterator<Tuple2<Long, byte[]>> out = env.fromSequence(0, ranges - 1).map(work)
                 .returns(Types.TUPLE(Types.LONG, Types.PRIMITIVE_ARRAY(Types.BYTE))).executeAndCollect(name)) {
             while (out.hasNext()) {
-                Replay.Outcome o = decode(out.next().f1);
+                Tuple2<Long, byte[]> next = out.next();
+                received[next.f0.intValue()] = true;
+                Replay.Outcome o = decode(next.f1);
                 for (int i = 0; i < o.results().size(); i++) {
                     results[o.from() + i] = o.results().get(i);
                 }
                 if (o.failure() != null && (failed == null || o.failedTask() < failed.failedTask())) {
                     failed = o;
                 }
-                received++;
             }
         } catch (ProbeException e) {
             throw e;
@@ -164,8 +175,10 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         if (failed != null) {
             throw failed.failure();
         }
-        if (received != ranges) {
-            throw new ProbeException("the Flink job returned " + received + " of its " + ranges + " ranges of tasks");
+        for (int r = 0; r < ranges; r++) {
+            if (!received[r]) {
+                throw new ProbeException("the Flink job finished without range " + r + " of its " + ranges + " ranges of tasks");
+            }
         }
         List<R> typed = new ArrayList<>(count);
         List<Serializable> kept = new ArrayList<>(count);
@@ -187,7 +200,8 @@ public final class FlinkBackend implements Backend, AutoCloseable {
                 "restart-strategy.fixed-delay.delay", "1 s",
                 "rest.retry.max-attempts", "3",
                 "rest.retry.delay", "1 s",
-                "rest.connection-timeout", "5 s"));
+                "rest.connection-timeout", "5 s",
+                "collect-sink.batch-size.max", "8mb"));
     }
 
     private static String rootMessage(Throwable e) {

@@ -162,14 +162,27 @@ class FlinkClusterEndToEndTest {
         // Two slots: the job fits on the TaskManager that survives.
         Process job = probe(onCluster(args, "--threads", "2"));
         String id = runningJob(120);
-        Thread.sleep(1000);
-        Run killed = script("kill-taskmanager", "1");
+        Run killed = busyKilled(60);
         assertEquals(0, killed.code(), killed.err());
         Run r = finish(job, 400);
         assertEquals(local, summary(r));
         JsonNode history = get("/jobs/" + id + "/exceptions");
         assertTrue(history.toString().contains("exceptionHistory") && history.get("exceptionHistory").get("entries").size() > 0,
                 "the job lost nothing: " + history);
+    }
+
+    /** Kills a TaskManager that runs a task of the job, once one does (within {@code seconds}). */
+    private static Run busyKilled(int seconds) throws Exception {
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        Run r;
+        do {
+            r = script("kill-taskmanager", "busy");
+            if (r.code() == 0) {
+                return r;
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < end);
+        throw new AssertionError("no TaskManager ran a task of the job within " + seconds + " s: " + r.err());
     }
 
     private static JsonNode get(String path) throws Exception {
