@@ -18,7 +18,10 @@ import dev.probe.diagnostics.WholeFile;
 import dev.probe.proposals.Artifact;
 import dev.probe.proposals.Devices;
 import dev.probe.proposals.NetworkProposal;
+import dev.probe.runtime.engine.EngineArguments;
+import dev.probe.runtime.engine.EngineProvider;
 import dev.probe.runtime.inference.Inference;
+import dev.probe.runtime.inference.Proposal;
 import dev.probe.runtime.model.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,7 +36,8 @@ final class CalibrateCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "is", description = "is, rmh or ic. Default: is.")
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "is",
+            description = "is, rmh, ic or a plug-in engine such as smc (with its default options). Default: is.")
     String engine;
 
     @Option(names = "--runs", paramLabel = "N", defaultValue = "200", description = "Simulated data sets. Default: 200.")
@@ -49,7 +53,7 @@ final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--bins", paramLabel = "B", defaultValue = "20", description = "Bins of the chi-square test. Default: 20.")
     int bins;
 
-    @Option(names = "--network", paramLabel = "DIR", description = "The trained network for --engine ic.")
+    @Option(names = "--network", paramLabel = "DIR", description = "The trained network for --engine ic (or smc's proposals).")
     Path network;
 
     @Option(names = "--json", description = "Machine-readable result on standard output.")
@@ -88,6 +92,20 @@ final class CalibrateCommand implements Callable<Integer> {
         Model loaded = model.load(err);
         Artifact artifact = null;
         try {
+            if (network != null && (engine.equals("ic") || engine.equals("smc"))) {
+                Devices.prepare(1);
+                try {
+                    artifact = Artifact.load(network, Devices.choose("cpu"));
+                    artifact.requireModel(loaded.identity(), model.label(), network);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(e.getMessage(), e);
+                }
+            } else if (network != null) {
+                throw new UsageException("--network is for --engine ic or smc; --engine " + engine + " would ignore it");
+            }
+            Artifact a = artifact;
+            Supplier<Proposal> proposal = () -> a == null ? null
+                    : new NetworkProposal(a.network(), 0, a.suggestedGroupSize());
             Supplier<Inference> factory;
             switch (engine) {
                 case "is":
@@ -97,22 +115,38 @@ final class CalibrateCommand implements Callable<Integer> {
                     factory = () -> Inference.metropolisHastings(loaded).traces(traces);
                     break;
                 case "ic":
-                    if (network == null) {
+                    if (a == null) {
                         throw new UsageException("--engine ic needs --network DIR: a network trained for this model by probe compile");
                     }
-                    Devices.prepare(1);
+                    factory = () -> Inference.importanceSampling(loaded).traces(traces).proposal(proposal.get());
+                    break;
+                default:
+                    // A plug-in engine (smc) with its default options, and the network where it takes one.
+                    EngineProvider provider = EngineProvider.find(engine).filter(p -> !p.name().equals("prior"))
+                            .orElseThrow(() -> new UsageException("--engine " + engine + ": calibrate runs is, rmh, ic or"
+                                    + " an installed plug-in engine (" + InferCommand.installedEngines() + ")"));
+                    EngineArguments arguments = new EngineArguments() {
+                        @Override
+                        public java.util.OptionalInt integer(String option) {
+                            return java.util.OptionalInt.empty();
+                        }
+
+                        @Override
+                        public java.util.OptionalDouble real(String option) {
+                            return java.util.OptionalDouble.empty();
+                        }
+
+                        @Override
+                        public java.util.Optional<Proposal> network() {
+                            return java.util.Optional.ofNullable(proposal.get());
+                        }
+                    };
                     try {
-                        artifact = Artifact.load(network, Devices.choose("cpu"));
-                        artifact.requireModel(loaded.identity(), model.label(), network);
+                        provider.create(arguments);
                     } catch (IllegalArgumentException e) {
                         throw new UsageException(e.getMessage(), e);
                     }
-                    Artifact a = artifact;
-                    factory = () -> Inference.importanceSampling(loaded).traces(traces)
-                            .proposal(new NetworkProposal(a.network(), 0, a.suggestedGroupSize()));
-                    break;
-                default:
-                    throw new UsageException("--engine " + engine + ": calibrate runs is, rmh or ic");
+                    factory = () -> Inference.with(provider.create(arguments), loaded).traces(traces);
             }
             long seed = common.seed(err, "to reproduce this calibration");
             Calibration c;
