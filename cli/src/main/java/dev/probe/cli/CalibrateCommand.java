@@ -5,6 +5,9 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
@@ -18,7 +21,11 @@ import dev.probe.diagnostics.WholeFile;
 import dev.probe.proposals.Artifact;
 import dev.probe.proposals.Devices;
 import dev.probe.proposals.NetworkProposal;
+import dev.probe.runtime.engine.Engine;
+import dev.probe.runtime.engine.EngineArguments;
+import dev.probe.runtime.engine.EngineProvider;
 import dev.probe.runtime.inference.Inference;
+import dev.probe.runtime.inference.Proposal;
 import dev.probe.runtime.model.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,7 +40,7 @@ final class CalibrateCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "is", description = "is, rmh or ic. Default: is.")
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "is", description = "is, rmh, ic, or a plug-in engine (smc, smc-tempered) with its default options. Default: is.")
     String engine;
 
     @Option(names = "--runs", paramLabel = "N", defaultValue = "200", description = "Simulated data sets. Default: 200.")
@@ -49,7 +56,7 @@ final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--bins", paramLabel = "B", defaultValue = "20", description = "Bins of the chi-square test. Default: 20.")
     int bins;
 
-    @Option(names = "--network", paramLabel = "DIR", description = "The trained network for --engine ic.")
+    @Option(names = "--network", paramLabel = "DIR", description = "The trained network for --engine ic (or a plug-in engine's proposals).")
     Path network;
 
     @Option(names = "--json", description = "Machine-readable result on standard output.")
@@ -66,6 +73,56 @@ final class CalibrateCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    /** The network a plug-in engine was given (closed with the command), or null. */
+    private Artifact pluginArtifact;
+
+    /**
+     * An installed plug-in engine (smc, smc-tempered, ...) with its default options and, with
+     * --network, the trained network's proposals.
+     */
+    private Supplier<Inference> plugIn(Model loaded) throws IOException {
+        EngineProvider provider = EngineProvider.find(engine)
+                .orElseThrow(() -> new UsageException("--engine " + engine + ": unknown engine; choose " + InferCommand.installedEngines()));
+        Proposal proposal = null;
+        if (network != null) {
+            if (!provider.options().contains("--network")) {
+                throw new UsageException("--network is not an option of --engine " + engine);
+            }
+            Devices.prepare(1);
+            try {
+                pluginArtifact = Artifact.load(network, Devices.choose("cpu"));
+                pluginArtifact.requireModel(loaded.identity(), model.label(), network);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage(), e);
+            }
+            proposal = new NetworkProposal(pluginArtifact.network(), 0, 1);
+        }
+        Optional<Proposal> given = Optional.ofNullable(proposal);
+        EngineArguments defaults = new EngineArguments() {
+            @Override
+            public OptionalInt integer(String option) {
+                return OptionalInt.empty();
+            }
+
+            @Override
+            public OptionalDouble real(String option) {
+                return OptionalDouble.empty();
+            }
+
+            @Override
+            public Optional<Proposal> network() {
+                return given;
+            }
+        };
+        Engine chosen;
+        try {
+            chosen = provider.create(defaults);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
+        return () -> Inference.with(chosen, loaded).traces(traces);
+    }
 
     @Override
     public Integer call() throws IOException {
@@ -112,7 +169,8 @@ final class CalibrateCommand implements Callable<Integer> {
                             .proposal(new NetworkProposal(a.network(), 0, a.suggestedGroupSize()));
                     break;
                 default:
-                    throw new UsageException("--engine " + engine + ": calibrate runs is, rmh or ic");
+                    factory = plugIn(loaded);
+                    artifact = pluginArtifact;
             }
             long seed = common.seed(err, "to reproduce this calibration");
             Calibration c;

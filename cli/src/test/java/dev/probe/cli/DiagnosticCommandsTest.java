@@ -132,6 +132,18 @@ class DiagnosticCommandsTest {
         assertTrue(bad.err().contains("L + 1 a multiple of B"), bad.err());
     }
 
+    /** A plug-in engine calibrates too: tempered SMC (prior proposals, its defaults) on the Gaussian. */
+    @Test
+    void calibrateGaussianWithTemperedSmcPasses() {
+        CliTest.Result r = CliTest.probe("calibrate", "builtin:gaussian", "--engine", "smc-tempered", "--runs", "100",
+                "--traces", "200", "--seed", "2");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("verdict: calibrated"), r.out());
+        CliTest.Result unknown = CliTest.probe("calibrate", "builtin:gaussian", "--engine", "magic", "--runs", "100");
+        assertEquals(2, unknown.code(), unknown.err());
+        assertTrue(unknown.err().contains("--engine magic: unknown engine"), unknown.err());
+    }
+
     @Test
     void badInputsAreUsageErrors() throws Exception {
         Path junk = dir.resolve("junk.csv");
