@@ -237,8 +237,8 @@ final class ReplayExecution extends Execution {
     public <T> T rejection(String name, java.util.function.Function<dev.probe.runtime.model.Context, T> body,
             java.util.function.Predicate<? super T> accept) {
         if (proposer != null) {
-            throw new ModelException("rejection loop '" + name + "': tempered SMC with a network cannot move a marked"
-                    + " rejection loop (its proposal density is only estimated); run it without --network");
+            throw new ModelException("rejection loop '" + name + "': tempered SMC with a network's proposal cannot move"
+                    + " a marked rejection loop (its proposal density is only estimated); use the prior as its proposal");
         }
         return super.rejection(name, body, accept);
     }
