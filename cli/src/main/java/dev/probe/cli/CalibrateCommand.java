@@ -5,6 +5,9 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
@@ -37,7 +40,7 @@ final class CalibrateCommand implements Callable<Integer> {
     ModelOptions model;
 
     @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "is",
-            description = "is, rmh, ic or a plug-in engine such as smc (with its default options). Default: is.")
+            description = "is, rmh, ic, or a plug-in engine (smc, smc-tempered) with its default options. Default: is.")
     String engine;
 
     @Option(names = "--runs", paramLabel = "N", defaultValue = "200", description = "Simulated data sets. Default: 200.")
@@ -53,7 +56,7 @@ final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--bins", paramLabel = "B", defaultValue = "20", description = "Bins of the chi-square test. Default: 20.")
     int bins;
 
-    @Option(names = "--network", paramLabel = "DIR", description = "The trained network for --engine ic (or smc's proposals).")
+    @Option(names = "--network", paramLabel = "DIR", description = "The trained network for --engine ic (or a plug-in engine's proposals).")
     Path network;
 
     @Option(names = "--json", description = "Machine-readable result on standard output.")
@@ -71,6 +74,7 @@ final class CalibrateCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** The network a plug-in engine was given (closed with the command), or null. */
     @Override
     public Integer call() throws IOException {
         if (runs < 2) {
@@ -92,7 +96,9 @@ final class CalibrateCommand implements Callable<Integer> {
         Model loaded = model.load(err);
         Artifact artifact = null;
         try {
-            if (network != null && (engine.equals("ic") || engine.equals("smc"))) {
+            boolean takesNetwork = engine.equals("ic") || (!engine.equals("is") && !engine.equals("rmh")
+                    && EngineProvider.find(engine).map(p -> p.options().contains("--network")).orElse(false));
+            if (network != null && takesNetwork) {
                 Devices.prepare(1);
                 try {
                     artifact = Artifact.load(network, Devices.choose("cpu"));
@@ -101,7 +107,8 @@ final class CalibrateCommand implements Callable<Integer> {
                     throw new UsageException(e.getMessage(), e);
                 }
             } else if (network != null) {
-                throw new UsageException("--network is for --engine ic or smc; --engine " + engine + " would ignore it");
+                throw new UsageException("--network is not an option of --engine " + engine + "; it is for ic and plug-in engines"
+                        + " that take proposals (smc, smc-tempered)");
             }
             Artifact a = artifact;
             Supplier<Proposal> proposal = () -> a == null ? null
@@ -127,18 +134,18 @@ final class CalibrateCommand implements Callable<Integer> {
                                     + " an installed plug-in engine (" + InferCommand.installedEngines() + ")"));
                     EngineArguments arguments = new EngineArguments() {
                         @Override
-                        public java.util.OptionalInt integer(String option) {
-                            return java.util.OptionalInt.empty();
+                        public OptionalInt integer(String option) {
+                            return OptionalInt.empty();
                         }
 
                         @Override
-                        public java.util.OptionalDouble real(String option) {
-                            return java.util.OptionalDouble.empty();
+                        public OptionalDouble real(String option) {
+                            return OptionalDouble.empty();
                         }
 
                         @Override
-                        public java.util.Optional<Proposal> network() {
-                            return java.util.Optional.ofNullable(proposal.get());
+                        public Optional<Proposal> network() {
+                            return Optional.ofNullable(proposal.get());
                         }
                     };
                     try {

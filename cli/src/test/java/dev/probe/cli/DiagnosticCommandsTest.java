@@ -172,7 +172,19 @@ class DiagnosticCommandsTest {
         CliTest.Result wrong = CliTest.probe("calibrate", "builtin:gaussian", "--engine", "rmh", "--network",
                 dir.resolve("none").toString());
         assertEquals(2, wrong.code(), wrong.err());
-        assertTrue(wrong.err().contains("--network is for --engine ic or smc"), wrong.err());
+        assertTrue(wrong.err().contains("--network is not an option of --engine rmh"), wrong.err());
+    }
+
+    /** A plug-in engine calibrates too: tempered SMC (prior proposals, its defaults) on the Gaussian. */
+    @Test
+    void calibrateGaussianWithTemperedSmcPasses() {
+        CliTest.Result r = CliTest.probe("calibrate", "builtin:gaussian", "--engine", "smc-tempered", "--runs", "100",
+                "--traces", "200", "--seed", "2");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("verdict: calibrated"), r.out());
+        CliTest.Result unknown = CliTest.probe("calibrate", "builtin:gaussian", "--engine", "magic", "--runs", "100");
+        assertEquals(2, unknown.code(), unknown.err());
+        assertTrue(unknown.err().contains("--engine magic: calibrate runs is, rmh, ic or an installed plug-in engine"), unknown.err());
     }
 
     @Test
