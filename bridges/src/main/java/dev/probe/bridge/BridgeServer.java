@@ -131,8 +131,11 @@ public final class BridgeServer implements AutoCloseable {
 
     /**
      * How one stream ended, as its tracer learns it, and the connection it carries. gRPC tells the
-     * handler of an oversized message only that the call was cancelled, and may do so before or
-     * after it tells the tracer the status: whichever of the two comes second marks the connection.
+     * handler of an oversized message only that the call was cancelled; the tracer gets the status
+     * (RESOURCE_EXHAUSTED) first, on the transport thread, before the call is cancelled
+     * (AbstractServerStream.TransportState.closeListener), so the connection is marked broken
+     * before a send to it is refused or its inbox says it is closed. Whichever of the two learns
+     * second marks it, should that order ever change.
      */
     private static final class StreamEnd {
         private Status status;

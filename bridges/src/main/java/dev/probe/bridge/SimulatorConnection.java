@@ -70,7 +70,11 @@ final class SimulatorConnection {
     /** Why the simulator broke the protocol in a way that ended its stream, or null. */
     private volatile String broken;
 
-    /** Marks the stream gone because the simulator broke the protocol: its run fails rather than being retried. */
+    /**
+     * Marks the stream gone because the simulator broke the protocol: its run fails rather than
+     * being retried. The reason is set before the stream is marked closed, so a run that finds
+     * the stream closed (the inbox, or a send refused) always finds the reason too.
+     */
     void markBroken(String why) {
         broken = why;
         markClosed(why);
@@ -78,23 +82,6 @@ final class SimulatorConnection {
 
     String broken() {
         return broken;
-    }
-
-    /**
-     * Waits up to {@code millis} for the reason a closed stream broke the protocol, which gRPC may
-     * deliver a moment after the stream is gone (an oversized message); returns at once when the
-     * reason is known or the stream ended otherwise than by failing.
-     */
-    void awaitBroken(long millis) {
-        long end = System.nanoTime() + millis * 1_000_000L;
-        while (broken == null && closedWhy.startsWith("its stream failed") && System.nanoTime() < end) {
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 
     void markClosed(String why) {

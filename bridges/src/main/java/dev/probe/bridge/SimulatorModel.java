@@ -100,7 +100,7 @@ public final class SimulatorModel implements Model {
         SimulatorMessage[] handling = new SimulatorMessage[1];
         try {
             if (!conn.send(RuntimeMessage.newBuilder().setStart(start(ctx, runId)).build())) {
-                throw new RetryRunException("simulator " + conn + " is gone (" + conn.closedWhy() + ")");
+                throw gone(conn, runId);
             }
             Object result = converse(ctx, conn, runId, false, handling);
             reusable = true;
@@ -163,6 +163,9 @@ public final class SimulatorModel implements Model {
                 Thread.currentThread().interrupt();
                 return false;
             }
+            if (m == SimulatorConnection.CLOSED && conn.broken() != null) {
+                throw gone(conn, runId);
+            }
             if (m == null || m == SimulatorConnection.CLOSED) {
                 return false;
             }
@@ -209,12 +212,7 @@ public final class SimulatorModel implements Model {
                         + " s in run " + runId + " (deadline)");
             }
             if (m == SimulatorConnection.CLOSED) {
-                conn.awaitBroken(1_000);
-                if (conn.broken() != null) {
-                    throw new SimulatorException("simulator " + conn + " broke the bridge protocol in run " + runId + ": "
-                            + conn.broken());
-                }
-                throw new RetryRunException("simulator " + conn + " went away in run " + runId + " (" + conn.closedWhy() + ")");
+                throw gone(conn, runId);
             }
             handling[0] = m;
             switch (m.getKindCase()) {
@@ -358,8 +356,23 @@ public final class SimulatorModel implements Model {
 
     private void reply(SimulatorConnection conn, long runId, Object v) {
         if (!conn.send(RuntimeMessage.newBuilder().setValue(Value.newBuilder().setRunId(runId).setValue(Messages.tensor(v))).build())) {
-            throw new RetryRunException("simulator " + conn + " went away in run " + runId + " (" + conn.closedWhy() + ")");
+            throw gone(conn, runId);
         }
+    }
+
+    /**
+     * Why a run cannot go on once its simulator's stream is closed, whichever way the run found
+     * out (a send refused, the inbox's {@link SimulatorConnection#CLOSED}): a protocol error when
+     * the simulator broke the protocol in a way that ended its stream (an oversized message),
+     * which fails the inference; otherwise the simulator is lost and the run is retried. The
+     * connection learns why it broke before it is marked closed, so either way of finding out
+     * gives the same answer.
+     */
+    private static RuntimeException gone(SimulatorConnection conn, long runId) {
+        if (conn.broken() != null) {
+            return new SimulatorException("simulator " + conn + " broke the bridge protocol in run " + runId + ": " + conn.broken());
+        }
+        return new RetryRunException("simulator " + conn + " went away in run " + runId + " (" + conn.closedWhy() + ")");
     }
 
     private static void tell(SimulatorConnection conn, long runId, Error.Code code, String message) {
