@@ -36,7 +36,16 @@ import io.grpc.stub.StreamObserver;
 public final class BridgeServer implements AutoCloseable {
 
     /** The protocol version this runtime speaks. */
-    public static final int PROTOCOL_VERSION = 1;
+    public static final int PROTOCOL_VERSION = 2;
+
+    /** The Hello capability of a simulator that can draw its own choices from a run's seed. */
+    public static final String SELF_DRAW = "self-draw";
+
+    /** The Hello capability of a simulator that queues StartRuns received mid-run and serves them in order. */
+    public static final String RUNS_IN_FLIGHT_CAPABILITY = "runs-in-flight";
+
+    /** Runs one connection carries at once when its simulator has {@link #RUNS_IN_FLIGHT_CAPABILITY}. */
+    public static final int RUNS_IN_FLIGHT = 8;
 
     private final LinkedBlockingQueue<SimulatorConnection> idle = new LinkedBlockingQueue<>();
     private final List<SimulatorConnection> all = new ArrayList<>();
@@ -265,7 +274,9 @@ public final class BridgeServer implements AutoCloseable {
                             + version + "; this runtime speaks version " + PROTOCOL_VERSION + ": rebuild it against this Probe's client library");
                     return;
                 }
-                conn = new SimulatorConnection(m.getHello().getSimulatorName(), m.getHello().getSimulatorVersion(), out);
+                List<String> capabilities = m.getHello().getCapabilitiesList();
+                conn = new SimulatorConnection(m.getHello().getSimulatorName(), m.getHello().getSimulatorVersion(),
+                        capabilities.contains(SELF_DRAW), capabilities.contains(RUNS_IN_FLIGHT_CAPABILITY) ? RUNS_IN_FLIGHT : 1, out);
                 if (closedWith != null) {
                     closedWith.attached(conn);
                 }
@@ -275,7 +286,9 @@ public final class BridgeServer implements AutoCloseable {
                     all.add(conn);
                 }
                 attached.incrementAndGet();
-                idle.add(conn);
+                for (int slot = 0; slot < conn.slots; slot++) {
+                    idle.add(conn);
+                }
             }
 
             @Override
@@ -365,6 +378,17 @@ public final class BridgeServer implements AutoCloseable {
         if (!c.isClosed()) {
             idle.add(c);
         }
+    }
+
+    /** Runs the simulators still connected can carry at once. */
+    public synchronized int liveSlots() {
+        int n = 0;
+        for (SimulatorConnection c : all) {
+            if (!c.isClosed()) {
+                n += c.slots;
+            }
+        }
+        return n;
     }
 
     /** Simulators still connected. */

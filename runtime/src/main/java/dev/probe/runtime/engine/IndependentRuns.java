@@ -109,14 +109,15 @@ public final class IndependentRuns {
                 settings.keepTraces(), settings.observations().names());
         // Runs advanced side by side must all be able to run at once (one simulator each, say);
         // the group size depends on the model, never on the backend beyond that bound.
-        int group = work.weighted() ? Math.max(1, Math.min(work.proposal().groupSize(),
-                settings.model().maxConcurrentRuns() / settings.backend().parallelism())) : 1;
+        // A model source that serves several runs at once (runsPerThread) gets them in groups too.
+        int wanted = Math.max(work.weighted() ? work.proposal().groupSize() : 1, settings.model().runsPerThread());
+        int group = Math.max(1, Math.min(wanted, settings.model().maxConcurrentRuns() / settings.backend().parallelism()));
         long[] counts = new long[3];
         if (group > 1) {
             grouped(settings, work, callSites, chunk, observed, group, start, end, counts);
         } else {
             ProposalExecution ex = new ProposalExecution(settings.observations(), work.conditioning(), callSites, observed,
-                    work.proposal());
+                    work.proposal()).allowSelfDraw();
             for (int run = start; run < end; run++) {
                 Object result = runOne(settings, ex, run, null, 0);
                 ex.record(chunk, run, result, work.weighted() ? ex.logImportanceWeight() : 0);
@@ -155,7 +156,7 @@ public final class IndependentRuns {
         ThreadLocal<ProposalExecution> local = ThreadLocal.withInitial(() -> {
             Set<String> mine = new HashSet<>();
             ProposalExecution ex = new ProposalExecution(settings.observations(), work.conditioning(), callSites, mine,
-                    work.proposal());
+                    work.proposal()).allowSelfDraw();
             synchronized (executions) {
                 executions.add(ex);
                 observedSets.put(ex, mine);
@@ -182,7 +183,7 @@ public final class IndependentRuns {
                         try {
                             ProposalExecution ex = local.get();
                             Object result = runOne(settings, ex, run, group, member);
-                            traces[run - start] = ex.finish(result, ex.logImportanceWeight());
+                            traces[run - start] = ex.finish(result, work.weighted() ? ex.logImportanceWeight() : 0);
                         } catch (RuntimeException e) {
                             errors[run - start] = e;
                         } finally {

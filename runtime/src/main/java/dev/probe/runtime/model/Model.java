@@ -36,6 +36,15 @@ public interface Model {
     }
 
     /**
+     * How many runs an engine of independent runs (prior sampling, importance sampling) should
+     * keep in progress per thread, within {@link #maxConcurrentRuns()}: more than one for a model
+     * source that serves several runs at once (external simulators that queue runs); 1 by default.
+     */
+    default int runsPerThread() {
+        return 1;
+    }
+
+    /**
      * The grid shape of the named observation where the model source knows one (an external
      * simulator sends tensors with shapes; the runtime's values are flat), or null. Inference
      * compilation embeds an observation with a 2-D or 3-D shape by a CNN.
