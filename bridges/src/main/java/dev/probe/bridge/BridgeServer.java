@@ -286,9 +286,7 @@ public final class BridgeServer implements AutoCloseable {
                     all.add(conn);
                 }
                 attached.incrementAndGet();
-                for (int slot = 0; slot < conn.slots; slot++) {
-                    idle.add(conn);
-                }
+                idle.add(conn);
             }
 
             @Override
@@ -373,22 +371,50 @@ public final class BridgeServer implements AutoCloseable {
         }
     }
 
-    /** Gives a connection back after a run. */
+    /**
+     * A simulator for a run: one of its own, or, for a self-drawn run ({@code selfDrawn}), a free
+     * slot of a connection already carrying self-drawn runs when there is one. Self-drawn runs never
+     * wait on each other, so they may share; runs whose choices the engine decides may be batched
+     * across runs (inference compilation) and must never queue behind each other on one simulator.
+     */
+    SimulatorConnection take(long timeoutMillis, boolean selfDrawn) throws InterruptedException {
+        if (selfDrawn) {
+            synchronized (this) {
+                for (SimulatorConnection c; (c = shared.poll()) != null;) {
+                    if (!c.isClosed()) {
+                        c.inFlight++;
+                        return c;
+                    }
+                }
+            }
+        }
+        SimulatorConnection c = take(timeoutMillis);
+        synchronized (this) {
+            c.inFlight = 1;
+            if (selfDrawn && c.selfDraw) {
+                for (int slot = 1; slot < c.slots; slot++) {
+                    shared.add(c);
+                }
+            }
+        }
+        return c;
+    }
+
+    /** Free slots of connections carrying self-drawn runs: one entry per slot. */
+    private final java.util.ArrayDeque<SimulatorConnection> shared = new java.util.ArrayDeque<>();
+
+    /** Gives a connection's slot back after a run; the connection is free for any run once its last run is over. */
     void release(SimulatorConnection c) {
+        synchronized (this) {
+            if (--c.inFlight > 0) {
+                shared.add(c);
+                return;
+            }
+            shared.removeIf(x -> x == c);
+        }
         if (!c.isClosed()) {
             idle.add(c);
         }
-    }
-
-    /** Runs the simulators still connected can carry at once. */
-    public synchronized int liveSlots() {
-        int n = 0;
-        for (SimulatorConnection c : all) {
-            if (!c.isClosed()) {
-                n += c.slots;
-            }
-        }
-        return n;
     }
 
     /** Simulators still connected. */

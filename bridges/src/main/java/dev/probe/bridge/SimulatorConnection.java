@@ -32,6 +32,8 @@ final class SimulatorConnection {
      * and serves them in order. With more than one, each run reads its own messages, by run id.
      */
     final int slots;
+    /** Runs in progress on this connection; guarded by the server that hands it out. */
+    int inFlight;
     private final java.util.concurrent.ConcurrentHashMap<Long, LinkedBlockingQueue<SimulatorMessage>> runs =
             new java.util.concurrent.ConcurrentHashMap<>();
 

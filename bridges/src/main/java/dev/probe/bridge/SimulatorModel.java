@@ -87,16 +87,16 @@ public final class SimulatorModel implements Model {
         }
     }
 
-    /**
-     * One run per attached simulator; with self-draw, as many as their connections carry at once
-     * (several for a client that queues runs).
-     */
+    /** One run per attached simulator (self-drawn runs: see {@link #runsPerThread()}). */
     @Override
     public int maxConcurrentRuns() {
-        return Math.max(1, selfDraw ? server.liveSlots() : server.live());
+        return Math.max(1, server.live());
     }
 
-    /** With self-draw, runs of independent-run engines go {@link BridgeServer#RUNS_IN_FLIGHT} at a time per thread. */
+    /**
+     * With self-draw, runs from the prior go {@link BridgeServer#RUNS_IN_FLIGHT} at a time per
+     * simulator: self-drawn runs share a connection that carries several ({@link BridgeServer#take}).
+     */
     @Override
     public int runsPerThread() {
         return selfDraw ? BridgeServer.RUNS_IN_FLIGHT : 1;
@@ -110,9 +110,12 @@ public final class SimulatorModel implements Model {
 
     @Override
     public Object run(Context ctx) {
+        // Asked before a connection is taken, and whatever the connection, so that the run's own
+        // generator advances alike on each.
+        java.util.OptionalLong seed = selfDraw ? ctx.selfDrawSeed() : java.util.OptionalLong.empty();
         SimulatorConnection conn;
         try {
-            conn = server.take(deadlineMillis);
+            conn = server.take(deadlineMillis, seed.isPresent());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SimulatorException("interrupted while waiting for a simulator");
@@ -120,8 +123,6 @@ public final class SimulatorModel implements Model {
         long runId = runIds.incrementAndGet();
         boolean reusable = false;
         SimulatorMessage[] handling = new SimulatorMessage[1];
-        // Asked whatever the connection, so that the run's own generator advances alike on each.
-        java.util.OptionalLong seed = selfDraw ? ctx.selfDrawSeed() : java.util.OptionalLong.empty();
         boolean drawing = seed.isPresent() && conn.selfDraw;
         conn.begin(runId);
         try {

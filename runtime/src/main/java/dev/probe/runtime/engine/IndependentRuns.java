@@ -109,9 +109,15 @@ public final class IndependentRuns {
                 settings.keepTraces(), settings.observations().names());
         // Runs advanced side by side must all be able to run at once (one simulator each, say);
         // the group size depends on the model, never on the backend beyond that bound.
-        // A model source that serves several runs at once (runsPerThread) gets them in groups too.
-        int wanted = Math.max(work.weighted() ? work.proposal().groupSize() : 1, settings.model().runsPerThread());
-        int group = Math.max(1, Math.min(wanted, settings.model().maxConcurrentRuns() / settings.backend().parallelism()));
+        int wanted = work.weighted() ? work.proposal().groupSize() : 1;
+        long bound = settings.model().maxConcurrentRuns();
+        if (work.proposal() == Proposal.PRIOR) {
+            // Runs that decide nothing never wait on each other: a model source that carries several
+            // at once (runsPerThread) gets them in groups.
+            wanted = Math.max(wanted, settings.model().runsPerThread());
+            bound *= settings.model().runsPerThread();
+        }
+        int group = (int) Math.max(1, Math.min(wanted, bound / settings.backend().parallelism()));
         long[] counts = new long[3];
         if (group > 1) {
             grouped(settings, work, callSites, chunk, observed, group, start, end, counts);

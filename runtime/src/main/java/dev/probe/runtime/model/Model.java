@@ -36,9 +36,10 @@ public interface Model {
     }
 
     /**
-     * How many runs an engine of independent runs (prior sampling, importance sampling) should
-     * keep in progress per thread, within {@link #maxConcurrentRuns()}: more than one for a model
-     * source that serves several runs at once (external simulators that queue runs); 1 by default.
+     * How many runs drawn from the prior alone (prior sampling, importance sampling from the prior)
+     * an engine of independent runs should keep in progress per thread, and per unit of
+     * {@link #maxConcurrentRuns()}: more than one for a model source that serves several such runs
+     * at once (external simulators that queue them); 1 by default.
      */
     default int runsPerThread() {
         return 1;
