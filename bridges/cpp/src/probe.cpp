@@ -1,9 +1,12 @@
-// The client side of Probe's bridge protocol (probe.bridge.v1): one bidirectional stream per
-// simulator process, lock-step within a run.
+// The client side of Probe's bridge protocol (probe.bridge.v1, protocol version 2): one
+// bidirectional stream per simulator process, lock-step within a run, or streamed without waits in
+// a self-drawn run (the simulator draws its own choices from the run's seed).
 #include "probe/probe.hpp"
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -20,7 +23,7 @@ namespace pb = probe::bridge::v1;
 namespace probe {
 namespace {
 
-constexpr uint32_t kProtocolVersion = 1;
+constexpr uint32_t kProtocolVersion = 2;
 /** The runtime's limit on one message (docs/bridge.md): images of a few MB pass. */
 constexpr int kMaxMessageBytes = 64 << 20;
 
@@ -57,6 +60,48 @@ std::shared_ptr<grpc::Channel> open_channel(const std::string& address) {
 
 using Stream = grpc::ClientReaderWriter<pb::SimulatorMessage, pb::RuntimeMessage>;
 
+/**
+ * The generator of self-drawn runs: xoroshiro128++ (Blackman and Vigna), its state the next two
+ * outputs of SplitMix64 started at the run's seed. The Python client uses the same generator and
+ * the same samplers, so a self-drawn run gives the same values in either language.
+ */
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : s0_(splitmix(seed)), s1_(splitmix(seed)) {
+    if (s0_ == 0 && s1_ == 0) s1_ = 1;
+  }
+
+  uint64_t next() {
+    uint64_t r = rotl(s0_ + s1_, 17) + s0_;
+    uint64_t t = s1_ ^ s0_;
+    s0_ = rotl(s0_, 49) ^ t ^ (t << 21);
+    s1_ = rotl(t, 28);
+    return r;
+  }
+
+  /** Uniform on [0, 1), 53 random bits. */
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+
+  /** Standard normal by Box-Muller (one value per pair of uniforms, the other dropped). */
+  double normal() {
+    double u1 = uniform();
+    double u2 = uniform();
+    return std::sqrt(-2.0 * std::log1p(-u1)) * std::cos(kTwoPi * u2);
+  }
+
+ private:
+  static constexpr double kTwoPi = 6.283185307179586476925287;
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  static uint64_t splitmix(uint64_t& state) {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+  uint64_t s0_;
+  uint64_t s1_;
+};
+
 /** The run in progress on this thread. */
 struct Session {
   Stream* stream = nullptr;
@@ -64,6 +109,10 @@ struct Session {
   /** The given observations, by name, and how often each name was observed so far in this run. */
   std::map<std::string, pb::Tensor> observations;
   std::map<std::string, int64_t> occurrences;
+  /** Set in a self-drawn run: the generator its choices come from. */
+  std::optional<Rng> rng;
+  /** StartRuns that arrived during this run (several runs in flight): served next, in order. */
+  std::deque<pb::RuntimeMessage>* pending = nullptr;
 };
 thread_local Session* current = nullptr;
 
@@ -121,16 +170,26 @@ void to_proto(const Distribution& d, pb::Distribution* out) {
   for (const Distribution& c : d.components) to_proto(c, out->add_components());
 }
 
-/** Sends a message and, for sample and observe, waits for the runtime's value. */
+/**
+ * Sends a message and, for sample and observe, waits for the runtime's value. A message that
+ * waits for nothing is buffered: the next one that waits, or the run's end, sends it.
+ */
 Value exchange(pb::SimulatorMessage& m, bool wants_value) {
   Session& s = session();
-  if (!s.stream->Write(m)) {
+  grpc::WriteOptions options;
+  if (!wants_value) options.set_buffer_hint();
+  if (!s.stream->Write(m, options)) {
     throw RunAborted("the runtime closed the connection");
   }
   if (!wants_value) return Value();
   pb::RuntimeMessage reply;
-  if (!s.stream->Read(&reply)) {
-    throw RunAborted("the runtime closed the connection");
+  while (true) {
+    if (!s.stream->Read(&reply)) {
+      throw RunAborted("the runtime closed the connection");
+    }
+    if (!reply.has_start()) break;
+    // The runtime may send the next runs' StartRuns ahead (capability runs-in-flight): keep them.
+    s.pending->push_back(reply);
   }
   if (reply.has_value() && reply.value().run_id() == s.run_id) {
     return from_proto(reply.value().value());
@@ -155,6 +214,26 @@ std::string site(const std::source_location& where) {
 
 Distribution make(std::string kind, std::vector<Value> params) {
   return Distribution{std::move(kind), std::move(params), {}};
+}
+
+/**
+ * A value drawn from d by the run's own generator, for the kinds with scalar parameters that the
+ * self-draw samplers cover (Normal, Uniform, LogNormal, Exponential, Bernoulli); nothing for
+ * others, which are asked of the runtime as in any run.
+ */
+std::optional<Value> draw(const Distribution& d, Rng& rng) {
+  std::vector<double> p;
+  for (const Value& v : d.params) {
+    if (!v.shape.empty() || v.dtype != Value::DType::Float64 || v.f64.size() != 1) return std::nullopt;
+    p.push_back(v.f64[0]);
+  }
+  if (!d.components.empty()) return std::nullopt;
+  if (d.kind == "Normal" && p.size() == 2) return Value(p[0] + p[1] * rng.normal());
+  if (d.kind == "Uniform" && p.size() == 2) return Value(p[0] + (p[1] - p[0]) * rng.uniform());
+  if (d.kind == "LogNormal" && p.size() == 2) return Value(std::exp(p[0] + p[1] * rng.normal()));
+  if (d.kind == "Exponential" && p.size() == 1) return Value(-std::log1p(-rng.uniform()) / p[0]);
+  if (d.kind == "Bernoulli" && p.size() == 1) return Value(rng.uniform() < p[0]);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -217,13 +296,30 @@ Distribution Mixture(std::vector<double> weights, std::vector<Distribution> comp
   return d;
 }
 
+namespace {
+
+/** Sends a Sample: with the value drawn in a self-drawn run (no wait), else waiting for the runtime's. */
+Value send_sample(pb::SimulatorMessage& m, const Distribution& d) {
+  Session& s = session();
+  if (s.rng) {
+    if (std::optional<Value> v = draw(d, *s.rng)) {
+      to_proto(*v, m.mutable_sample()->mutable_value());
+      exchange(m, false);
+      return *v;
+    }
+  }
+  return exchange(m, true);
+}
+
+}  // namespace
+
 Value sample(const Distribution& d, std::source_location where) {
   pb::SimulatorMessage m;
   auto* s = m.mutable_sample();
   s->set_run_id(session().run_id);
   to_proto(d, s->mutable_distribution());
   s->set_address(site(where));
-  return exchange(m, true);
+  return send_sample(m, d);
 }
 
 Value sample(const Distribution& d, const std::string& name, bool control) {
@@ -233,7 +329,7 @@ Value sample(const Distribution& d, const std::string& name, bool control) {
   to_proto(d, s->mutable_distribution());
   s->set_name(name);
   s->set_uncontrolled(!control);
-  return exchange(m, true);
+  return send_sample(m, d);
 }
 
 namespace {
@@ -307,6 +403,16 @@ Value observe(const Distribution& d, const std::string& name) {
   o->set_run_id(session().run_id);
   to_proto(d, o->mutable_distribution());
   o->set_name(name);
+  if (s.rng) {
+    // No value given: in a self-drawn run the simulator simulates the observation itself.
+    if (std::optional<Value> v = draw(d, *s.rng)) {
+      o->set_pipelined(true);
+      o->set_drawn(true);
+      to_proto(*v, o->mutable_value());
+      exchange(m, false);
+      return *v;
+    }
+  }
   return exchange(m, true);
 }
 
@@ -338,11 +444,17 @@ void factor(double log_weight) {
 
 namespace detail {
 
+// In a self-drawn run the simulator runs its loops itself, up to the first accepted iteration,
+// and tells the runtime without waiting.
 bool loop_begin(const std::string& name) {
   pb::SimulatorMessage m;
   auto* b = m.mutable_loop_begin();
   b->set_run_id(session().run_id);
   b->set_name(name);
+  if (session().rng) {
+    exchange(m, false);
+    return true;
+  }
   return exchange(m, true).as_bool();
 }
 
@@ -351,6 +463,10 @@ bool loop_end(bool accepted) {
   auto* e = m.mutable_loop_end();
   e->set_run_id(session().run_id);
   e->set_accepted(accepted);
+  if (session().rng) {
+    exchange(m, false);
+    return !accepted;
+  }
   return exchange(m, true).as_bool();
 }
 
@@ -393,6 +509,8 @@ int serve(const std::string& name, const std::string& version, Simulator simulat
   hello.mutable_hello()->set_protocol_version(protocol);
   hello.mutable_hello()->set_simulator_name(name);
   hello.mutable_hello()->set_simulator_version(version);
+  hello.mutable_hello()->add_capabilities("self-draw");
+  hello.mutable_hello()->add_capabilities("runs-in-flight");
   pb::RuntimeMessage welcome;
   if (!stream->Write(hello) || !stream->Read(&welcome) || !welcome.has_welcome()) {
     stream->WritesDone();
@@ -406,9 +524,17 @@ int serve(const std::string& name, const std::string& version, Simulator simulat
   }
 
   pb::RuntimeMessage message;
-  while (stream->Read(&message)) {
+  std::deque<pb::RuntimeMessage> pending;
+  while (true) {
+    if (!pending.empty()) {
+      message = std::move(pending.front());
+      pending.pop_front();
+    } else if (!stream->Read(&message)) {
+      break;
+    }
     if (!message.has_start()) continue;  // a late error or cancel of a run already over
-    Session s{stream.get(), message.start().run_id(), {}, {}};
+    Session s{stream.get(), message.start().run_id(), {}, {}, std::nullopt, &pending};
+    if (message.start().self_draw()) s.rng.emplace(message.start().seed());
     for (const pb::NamedValue& nv : message.start().observations()) s.observations[nv.name()] = nv.value();
     current = &s;
     pb::SimulatorMessage done;

@@ -1,5 +1,7 @@
 """The client side of Probe's bridge protocol (probe.bridge.v1): one bidirectional gRPC stream per
 simulator process, lock-step within a run. The same behaviour as the C++ client (bridges/cpp)."""
+import collections
+import math
 import os
 import queue
 import sys
@@ -21,7 +23,7 @@ _stubs.ensure(sys.modules[__package__].__path__)
 from .bridge.v1 import bridge_pb2 as pb  # noqa: E402  (generated just above when missing)
 from .bridge.v1 import bridge_pb2_grpc as pb_grpc  # noqa: E402
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 # The runtime's distribution kinds, in the order of its registry (dev.probe.runtime.distribution.
 # DistributionKind, which `java -cp runtime/target/classes dev.probe.runtime.distribution.DistributionKind`
@@ -130,6 +132,8 @@ class _Connection:
 
     def __init__(self, channel, metadata):
         self._outbox = queue.SimpleQueue()
+        # StartRuns that arrived during a run (several runs in flight): served next, in order.
+        self.pending = collections.deque()
         self._replies = pb_grpc.BridgeStub(channel).Attach(self._requests(), metadata=metadata)
 
     def _requests(self):
@@ -150,14 +154,82 @@ class _Connection:
         self._outbox.put(None)
 
 
+_MASK = (1 << 64) - 1
+
+
+class _Rng:
+    """The generator of self-drawn runs, as the C++ client's: xoroshiro128++, its state the next two
+    outputs of SplitMix64 started at the run's seed; uniforms of 53 bits; normals by Box-Muller (one
+    per pair of uniforms). The same seed gives the same values in either client."""
+
+    __slots__ = ("s0", "s1")
+
+    def __init__(self, seed):
+        state = seed & _MASK
+        state = (state + 0x9E3779B97F4A7C15) & _MASK
+        self.s0 = _splitmix(state)
+        state = (state + 0x9E3779B97F4A7C15) & _MASK
+        self.s1 = _splitmix(state)
+        if self.s0 == 0 and self.s1 == 0:
+            self.s1 = 1
+
+    def next(self):
+        s0, s1 = self.s0, self.s1
+        r = (_rotl((s0 + s1) & _MASK, 17) + s0) & _MASK
+        t = s1 ^ s0
+        self.s0 = _rotl(s0, 49) ^ t ^ ((t << 21) & _MASK)
+        self.s1 = _rotl(t, 28)
+        return r
+
+    def uniform(self):
+        return (self.next() >> 11) * 2.0 ** -53
+
+    def normal(self):
+        u1 = self.uniform()
+        u2 = self.uniform()
+        return math.sqrt(-2.0 * math.log1p(-u1)) * math.cos(2.0 * math.pi * u2)
+
+
+def _rotl(x, k):
+    return ((x << k) & _MASK) | (x >> (64 - k))
+
+
+def _splitmix(z):
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+def _draw(d, rng):
+    """A value drawn from d by the run's generator, for the kinds with scalar parameters that the
+    self-draw samplers cover (Normal, Uniform, LogNormal, Exponential, Bernoulli); None for others,
+    which are asked of the runtime as in any run."""
+    if d.components or any(p.ndim != 0 for p in d.params):
+        return None
+    p = [float(x) for x in d.params]
+    if d.kind == "Normal" and len(p) == 2:
+        return p[0] + p[1] * rng.normal()
+    if d.kind == "Uniform" and len(p) == 2:
+        return p[0] + (p[1] - p[0]) * rng.uniform()
+    if d.kind == "LogNormal" and len(p) == 2:
+        return math.exp(p[0] + p[1] * rng.normal())
+    if d.kind == "Exponential" and len(p) == 1:
+        return -math.log1p(-rng.uniform()) / p[0]
+    if d.kind == "Bernoulli" and len(p) == 1:
+        return rng.uniform() < p[0]
+    return None
+
+
 class _Session:
-    __slots__ = ("connection", "run_id", "observations", "occurrences")
+    __slots__ = ("connection", "run_id", "observations", "occurrences", "rng")
 
     def __init__(self, connection, start):
         self.connection = connection
         self.run_id = start.run_id
         self.observations = {nv.name: nv.value for nv in start.observations}
         self.occurrences = {}
+        # Set in a self-drawn run: the generator its choices come from.
+        self.rng = _Rng(start.seed) if start.self_draw else None
 
 
 _local = threading.local()
@@ -176,13 +248,18 @@ def _exchange(m, wants_value, shape=None):
     s.connection.send(m)
     if not wants_value:
         return None
-    try:
-        reply = s.connection.receive()
-    except grpc.RpcError as e:
-        raise RunAborted(f"the connection to the runtime failed: {e.details()}") from None
-    if reply is None:
-        raise RunAborted("the runtime closed the connection")
-    kind = reply.WhichOneof("kind")
+    while True:
+        try:
+            reply = s.connection.receive()
+        except grpc.RpcError as e:
+            raise RunAborted(f"the connection to the runtime failed: {e.details()}") from None
+        if reply is None:
+            raise RunAborted("the runtime closed the connection")
+        kind = reply.WhichOneof("kind")
+        if kind != "start":
+            break
+        # The runtime may send the next runs' StartRuns ahead (capability runs-in-flight): keep them.
+        s.connection.pending.append(reply)
     if kind == "value" and reply.value.run_id == s.run_id:
         return _from_tensor(reply.value.value, shape)
     if kind == "error":
@@ -230,6 +307,13 @@ def sample(d, name=None, control=True):
     else:
         s.name = name
     s.uncontrolled = not control
+    rng = _session().rng
+    if rng is not None:
+        v = _draw(d, rng)
+        if v is not None:
+            _to_tensor(v, s.value)
+            _exchange(m, False)
+            return v
     return _exchange(m, True, d.value_shape())
 
 
@@ -279,6 +363,15 @@ def observe(d, name):
         o.value.CopyFrom(given)
         _exchange(m, False)
         return _from_tensor(given, d.value_shape())
+    if s.rng is not None:
+        # No value given: in a self-drawn run the simulator simulates the observation itself.
+        v = _draw(d, s.rng)
+        if v is not None:
+            o.pipelined = True
+            o.drawn = True
+            _to_tensor(v, o.value)
+            _exchange(m, False)
+            return v
     return _exchange(m, True, d.value_shape())
 
 
@@ -313,6 +406,10 @@ def _loop_begin(name):
     m = pb.SimulatorMessage()
     m.loop_begin.run_id = _session().run_id
     m.loop_begin.name = name
+    if _session().rng is not None:
+        # A self-drawn run runs its loops itself, to the first accepted iteration, and waits for nothing.
+        _exchange(m, False)
+        return True
     return bool(_exchange(m, True))
 
 
@@ -320,6 +417,9 @@ def _loop_end(accepted):
     m = pb.SimulatorMessage()
     m.loop_end.run_id = _session().run_id
     m.loop_end.accepted = accepted
+    if _session().rng is not None:
+        _exchange(m, False)
+        return not accepted
     return bool(_exchange(m, True))
 
 
@@ -411,6 +511,7 @@ def _serve(name, version, simulator, connection, address):
     hello.hello.protocol_version = int(os.environ.get("PROBE_BRIDGE_PROTOCOL_VERSION", PROTOCOL_VERSION))
     hello.hello.simulator_name = name
     hello.hello.simulator_version = version
+    hello.hello.capabilities.extend(["self-draw", "runs-in-flight"])
     connection.send(hello)
     try:
         welcome = connection.receive()
@@ -423,7 +524,7 @@ def _serve(name, version, simulator, connection, address):
         return 3
     try:
         while True:
-            message = connection.receive()
+            message = connection.pending.popleft() if connection.pending else connection.receive()
             if message is None:
                 return 0
             if message.WhichOneof("kind") != "start":

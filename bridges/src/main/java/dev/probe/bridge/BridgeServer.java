@@ -36,7 +36,16 @@ import io.grpc.stub.StreamObserver;
 public final class BridgeServer implements AutoCloseable {
 
     /** The protocol version this runtime speaks. */
-    public static final int PROTOCOL_VERSION = 1;
+    public static final int PROTOCOL_VERSION = 2;
+
+    /** The Hello capability of a simulator that can draw its own choices from a run's seed. */
+    public static final String SELF_DRAW = "self-draw";
+
+    /** The Hello capability of a simulator that queues StartRuns received mid-run and serves them in order. */
+    public static final String RUNS_IN_FLIGHT_CAPABILITY = "runs-in-flight";
+
+    /** Runs one connection carries at once when its simulator has {@link #RUNS_IN_FLIGHT_CAPABILITY}. */
+    public static final int RUNS_IN_FLIGHT = 8;
 
     private final LinkedBlockingQueue<SimulatorConnection> idle = new LinkedBlockingQueue<>();
     private final List<SimulatorConnection> all = new ArrayList<>();
@@ -131,8 +140,11 @@ public final class BridgeServer implements AutoCloseable {
 
     /**
      * How one stream ended, as its tracer learns it, and the connection it carries. gRPC tells the
-     * handler of an oversized message only that the call was cancelled, and may do so before or
-     * after it tells the tracer the status: whichever of the two comes second marks the connection.
+     * handler of an oversized message only that the call was cancelled; the tracer gets the status
+     * (RESOURCE_EXHAUSTED) first, on the transport thread, before the call is cancelled
+     * (AbstractServerStream.TransportState.closeListener), so the connection is marked broken
+     * before a send to it is refused or its inbox says it is closed. Whichever of the two learns
+     * second marks it, should that order ever change.
      */
     private static final class StreamEnd {
         private Status status;
@@ -262,7 +274,9 @@ public final class BridgeServer implements AutoCloseable {
                             + version + "; this runtime speaks version " + PROTOCOL_VERSION + ": rebuild it against this Probe's client library");
                     return;
                 }
-                conn = new SimulatorConnection(m.getHello().getSimulatorName(), m.getHello().getSimulatorVersion(), out);
+                List<String> capabilities = m.getHello().getCapabilitiesList();
+                conn = new SimulatorConnection(m.getHello().getSimulatorName(), m.getHello().getSimulatorVersion(),
+                        capabilities.contains(SELF_DRAW), capabilities.contains(RUNS_IN_FLIGHT_CAPABILITY) ? RUNS_IN_FLIGHT : 1, out);
                 if (closedWith != null) {
                     closedWith.attached(conn);
                 }
@@ -357,8 +371,47 @@ public final class BridgeServer implements AutoCloseable {
         }
     }
 
-    /** Gives a connection back after a run. */
+    /**
+     * A simulator for a run: one of its own, or, for a self-drawn run ({@code selfDrawn}), a free
+     * slot of a connection already carrying self-drawn runs when there is one. Self-drawn runs never
+     * wait on each other, so they may share; runs whose choices the engine decides may be batched
+     * across runs (inference compilation) and must never queue behind each other on one simulator.
+     */
+    SimulatorConnection take(long timeoutMillis, boolean selfDrawn) throws InterruptedException {
+        if (selfDrawn) {
+            synchronized (this) {
+                for (SimulatorConnection c; (c = shared.poll()) != null;) {
+                    if (!c.isClosed()) {
+                        c.inFlight++;
+                        return c;
+                    }
+                }
+            }
+        }
+        SimulatorConnection c = take(timeoutMillis);
+        synchronized (this) {
+            c.inFlight = 1;
+            if (selfDrawn && c.selfDraw) {
+                for (int slot = 1; slot < c.slots; slot++) {
+                    shared.add(c);
+                }
+            }
+        }
+        return c;
+    }
+
+    /** Free slots of connections carrying self-drawn runs: one entry per slot. */
+    private final java.util.ArrayDeque<SimulatorConnection> shared = new java.util.ArrayDeque<>();
+
+    /** Gives a connection's slot back after a run; the connection is free for any run once its last run is over. */
     void release(SimulatorConnection c) {
+        synchronized (this) {
+            if (--c.inFlight > 0) {
+                shared.add(c);
+                return;
+            }
+            shared.removeIf(x -> x == c);
+        }
         if (!c.isClosed()) {
             idle.add(c);
         }

@@ -24,19 +24,78 @@ final class SimulatorConnection {
     private volatile boolean closed;
     private volatile String closedWhy = "";
 
-    SimulatorConnection(String name, String version, StreamObserver<RuntimeMessage> out) {
+    /** Whether the simulator can draw its own choices from a run's seed (capability "self-draw"). */
+    final boolean selfDraw;
+    /**
+     * How many runs the connection may carry at once: 1, or {@link BridgeServer#RUNS_IN_FLIGHT}
+     * for a simulator that queues the StartRuns it receives mid-run (capability "runs-in-flight")
+     * and serves them in order. With more than one, each run reads its own messages, by run id.
+     */
+    final int slots;
+    /** Runs in progress on this connection; guarded by the server that hands it out. */
+    int inFlight;
+    private final java.util.concurrent.ConcurrentHashMap<Long, LinkedBlockingQueue<SimulatorMessage>> runs =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    SimulatorConnection(String name, String version, boolean selfDraw, int slots, StreamObserver<RuntimeMessage> out) {
         this.name = name;
         this.version = version;
+        this.selfDraw = selfDraw;
+        this.slots = slots;
         this.out = out;
     }
 
-    void deliver(SimulatorMessage m) {
-        inbox.add(m);
+    /** Opens run {@code runId}'s own inbox on a connection of several slots, before its StartRun is sent. */
+    void begin(long runId) {
+        if (slots > 1) {
+            LinkedBlockingQueue<SimulatorMessage> q = new LinkedBlockingQueue<>();
+            runs.put(runId, q);
+            if (closed) {
+                q.add(CLOSED);
+            }
+        }
     }
 
-    /** The next message, or null after {@code timeoutMillis}; {@link #CLOSED} once the stream is gone. */
-    SimulatorMessage next(long timeoutMillis) throws InterruptedException {
-        return inbox.poll(timeoutMillis, TimeUnit.MILLISECONDS);
+    /** Closes run {@code runId}'s inbox once the run is over. */
+    void end(long runId) {
+        runs.remove(runId);
+    }
+
+    void deliver(SimulatorMessage m) {
+        if (slots == 1) {
+            inbox.add(m);
+            return;
+        }
+        long runId = runIdOf(m);
+        LinkedBlockingQueue<SimulatorMessage> q = runs.get(runId);
+        if (q == null) {
+            markBroken("it sent " + m.getKindCase() + " for run " + runId + ", which is not in progress on it");
+        } else {
+            q.add(m);
+        }
+    }
+
+    private static long runIdOf(SimulatorMessage m) {
+        switch (m.getKindCase()) {
+            case SAMPLE: return m.getSample().getRunId();
+            case OBSERVE: return m.getObserve().getRunId();
+            case TAG: return m.getTag().getRunId();
+            case FACTOR: return m.getFactor().getRunId();
+            case RESULT: return m.getResult().getRunId();
+            case ERROR: return m.getError().getRunId();
+            case LOOP_BEGIN: return m.getLoopBegin().getRunId();
+            case LOOP_END: return m.getLoopEnd().getRunId();
+            default: return -1;
+        }
+    }
+
+    /**
+     * Run {@code runId}'s next message, or null after {@code timeoutMillis}; {@link #CLOSED} once
+     * the stream is gone.
+     */
+    SimulatorMessage next(long runId, long timeoutMillis) throws InterruptedException {
+        LinkedBlockingQueue<SimulatorMessage> q = slots == 1 ? inbox : runs.get(runId);
+        return q == null ? CLOSED : q.poll(timeoutMillis, TimeUnit.MILLISECONDS);
     }
 
     /** Sends a message; false if the stream is gone. */
@@ -63,14 +122,24 @@ final class SimulatorConnection {
             } catch (RuntimeException ignored) {
                 // The stream is already gone: nothing left to close.
             }
-            inbox.add(CLOSED);
+            wakeAll();
         }
+    }
+
+    /** Wakes every run waiting on this connection: the stream is gone. */
+    private void wakeAll() {
+        inbox.add(CLOSED);
+        runs.values().forEach(q -> q.add(CLOSED));
     }
 
     /** Why the simulator broke the protocol in a way that ended its stream, or null. */
     private volatile String broken;
 
-    /** Marks the stream gone because the simulator broke the protocol: its run fails rather than being retried. */
+    /**
+     * Marks the stream gone because the simulator broke the protocol: its run fails rather than
+     * being retried. The reason is set before the stream is marked closed, so a run that finds
+     * the stream closed (the inbox, or a send refused) always finds the reason too.
+     */
     void markBroken(String why) {
         broken = why;
         markClosed(why);
@@ -80,29 +149,12 @@ final class SimulatorConnection {
         return broken;
     }
 
-    /**
-     * Waits up to {@code millis} for the reason a closed stream broke the protocol, which gRPC may
-     * deliver a moment after the stream is gone (an oversized message); returns at once when the
-     * reason is known or the stream ended otherwise than by failing.
-     */
-    void awaitBroken(long millis) {
-        long end = System.nanoTime() + millis * 1_000_000L;
-        while (broken == null && closedWhy.startsWith("its stream failed") && System.nanoTime() < end) {
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
     void markClosed(String why) {
         if (!closed) {
             closedWhy = why;
         }
         closed = true;
-        inbox.add(CLOSED);
+        wakeAll();
     }
 
     boolean isClosed() {

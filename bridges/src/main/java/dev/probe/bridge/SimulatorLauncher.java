@@ -112,7 +112,12 @@ public final class SimulatorLauncher implements AutoCloseable {
 
     /** The simulators as a model, with a deadline per message. */
     public SimulatorModel model(long deadlineMillis) {
-        return new SimulatorModel(server, deadlineMillis, "simulator:" + command);
+        return model(deadlineMillis, false);
+    }
+
+    /** The simulators as a model; {@code selfDraw}: see {@link SimulatorModel#SimulatorModel(BridgeServer, long, String, boolean)}. */
+    public SimulatorModel model(long deadlineMillis, boolean selfDraw) {
+        return new SimulatorModel(server, deadlineMillis, "simulator:" + command, selfDraw);
     }
 
     /** Processes started, for tests that stop one. */

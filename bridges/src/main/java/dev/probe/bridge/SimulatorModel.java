@@ -40,10 +40,23 @@ public final class SimulatorModel implements Model {
      *                       run is taken as lost
      */
     public SimulatorModel(BridgeServer server, long deadlineMillis, String name) {
+        this(server, deadlineMillis, name, false);
+    }
+
+    /**
+     * @param selfDraw where the engine decides no choice of a run (prior sampling, importance
+     *                 sampling from the prior, training data), let a simulator that can draw its
+     *                 own choices from the run's seed do so: one round trip per run, but values of
+     *                 the simulator's generator, not the runtime's (docs/bridge.md, "Self-draw")
+     */
+    public SimulatorModel(BridgeServer server, long deadlineMillis, String name, boolean selfDraw) {
         this.server = server;
         this.deadlineMillis = deadlineMillis;
         this.name = name;
+        this.selfDraw = selfDraw;
     }
+
+    private final boolean selfDraw;
 
     @Override
     public String name() {
@@ -74,10 +87,19 @@ public final class SimulatorModel implements Model {
         }
     }
 
-    /** One run per attached simulator. */
+    /** One run per attached simulator (self-drawn runs: see {@link #runsPerThread()}). */
     @Override
     public int maxConcurrentRuns() {
         return Math.max(1, server.live());
+    }
+
+    /**
+     * With self-draw, runs from the prior go {@link BridgeServer#RUNS_IN_FLIGHT} at a time per
+     * simulator: self-drawn runs share a connection that carries several ({@link BridgeServer#take}).
+     */
+    @Override
+    public int runsPerThread() {
+        return selfDraw ? BridgeServer.RUNS_IN_FLIGHT : 1;
     }
 
     /** The simulator's own name and version, from its handshake, whatever command started it. */
@@ -88,9 +110,12 @@ public final class SimulatorModel implements Model {
 
     @Override
     public Object run(Context ctx) {
+        // Asked before a connection is taken, and whatever the connection, so that the run's own
+        // generator advances alike on each.
+        java.util.OptionalLong seed = selfDraw ? ctx.selfDrawSeed() : java.util.OptionalLong.empty();
         SimulatorConnection conn;
         try {
-            conn = server.take(deadlineMillis);
+            conn = server.take(deadlineMillis, seed.isPresent());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SimulatorException("interrupted while waiting for a simulator");
@@ -98,17 +123,24 @@ public final class SimulatorModel implements Model {
         long runId = runIds.incrementAndGet();
         boolean reusable = false;
         SimulatorMessage[] handling = new SimulatorMessage[1];
+        boolean drawing = seed.isPresent() && conn.selfDraw;
+        conn.begin(runId);
         try {
-            if (!conn.send(RuntimeMessage.newBuilder().setStart(start(ctx, runId)).build())) {
-                throw new RetryRunException("simulator " + conn + " is gone (" + conn.closedWhy() + ")");
+            StartRun.Builder start = start(ctx, runId).toBuilder();
+            if (drawing) {
+                start.setSelfDraw(true).setSeed(seed.getAsLong());
             }
-            Object result = converse(ctx, conn, runId, false, handling);
+            if (!conn.send(RuntimeMessage.newBuilder().setStart(start).build())) {
+                throw gone(conn, runId);
+            }
+            Object result = converse(ctx, conn, runId, false, drawing, handling);
             reusable = true;
             return result;
         } catch (RunAbandoned stop) {
             reusable = cancel(conn, runId, handling[0]);
             throw stop;
         } finally {
+            conn.end(runId);
             if (reusable) {
                 server.release(conn);
             } else if (!conn.isClosed()) {
@@ -158,10 +190,13 @@ public final class SimulatorModel implements Model {
         SimulatorMessage m = at;
         while (m == null || !awaitsAnswerOrEnds(m)) {
             try {
-                m = conn.next(deadlineMillis);
+                m = conn.next(runId, deadlineMillis);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
+            }
+            if (m == SimulatorConnection.CLOSED && conn.broken() != null) {
+                throw gone(conn, runId);
             }
             if (m == null || m == SimulatorConnection.CLOSED) {
                 return false;
@@ -191,11 +226,12 @@ public final class SimulatorModel implements Model {
      * rejection loop's iteration ({@code inLoop}), until its LoopEnd: then returns whether the
      * iteration was accepted.
      */
-    private Object converse(Context ctx, SimulatorConnection conn, long runId, boolean inLoop, SimulatorMessage[] handling) {
+    private Object converse(Context ctx, SimulatorConnection conn, long runId, boolean inLoop, boolean drawing,
+            SimulatorMessage[] handling) {
         while (true) {
             SimulatorMessage m;
             try {
-                m = conn.next(deadlineMillis);
+                m = conn.next(runId, deadlineMillis);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new SimulatorException("interrupted while waiting for simulator " + conn);
@@ -209,12 +245,7 @@ public final class SimulatorModel implements Model {
                         + " s in run " + runId + " (deadline)");
             }
             if (m == SimulatorConnection.CLOSED) {
-                conn.awaitBroken(1_000);
-                if (conn.broken() != null) {
-                    throw new SimulatorException("simulator " + conn + " broke the bridge protocol in run " + runId + ": "
-                            + conn.broken());
-                }
-                throw new RetryRunException("simulator " + conn + " went away in run " + runId + " (" + conn.closedWhy() + ")");
+                throw gone(conn, runId);
             }
             handling[0] = m;
             switch (m.getKindCase()) {
@@ -222,6 +253,23 @@ public final class SimulatorModel implements Model {
                     Sample s = m.getSample();
                     checkRun(conn, runId, s.getRunId(), "Sample");
                     Distribution<?> d = distribution(conn, runId, s.getDistribution());
+                    if (s.getName().isEmpty() && s.getAddress().isEmpty()) {
+                        throw violation(conn, runId, Error.Code.PROTOCOL, "a Sample needs a name or an address");
+                    }
+                    if (s.hasValue()) {
+                        if (!drawing) {
+                            throw violation(conn, runId, Error.Code.PROTOCOL, "a Sample with a value in a run that is not self-drawn");
+                        }
+                        Address a = s.getName().isEmpty() ? Address.site(s.getAddress(), d.kind()) : Address.named(s.getName());
+                        try {
+                            sampleDrawn(ctx, d, a, s.getName().isEmpty() ? null : s.getName(), !s.getUncontrolled(),
+                                    value(conn, runId, s.getValue()));
+                        } catch (IllegalArgumentException e) {
+                            throw violation(conn, runId, Error.Code.PROTOCOL, "a drawn value that does not fit " + d.kind() + ": "
+                                    + e.getMessage());
+                        }
+                        break;
+                    }
                     Object v;
                     try {
                         if (s.getName().isEmpty()) {
@@ -247,7 +295,11 @@ public final class SimulatorModel implements Model {
                     Object v;
                     try {
                         if (o.getPipelined()) {
-                            v = ctx.observe(d, o.getName());
+                            if (o.getDrawn() && !drawing) {
+                                throw violation(conn, runId, Error.Code.PROTOCOL, "a drawn Observe in a run that is not self-drawn");
+                            }
+                            v = o.getDrawn() ? observeDrawn(ctx, d, o.getName(), value(conn, runId, o.getValue()))
+                                    : ctx.observe(d, o.getName());
                             Object used = value(conn, runId, o.getValue());
                             if (!sameValue(d, v, used)) {
                                 throw violation(conn, runId, Error.Code.PROTOCOL, "observation '" + o.getName()
@@ -289,9 +341,14 @@ public final class SimulatorModel implements Model {
                 case LOOP_BEGIN: {
                     checkRun(conn, runId, m.getLoopBegin().getRunId(), "LoopBegin");
                     String name = m.getLoopBegin().getName().isEmpty() ? "loop" : m.getLoopBegin().getName();
+                    if (drawing) {
+                        // The simulator runs the loop itself; the runtime keeps its accepted iteration.
+                        ctx.rejection(name, c -> (Boolean) converse(c, conn, runId, true, true, handling), accepted -> accepted);
+                        break;
+                    }
                     ctx.rejection(name, c -> {
                         reply(conn, runId, Boolean.TRUE);
-                        return (Boolean) converse(c, conn, runId, true, handling);
+                        return (Boolean) converse(c, conn, runId, true, false, handling);
                     }, accepted -> accepted);
                     reply(conn, runId, Boolean.FALSE);
                     break;
@@ -314,6 +371,18 @@ public final class SimulatorModel implements Model {
                 default:
                     throw violation(conn, runId, Error.Code.PROTOCOL, "unexpected message " + m.getKindCase() + " during a run");
             }
+        }
+    }
+
+    private static <T> void sampleDrawn(Context ctx, Distribution<T> d, Address a, String name, boolean control, Object v) {
+        ctx.sampleDrawn(d, a, name, control, d.cast(v));
+    }
+
+    private static <T> T observeDrawn(Context ctx, Distribution<T> d, String name, Object drawn) {
+        try {
+            return ctx.observeDrawn(d, name, d.cast(drawn));
+        } catch (IllegalArgumentException e) {
+            throw new ModelException("observation '" + name + "': the drawn value does not fit " + d.kind() + ": " + e.getMessage());
         }
     }
 
@@ -358,8 +427,23 @@ public final class SimulatorModel implements Model {
 
     private void reply(SimulatorConnection conn, long runId, Object v) {
         if (!conn.send(RuntimeMessage.newBuilder().setValue(Value.newBuilder().setRunId(runId).setValue(Messages.tensor(v))).build())) {
-            throw new RetryRunException("simulator " + conn + " went away in run " + runId + " (" + conn.closedWhy() + ")");
+            throw gone(conn, runId);
         }
+    }
+
+    /**
+     * Why a run cannot go on once its simulator's stream is closed, whichever way the run found
+     * out (a send refused, the inbox's {@link SimulatorConnection#CLOSED}): a protocol error when
+     * the simulator broke the protocol in a way that ended its stream (an oversized message),
+     * which fails the inference; otherwise the simulator is lost and the run is retried. The
+     * connection learns why it broke before it is marked closed, so either way of finding out
+     * gives the same answer.
+     */
+    private static RuntimeException gone(SimulatorConnection conn, long runId) {
+        if (conn.broken() != null) {
+            return new SimulatorException("simulator " + conn + " broke the bridge protocol in run " + runId + ": " + conn.broken());
+        }
+        return new RetryRunException("simulator " + conn + " went away in run " + runId + " (" + conn.closedWhy() + ")");
     }
 
     private static void tell(SimulatorConnection conn, long runId, Error.Code code, String message) {

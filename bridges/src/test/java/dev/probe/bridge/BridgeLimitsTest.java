@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -94,8 +93,6 @@ class BridgeLimitsTest {
     }
 
     @Test
-    @Disabled("Open bug (issue 15, point 2): in most full runs from a fresh clone the oversized message is taken for a"
-            + " lost simulator and the run waits out its deadline; it passes alone. See the session note of stop 16.")
     void anOversizedMessageIsAOneLineProtocolErrorAtOnce() throws Exception {
         try (BridgeServer server = BridgeServer.start("127.0.0.1", 0, BridgeSecurity.loopback())) {
             ManagedChannel ch = fakeSimulator(server, 9_000_000); // 72 MB, over the 64 MiB limit

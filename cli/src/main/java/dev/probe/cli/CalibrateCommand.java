@@ -5,6 +5,9 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
@@ -18,7 +21,10 @@ import dev.probe.diagnostics.WholeFile;
 import dev.probe.proposals.Artifact;
 import dev.probe.proposals.Devices;
 import dev.probe.proposals.NetworkProposal;
+import dev.probe.runtime.engine.EngineArguments;
+import dev.probe.runtime.engine.EngineProvider;
 import dev.probe.runtime.inference.Inference;
+import dev.probe.runtime.inference.Proposal;
 import dev.probe.runtime.model.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,7 +39,8 @@ final class CalibrateCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "is", description = "is, rmh or ic. Default: is.")
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "is",
+            description = "is, rmh, ic, or a plug-in engine (smc, smc-tempered) with its default options. Default: is.")
     String engine;
 
     @Option(names = "--runs", paramLabel = "N", defaultValue = "200", description = "Simulated data sets. Default: 200.")
@@ -49,7 +56,7 @@ final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--bins", paramLabel = "B", defaultValue = "20", description = "Bins of the chi-square test. Default: 20.")
     int bins;
 
-    @Option(names = "--network", paramLabel = "DIR", description = "The trained network for --engine ic.")
+    @Option(names = "--network", paramLabel = "DIR", description = "The trained network for --engine ic (or a plug-in engine's proposals).")
     Path network;
 
     @Option(names = "--json", description = "Machine-readable result on standard output.")
@@ -67,6 +74,7 @@ final class CalibrateCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** The network a plug-in engine was given (closed with the command), or null. */
     @Override
     public Integer call() throws IOException {
         if (runs < 2) {
@@ -88,6 +96,23 @@ final class CalibrateCommand implements Callable<Integer> {
         Model loaded = model.load(err);
         Artifact artifact = null;
         try {
+            boolean takesNetwork = engine.equals("ic") || (!engine.equals("is") && !engine.equals("rmh")
+                    && EngineProvider.find(engine).map(p -> p.options().contains("--network")).orElse(false));
+            if (network != null && takesNetwork) {
+                Devices.prepare(1);
+                try {
+                    artifact = Artifact.load(network, Devices.choose("cpu"));
+                    artifact.requireModel(loaded.identity(), model.label(), network);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(e.getMessage(), e);
+                }
+            } else if (network != null) {
+                throw new UsageException("--network is not an option of --engine " + engine + "; it is for ic and plug-in engines"
+                        + " that take proposals (smc, smc-tempered)");
+            }
+            Artifact a = artifact;
+            Supplier<Proposal> proposal = () -> a == null ? null
+                    : new NetworkProposal(a.network(), 0, a.suggestedGroupSize());
             Supplier<Inference> factory;
             switch (engine) {
                 case "is":
@@ -97,22 +122,38 @@ final class CalibrateCommand implements Callable<Integer> {
                     factory = () -> Inference.metropolisHastings(loaded).traces(traces);
                     break;
                 case "ic":
-                    if (network == null) {
+                    if (a == null) {
                         throw new UsageException("--engine ic needs --network DIR: a network trained for this model by probe compile");
                     }
-                    Devices.prepare(1);
+                    factory = () -> Inference.importanceSampling(loaded).traces(traces).proposal(proposal.get());
+                    break;
+                default:
+                    // A plug-in engine (smc) with its default options, and the network where it takes one.
+                    EngineProvider provider = EngineProvider.find(engine).filter(p -> !p.name().equals("prior"))
+                            .orElseThrow(() -> new UsageException("--engine " + engine + ": calibrate runs is, rmh, ic or"
+                                    + " an installed plug-in engine (" + InferCommand.installedEngines() + ")"));
+                    EngineArguments arguments = new EngineArguments() {
+                        @Override
+                        public OptionalInt integer(String option) {
+                            return OptionalInt.empty();
+                        }
+
+                        @Override
+                        public OptionalDouble real(String option) {
+                            return OptionalDouble.empty();
+                        }
+
+                        @Override
+                        public Optional<Proposal> network() {
+                            return Optional.ofNullable(proposal.get());
+                        }
+                    };
                     try {
-                        artifact = Artifact.load(network, Devices.choose("cpu"));
-                        artifact.requireModel(loaded.identity(), model.label(), network);
+                        provider.create(arguments);
                     } catch (IllegalArgumentException e) {
                         throw new UsageException(e.getMessage(), e);
                     }
-                    Artifact a = artifact;
-                    factory = () -> Inference.importanceSampling(loaded).traces(traces)
-                            .proposal(new NetworkProposal(a.network(), 0, a.suggestedGroupSize()));
-                    break;
-                default:
-                    throw new UsageException("--engine " + engine + ": calibrate runs is, rmh or ic");
+                    factory = () -> Inference.with(provider.create(arguments), loaded).traces(traces);
             }
             long seed = common.seed(err, "to reproduce this calibration");
             Calibration c;

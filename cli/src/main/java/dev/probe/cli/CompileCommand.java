@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import ai.djl.Device;
 
 import dev.probe.compiler.RunSource;
+import dev.probe.compiler.ShardedDataset;
 import dev.probe.compiler.TraceDataset;
 import dev.probe.compiler.Trainer;
 import dev.probe.compiler.TrainingOptions;
@@ -22,6 +23,7 @@ import dev.probe.proposals.Artifact;
 import dev.probe.runtime.io.CheckedFile;
 import dev.probe.proposals.Devices;
 import dev.probe.proposals.ProposalNetwork;
+import dev.probe.runtime.engine.Backend;
 import dev.probe.runtime.model.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,7 +33,8 @@ import picocli.CommandLine.Option;
 @Command(name = "compile", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Trains a proposal network on runs simulated from the model's prior and saves it in --out DIR,"
                 + " for probe infer --engine ic --network DIR.",
-            "Offline: --save-dataset FILE simulates the runs once; --dataset FILE trains from them as often as wanted."})
+            "Offline: --save-dataset FILE simulates the runs once (--save-dataset DIR --shards N: as N shards and a manifest);"
+                + " --dataset FILE|DIR trains from them as often as wanted."})
 final class CompileCommand implements Callable<Integer> {
 
     @Mixin
@@ -62,12 +65,17 @@ final class CompileCommand implements Callable<Integer> {
             description = "Save the network every N training runs (default: every tenth of the training).")
     Long checkpointEvery;
 
-    @Option(names = "--dataset", paramLabel = "FILE", description = "Train from this trace dataset instead of simulating.")
+    @Option(names = "--dataset", paramLabel = "FILE", description = "Train from this trace dataset (a file, or a sharded"
+            + " dataset's directory) instead of simulating.")
     Path dataset;
 
     @Option(names = "--save-dataset", paramLabel = "FILE",
-            description = "Simulate --traces runs into this trace dataset and stop (no training).")
+            description = "Simulate --traces runs into this trace dataset and stop (no training); with --shards, a directory.")
     Path saveDataset;
+
+    @Option(names = "--shards", paramLabel = "N", description = "Write --save-dataset as a directory of N shards (each whole"
+            + " blocks of 4096 runs, simulated as one task) and a manifest.json listing them with their SHA-256.")
+    Integer shards;
 
     @Option(names = "--image", paramLabel = "NAME=HxW", description = "Embed this observation with a CNN as a grid"
             + " (HxW or HxWxD; repeatable). Other observations go through an MLP.")
@@ -128,13 +136,28 @@ final class CompileCommand implements Callable<Integer> {
         if (traces <= 0) {
             throw new UsageException("--traces must be positive, got " + traces);
         }
+        if (shards != null && saveDataset == null) {
+            throw new UsageException("--shards cuts the dataset --save-dataset DIR writes; give --save-dataset DIR as well");
+        }
+        if (shards != null) {
+            try {
+                ShardedDataset.ranges(traces, shards);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage(), e);
+            }
+            checkShardDirectory(saveDataset);
+        } else if (saveDataset != null && Files.isDirectory(saveDataset)) {
+            throw new UsageException("--save-dataset " + saveDataset + " is a directory: give a file name, or --shards N to"
+                    + " write a sharded dataset into the directory");
+        }
         if (out != null) {
             checkOut(out);
         }
         CheckedFile.Reservation outLock = Outputs.reserve(out, CheckedFile.Kind.DIRECTORY, "--out");
         CheckedFile.Reservation datasetLock = null;
         try {
-            datasetLock = Outputs.reserve(saveDataset, CheckedFile.Kind.FILE, "--save-dataset");
+            datasetLock = Outputs.reserve(saveDataset, shards != null ? CheckedFile.Kind.DIRECTORY : CheckedFile.Kind.FILE,
+                    "--save-dataset");
             return compile(err, stdout);
         } finally {
             Outputs.release(datasetLock);
@@ -192,6 +215,23 @@ final class CompileCommand implements Callable<Integer> {
         }
     }
 
+    /** A sharded dataset goes into a new or empty directory, or replaces one. */
+    private static void checkShardDirectory(Path dir) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UsageException("--save-dataset " + dir + " is a file; with --shards give a directory");
+        }
+        if (Files.isDirectory(dir) && !Files.exists(dir.resolve(ShardedDataset.MANIFEST))) {
+            try (var entries = Files.list(dir)) {
+                if (entries.anyMatch(p -> !p.getFileName().toString().startsWith("."))) {
+                    throw new UsageException("--save-dataset " + dir + " is a directory holding other things; give a new or"
+                            + " empty directory, or one holding a sharded dataset to replace");
+                }
+            } catch (IOException e) {
+                throw new UsageException("--save-dataset " + dir + ": cannot read it: " + e.getMessage());
+            }
+        }
+    }
+
     private Map<String, int[]> images() {
         Map<String, int[]> shapes = new LinkedHashMap<>();
         for (String item : images) {
@@ -217,20 +257,28 @@ final class CompileCommand implements Callable<Integer> {
     }
 
     private Integer simulate(Model loaded, TrainingOptions options, PrintWriter err) throws IOException {
-        RunSource source = RunSource.online(loaded, model.label(), options.seed(), model.threads(common.threads()), 64);
+        int threads = model.threads(common.threads());
         ProgressBar bar = new ProgressBar(err, "runs");
+        java.util.function.LongConsumer progress = done -> {
+            if (!common.quiet) {
+                bar.progress(done, traces);
+            }
+        };
         long t0 = System.nanoTime();
         try {
-            TraceDataset.write(saveDataset, source, traces, 4096, done -> {
-                if (!common.quiet) {
-                    bar.progress(done, traces);
-                }
-            });
+            if (shards != null) {
+                // Local tasks see the directory: each writes its own shard.
+                ShardedDataset.write(saveDataset, loaded, model.label(), options.seed(), traces, shards,
+                        Backend.threads(threads), true, progress);
+            } else {
+                RunSource source = RunSource.online(loaded, model.label(), options.seed(), threads, 64);
+                TraceDataset.write(saveDataset, source, traces, TraceDataset.BLOCK, progress);
+            }
         } finally {
             bar.finish();
         }
-        err.printf(Locale.ROOT, "probe: wrote %,d runs of %s to %s in %.1f s%n", traces, model.label(), saveDataset,
-                (System.nanoTime() - t0) / 1e9);
+        err.printf(Locale.ROOT, "probe: wrote %,d runs of %s to %s%s in %.1f s%n", traces, model.label(), saveDataset,
+                shards != null ? " as " + shards + " shards" : "", (System.nanoTime() - t0) / 1e9);
         return ExitCode.OK;
     }
 

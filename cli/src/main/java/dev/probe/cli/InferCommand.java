@@ -37,7 +37,7 @@ final class InferCommand implements Callable<Integer> {
             description = "Runs (for rmh: kept samples; for smc: particles). Default: 10000.")
     int traces;
 
-    @Option(names = "--particles", paramLabel = "N", description = "smc: particles (the same as --traces).")
+    @Option(names = "--particles", paramLabel = "N", description = "smc, smc-tempered: particles (the same as --traces).")
     Integer particles;
 
     @Option(names = "--burn-in", paramLabel = "N", description = "rmh: steps dropped at the start of each chain (default: a fifth of the chain, at least 200).")
@@ -50,12 +50,17 @@ final class InferCommand implements Callable<Integer> {
     Integer chains;
 
     @Option(names = "--rejuvenate", paramLabel = "K",
-            description = "smc: Metropolis-Hastings moves per particle after each resampling. Default: 0.")
+            description = "smc: Metropolis-Hastings moves per particle after each resampling. Default: 0."
+                    + " smc-tempered: rounds of moves (one independence, one single-site) at each temperature. Default: 2.")
     Integer rejuvenate;
 
     @Option(names = "--ess-threshold", paramLabel = "F",
-            description = "smc: resample when the ESS falls under F times the particles. Default: 0.5.")
+            description = "smc, smc-tempered: resample when the ESS falls under F times the particles. Default: 0.5.")
     Double essThreshold;
+
+    @Option(names = "--cess", paramLabel = "F",
+            description = "smc-tempered: each next temperature keeps F times the particles as conditional ESS. Default: 0.5.")
+    Double cess;
 
     @Option(names = "--network", paramLabel = "DIR", description = "The trained network for --engine ic (or smc's proposals).")
     Path network;
@@ -103,6 +108,9 @@ final class InferCommand implements Callable<Integer> {
         }
     }
 
+    /** The engines whose runs are particles, for which --particles is another name of --traces. */
+    private static final java.util.Set<String> PARTICLE_ENGINES = java.util.Set.of("smc", "smc-tempered");
+
     /** Probe's own engines, in the order its usage lists them; plug-ins follow. */
     private static final java.util.List<String> OWN_ENGINES = java.util.List.of("prior", "is", "rmh", "ic");
 
@@ -124,6 +132,7 @@ final class InferCommand implements Callable<Integer> {
         given.put("--thin", thin);
         given.put("--rejuvenate", rejuvenate);
         given.put("--ess-threshold", essThreshold);
+        given.put("--cess", cess);
         given.put("--network", network);
         given.put("--group", group);
         given.put("--prior-mix", priorMix);
@@ -139,8 +148,8 @@ final class InferCommand implements Callable<Integer> {
         EngineProvider provider = EngineProvider.find(engine).orElseThrow(() -> new UsageException("--engine " + engine
                 + ": unknown engine; choose " + installedEngines()));
         if (particles != null) {
-            if (!engine.equals("smc")) {
-                throw new UsageException("--particles is for --engine smc; other engines take --traces");
+            if (!PARTICLE_ENGINES.contains(engine)) {
+                throw new UsageException("--particles is for --engine smc or smc-tempered; other engines take --traces");
             }
             traces = particles;
         }

@@ -51,6 +51,12 @@ final class ModelOptions {
             description = "How long a simulator may go silent mid-run before its run is retried elsewhere. Default: 30.")
     double deadline;
 
+    @Option(names = "--self-draw",
+            description = "Where the engine decides no choice (prior, is without a network, training data), let simulators"
+                    + " that can draw their own choices from each run's seed do so: one round trip per run; values differ"
+                    + " from a Java twin's (docs/bridge.md).")
+    boolean selfDraw;
+
     /** The most simulators one command starts or waits for: each is a process and a thread. */
     static final int MAX_WORKERS = 256;
     @Option(names = "--ppx", paramLabel = "ADDRESS",
@@ -153,7 +159,7 @@ final class ModelOptions {
             Thread.currentThread().interrupt();
             throw new UsageException("interrupted while waiting for simulators");
         }
-        return new SimulatorModel(attached, (long) (deadline * 1000), label());
+        return new SimulatorModel(attached, (long) (deadline * 1000), label(), selfDraw);
     }
 
     @Option(names = "--token-file", paramLabel = "FILE",
@@ -274,7 +280,7 @@ final class ModelOptions {
                 Thread.currentThread().interrupt();
                 throw new UsageException("interrupted while starting the simulators");
             }
-            return launcher.model((long) (deadline * 1000));
+            return launcher.model((long) (deadline * 1000), selfDraw);
         }
         if (model == null) {
             throw new UsageException("give a MODEL (FILE.ppl or builtin:NAME), --simulator \"CMD ARGS\" or --attach HOST:PORT"

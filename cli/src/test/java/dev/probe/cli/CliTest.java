@@ -1,5 +1,6 @@
 package dev.probe.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -203,6 +205,39 @@ class CliTest {
         assertError(probe("infer", "builtin:gaussian", "--observations", f.toString()), 2, "is not valid JSON (line 2");
         Files.writeString(f, "[8, 9]");
         assertError(probe("infer", "builtin:gaussian", "--observations", f.toString()), 2, "must hold a JSON object");
+    }
+
+    /** A sharded dataset trains the network its single-file twin trains; a missing shard is a usage error naming it. */
+    @Test
+    void aShardedDatasetTrainsAsOneFileAndAMissingShardIsNamed() throws Exception {
+        Path file = dir.resolve("one.traces");
+        Path sharded = dir.resolve("sharded");
+        assertEquals(0, probe("compile", "builtin:gaussian", "--traces", "9000", "--seed", "3", "--save-dataset",
+                file.toString(), "--quiet").code());
+        Result cut = probe("compile", "builtin:gaussian", "--traces", "9000", "--seed", "3", "--save-dataset",
+                sharded.toString(), "--shards", "3", "--threads", "2", "--quiet");
+        assertEquals(0, cut.code(), cut.err());
+        for (Path data : List.of(file, sharded)) {
+            Result r = probe("compile", "--dataset", data.toString(), "--traces", "300", "--seed", "1", "--lstm-hidden", "16",
+                    "--out", dir.resolve("net-" + data.getFileName()).toString(), "--quiet");
+            assertEquals(0, r.code(), r.err());
+        }
+        assertArrayEquals(Files.readAllBytes(dir.resolve("net-one.traces/weights.bin")),
+                Files.readAllBytes(dir.resolve("net-sharded/weights.bin")));
+
+        String shard;
+        try (var entries = Files.list(sharded)) {
+            shard = entries.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("shard-00001")).findFirst()
+                    .orElseThrow();
+        }
+        Files.delete(sharded.resolve(shard));
+        assertError(probe("compile", "--dataset", sharded.toString(), "--traces", "10", "--out", dir.resolve("n").toString(),
+                "--quiet"), 2, "shard " + shard + " (runs 4096 to 8192) of " + sharded + " is missing: restore it, or write it"
+                + " again with probe compile MODEL --save-dataset DIR --shards N");
+        assertError(probe("compile", "builtin:gaussian", "--traces", "9000", "--save-dataset", sharded.toString(), "--shards",
+                "4"), 2, "give from 1 to 3 shards");
+        assertError(probe("compile", "builtin:gaussian", "--traces", "9000", "--save-dataset", sharded.toString()), 2,
+                "is a directory: give a file name, or --shards N");
     }
 
     /** The libraries name settings, observations and seeds in their own terms; the command names its flags. */

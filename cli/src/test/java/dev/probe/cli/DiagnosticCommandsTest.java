@@ -132,6 +132,61 @@ class DiagnosticCommandsTest {
         assertTrue(bad.err().contains("L + 1 a multiple of B"), bad.err());
     }
 
+    /**
+     * Next to prior IS against the tail observation (flagged above), a network trained briefly
+     * (6,000 runs) proposes well: its weights are light-tailed (k-hat -1.8 measured), and SBC on the
+     * model's prior finds ic calibrated. k-hat from 20,000 runs fits a tail of 3 sqrt(20000) = 424 weights; its standard
+     * error is about (1 + k) / sqrt(424), under 0.08, so a proposal whose true k is at most 0.3
+     * passes the 0.7 limit by 5 standard errors. SBC: a calibrated engine fails the 1% test with
+     * probability 1% over seeds; the seed is fixed.
+     */
+    @Test
+    void aGoodNetworkPassesKhatAndCalibration() throws Exception {
+        Path net = dir.resolve("net");
+        CliTest.Result trained = CliTest.probe("compile", "builtin:gaussian", "--traces", "6000", "--seed", "2", "--out",
+                net.toString(), "--quiet");
+        assertEquals(0, trained.code(), trained.err());
+        CliTest.Result ic = CliTest.probe(concat(new String[] {"infer"}, concat(GAUSSIAN,
+                new String[] {"--engine", "ic", "--network", net.toString(), "--traces", "20000", "--seed", "1", "--json"})));
+        assertEquals(0, ic.code(), ic.err());
+        JsonNode d = ic.json().get("diagnostics");
+        assertTrue(d.get("khat").asDouble() < 0.3 + 5 * 0.08, d.toString());
+        assertTrue(d.get("ok").asBoolean(), d.toString());
+        // A good network: half the runs effective (10,309 of 20,000 measured), where prior IS keeps under 1%.
+        assertTrue(ic.json().get("ess").asDouble() > 4000, ic.out());
+
+        CliTest.Result sbc = CliTest.probe("calibrate", "builtin:gaussian", "--engine", "ic", "--network", net.toString(),
+                "--runs", "100", "--traces", "300", "--seed", "4", "--json");
+        assertEquals(0, sbc.code(), sbc.out() + sbc.err());
+        assertTrue(sbc.json().get("passes").asBoolean(), sbc.out());
+    }
+
+    /** SBC finds Sequential Monte Carlo calibrated on the conjugate Gaussian (fixed seed; 1% test). */
+    @Test
+    void calibrateGaussianWithSmcPasses() throws Exception {
+        CliTest.Result r = CliTest.probe("calibrate", "builtin:gaussian", "--engine", "smc", "--runs", "100", "--traces", "500",
+                "--seed", "5", "--json");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.json().get("passes").asBoolean(), r.out());
+        assertEquals(100, r.json().get("variables").get("mu").get("ranks").size());
+        CliTest.Result wrong = CliTest.probe("calibrate", "builtin:gaussian", "--engine", "rmh", "--network",
+                dir.resolve("none").toString());
+        assertEquals(2, wrong.code(), wrong.err());
+        assertTrue(wrong.err().contains("--network is not an option of --engine rmh"), wrong.err());
+    }
+
+    /** A plug-in engine calibrates too: tempered SMC (prior proposals, its defaults) on the Gaussian. */
+    @Test
+    void calibrateGaussianWithTemperedSmcPasses() {
+        CliTest.Result r = CliTest.probe("calibrate", "builtin:gaussian", "--engine", "smc-tempered", "--runs", "100",
+                "--traces", "200", "--seed", "2");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("verdict: calibrated"), r.out());
+        CliTest.Result unknown = CliTest.probe("calibrate", "builtin:gaussian", "--engine", "magic", "--runs", "100");
+        assertEquals(2, unknown.code(), unknown.err());
+        assertTrue(unknown.err().contains("--engine magic: calibrate runs is, rmh, ic or an installed plug-in engine"), unknown.err());
+    }
+
     @Test
     void badInputsAreUsageErrors() throws Exception {
         Path junk = dir.resolve("junk.csv");

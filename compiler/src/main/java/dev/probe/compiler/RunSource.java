@@ -30,6 +30,17 @@ public interface RunSource {
         return null;
     }
 
+    /** {@code n} runs of {@code model}'s prior under seed {@code seed}, observations included, on {@code threads} threads. */
+    static List<SimulatedRun> simulate(Model model, String label, long seed, int n, int threads, int maxCategories) {
+        List<Trace> traces = Inference.prior(model).keepTraces(true).traces(n).seed(seed).threads(threads).label(label)
+                .run().traces();
+        List<SimulatedRun> runs = new ArrayList<>(traces.size());
+        for (Trace t : traces) {
+            runs.add(SimulatedRun.of(t, maxCategories));
+        }
+        return runs;
+    }
+
     /** Runs simulated from a model's prior, observations included, on several threads. */
     static RunSource online(Model model, String label, long seed, int threads, int maxCategories) {
         return new RunSource() {
@@ -46,13 +57,7 @@ public interface RunSource {
             }
 
             private List<SimulatedRun> simulate(int n, long s) {
-                List<Trace> traces = Inference.prior(model).keepTraces(true).traces(n).seed(s).threads(threads).label(label)
-                        .run().traces();
-                List<SimulatedRun> runs = new ArrayList<>(traces.size());
-                for (Trace t : traces) {
-                    runs.add(SimulatedRun.of(t, maxCategories));
-                }
-                return runs;
+                return RunSource.simulate(model, label, s, n, threads, maxCategories);
             }
 
             @Override

@@ -33,6 +33,11 @@ public final class TraceDataset {
     private static final byte[] MAGIC = {'P', 'R', 'O', 'B', 'E', 'D', 'S', 'T'};
     /** The version this Probe writes and reads. */
     public static final int VERSION = 1;
+    /**
+     * Runs simulated per seed stream: run i of a dataset is run {@code i % BLOCK} of the prior
+     * sampled under stream {@code i / BLOCK} of the seed, whether one file or shards hold it.
+     */
+    public static final int BLOCK = 4096;
     /** How a file that is no trace dataset is described, after its name. */
     public static final String NOT_A_DATASET = "is not a Probe trace dataset";
 
@@ -40,7 +45,7 @@ public final class TraceDataset {
     private final String label;
     private final List<SimulatedRun> runs;
 
-    private TraceDataset(String identity, String label, List<SimulatedRun> runs) {
+    TraceDataset(String identity, String label, List<SimulatedRun> runs) {
         this.identity = identity;
         this.label = label;
         this.runs = runs;
@@ -66,11 +71,7 @@ public final class TraceDataset {
     public static void write(Path file, RunSource source, long n, int block, java.util.function.LongConsumer progress)
             throws IOException {
         CheckedFile.write(file, out -> {
-            out.write(MAGIC);
-            out.writeInt(VERSION);
-            out.writeUTF(source.identity());
-            out.writeUTF(source.label());
-            out.writeLong(n);
+            writeHeader(out, source.identity(), source.label(), n);
             long done = 0;
             while (done < n) {
                 List<SimulatedRun> runs = source.next((int) Math.min(block, n - done));
@@ -81,6 +82,35 @@ public final class TraceDataset {
                 progress.accept(done);
             }
         });
+    }
+
+    /**
+     * A whole dataset file holding {@code runs}, its CRC-32 trailer included, byte for byte what
+     * {@link #write} makes of the same runs.
+     */
+    static byte[] bytes(String identity, String label, List<SimulatedRun> runs) {
+        java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+        CRC32 crc = new CRC32();
+        try {
+            DataOutputStream out = new DataOutputStream(new java.util.zip.CheckedOutputStream(buffer, crc));
+            writeHeader(out, identity, label, runs.size());
+            for (SimulatedRun r : runs) {
+                writeRun(out, r);
+            }
+            out.flush();
+            new DataOutputStream(buffer).writeLong(crc.getValue());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return buffer.toByteArray();
+    }
+
+    private static void writeHeader(DataOutputStream out, String identity, String label, long n) throws IOException {
+        out.write(MAGIC);
+        out.writeInt(VERSION);
+        out.writeUTF(identity);
+        out.writeUTF(label);
+        out.writeLong(n);
     }
 
     private static void writeRun(DataOutputStream out, SimulatedRun r) throws IOException {
@@ -113,15 +143,26 @@ public final class TraceDataset {
      * @throws IllegalArgumentException when the file is not a dataset, is damaged or is of an unknown version
      */
     public static TraceDataset read(Path file) throws IOException {
-        if (Files.isDirectory(file)) {
-            throw new IllegalArgumentException(file + " is a directory: it " + NOT_A_DATASET);
+        if (Files.isDirectory(file) || file.getFileName() != null
+                && ShardedDataset.MANIFEST.equals(file.getFileName().toString())) {
+            return ShardedDataset.read(file);
         }
-        CheckedInputStream checked;
+        java.io.InputStream stream;
         try {
-            checked = new CheckedInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16), new CRC32());
+            stream = Files.newInputStream(file);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("no such dataset: " + file);
         }
+        return read(stream, file.toString());
+    }
+
+    /**
+     * Reads a dataset whole from {@code stream}, checking its checksum; {@code name} says where it
+     * came from in messages.
+     */
+    static TraceDataset read(java.io.InputStream stream, String name) throws IOException {
+        Path file = Path.of(name);
+        CheckedInputStream checked = new CheckedInputStream(new BufferedInputStream(stream, 1 << 16), new CRC32());
         try (DataInputStream in = new DataInputStream(checked)) {
             byte[] magic = new byte[MAGIC.length];
             in.readFully(magic);

@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import dev.probe.proposals.NetworkProposal;
 import dev.probe.runtime.posterior.Posterior;
+import dev.probe.runtime.posterior.Provenance;
 
 /**
  * What a posterior says about its own reliability: for Metropolis-Hastings samples the
@@ -58,8 +60,8 @@ public record Diagnostics(List<VariableCheck> variables, WeightCheck weights, Li
 
     /** The diagnostics of a posterior. */
     public static Diagnostics of(Posterior p) {
-        // A network's proposals leave their tally of fallbacks: the advice is then about the network.
-        boolean ic = p.info().containsKey("fallbacks");
+        // Where a trained network proposed (ic, or smc given --network), the advice is about the network.
+        boolean ic = proposedByNetwork(p.provenance());
         List<VariableCheck> vars = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         WeightCheck weights = null;
@@ -80,6 +82,19 @@ public record Diagnostics(List<VariableCheck> variables, WeightCheck weights, Li
             warnWeights(weights, ic, warnings);
         }
         return new Diagnostics(vars, weights, warnings);
+    }
+
+    /**
+     * Whether a trained network made the proposals: the engine's options, as its provenance
+     * records them for a fresh and a loaded posterior alike, name the network proposal.
+     */
+    static boolean proposedByNetwork(Provenance provenance) {
+        for (String option : provenance.options().split(",")) {
+            if (option.trim().equals("proposal=" + NetworkProposal.NAME)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A variable's convergence figures; null when some draws lack it or chains are too short. */

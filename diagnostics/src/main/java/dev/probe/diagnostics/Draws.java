@@ -29,6 +29,10 @@ public final class Draws {
 
     /** Run i's value of a scalar variable, NaN where absent. */
     public static double[] column(Posterior p, String key) {
+        double[] numbers = p.numbers(key);
+        if (numbers != null) {
+            return numbers;
+        }
         double[] x = new double[p.size()];
         for (int i = 0; i < x.length; i++) {
             x[i] = number(p.value(key, i));

@@ -57,12 +57,27 @@ public final class Plots {
     public static Figure corner(List<String> names, double[][] columns, double[] weights, double[][] rows) {
         int k = names.size();
         int size = Math.max(180, Math.min(320, 960 / k));
-        List<Chart<?, ?>> panels = new ArrayList<>();
+        return Figure.grid(new ArrayList<Chart<?, ?>>(cornerPanels(names, columns, weights, rows, size)), k, size, size);
+    }
+
+    /**
+     * The corner plot's panels, row by row (null above the diagonal). Every panel of column j has
+     * variable j's histogram range as its x axis, and every scatter plot of row i variable i's as
+     * its y axis, so that a column's panels line up under its histogram.
+     */
+    static List<XYChart> cornerPanels(List<String> names, double[][] columns, double[] weights, double[][] rows, int size) {
+        int k = names.size();
+        double[][] ranges = new double[k][];
+        for (int i = 0; i < k; i++) {
+            ranges[i] = histogramRange(columns[i], weights);
+        }
+        List<XYChart> panels = new ArrayList<>();
         for (int i = 0; i < k; i++) {
             for (int j = 0; j < k; j++) {
                 if (i == j) {
                     XYChart h = histogramChart(names.get(i), columns[i], weights, size, size, false);
                     h.getStyler().setXAxisDecimalPattern("#.###");
+                    limitX(h, ranges[j]);
                     panels.add(h);
                 } else if (j < i) {
                     XYChart c = xy(size, size, "", names.get(j), names.get(i));
@@ -78,13 +93,26 @@ public final class Plots {
                     s.setMarker(SeriesMarkers.CIRCLE);
                     s.setMarkerColor(new Color(76, 114, 176, 90));
                     c.getStyler().setMarkerSize(4);
+                    c.getStyler().setXAxisDecimalPattern("#.###");
+                    limitX(c, ranges[j]);
+                    if (ranges[i] != null) {
+                        c.getStyler().setYAxisMin(ranges[i][0]);
+                        c.getStyler().setYAxisMax(ranges[i][1]);
+                    }
                     panels.add(c);
                 } else {
                     panels.add(null);
                 }
             }
         }
-        return Figure.grid(panels, k, size, size);
+        return panels;
+    }
+
+    private static void limitX(XYChart c, double[] range) {
+        if (range != null) {
+            c.getStyler().setXAxisMin(range[0]);
+            c.getStyler().setXAxisMax(range[1]);
+        }
     }
 
     /** Traces of one variable, a line per chain, x the draw index within the chain (long chains thinned for drawing). */
@@ -209,22 +237,16 @@ public final class Plots {
         Sorting.sortTogether(x, w);
         double total = Arrays.stream(w).sum();
         double sumSq = Arrays.stream(w).map(v -> v * v).sum();
-        double lo = weightedQuantile(x, w, total, 0.001);
-        double hi = weightedQuantile(x, w, total, 0.999);
-        boolean integers = Arrays.stream(x).allMatch(v -> v == Math.rint(v)) && hi - lo <= 60;
+        double[] range = sortedRange(x, w, total);
+        double lo = range[0];
+        double hi = range[1];
         int bins;
-        if (integers) {
-            lo -= 0.5;
-            hi += 0.5;
+        if (range[2] == 1) {
             bins = (int) Math.round(hi - lo);
         } else {
             // Rice's rule on the effective sample size: enough bins to show shape, few enough to be smooth.
             double ess = total * total / sumSq;
             bins = (int) Math.max(10, Math.min(80, Math.ceil(2 * Math.cbrt(ess))));
-            if (hi <= lo) {
-                lo -= 0.5;
-                hi += 0.5;
-            }
         }
         double binWidth = (hi - lo) / bins;
         double[] mass = new double[bins];
@@ -264,6 +286,38 @@ public final class Plots {
             c.getStyler().setLegendVisible(true);
         }
         return c;
+    }
+
+    /** The x range a histogram of {@code values} spans ({@link #histogram}), or null when no value is present. */
+    static double[] histogramRange(double[] values, double[] weights) {
+        double[] x = Arrays.stream(values).filter(v -> !Double.isNaN(v)).toArray();
+        if (x.length == 0) {
+            return null;
+        }
+        double[] w = new double[x.length];
+        for (int i = 0, j = 0; i < values.length; i++) {
+            if (!Double.isNaN(values[i])) {
+                w[j++] = weights == null ? 1 : weights[i];
+            }
+        }
+        Sorting.sortTogether(x, w);
+        double[] range = sortedRange(x, w, Arrays.stream(w).sum());
+        return new double[] {range[0], range[1]};
+    }
+
+    /**
+     * The central 99.8% of the weight of sorted values, widened by half a unit each side for
+     * integers spanning at most 60 (unit bins) or for a single value: {lo, hi, 1 for unit bins else 0}.
+     */
+    private static double[] sortedRange(double[] x, double[] w, double total) {
+        double lo = weightedQuantile(x, w, total, 0.001);
+        double hi = weightedQuantile(x, w, total, 0.999);
+        boolean integers = Arrays.stream(x).allMatch(v -> v == Math.rint(v)) && hi - lo <= 60;
+        if (integers || hi <= lo) {
+            lo -= 0.5;
+            hi += 0.5;
+        }
+        return new double[] {lo, hi, integers ? 1 : 0};
     }
 
     /** The smallest value whose cumulative weight reaches p of the total (values sorted). */

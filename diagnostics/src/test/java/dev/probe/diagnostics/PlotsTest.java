@@ -78,4 +78,38 @@ class PlotsTest {
         xml.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
         xml.newDocumentBuilder().parse(svg.toFile());
     }
+
+    /** A corner plot's column shares its x axis with its histogram, and a row's scatter plots their y axis. */
+    @Test
+    void cornerPanelsOfAColumnShareTheirXAxis() {
+        UniformRandomProvider rng = new XoRoShiRo128PlusPlus(5, 6);
+        int n = 5000;
+        double[] a = new double[n];
+        double[] b = new double[n];
+        double[] c = new double[n];
+        double[][] rows = new double[n][];
+        for (int i = 0; i < n; i++) {
+            // Three scales far apart, with an outlier or two that the histograms' central 99.8% leave out.
+            a[i] = rng.nextDouble();
+            b[i] = 100 + 50 * rng.nextDouble() + (i == 7 ? 1e4 : 0);
+            c[i] = -3 * rng.nextDouble();
+            rows[i] = new double[] {a[i], b[i], c[i]};
+        }
+        List<org.knowm.xchart.XYChart> panels = Plots.cornerPanels(List.of("a", "b", "c"), new double[][] {a, b, c}, null, rows,
+                200);
+        for (int i = 0; i < 3; i++) {
+            double[] range = Plots.histogramRange(new double[][] {a, b, c}[i], null);
+            assertTrue(range[1] < 1e3 || i != 1, "the outlier is outside b's range");
+            for (int row = i; row < 3; row++) {
+                org.knowm.xchart.XYChart p = panels.get(3 * row + i);
+                assertEquals(range[0], p.getStyler().getXAxisMin(), 0.0, "panel " + row + "," + i);
+                assertEquals(range[1], p.getStyler().getXAxisMax(), 0.0, "panel " + row + "," + i);
+            }
+            for (int col = 0; col < i; col++) {
+                org.knowm.xchart.XYChart p = panels.get(3 * i + col);
+                assertEquals(range[0], p.getStyler().getYAxisMin(), 0.0, "panel " + i + "," + col);
+                assertEquals(range[1], p.getStyler().getYAxisMax(), 0.0, "panel " + i + "," + col);
+            }
+        }
+    }
 }

@@ -74,9 +74,12 @@ public final class NetworkProposal implements Proposal {
         return groupSize;
     }
 
+    /** What {@link #name} says, and so what a posterior's provenance records as its proposal. */
+    public static final String NAME = "network";
+
     @Override
     public String name() {
-        return "network";
+        return NAME;
     }
 
     /** Network evaluations made so far (first steps shared between runs count once). */

@@ -134,7 +134,8 @@ class SequentialMonteCarloTest {
         assertWithin(Exact.normalLogEvidence(1, Math.sqrt(5), Math.sqrt(2), 8, 9), logZ, "log evidence");
     }
 
-    private static void assertWithin(double exact, double[] estimates, String what) {
+    /** {@code exact} within 5 standard errors of the mean of {@code estimates} over seeds. */
+    static void assertWithin(double exact, double[] estimates, String what) {
         double[] ms = meanAndSe(estimates);
         assertEquals(exact, ms[0], 5 * ms[1] + 1e-9, what + ": mean over seeds " + ms[0] + ", SE " + ms[1]);
     }

@@ -32,7 +32,7 @@ import dev.probe.runtime.posterior.Posterior;
 class SimulatorBridgeTest {
 
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-    private static final Path BUILD = Path.of("target", "cpp").toAbsolutePath();
+    static final Path BUILD = Path.of("target", "cpp").toAbsolutePath();
 
     @BeforeAll
     static void buildSimulators() throws IOException, InterruptedException {
@@ -266,7 +266,11 @@ class SimulatorBridgeTest {
     void aWrongProtocolVersionIsTurnedAwayWithTheReason() {
         SimulatorException e = assertThrows(SimulatorException.class,
                 () -> SimulatorLauncher.start("PROBE_BRIDGE_PROTOCOL_VERSION=99 " + sim("gaussian"), 1).close());
-        assertTrue(e.getMessage().contains("speaks bridge protocol version 99; this runtime speaks version 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("speaks bridge protocol version 99; this runtime speaks version 2"), e.getMessage());
+        // A simulator built against the older client library (version 1, before self-draw) likewise.
+        SimulatorException old = assertThrows(SimulatorException.class,
+                () -> SimulatorLauncher.start("PROBE_BRIDGE_PROTOCOL_VERSION=1 " + sim("gaussian"), 1).close());
+        assertTrue(old.getMessage().contains("speaks bridge protocol version 1; this runtime speaks version 2"), old.getMessage());
     }
 
     @Test

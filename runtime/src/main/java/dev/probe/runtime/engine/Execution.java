@@ -152,8 +152,45 @@ abstract class Execution implements Context {
         return value;
     }
 
+    /** Whether this run may draw its own choices: its {@link #selfDrawSeed} is present. */
+    boolean selfDrawing() {
+        return false;
+    }
+
+    @Override
+    public final java.util.OptionalLong selfDrawSeed() {
+        // Drawn from the run's own generator when asked: a model that never asks (a Java one)
+        // draws exactly what it did before.
+        return selfDrawing() ? java.util.OptionalLong.of(rng.nextLong()) : java.util.OptionalLong.empty();
+    }
+
+    @Override
+    public final <T> T sampleDrawn(Distribution<T> distribution, Address address, String name, boolean control, T value) {
+        requireDistribution(distribution, "sample");
+        if (!selfDrawing()) {
+            Context.super.sampleDrawn(distribution, address, name, control, value);
+        }
+        int instance = nextInstance(address);
+        double lp = distribution.logProb(value);
+        logPrior += lp;
+        variables.add(new Variable(address, instance, name, Variable.Role.SAMPLE, distribution, value, lp, control));
+        return value;
+    }
+
     @Override
     public final <T> T observe(Distribution<T> distribution, String name) {
+        return observeDrawn(distribution, name, null, false);
+    }
+
+    @Override
+    public final <T> T observeDrawn(Distribution<T> distribution, String name, T drawn) {
+        if (!selfDrawing()) {
+            Context.super.observeDrawn(distribution, name, drawn);
+        }
+        return observeDrawn(distribution, name, drawn, true);
+    }
+
+    private <T> T observeDrawn(Distribution<T> distribution, String name, T drawn, boolean selfDrawn) {
         requireDistribution(distribution, "observe");
         Address address = address(name, "observe");
         int instance = nextInstance(address);
@@ -166,7 +203,7 @@ abstract class Execution implements Context {
             if (conditioning) {
                 throw new MissingObservationException(name);
             }
-            value = distribution.sample(rng);
+            value = selfDrawn && drawn != null ? drawn : distribution.sample(rng);
         }
         double lp = checkedDensity(distribution, value, name);
         logLikelihood += lp;

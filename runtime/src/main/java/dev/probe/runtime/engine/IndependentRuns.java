@@ -109,14 +109,21 @@ public final class IndependentRuns {
                 settings.keepTraces(), settings.observations().names());
         // Runs advanced side by side must all be able to run at once (one simulator each, say);
         // the group size depends on the model, never on the backend beyond that bound.
-        int group = work.weighted() ? Math.max(1, Math.min(work.proposal().groupSize(),
-                settings.model().maxConcurrentRuns() / settings.backend().parallelism())) : 1;
+        int wanted = work.weighted() ? work.proposal().groupSize() : 1;
+        long bound = settings.model().maxConcurrentRuns();
+        if (work.proposal() == Proposal.PRIOR) {
+            // Runs that decide nothing never wait on each other: a model source that carries several
+            // at once (runsPerThread) gets them in groups.
+            wanted = Math.max(wanted, settings.model().runsPerThread());
+            bound *= settings.model().runsPerThread();
+        }
+        int group = (int) Math.max(1, Math.min(wanted, bound / settings.backend().parallelism()));
         long[] counts = new long[3];
         if (group > 1) {
             grouped(settings, work, callSites, chunk, observed, group, start, end, counts);
         } else {
             ProposalExecution ex = new ProposalExecution(settings.observations(), work.conditioning(), callSites, observed,
-                    work.proposal());
+                    work.proposal()).allowSelfDraw();
             for (int run = start; run < end; run++) {
                 Object result = runOne(settings, ex, run, null, 0);
                 ex.record(chunk, run, result, work.weighted() ? ex.logImportanceWeight() : 0);
@@ -155,7 +162,7 @@ public final class IndependentRuns {
         ThreadLocal<ProposalExecution> local = ThreadLocal.withInitial(() -> {
             Set<String> mine = new HashSet<>();
             ProposalExecution ex = new ProposalExecution(settings.observations(), work.conditioning(), callSites, mine,
-                    work.proposal());
+                    work.proposal()).allowSelfDraw();
             synchronized (executions) {
                 executions.add(ex);
                 observedSets.put(ex, mine);
@@ -182,7 +189,7 @@ public final class IndependentRuns {
                         try {
                             ProposalExecution ex = local.get();
                             Object result = runOne(settings, ex, run, group, member);
-                            traces[run - start] = ex.finish(result, ex.logImportanceWeight());
+                            traces[run - start] = ex.finish(result, work.weighted() ? ex.logImportanceWeight() : 0);
                         } catch (RuntimeException e) {
                             errors[run - start] = e;
                         } finally {

@@ -42,6 +42,24 @@ final class ProposalExecution extends Execution {
         this.observations = observations;
     }
 
+    /** Whether runs from the prior may be drawn by the model source itself (independent runs only). */
+    private boolean selfDrawAllowed;
+
+    /**
+     * Lets runs that draw every choice from the prior, replaying nothing, offer the model a
+     * {@link #selfDrawSeed}: only for independent runs, never for runs an engine stops and
+     * replays (SMC) or moves (Metropolis-Hastings).
+     */
+    ProposalExecution allowSelfDraw() {
+        selfDrawAllowed = true;
+        return this;
+    }
+
+    @Override
+    boolean selfDrawing() {
+        return selfDrawAllowed && proposer == null && replay == null;
+    }
+
     /** Prepares a run that is member {@code member} of {@code group} (null: a run on its own). */
     void begin(UniformRandomProvider generator, RunGroup group, int member) {
         reset(generator);

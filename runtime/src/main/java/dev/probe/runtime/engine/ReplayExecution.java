@@ -10,8 +10,11 @@ import org.apache.commons.rng.UniformRandomProvider;
 
 import dev.probe.runtime.distribution.Distribution;
 import dev.probe.runtime.inference.Observations;
+import dev.probe.runtime.inference.Proposal;
+import dev.probe.runtime.inference.Proposer;
 import dev.probe.runtime.model.Address;
 import dev.probe.runtime.model.CallSites;
+import dev.probe.runtime.model.ModelException;
 import dev.probe.runtime.trace.Trace;
 import dev.probe.runtime.trace.Variable;
 
@@ -21,6 +24,11 @@ import dev.probe.runtime.trace.Variable;
  * distribution, keeps its value; one chosen site gets a new value; choices the earlier trace
  * never made are drawn from the prior ("fresh"). Choices of the earlier trace that this run did
  * not reuse are "stale". Uncontrolled choices are drawn afresh every time.
+ *
+ * <p>With a bridge {@link Proposal} (tempered SMC's path from a trained network's proposal q to
+ * the posterior), its proposer is asked for every controlled choice, as in a run it proposed, and
+ * the run keeps its correction: the sum over those choices of log p - log q, so that the
+ * tempered target p(x) L(x)^b q(x)^(1 - b) can be evaluated on any trace.
  */
 final class ReplayExecution extends Execution {
 
@@ -30,9 +38,18 @@ final class ReplayExecution extends Execution {
         final List<Variable> list = new ArrayList<>();
         final HashMap<Address, int[]> positions = new HashMap<>();
         final double logJoint;
+        /** The log prior of the controlled choices. */
+        final double logPrior;
+        /** Sum over the controlled choices of log p - log q under the bridge proposal (0 without one). */
+        final double correction;
 
         Sites(Trace trace) {
+            this(trace, 0);
+        }
+
+        Sites(Trace trace, double correction) {
             this.trace = trace;
+            this.correction = correction;
             double lp = trace.logLikelihood();
             for (Variable v : trace.variables()) {
                 if (v.isSample() && v.controlled()) {
@@ -49,6 +66,15 @@ final class ReplayExecution extends Execution {
                 }
             }
             logJoint = lp;
+            logPrior = lp - trace.logLikelihood();
+        }
+
+        /** log p(x) + b log L(x) - (1 - b) (log p(x) - log q(x)) over the controlled choices. */
+        double logTarget(double temperature) {
+            if (temperature == 1 && correction == 0) {
+                return logJoint; // as summed for the untempered kernel, to the last bit
+            }
+            return ReplayExecution.logTarget(logPrior, trace.logLikelihood(), correction, temperature);
         }
 
         Variable at(Address address, int instance) {
@@ -73,9 +99,36 @@ final class ReplayExecution extends Execution {
     private double freshLogProb;
     private double controlledLogPrior;
     private int controlledCount;
+    private final Proposal bridge;
+    private final Observations observations;
+    private Proposer proposer;
+    /** The bridge's distribution for the choice being decided (null: none, or the prior's). */
+    private Distribution<?> bridged;
+    private double correction;
 
     ReplayExecution(Observations observations, CallSites callSites, Set<String> observedNames) {
+        this(observations, callSites, observedNames, Proposal.PRIOR);
+    }
+
+    ReplayExecution(Observations observations, CallSites callSites, Set<String> observedNames, Proposal bridge) {
         super(observations, true, callSites, observedNames);
+        this.bridge = bridge;
+        this.observations = observations;
+    }
+
+    /**
+     * log p(x) + b log L(x) - (1 - b) c, where c = log p(x) - log q(x): the log of the tempered
+     * target p(x) L(x)^b q(x)^(1 - b), a zero power contributing nothing even where its base is 0.
+     */
+    static double logTarget(double logPrior, double logLikelihood, double correction, double temperature) {
+        return logPrior + logTempered(logLikelihood, correction, temperature);
+    }
+
+    /** b log L(x) - (1 - b) c: the tempered target less the prior; log L(x) itself at b = 1. */
+    static double logTempered(double logLikelihood, double correction, double temperature) {
+        double likelihood = temperature == 0 ? 0 : temperature == 1 ? logLikelihood : temperature * logLikelihood;
+        double bridge = temperature == 1 ? 0 : (1 - temperature) * correction;
+        return bridge == 0 ? likelihood : likelihood - bridge;
     }
 
     /** A run with every choice drawn from the prior. */
@@ -98,10 +151,13 @@ final class ReplayExecution extends Execution {
         freshLogProb = 0;
         controlledLogPrior = 0;
         controlledCount = 0;
+        correction = 0;
+        proposer = bridge == Proposal.PRIOR ? null : bridge.start(observations);
     }
 
     @Override
     <T> T decide(Address address, int instance, Distribution<T> prior, boolean control) {
+        bridged = control && proposer != null ? proposer.propose(address, instance, prior) : null;
         if (!control || old == null) {
             return prior.sample(rng);
         }
@@ -128,6 +184,12 @@ final class ReplayExecution extends Execution {
         if (!control) {
             return;
         }
+        if (proposer != null) {
+            if (bridged != null) {
+                correction += logProb - bridged.logProbOf(value);
+            }
+            proposer.chosen(address, instance, prior, value);
+        }
         controlledCount++;
         controlledLogPrior += logProb;
         if (old == null) {
@@ -147,6 +209,38 @@ final class ReplayExecution extends Execution {
     /** The log joint of the controlled choices and the observations of the run just finished. */
     double logJoint() {
         return controlledLogPrior + logLikelihood;
+    }
+
+    /** The log tempered target of the run just finished: see {@link #logTarget(double, double, double, double)}. */
+    double logTarget(double temperature) {
+        if (temperature == 1 && correction == 0) {
+            return logJoint(); // as summed for the untempered kernel, to the last bit
+        }
+        return logTarget(controlledLogPrior, logLikelihood, correction, temperature);
+    }
+
+    /** The log prior of the controlled choices of the run just finished. */
+    double controlledLogPrior() {
+        return controlledLogPrior;
+    }
+
+    /** The bridge correction of the run just finished: log p - log q over its controlled choices (0 without a bridge). */
+    double correction() {
+        return correction;
+    }
+
+    /**
+     * A bridge proposal treats a marked rejection loop's iterations with estimates of acceptance
+     * rates that no replay can reproduce, so the tempered target is not defined for such a loop.
+     */
+    @Override
+    public <T> T rejection(String name, java.util.function.Function<dev.probe.runtime.model.Context, T> body,
+            java.util.function.Predicate<? super T> accept) {
+        if (proposer != null) {
+            throw new ModelException("rejection loop '" + name + "': tempered SMC with a network's proposal cannot move"
+                    + " a marked rejection loop (its proposal density is only estimated); use the prior as its proposal");
+        }
+        return super.rejection(name, body, accept);
     }
 
     /** The number of controlled choices of the run just finished. */

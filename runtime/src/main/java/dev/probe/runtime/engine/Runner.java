@@ -30,6 +30,8 @@ public final class Runner {
     private ProposalExecution execution;
     private Proposal executionProposal;
     private SingleSiteMoves moves;
+    private SingleSiteMoves bridgedMoves;
+    private Proposal bridge;
     private long proposed;
     private long fallbacks;
     private long uncontrolled;
@@ -96,6 +98,33 @@ public final class Runner {
             moves = new SingleSiteMoves(settings, callSites, observedNames);
         }
         return moves.step(current, rng, observationLimit, stream);
+    }
+
+    /**
+     * One step of the same kernel with a tempered target, for tempered SMC: p(x) L(x)^temperature
+     * q(x)^(1 - temperature), where q is {@code bridge}'s proposal (with {@link Proposal#PRIOR},
+     * the likelihood tempered: p(x) L(x)^temperature). {@code correction} is the current state's
+     * log p - log q over its controlled choices, as {@link Run#logCorrection} gave it for a whole
+     * run proposed by {@code bridge} (0 for the prior); the move returns the next state's. The
+     * model runs to its end. A marked rejection loop under a bridge other than the prior is an error.
+     */
+    public TemperedMove move(Trace current, double correction, Proposal bridge, double temperature,
+            UniformRandomProvider rng, long stream) {
+        if (!(temperature >= 0 && temperature <= 1)) {
+            throw new IllegalArgumentException("a temperature is between 0 and 1, got " + temperature);
+        }
+        if (bridgedMoves == null || this.bridge != bridge) {
+            bridgedMoves = new SingleSiteMoves(settings, callSites, observedNames, bridge);
+            this.bridge = bridge;
+        }
+        return bridgedMoves.step(current, correction, temperature, rng, Policy.TO_THE_END, stream);
+    }
+
+    /**
+     * The outcome of a tempered {@link #move(Trace, double, Proposal, double, UniformRandomProvider, long)}:
+     * the next state, its bridge correction, and whether the proposal was accepted.
+     */
+    public record TemperedMove(Trace trace, double correction, boolean accepted) {
     }
 
     /**

@@ -21,6 +21,10 @@ import dev.probe.runtime.trace.Variable;
  * a draw from its prior), re-run the model reusing every other choice, and accept by the ratio
  * that accounts for choices drawn afresh and dropped. One step in fifty proposes a whole new
  * trace from the prior instead. docs/engines.md gives the ratio.
+ *
+ * <p>Tempered: the target may be p(x) L(x)^b q(x)^(1 - b) for a temperature b in [0, 1] and a
+ * bridge proposal q (the prior by default, when it is p(x) L(x)^b): the kernel is the same, only
+ * the target's two densities in the ratio change (tempered SMC's moves).
  */
 final class SingleSiteMoves {
 
@@ -38,8 +42,14 @@ final class SingleSiteMoves {
     private ReplayExecution.Sites current;
 
     SingleSiteMoves(Settings settings, CallSites callSites, Set<String> observedNames) {
+        this(settings, callSites, observedNames, dev.probe.runtime.inference.Proposal.PRIOR);
+    }
+
+    /** Moves whose tempered targets bridge from {@code bridge}'s proposal to the posterior. */
+    SingleSiteMoves(Settings settings, CallSites callSites, Set<String> observedNames,
+            dev.probe.runtime.inference.Proposal bridge) {
         this.settings = settings;
-        this.ex = new ReplayExecution(settings.observations(), callSites, observedNames);
+        this.ex = new ReplayExecution(settings.observations(), callSites, observedNames, bridge);
     }
 
     /** A run from the prior up to {@code limit} observations, loops kept whole; null at zero probability. */
@@ -52,22 +62,32 @@ final class SingleSiteMoves {
         return ex.logJoint() > Double.NEGATIVE_INFINITY ? t : null;
     }
 
-    /** One step from {@code state}. */
+    /** One step from {@code state}, targeting the posterior given {@code limit} observations. */
     Runner.Move step(Trace state, UniformRandomProvider rng, int limit, long stream) {
+        Runner.TemperedMove m = step(state, 0, 1, rng, limit, stream);
+        return new Runner.Move(m.trace(), m.accepted());
+    }
+
+    /**
+     * One step from {@code state}, whose bridge correction is {@code correction}, targeting
+     * p(x) L(x)^temperature q(x)^(1 - temperature).
+     */
+    Runner.TemperedMove step(Trace state, double correction, double temperature, UniformRandomProvider rng, int limit,
+            long stream) {
         if (current == null || current.trace != state) {
-            current = new ReplayExecution.Sites(state);
+            current = new ReplayExecution.Sites(state, correction);
         }
         // A step lost by its model source (a dead simulator) is taken again from the same state.
         RandomProviderState before = save(rng);
         ReplayExecution.Sites from = current;
-        Step proposal = IndependentRuns.retrying(() -> propose(rng, from, limit), () -> Runner.restore(rng, before),
-                "a step of chain", "chain", stream, settings.seed());
+        Step proposal = IndependentRuns.retrying(() -> propose(rng, from, limit, temperature),
+                () -> Runner.restore(rng, before), "a step of chain", "chain", stream, settings.seed());
         double logAlpha = proposal.logAlpha;
         if (logAlpha >= 0 || (logAlpha > Double.NEGATIVE_INFINITY && Math.log(rng.nextDouble()) < logAlpha)) {
-            current = new ReplayExecution.Sites(proposal.trace);
-            return new Runner.Move(proposal.trace, true);
+            current = new ReplayExecution.Sites(proposal.trace, proposal.correction);
+            return new Runner.TemperedMove(proposal.trace, proposal.correction, true);
         }
-        return new Runner.Move(state, false);
+        return new Runner.TemperedMove(state, from.correction, false);
     }
 
     private static RandomProviderState save(UniformRandomProvider rng) {
@@ -90,24 +110,27 @@ final class SingleSiteMoves {
     private static final class Step {
         final Trace trace;
         final double logAlpha;
+        final double correction;
 
-        Step(Trace trace, double logAlpha) {
+        Step(Trace trace, double logAlpha, double correction) {
             this.trace = trace;
             this.logAlpha = logAlpha;
+            this.correction = correction;
         }
     }
 
     /** One proposal from the current state: a whole-trace move, or a single-site one. */
-    private Step propose(UniformRandomProvider rng, ReplayExecution.Sites state, int limit) {
+    private Step propose(UniformRandomProvider rng, ReplayExecution.Sites state, int limit, double temperature) {
         Trace proposed;
         double logAlpha;
         int size = state.list.size();
         if (rng.nextDouble() < GLOBAL_MOVE) {
             // A whole new trace from the prior (an independence proposal, the same kernel from
-            // every state): the prior terms cancel and the likelihoods remain.
+            // every state): the prior terms cancel and the (tempered) likelihoods remain.
             ex.beginFresh(rng);
             proposed = runTo(limit);
-            logAlpha = proposed.logLikelihood() - state.trace.logLikelihood();
+            logAlpha = ReplayExecution.logTempered(proposed.logLikelihood(), ex.correction(), temperature)
+                    - ReplayExecution.logTempered(state.trace.logLikelihood(), state.correction, temperature);
         } else if (size == 0) {
             // No controlled choice to move: the single-site kernel keeps the state.
             proposed = null;
@@ -131,14 +154,14 @@ final class SingleSiteMoves {
                 proposed = runTo(limit);
                 // A trace with no controlled choice left has no move back to this one: reject it.
                 logAlpha = ex.controlledCount() == 0 ? Double.NEGATIVE_INFINITY
-                        : ex.logJoint() - state.logJoint + Math.log(size) - Math.log(ex.controlledCount())
+                        : ex.logTarget(temperature) - state.logTarget(temperature) + Math.log(size) - Math.log(ex.controlledCount())
                                 + ex.staleLogProb() - ex.freshLogProb();
                 if (value != null) {
                     logAlpha += walkAsymmetry(site, (Double) value, multiplier, ex.sitePrior());
                 }
             }
         }
-        return new Step(proposed, logAlpha);
+        return new Step(proposed, logAlpha, proposed == null ? 0 : ex.correction());
     }
 
     /**

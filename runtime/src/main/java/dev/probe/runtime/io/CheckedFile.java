@@ -221,6 +221,20 @@ public final class CheckedFile {
         return write(new Reservation(file, null, null, dir.permissions), body, checksum);
     }
 
+    /**
+     * Writes the file {@code name} inside {@code dir} whole or not at all, as {@link #writeInside}
+     * does, for a task of a job whose coordinator holds {@code dir}'s reservation, perhaps in
+     * another process or on another machine: it takes no lock of its own. Returns the CRC-32.
+     */
+    public static long writeShared(Path dir, String name, Body body, boolean checksum) throws IOException {
+        Path abs = dir.toAbsolutePath().normalize();
+        Path file = abs.resolve(name).normalize();
+        if (!abs.equals(file.getParent())) {
+            throw new OutputException(name + " is not a plain file name inside " + abs);
+        }
+        return write(new Reservation(file, null, null, null), body, checksum);
+    }
+
     /** Writes {@code body} and its CRC-32 to {@code file} (creating its directory); returns the CRC-32. */
     public static long write(Path file, Body body) throws IOException {
         return write(file, body, true);

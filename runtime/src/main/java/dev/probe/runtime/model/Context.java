@@ -75,6 +75,39 @@ public interface Context {
     }
 
     /**
+     * A seed from which a model source that runs elsewhere (an external simulator) may draw this
+     * run's choices itself, present only when the engine would draw every choice of the run from
+     * its prior and decides none (prior sampling, importance sampling from the prior, simulating
+     * training data). The same run of the same inference gets the same seed, whatever thread or
+     * worker runs it. Choices drawn so are reported with {@link #sampleDrawn} and
+     * {@link #observeDrawn}; the model may still leave any choice to {@link #sample}.
+     */
+    default java.util.OptionalLong selfDrawSeed() {
+        return java.util.OptionalLong.empty();
+    }
+
+    /**
+     * Records a choice the model source drew itself from {@code distribution} under
+     * {@link #selfDrawSeed()}, as {@link #sample(Distribution, Address, String, boolean)} records
+     * the engine's; returns {@code value}.
+     *
+     * @throws IllegalStateException when this run has no self-draw seed
+     */
+    default <T> T sampleDrawn(Distribution<T> distribution, Address address, String name, boolean control, T value) {
+        throw new IllegalStateException("this engine decides every choice: a model may not draw its own");
+    }
+
+    /**
+     * {@link #observe(Distribution, String)} for a model source drawing under
+     * {@link #selfDrawSeed()}: where no value is given and the engine simulates, the observation
+     * takes {@code drawn}, the value the model source drew itself (null: it drew none, and the
+     * engine draws it). Returns the observation's value.
+     */
+    default <T> T observeDrawn(Distribution<T> distribution, String name, T drawn) {
+        throw new IllegalStateException("this engine decides every choice: a model may not draw its own");
+    }
+
+    /**
      * The values given for named observations in this inference, as given (an array for a name
      * that occurs several times). Model sources that run elsewhere (external simulators) send them
      * along so that observations need no round trip.

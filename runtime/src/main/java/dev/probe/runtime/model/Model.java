@@ -36,6 +36,16 @@ public interface Model {
     }
 
     /**
+     * How many runs drawn from the prior alone (prior sampling, importance sampling from the prior)
+     * an engine of independent runs should keep in progress per thread, and per unit of
+     * {@link #maxConcurrentRuns()}: more than one for a model source that serves several such runs
+     * at once (external simulators that queue them); 1 by default.
+     */
+    default int runsPerThread() {
+        return 1;
+    }
+
+    /**
      * The grid shape of the named observation where the model source knows one (an external
      * simulator sends tensors with shapes; the runtime's values are flat), or null. Inference
      * compilation embeds an observation with a 2-D or 3-D shape by a CNN.

@@ -33,6 +33,11 @@ final class NamedModel implements Model {
         return body.maxConcurrentRuns();
     }
 
+    @Override
+    public int runsPerThread() {
+        return body.runsPerThread();
+    }
+
     /** The body's own identity where it has one; otherwise the new name. */
     @Override
     public String identity() {

@@ -3,6 +3,7 @@ package dev.probe.runtime.posterior;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -175,6 +176,19 @@ public final class Posterior {
             throw new IllegalArgumentException("no variable '" + key + "' in this posterior; it has " + names());
         }
         return c.get(run);
+    }
+
+    /**
+     * A named variable's values, run by run, as a column of numbers without boxing: booleans as 1
+     * and 0, NaN where a run did not reach it (a copy); null when its values are not numbers
+     * (arrays, text).
+     */
+    public double[] numbers(String key) {
+        ColumnData c = named.get(key);
+        if (c == null) {
+            throw new IllegalArgumentException("no variable '" + key + "' in this posterior; it has " + names());
+        }
+        return c.kind().numeric() ? Arrays.copyOf(c.numbers(), size()) : null;
     }
 
     /** Run i's result. */

@@ -241,4 +241,27 @@ class PosteriorTest {
         Posterior mh = Inference.metropolisHastings(EVERYTHING).observe("y", 0.5).traces(400).seed(3).run();
         assertThrows(IllegalArgumentException.class, () -> Posterior.combine(List.of(a, mh)));
     }
+
+    /** The unboxed column of a number, an integer, a boolean and a sometimes-absent variable is the boxed values' column. */
+    @Test
+    void numbersAreTheValuesWithoutBoxing() throws IOException {
+        Posterior p = everything();
+        Path file = dir.resolve("numbers.probe");
+        p.save(file);
+        for (Posterior q : List.of(p, Posterior.load(file), p.resample(500, 3))) {
+            for (String key : List.of("mu", "k", "b", "sometimes", "rep[1]")) {
+                double[] column = q.numbers(key);
+                assertEquals(q.size(), column.length, key);
+                for (int i = 0; i < q.size(); i++) {
+                    Object v = q.value(key, i);
+                    double expected = v == null ? Double.NaN : v instanceof Boolean ? ((Boolean) v ? 1 : 0)
+                            : ((Number) v).doubleValue();
+                    assertEquals(expected, column[i], 0.0, key + " run " + i);
+                }
+            }
+            assertEquals(null, q.numbers("v"), "an array variable has no column of numbers");
+            assertEquals(null, q.numbers("label"));
+        }
+        assertThrows(IllegalArgumentException.class, () -> p.numbers("nothing"));
+    }
 }

@@ -1,0 +1,61 @@
+package dev.probe.diagnostics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.probe.proposals.NetworkProposal;
+import dev.probe.runtime.inference.Inference;
+import dev.probe.runtime.inference.Observations;
+import dev.probe.runtime.inference.Proposal;
+import dev.probe.runtime.inference.Proposer;
+import dev.probe.runtime.posterior.Posterior;
+
+/**
+ * The advice on heavy-tailed weights follows the proposal the posterior's provenance records: a
+ * network is told to train longer, any other proposal to use one; a saved posterior advises as
+ * the fresh one did.
+ */
+class DiagnosticsTest {
+
+    /** {@link CalibrationTest#TOO_NARROW} under the network proposal's name, as ic and smc --network record it. */
+    private static final Proposal NARROW_NETWORK = new Proposal() {
+        @Override
+        public Proposer start(Observations observations) {
+            return CalibrationTest.TOO_NARROW.start(observations);
+        }
+
+        @Override
+        public String name() {
+            return NetworkProposal.NAME;
+        }
+    };
+
+    private static Posterior infer(Proposal proposal) {
+        return Inference.importanceSampling(CalibrationTest.GAUSSIAN).observe("obs0", 8.0).observe("obs1", 9.0)
+                .proposal(proposal).traces(5000).seed(3).run();
+    }
+
+    @Test
+    void heavyTailedWeightsOfANetworkAdviseTrainingAndOfAnotherProposalAdviseANetwork(@TempDir Path dir) throws Exception {
+        // A proposal with a tenth of the posterior's sd: the weights are as heavy-tailed as they come (k-hat near 1).
+        Posterior network = infer(NARROW_NETWORK);
+        Diagnostics d = Diagnostics.of(network);
+        assertTrue(d.weights().khat() > Diagnostics.KHAT_LIMIT, "k-hat " + d.weights().khat());
+        assertTrue(d.warnings().get(0).contains("Train the network longer"), d.warnings().toString());
+
+        Path saved = dir.resolve("network.probe");
+        network.save(saved);
+        assertEquals(d.warnings(), Diagnostics.of(Posterior.load(saved)).warnings());
+
+        Diagnostics other = Diagnostics.of(infer(CalibrationTest.TOO_NARROW));
+        assertFalse(other.ok());
+        assertTrue(other.warnings().get(0).contains("--engine ic"), other.warnings().toString());
+        assertFalse(other.warnings().toString().contains("Train the network"), other.warnings().toString());
+    }
+}

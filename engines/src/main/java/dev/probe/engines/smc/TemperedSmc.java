@@ -1,0 +1,399 @@
+package dev.probe.engines.smc;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+
+import org.apache.commons.rng.UniformRandomProvider;
+
+import dev.probe.runtime.engine.Engine;
+import dev.probe.runtime.engine.EngineOptions;
+import dev.probe.runtime.engine.Policy;
+import dev.probe.runtime.engine.Run;
+import dev.probe.runtime.engine.Runner;
+import dev.probe.runtime.engine.Settings;
+import dev.probe.runtime.inference.ImportanceSampling;
+import dev.probe.runtime.inference.Proposal;
+import dev.probe.runtime.inference.Seeds;
+import dev.probe.runtime.model.ModelException;
+import dev.probe.runtime.posterior.Diagnostics;
+import dev.probe.runtime.posterior.Posterior;
+import dev.probe.runtime.posterior.PosteriorBuilder;
+import dev.probe.runtime.trace.Trace;
+import dev.probe.runtime.trace.Variable;
+
+/**
+ * Tempered Sequential Monte Carlo (an SMC sampler, Del Moral, Doucet and Jasra 2006) for sharp
+ * observations: whole runs are proposed (by the prior, or a trained network's proposal q) and
+ * carried from q to the posterior through the targets
+ *
+ * <pre>  pi_b(x) = p(x) L(x)^b q(x)^(1 - b) / Z_b,   b from 0 to 1</pre>
+ *
+ * (with the prior as q, the likelihood tempered: p(x) L(x)^b). At b = 0 the particles are exact
+ * draws of the target, all of weight one; a step from b to b' multiplies each weight by
+ * w(x)^(b' - b), w = p(x, y) / q(x) the run's importance weight. The next temperature is the one
+ * at which the conditional ESS of those increments is a fixed fraction of the particles (Zhou,
+ * Johansen and Aston 2016), found by bisection. When the ESS falls under a threshold the particles
+ * are resampled (systematic), and at each temperature every particle takes rounds of
+ * Metropolis-Hastings moves that leave pi_b invariant: an independence move from q (accepted with
+ * (w(x') / w(x))^b) and a single-site move (a Gaussian random walk on a real choice, or a draw from
+ * the prior) from the runtime's kernel with the tempered target. The sum over steps of the log of
+ * the weighted mean increment estimates log Z without bias in Z.
+ *
+ * <p>Particle i draws its first run from generator (seed, i) and its moves at step t from
+ * (seed, t N + i); resampling at step t draws from (seed, -1 - t). The work of each step is cut
+ * into tasks of {@link SequentialMonteCarlo#PARTICLES_PER_TASK} particles run by the backend, so
+ * the result depends on the seed alone.
+ */
+public final class TemperedSmc implements Engine {
+
+    /** Temperatures after which the engine gives up: a schedule this long means a target it cannot reach. */
+    static final int MAX_TEMPERATURES = 10_000;
+
+    /**
+     * Tempered SMC's options.
+     *
+     * @param proposal     where whole runs come from (the first particles and the independence moves):
+     *                     the prior, or a trained network's
+     * @param cess         the next temperature keeps this fraction of the particles as conditional ESS (0..1)
+     * @param essThreshold resample when the ESS falls under this fraction of the particles (0..1]
+     * @param rejuvenate   rounds of moves (one independence, one single-site) per particle at each temperature
+     */
+    public record Options(Proposal proposal, double cess, double essThreshold, int rejuvenate) implements EngineOptions {
+        /** Proposals from the prior, conditional ESS one half, resampling below half, two rounds of moves. */
+        public static final Options DEFAULT = new Options(Proposal.PRIOR, 0.5, 0.5, 2);
+
+        public Options {
+            if (!(cess > 0 && cess < 1)) {
+                throw new IllegalArgumentException("the conditional ESS target must be above 0 and under 1, got " + cess);
+            }
+            if (!(essThreshold > 0 && essThreshold <= 1)) {
+                throw new IllegalArgumentException("the ESS threshold must be above 0 and at most 1, got " + essThreshold);
+            }
+            if (rejuvenate < 0) {
+                throw new IllegalArgumentException("rejuvenation rounds must not be negative, got " + rejuvenate);
+            }
+        }
+
+        @Override
+        public String describe() {
+            return "proposal=" + proposal.name() + ", cess=" + cess + ", ess_threshold=" + essThreshold + ", rejuvenate="
+                    + rejuvenate;
+        }
+    }
+
+    /**
+     * What the particles did.
+     *
+     * @param temperatures           tempering steps from 0 to 1
+     * @param resamplings            steps after which the particles were resampled
+     * @param independenceMoves      independence moves tried (from the proposal)
+     * @param independenceAcceptance the fraction of them accepted (NaN when none)
+     * @param localMoves             single-site moves tried (random walk or prior draw)
+     * @param localAcceptance        the fraction of them accepted (NaN when none)
+     * @param minimumEss             the smallest ESS met after a reweighting
+     * @param proposalEss             the ESS of the proposal's importance weights (the particles' ESS as
+     *                               {@code is} with that proposal would have it)
+     * @param proposed               choices drawn from a proposal other than the prior
+     * @param fallbacks              controlled choices the proposal had nothing for (drawn from the prior)
+     */
+    public record Report(int temperatures, int resamplings, long independenceMoves, double independenceAcceptance,
+            long localMoves, double localAcceptance, double minimumEss, double proposalEss, long proposed, long fallbacks)
+            implements Diagnostics {
+        @Override
+        public List<Figure> figures() {
+            List<Figure> out = new ArrayList<>(List.of(Figure.count("temperatures", "temperatures", temperatures),
+                    Figure.count("resamplings", "resamplings", resamplings),
+                    Figure.real("minimum_ess", "least ESS", minimumEss),
+                    Figure.real("proposal_ess", "ESS of the proposal's weights", proposalEss)));
+            if (independenceMoves > 0) {
+                out.add(Figure.count("independence_moves", "independence moves", independenceMoves));
+                out.add(Figure.real("independence_acceptance", "independence acceptance", independenceAcceptance));
+                out.add(Figure.count("local_moves", "single-site moves", localMoves));
+                out.add(Figure.real("local_acceptance", "single-site acceptance", localAcceptance));
+            }
+            if (proposed + fallbacks > 0) {
+                out.add(Figure.count("proposed", "proposed", proposed));
+                out.add(Figure.count("fallbacks", "fallbacks to the prior", fallbacks));
+            }
+            return out;
+        }
+    }
+
+    private final Options options;
+
+    public TemperedSmc(Options options) {
+        this.options = options;
+    }
+
+    @Override
+    public String name() {
+        return "smc-tempered";
+    }
+
+    @Override
+    public Options options() {
+        return options;
+    }
+
+    /**
+     * One task's particles: their traces and bridge corrections (log p - log q), the moves accepted,
+     * and what the proposal did.
+     */
+    private record Particles(Trace[] traces, double[] corrections, long independent, long local,
+            TreeSet<String> observed, long proposed, long fallbacks) implements Serializable {
+    }
+
+    @Override
+    public Posterior run(Settings settings) {
+        int n = settings.traces();
+        int size = SequentialMonteCarlo.PARTICLES_PER_TASK;
+        int tasks = (n + size - 1) / size;
+        Trace[] particles = new Trace[n];
+        double[] corrections = new double[n];
+        TreeSet<String> observed = new TreeSet<>();
+        long proposed = 0;
+        long fallbacks = 0;
+        List<Particles> first = settings.backend().map(tasks, k -> advance(settings, null, null, 0, 0, k, n));
+        for (int k = 0; k < tasks; k++) {
+            Particles p = first.get(k);
+            System.arraycopy(p.traces(), 0, particles, k * size, p.traces().length);
+            System.arraycopy(p.corrections(), 0, corrections, k * size, p.corrections().length);
+            observed.addAll(p.observed());
+            proposed += p.proposed();
+            fallbacks += p.fallbacks();
+        }
+        ImportanceSampling.checkObservedNames(settings.observations(), observed);
+        double proposalEss = SequentialMonteCarlo.ess(importanceWeights(particles, corrections));
+        if (!(proposalEss > 0)) {
+            throw new ModelException("every particle has zero weight: the observations are impossible under the model as"
+                    + " proposed (check their values, or use more particles)");
+        }
+        double[] logW = new double[n];
+        double temperature = 0;
+        double logZ = 0;
+        int step = 0;
+        int resamplings = 0;
+        long independent = 0;
+        long local = 0;
+        double minimumEss = n;
+        while (temperature < 1) {
+            step++;
+            if (step > MAX_TEMPERATURES) {
+                throw new ModelException("tempered SMC took " + MAX_TEMPERATURES + " temperatures and reached only "
+                        + temperature + ": the posterior is too far from the proposal for " + n + " particles (use more"
+                        + " particles, more --rejuvenate rounds, or a trained --network)");
+            }
+            double[] w = importanceWeights(particles, corrections);
+            double next = nextTemperature(logW, w, temperature, options.cess());
+            double delta = next - temperature;
+            double[] increments = new double[n];
+            for (int i = 0; i < n; i++) {
+                increments[i] = w[i] == Double.NEGATIVE_INFINITY ? w[i] : delta * w[i];
+            }
+            logZ += logWeightedMean(logW, increments);
+            for (int i = 0; i < n; i++) {
+                logW[i] += increments[i];
+            }
+            temperature = next;
+            double ess = SequentialMonteCarlo.ess(logW);
+            if (!(ess > 0)) {
+                throw new ModelException("every particle has zero weight at temperature " + temperature + ": the"
+                        + " observations are impossible under the model as proposed (check their values, or use more"
+                        + " particles)");
+            }
+            minimumEss = Math.min(minimumEss, ess);
+            if (ess < options.essThreshold() * n) {
+                int[] ancestors = SequentialMonteCarlo.systematic(logW, Seeds.generator(settings.seed(), -1L - step));
+                Trace[] parents = particles.clone();
+                double[] parentCorrections = corrections.clone();
+                for (int i = 0; i < n; i++) {
+                    particles[i] = parents[ancestors[i]];
+                    corrections[i] = parentCorrections[ancestors[i]];
+                    logW[i] = 0;
+                }
+                resamplings++;
+            }
+            if (options.rejuvenate() > 0) {
+                Trace[] from = particles.clone();
+                double[] fromCorrections = corrections.clone();
+                int t = step;
+                double b = temperature;
+                List<Particles> moved = settings.backend().map(tasks,
+                        k -> advance(settings, from, fromCorrections, b, t, k, n));
+                for (int k = 0; k < tasks; k++) {
+                    Particles p = moved.get(k);
+                    System.arraycopy(p.traces(), 0, particles, k * size, p.traces().length);
+                    System.arraycopy(p.corrections(), 0, corrections, k * size, p.corrections().length);
+                    independent += p.independent();
+                    local += p.local();
+                    proposed += p.proposed();
+                    fallbacks += p.fallbacks();
+                }
+            }
+        }
+        PosteriorBuilder builder = new PosteriorBuilder(n, settings.recordAddresses(), settings.keepTraces(),
+                settings.observations().names());
+        PosteriorBuilder.Chunk chunk = builder.chunk(0, n);
+        for (int i = 0; i < n; i++) {
+            Trace p = particles[i];
+            chunk.record(i, new Trace(p.variables().toArray(new Variable[0]), p.logPrior(), p.logLikelihood(), logW[i],
+                    p.result()));
+        }
+        builder.add(chunk);
+        long tried = (long) n * options.rejuvenate() * step;
+        Report report = new Report(step, resamplings, tried, tried == 0 ? Double.NaN : independent / (double) tried,
+                tried, tried == 0 ? Double.NaN : local / (double) tried, minimumEss, proposalEss, proposed, fallbacks);
+        return builder.build(logZ, null, settings.provenance(this), report);
+    }
+
+    /**
+     * Task k's particles at step t: whole runs drawn from the proposal at step 0 ({@code from}
+     * null), else {@code from}'s after {@link Options#rejuvenate} rounds of moves that leave pi_b
+     * invariant.
+     */
+    private Particles advance(Settings settings, Trace[] from, double[] fromCorrections, double temperature, int t, int k,
+            int n) {
+        int start = k * SequentialMonteCarlo.PARTICLES_PER_TASK;
+        int end = Math.min(n, start + SequentialMonteCarlo.PARTICLES_PER_TASK);
+        Runner runner = Runner.conditioning(settings);
+        Policy policy = Policy.proposing(options.proposal());
+        Trace[] traces = new Trace[end - start];
+        double[] corrections = new double[end - start];
+        long independent = 0;
+        long local = 0;
+        if (from == null) {
+            for (int i = start; i < end; i++) {
+                Run run = runner.run(policy, Seeds.generator(settings.seed(), i), i);
+                traces[i - start] = run.trace();
+                corrections[i - start] = run.logCorrection();
+            }
+            return new Particles(traces, corrections, 0, 0, new TreeSet<>(runner.observedNames()), runner.proposed(),
+                    runner.fallbacks());
+        }
+        for (int i = start; i < end; i++) {
+            UniformRandomProvider rng = Seeds.generator(settings.seed(), (long) t * n + i);
+            Trace x = from[i];
+            double c = fromCorrections[i];
+            for (int r = 0; r < options.rejuvenate(); r++) {
+                // Independence move from q: pi_b(x') q(x) / (pi_b(x) q(x')) = (w(x') / w(x))^b.
+                Run run = runner.run(policy, rng, i);
+                double logAlpha = temperature * (run.logWeight() - (x.logLikelihood() + c));
+                if (logAlpha >= 0 || Math.log(rng.nextDouble()) < logAlpha) {
+                    x = run.trace();
+                    c = run.logCorrection();
+                    independent++;
+                }
+                Runner.TemperedMove m = runner.move(x, c, options.proposal(), temperature, rng, i);
+                x = m.trace();
+                c = m.correction();
+                if (m.accepted()) {
+                    local++;
+                }
+            }
+            traces[i - start] = x;
+            corrections[i - start] = c;
+        }
+        return new Particles(traces, corrections, independent, local, new TreeSet<>(), runner.proposed(),
+                runner.fallbacks());
+    }
+
+    /** Each particle's log importance weight under the proposal: log L(x) + log p(x) - log q(x). */
+    private static double[] importanceWeights(Trace[] particles, double[] corrections) {
+        double[] w = new double[particles.length];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = particles[i].logLikelihood() + corrections[i];
+            if (Double.isNaN(w[i])) {
+                w[i] = Double.NEGATIVE_INFINITY;
+            }
+        }
+        return w;
+    }
+
+    /**
+     * The temperature after {@code from} at which the conditional ESS of the increments
+     * w^(b' - b), given the current weights, is the fraction {@code target} of the particles
+     * (Zhou, Johansen and Aston 2016), by bisection; 1 when even that step keeps more.
+     */
+    static double nextTemperature(double[] logW, double[] w, double from, double target) {
+        double span = 1 - from;
+        if (conditionalEss(logW, w, span) >= target) {
+            return 1;
+        }
+        double lo = 0;
+        double hi = span;
+        for (int i = 0; i < 60; i++) {
+            double mid = 0.5 * (lo + hi);
+            if (conditionalEss(logW, w, mid) >= target) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        // At least some step, so that the schedule always moves on.
+        double step = lo > 0 ? lo : hi;
+        return Math.min(1, from + step);
+    }
+
+    /**
+     * The conditional ESS of the increments exp(delta w_i) as a fraction of the particles:
+     * (sum W_i u_i)^2 / sum W_i u_i^2, W the normalised current weights.
+     */
+    static double conditionalEss(double[] logW, double[] w, double delta) {
+        int n = logW.length;
+        double max = Double.NEGATIVE_INFINITY;
+        double[] a = new double[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = w[i] == Double.NEGATIVE_INFINITY ? Double.NEGATIVE_INFINITY : logW[i] + delta * w[i];
+            max = Math.max(max, a[i]);
+        }
+        double wMax = Double.NEGATIVE_INFINITY;
+        for (double x : logW) {
+            wMax = Math.max(wMax, x);
+        }
+        if (max == Double.NEGATIVE_INFINITY) {
+            return 0;
+        }
+        // sum W u = sum exp(logW + d w) / sum exp(logW); sum W u^2 = sum exp(logW + 2 d w) / sum exp(logW)
+        double s1 = 0;
+        double s2 = 0;
+        double s0 = 0;
+        for (int i = 0; i < n; i++) {
+            s0 += Math.exp(logW[i] - wMax);
+            if (a[i] == Double.NEGATIVE_INFINITY) {
+                continue;
+            }
+            double u = Math.exp(a[i] - max);
+            s1 += u;
+            // exp(logW + 2 d w - 2 max + logW... ): W u^2 = exp(2 a - logW) with a = logW + d w
+            s2 += Math.exp(2 * (a[i] - max) - (logW[i] - wMax));
+        }
+        // (s1 e^max / (s0 e^wMax))^2 / (s2 e^(2 max - wMax) / (s0 e^wMax)) = s1^2 / (s0 s2)
+        return s1 * s1 / (s0 * s2);
+    }
+
+    /** log of sum_i W_i exp(increments_i), W the normalised exp(logW). */
+    static double logWeightedMean(double[] logW, double[] increments) {
+        double[] a = new double[logW.length];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = logW[i] + increments[i];
+        }
+        return logSumExp(a) - logSumExp(logW);
+    }
+
+    private static double logSumExp(double[] x) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : x) {
+            max = Math.max(max, v);
+        }
+        if (max == Double.NEGATIVE_INFINITY) {
+            return max;
+        }
+        double s = 0;
+        for (double v : x) {
+            s += Math.exp(v - max);
+        }
+        return max + Math.log(s);
+    }
+}
