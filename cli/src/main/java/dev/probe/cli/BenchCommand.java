@@ -34,7 +34,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", paramLabel = "R", defaultValue = "3", description = "Timed inferences per figure (the median is kept). Default: 3.")
     int repeats;
 
-    @Option(names = "--models", paramLabel = "NAME", split = ",", description = "Only these built-in models (comma-separated); 'scripts' for scripts against Java, 'statements' for the sample statement cost; 'diagnostics' for the cost of infer's diagnostics.")
+    @Option(names = "--models", paramLabel = "NAME", split = ",", description = "Only these built-in models (comma-separated); 'scripts' for scripts against Java, 'sir' for the sbibm SIR script against its Java twin, 'statements' for the sample statement cost; 'diagnostics' for the cost of infer's diagnostics.")
     List<String> only;
 
     @Option(names = "--json", description = "Machine-readable results.")
@@ -55,6 +55,39 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--scripts", paramLabel = "DIR", defaultValue = "models/scripts",
             description = "Where the script twins of the built-in models are. Default: models/scripts.")
     java.nio.file.Path scripts;
+
+    @Option(names = "--sbi", description = "The simulation-based inference benchmark (sbibm's tasks in --sbi-dir): C2ST"
+            + " against reference posteriors for each engine at each simulation budget (hours at full size).")
+    boolean sbi;
+
+    @Option(names = "--sbi-tasks", paramLabel = "NAME", split = ",", description = "With --sbi: only these tasks. Default: all six.")
+    List<String> sbiTasks;
+
+    @Option(names = "--sbi-engines", paramLabel = "NAME", split = ",", description = "With --sbi: only these engines. Default: is, rmh, smc.")
+    List<String> sbiEngines;
+
+    @Option(names = "--sbi-budgets", paramLabel = "N", split = ",", description = "With --sbi: simulation budgets. Default: 1000,10000,100000.")
+    List<Integer> sbiBudgets;
+
+    @Option(names = "--sbi-observations", paramLabel = "K", defaultValue = "10",
+            description = "With --sbi: the first K of each task's 10 observations. Default: 10.")
+    int sbiObservations;
+
+    @Option(names = "--sbi-draws", paramLabel = "N", defaultValue = "10000",
+            description = "With --sbi: posterior and reference draws per C2ST (sbibm: 10,000). Default: 10000.")
+    int sbiDraws;
+
+    @Option(names = "--sbi-raw", description = "With --sbi: C2ST on the engines' own draws (resampled), without the kernel"
+            + " density smoothing that spreads repeated draws.")
+    boolean sbiRaw;
+
+    @Option(names = "--sbi-dir", paramLabel = "DIR", defaultValue = "models/sbibm",
+            description = "With --sbi: where the task scripts and observations.json are. Default: models/sbibm.")
+    java.nio.file.Path sbiDir;
+
+    @Option(names = "--draw-observations", description = "With --sbi: draw every task's 10 observations from its script with"
+            + " the fixed seeds and write them to observations.json in --sbi-dir, instead of benchmarking.")
+    boolean drawObservations;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -82,6 +115,9 @@ final class BenchCommand implements Callable<Integer> {
             }
             out.flush();
             return ExitCode.OK;
+        }
+        if (sbi) {
+            return sbi(out, err, root);
         }
         if (ic) {
             if (!(icScale > 0)) {
@@ -138,7 +174,7 @@ final class BenchCommand implements Callable<Integer> {
                 out.flush();
             }
         }
-        if (only == null || only.contains("scripts")) {
+        if (only == null || only.contains("scripts") || only.contains("sir")) {
             scriptsAgainstJava(out, err, root.putArray("scripts"));
         }
         if (only == null || only.contains("statements")) {
@@ -154,6 +190,41 @@ final class BenchCommand implements Callable<Integer> {
         if (only != null && only.contains("diagnostics")) {
             DiagnosticsBench.run(out, err, root.putArray("diagnostics"), json, repeats);
         }
+        if (json) {
+            out.println(Json.MAPPER.writeValueAsString(root));
+        }
+        out.flush();
+        return ExitCode.OK;
+    }
+
+    /** {@code --sbi}: the sbibm tasks' C2ST table, or {@code --draw-observations}. */
+    private int sbi(PrintWriter out, PrintWriter err, ObjectNode root) throws java.io.IOException {
+        if (drawObservations) {
+            java.nio.file.Path file = sbiDir.resolve("observations.json");
+            Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), SbiBench.drawObservations(sbiDir));
+            err.println("probe bench: wrote " + file);
+            return ExitCode.OK;
+        }
+        List<Integer> budgets = sbiBudgets == null ? List.of(1000, 10_000, 100_000) : sbiBudgets;
+        for (int b : budgets) {
+            if (b < 100) {
+                throw new UsageException("--sbi-budgets: each budget must be at least 100, got " + b);
+            }
+        }
+        if (sbiObservations < 1 || sbiObservations > SbiTasks.OBSERVATIONS || sbiDraws < 2 * dev.probe.diagnostics.C2st.FOLDS) {
+            throw new UsageException("--sbi-observations must be 1.." + SbiTasks.OBSERVATIONS + " and --sbi-draws at least "
+                    + 2 * dev.probe.diagnostics.C2st.FOLDS);
+        }
+        List<String> tasks = sbiTasks == null ? SbiTasks.ALL.stream().map(SbiTasks.Task::name).toList() : sbiTasks;
+        tasks.forEach(SbiTasks::find);
+        List<String> engines = sbiEngines == null ? SbiBench.ENGINES : sbiEngines;
+        for (String e : engines) {
+            if (!SbiBench.ENGINES.contains(e)) {
+                throw new UsageException("--sbi-engines: no engine '" + e + "'; the benchmark runs " + String.join(", ", SbiBench.ENGINES));
+            }
+        }
+        dev.probe.proposals.Devices.prepare(1);
+        SbiBench.run(out, err, root, json, new SbiBench.Options(tasks, engines, budgets, sbiObservations, sbiDraws, !sbiRaw, sbiDir));
         if (json) {
             out.println(Json.MAPPER.writeValueAsString(root));
         }
@@ -286,24 +357,54 @@ final class BenchCommand implements Callable<Integer> {
         }
         for (BuiltinModel b : Builtins.all()) {
             java.nio.file.Path file = scripts.resolve(b.name() + ".ppl");
-            if (!java.nio.file.Files.isRegularFile(file)) {
+            if (only != null && !only.contains("scripts") || !java.nio.file.Files.isRegularFile(file)) {
                 continue;
             }
             err.printf("probe bench: %s script against Java...%n", b.name());
             err.flush();
             Model script = dev.probe.language.Script.load(file).model();
             Model java = b.create();
-            double s = median(n -> Inference.prior(script).traces(n).seed(1).threads(1).run(), 1 << 24);
-            double j = median(n -> Inference.prior(java).traces(n).seed(1).threads(1).run(), 1 << 24);
-            ObjectNode r = rows.addObject();
-            r.put("model", b.name());
-            r.put("script_runs_per_second", Math.round(s));
-            r.put("java_runs_per_second", Math.round(j));
-            r.put("java_over_script", Math.round(j / s * 100) / 100.0);
-            if (!json) {
-                out.printf(Locale.ROOT, "%-16s %,16.0f %,16.0f %7.2fx%n", b.name(), s, j, j / s);
-                out.flush();
-            }
+            scriptAgainstJava(out, rows, b.name(), script, java);
+        }
+        // The numeric simulator of the sbibm benchmark: an ODE integrated in a loop (its twin is not a built-in model).
+        java.nio.file.Path sir = scripts.resolveSibling("sbibm").resolve("sir.ppl");
+        if (java.nio.file.Files.isRegularFile(sir)) {
+            err.println("probe bench: sbibm sir script against Java...");
+            err.flush();
+            scriptAgainstJava(out, rows, "sbibm sir", dev.probe.language.Script.load(sir).model(),
+                    new dev.probe.models.sbibm.Sir(dev.probe.models.sbibm.Sir.STEPS_PER_DAY));
+        }
+    }
+
+    /**
+     * One row: prior-sampling runs per second of a script and of its Java twin, one thread, timed
+     * in alternation repeat after repeat; the ratio is the median of the per-repeat ratios, so
+     * that drifts in a shared machine's speed cancel out.
+     */
+    private void scriptAgainstJava(PrintWriter out, ArrayNode rows, String name, Model script, Model java) {
+        Job scriptJob = n -> Inference.prior(script).traces(n).seed(1).threads(1).run();
+        Job javaJob = n -> Inference.prior(java).traces(n).seed(1).threads(1).run();
+        int scriptRuns = calibrate(scriptJob, 1 << 24);
+        int javaRuns = calibrate(javaJob, 1 << 24);
+        double[] s = new double[repeats];
+        double[] j = new double[repeats];
+        double[] ratio = new double[repeats];
+        for (int k = 0; k < repeats; k++) {
+            s[k] = time(() -> scriptJob.run(scriptRuns), scriptRuns);
+            j[k] = time(() -> javaJob.run(javaRuns), javaRuns);
+            ratio[k] = j[k] / s[k];
+        }
+        double sm = medianOf(s);
+        double jm = medianOf(j);
+        double rm = medianOf(ratio);
+        ObjectNode r = rows.addObject();
+        r.put("model", name);
+        r.put("script_runs_per_second", Math.round(sm));
+        r.put("java_runs_per_second", Math.round(jm));
+        r.put("java_over_script", Math.round(rm * 100) / 100.0);
+        if (!json) {
+            out.printf(Locale.ROOT, "%-16s %,16.0f %,16.0f %7.2fx%n", name, sm, jm, rm);
+            out.flush();
         }
     }
 

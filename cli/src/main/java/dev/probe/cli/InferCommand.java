@@ -89,6 +89,9 @@ final class InferCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    BackendOptions backend;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -132,6 +135,7 @@ final class InferCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        backend.check();
         EngineProvider provider = EngineProvider.find(engine).orElseThrow(() -> new UsageException("--engine " + engine
                 + ": unknown engine; choose " + installedEngines()));
         if (particles != null) {
@@ -252,8 +256,12 @@ final class InferCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Posterior posterior;
         try {
+            if (!backend.local()) {
+                inference.backend(backend.open(model.threads(c.threads()), seed, c.threads));
+            }
             posterior = inference.run();
         } finally {
+            backend.close();
             bar.finish();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;

@@ -35,6 +35,9 @@ final class SampleCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    BackendOptions backend;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -42,6 +45,12 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() throws JsonProcessingException {
         if (runs <= 0) {
             throw new UsageException("-n must be positive, got " + runs);
+        }
+        backend.check();
+        if (!backend.local()) {
+            // Whole traces (their distributions, a script's values) stay in the process that made them.
+            throw new UsageException("--backend " + backend.backend + ": probe sample runs on the local backend only (it prints"
+                    + " whole traces, which do not travel between machines); drop --backend, or use probe infer --engine prior");
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();

@@ -53,6 +53,12 @@ final class Nodes {
         private final Call site;
         private CallContext context;
         Object returned;
+        /**
+         * Set by {@link Expr#evalFloat} when the value was not a float, which is then in
+         * {@link #other}; whoever reads it clears both.
+         */
+        boolean notFloat;
+        Object other;
 
         /** The main program's frame. */
         Frame(Object[] slots, Run run, CallContext root, String function) {
@@ -114,6 +120,33 @@ final class Nodes {
 
         abstract Object eval(Frame f);
 
+        /**
+         * The value as a primitive where it is a float, so that float arithmetic nests without
+         * boxing every intermediate result; any other value is left in {@code f.other} with
+         * {@code f.notFloat} set, for the caller to take (and clear) instead.
+         */
+        double evalFloat(Frame f) {
+            return spill(f, eval(f));
+        }
+
+        /** {@code v} as a float, or left in the frame as {@link #evalFloat} says. */
+        static double spill(Frame f, Object v) {
+            if (v instanceof Double) {
+                return (Double) v;
+            }
+            f.other = v;
+            f.notFloat = true;
+            return 0;
+        }
+
+        /** Takes the value {@link #evalFloat} left in the frame. */
+        static Object taken(Frame f) {
+            Object v = f.other;
+            f.other = null;
+            f.notFloat = false;
+            return v;
+        }
+
         final double number(Frame f, String what) {
             Object v = eval(f);
             if (v instanceof Double) {
@@ -166,6 +199,11 @@ final class Nodes {
         Object eval(Frame f) {
             return value;
         }
+
+        @Override
+        double evalFloat(Frame f) {
+            return spill(f, value);
+        }
     }
 
     /** A value given from outside (a param override), made anew as a script value in every run. */
@@ -195,6 +233,11 @@ final class Nodes {
         @Override
         Object eval(Frame f) {
             return f.slots[slot];
+        }
+
+        @Override
+        double evalFloat(Frame f) {
+            return spill(f, f.slots[slot]);
         }
     }
 
@@ -284,8 +327,20 @@ final class Nodes {
         }
 
         @Override
+        double evalFloat(Frame f) {
+            if (!negate) {
+                return spill(f, eval(f));
+            }
+            double x = operand.evalFloat(f);
+            return f.notFloat ? spill(f, apply(taken(f))) : -x;
+        }
+
+        @Override
         Object eval(Frame f) {
-            Object v = operand.eval(f);
+            return apply(operand.eval(f));
+        }
+
+        private Object apply(Object v) {
             if (negate) {
                 if (v instanceof Long) {
                     return -(Long) v;
@@ -318,14 +373,66 @@ final class Nodes {
 
         @Override
         Object eval(Frame f) {
-            Object a = left.eval(f);
-            Object b = right.eval(f);
+            if (code <= DIVIDE) {
+                double r = evalFloat(f);
+                return f.notFloat ? taken(f) : (Object) r;
+            }
+            return apply(left.eval(f), right.eval(f));
+        }
+
+        /**
+         * + - * / on floats without boxing: each operand is asked for a primitive float, and
+         * anything else (integers, strings, arrays) goes the general way of {@link Ops#binary},
+         * the operands evaluated once each and in order.
+         */
+        @Override
+        double evalFloat(Frame f) {
+            if (code > DIVIDE) {
+                return spill(f, eval(f));
+            }
+            double x = left.evalFloat(f);
+            if (f.notFloat) {
+                Object a = taken(f);
+                if (a instanceof Long) {
+                    double y = right.evalFloat(f);
+                    if (!f.notFloat) {
+                        return arithmetic((Long) a, y);   // an integer and a float give a float
+                    }
+                    return spill(f, apply(a, taken(f)));
+                }
+                return spill(f, apply(a, right.eval(f)));
+            }
+            double y = right.evalFloat(f);
+            if (f.notFloat) {
+                Object b = taken(f);
+                return b instanceof Long ? arithmetic(x, (Long) b) : spill(f, apply(x, b));
+            }
+            return arithmetic(x, y);
+        }
+
+        private double arithmetic(double x, double y) {
+            switch (code) {
+                case 0:
+                    return x + y;
+                case 1:
+                    return x - y;
+                case 2:
+                    return x * y;
+                default:
+                    return x / y;
+            }
+        }
+
+        private Object apply(Object a, Object b) {
             try {
                 return Ops.binary(code, a, b);
             } catch (IllegalArgumentException | ArithmeticException e) {
                 throw error(e instanceof ArithmeticException ? "integer overflow in '" + op + "'" : e.getMessage());
             }
         }
+
+        /** The codes of + - * / are 0 to 3 ({@link Ops#code}). */
+        private static final int DIVIDE = 3;
     }
 
     /**

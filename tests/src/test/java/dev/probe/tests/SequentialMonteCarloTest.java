@@ -247,4 +247,25 @@ class SequentialMonteCarloTest {
             }
         }
     }
+
+    /**
+     * Particles that a later step puts at zero likelihood (a factor of -inf after an observation)
+     * drop out instead of turning every weight into NaN. t ~ Uniform(-1, 1), |t| observed as 0.1
+     * under Normal(|t|, 0.01), then t > 0 required: the posterior is Normal(0.1, 0.01) on t > 0
+     * (its truncation at 0 is 10 sd away). Tolerance: 5 standard errors, 0.01 / sqrt(ESS).
+     */
+    @Test
+    void aZeroLikelihoodAfterAnObservationDropsOnlyThoseParticles() {
+        dev.probe.runtime.distribution.Uniform prior = dev.probe.runtime.distribution.Uniform.of(-1, 1);
+        Model model = ctx -> {
+            double t = ctx.sample(prior, "t");
+            ctx.observe(dev.probe.runtime.distribution.Normal.of(Math.abs(t), 0.01), 0.1);
+            ctx.factor(t > 0 ? 0 : Double.NEGATIVE_INFINITY);
+            return t;
+        };
+        Posterior p = smc(model, new SequentialMonteCarlo.Options(Proposal.PRIOR, 0.5, 2)).traces(4000).seed(9).threads(1).run();
+        Marginal t = p.marginal("t");
+        assertEquals(0.1, t.mean(), 5 * 0.01 / Math.sqrt(p.ess()));
+        assertTrue(p.quantile("t", 0.001) > 0, "no draw on the negative branch");
+    }
 }

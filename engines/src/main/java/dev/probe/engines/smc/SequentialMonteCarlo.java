@@ -229,7 +229,9 @@ public final class SequentialMonteCarlo implements Engine {
             Run run = runner.run(prefix == null ? policy : policy.replaying(prefix), rng, i);
             double before = prefix == null ? 0 : prefix.logLikelihood();
             traces[i - start] = run.trace();
-            increments[i - start] = run.trace().logLikelihood() - before + run.logCorrection();
+            double after = run.trace().logLikelihood();
+            // A run at zero likelihood stays there; -inf minus a prefix's -inf would be NaN.
+            increments[i - start] = after == Double.NEGATIVE_INFINITY ? after : after - before + run.logCorrection();
             finished[i - start] = run.finished();
         }
         return new Advanced(traces, increments, finished, 0, new TreeSet<>(runner.observedNames()), runner.proposed(),

@@ -37,6 +37,7 @@ public final class Inference {
     private int traces = DEFAULT_TRACES;
     private Long seed;
     private int threads = Runtime.getRuntime().availableProcessors();
+    private Backend backend;
     private Proposal proposal = Proposal.PRIOR;
     private int burnIn = -1;
     private int thin = 1;
@@ -115,6 +116,12 @@ public final class Inference {
         return this;
     }
 
+    /** Where the work runs, instead of {@link #threads} threads of this process. The result does not depend on it. */
+    public Inference backend(Backend b) {
+        this.backend = Objects.requireNonNull(b, "backend");
+        return this;
+    }
+
     /** Importance sampling's proposal (a trained network's, for inference compilation); not for other engines. */
     public Inference proposal(Proposal p) {
         this.proposal = Objects.requireNonNull(p, "proposal");
@@ -172,12 +179,12 @@ public final class Inference {
         return this;
     }
 
-    /** The common settings as they stand (a seed is drawn now if none was given); threads run the work. */
+    /** The common settings as they stand (a seed is drawn now if none was given); the backend, or threads, run the work. */
     public Settings settings() {
         if (seed == null) {
             seed = Seeds.fresh();
         }
-        return new Settings(model, Observations.of(observations), traces, seed, Backend.threads(threads), keepTraces,
+        return new Settings(model, Observations.of(observations), traces, seed, backend != null ? backend : Backend.threads(threads), keepTraces,
                 recordAddresses, progress, label);
     }
 

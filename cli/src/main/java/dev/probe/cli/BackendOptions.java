@@ -1,0 +1,151 @@
+package dev.probe.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import dev.probe.runtime.engine.Backend;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code --backend local|flink} and {@code --flink embedded|HOST:PORT}: where a command's work
+ * runs. Local threads by default; any other backend is a {@link BackendProvider} on the class
+ * path. A backend elsewhere re-creates the command's tasks from a {@link Replay} of the command.
+ */
+final class BackendOptions {
+
+    @Option(names = "--backend", paramLabel = "local|flink", defaultValue = "local",
+            description = "Where the work runs: local (threads of this process, default) or flink (an Apache Flink cluster,"
+                    + " see --flink). Never changes the result.")
+    String backend = "local";
+
+    @Option(names = "--flink", paramLabel = "embedded|HOST:PORT",
+            description = "--backend flink: a session cluster's REST endpoint (HOST:PORT), or embedded: a mini-cluster in this"
+                    + " process. Default: embedded.")
+    String flink;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    /** Set while a worker replays a command: the backend that computes its share of the tasks. */
+    static final ThreadLocal<Backend> REPLAYING = new ThreadLocal<>();
+
+    /** Options a worker's replay must not repeat: outputs, where the work runs, and what the replay sets itself. */
+    private static final Set<String> NOT_REPLAYED = Set.of("--save", "--report", "--out", "--backend", "--flink", "--seed",
+            "--threads", "--token-file");
+    private static final Set<String> FLAGS_NOT_REPLAYED = Set.of("--quiet", "--json", "--debug");
+
+    private AutoCloseable opened;
+
+    /**
+     * True while a worker replays the command: a command then skips what only the driver does
+     * (holding its output files against other processes, writing them).
+     */
+    static boolean replaying() {
+        return REPLAYING.get() != null;
+    }
+
+    /** True when the work runs on this process's threads. */
+    boolean local() {
+        return REPLAYING.get() == null && backend.equals("local");
+    }
+
+    /** Checks the options before any work: a usage error names the fix. */
+    void check() {
+        if (!backend.equals("local") && !backend.equals("flink")) {
+            throw new UsageException("--backend " + backend + ": unknown backend; choose local or flink");
+        }
+        if (flink != null && !backend.equals("flink")) {
+            throw new UsageException("--flink is for --backend flink: add --backend flink, or drop --flink");
+        }
+    }
+
+    /**
+     * The backend for this command's work: {@code threads} threads here, or the chosen backend,
+     * told how to replay the command with {@code seed}.
+     */
+    Backend open(int threads, long seed, Integer requestedThreads) {
+        Backend replaying = REPLAYING.get();
+        if (replaying != null) {
+            return replaying;
+        }
+        check();
+        if (backend.equals("local")) {
+            return Backend.threads(threads);
+        }
+        BackendProvider provider = BackendProvider.find(backend).orElseThrow(() -> new UsageException("--backend " + backend
+                + ": the " + backend + " backend is not installed: run probe from a checkout where 'mvn package' built"
+                + " flink/target/lib (the probe launcher adds it for --backend flink)"));
+        Backend b;
+        try {
+            b = provider.open(flink, requestedThreads == null ? 0 : requestedThreads, replay(seed));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
+        if (b instanceof AutoCloseable c) {
+            opened = c;
+        }
+        return b;
+    }
+
+    /** Closes the backend this command opened, if any. */
+    void close() {
+        if (opened != null) {
+            try {
+                opened.close();
+            } catch (Exception e) {
+                // The work is done; a backend that fails to shut down changes nothing of it.
+            } finally {
+                opened = null;
+            }
+        }
+    }
+
+    /** This command as a worker replays it: its arguments less outputs, with the seed fixed, and the files it reads. */
+    private Replay replay(long seed) {
+        List<String> original = command.commandLine().getParseResult().originalArgs();
+        int at = original.indexOf(command.name());
+        List<String> given = original.subList(at + 1, original.size());
+        List<String> args = new ArrayList<>();
+        args.add(command.name());
+        Map<String, String> files = new LinkedHashMap<>();
+        for (int i = 0; i < given.size(); i++) {
+            String a = given.get(i);
+            String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+            if (NOT_REPLAYED.contains(name)) {
+                if (!a.contains("=")) {
+                    i++;
+                }
+                continue;
+            }
+            if (FLAGS_NOT_REPLAYED.contains(a)) {
+                continue;
+            }
+            args.add(a);
+        }
+        // Scripts and observation files travel with the job: workers need not see this machine's files.
+        for (String a : args.subList(1, args.size())) {
+            String value = a.startsWith("--observations=") ? a.substring("--observations=".length()) : a;
+            if (!value.startsWith("-") && (value.endsWith(".ppl") || value.endsWith(".json"))) {
+                Path p = Path.of(value);
+                if (Files.isRegularFile(p)) {
+                    try {
+                        files.put(value, Files.readString(p));
+                    } catch (java.io.IOException e) {
+                        throw new UsageException(value + ": cannot read it: " + e.getMessage());
+                    }
+                }
+            }
+        }
+        args.add("--seed");
+        args.add(Long.toString(seed));
+        args.add("--quiet");
+        return new Replay(args, files);
+    }
+}

@@ -1,0 +1,173 @@
+package dev.probe.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Serializable;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+import dev.probe.runtime.engine.Backend;
+import picocli.CommandLine;
+
+/**
+ * A command as a worker elsewhere re-creates its tasks. An engine's tasks capture the model and
+ * its settings, which do not travel (a script's interpreter, a simulator's connections), so a
+ * worker runs the same command itself, with the same seed: its backend answers the command's
+ * earlier {@link Backend#map} calls with the results the driver already has, computes the tasks
+ * it was given of the call the driver is making, and stops the command there. Engines are
+ * deterministic given the seed and their tasks' results, so the worker's tasks are the driver's.
+ * Scripts and observation files travel as text.
+ */
+public final class Replay implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final List<String> args;
+    private final Map<String, String> files;
+
+    /**
+     * @param args  the subcommand and its arguments, the seed fixed
+     * @param files the text of the files the arguments name, by the argument naming them
+     */
+    public Replay(List<String> args, Map<String, String> files) {
+        this.args = List.copyOf(args);
+        this.files = new LinkedHashMap<>(files);
+    }
+
+    /** The command's arguments, the subcommand first. */
+    public List<String> args() {
+        return args;
+    }
+
+    /**
+     * What a worker computed: tasks {@code [from, from + results.size())} of a call, or the failure
+     * of task {@code failedTask} (no task before it in the range failed).
+     */
+    public record Outcome(int from, List<Serializable> results, RuntimeException failure, int failedTask) implements Serializable {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /**
+     * Replays the command and computes tasks {@code [from, to)} of its map call number {@code call}.
+     *
+     * @param parallelism what the driver's backend reports, so that engines cut their work alike
+     * @param earlier     the results of the command's calls before {@code call}, in order
+     */
+    public Outcome tasks(int parallelism, int call, List<? extends List<? extends Serializable>> earlier, int from, int to) {
+        Path dir = null;
+        try {
+            List<String> given = new ArrayList<>(args);
+            if (!files.isEmpty()) {
+                dir = Files.createTempDirectory("probe-replay");
+                for (Map.Entry<String, String> f : files.entrySet()) {
+                    Path copy = dir.resolve(Path.of(f.getKey()).getFileName().toString());
+                    Files.writeString(copy, f.getValue());
+                    given.replaceAll(a -> a.equals(f.getKey()) ? copy.toString()
+                            : a.equals("--observations=" + f.getKey()) ? "--observations=" + copy : a);
+                }
+            }
+            Worker backend = new Worker(parallelism, call, earlier, from, to);
+            CommandLine cl = new CommandLine(new Main());
+            PrintWriter nowhere = new PrintWriter(Writer.nullWriter());
+            cl.setOut(nowhere);
+            cl.setErr(nowhere);
+            BackendOptions.REPLAYING.set(backend);
+            try {
+                CommandLine.ParseResult parsed = cl.parseArgs(given.toArray(String[]::new));
+                Object command = parsed.subcommand().commandSpec().userObject();
+                ((Callable<?>) command).call();
+            } catch (Captured c) {
+                return c.outcome;
+            } finally {
+                BackendOptions.REPLAYING.remove();
+            }
+            throw new IllegalStateException("replaying probe " + String.join(" ", args) + ": the command made "
+                    + backend.calls + " backend calls, not " + (call + 1) + " as where it first ran");
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("replaying probe " + String.join(" ", args) + ": " + e.getMessage(), e);
+        } finally {
+            if (dir != null) {
+                try (Stream<Path> s = Files.walk(dir)) {
+                    s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                } catch (IOException e) {
+                    // A temporary copy left behind harms nothing.
+                }
+            }
+        }
+    }
+
+    /** Ends a replayed command once its share of tasks is computed. An Error, so that no command catches it. */
+    private static final class Captured extends Error {
+        private static final long serialVersionUID = 1L;
+        final transient Outcome outcome;
+
+        Captured(Outcome outcome) {
+            super(null, null, false, false);
+            this.outcome = outcome;
+        }
+    }
+
+    /** The worker's backend: earlier calls answered from the driver's results, then its own tasks of one call. */
+    private static final class Worker implements Backend {
+        private final int parallelism;
+        private final int call;
+        private final List<? extends List<? extends Serializable>> earlier;
+        private final int from;
+        private final int to;
+        int calls;
+
+        Worker(int parallelism, int call, List<? extends List<? extends Serializable>> earlier, int from, int to) {
+            this.parallelism = parallelism;
+            this.call = call;
+            this.earlier = earlier;
+            this.from = from;
+            this.to = to;
+        }
+
+        @Override
+        public int parallelism() {
+            return parallelism;
+        }
+
+        @Override
+        public <R extends Serializable> List<R> map(int count, Task<R> task) {
+            int now = calls++;
+            if (now < call) {
+                List<? extends Serializable> done = earlier.get(now);
+                if (done.size() != count) {
+                    throw new IllegalStateException("replay diverged: call " + now + " has " + count + " tasks here, "
+                            + done.size() + " where it first ran");
+                }
+                @SuppressWarnings("unchecked")
+                List<R> typed = (List<R>) done;
+                return typed;
+            }
+            if (to > count) {
+                throw new IllegalStateException("replay diverged: call " + now + " has " + count + " tasks here, asked for "
+                        + to);
+            }
+            List<Serializable> results = new ArrayList<>(to - from);
+            // One task at a time, on a deep-stacked worker thread as locally, stopping at the first failure.
+            try {
+                Backend.threads(1).map(to - from, i -> {
+                    R r = task.run(from + i);
+                    results.add(r);
+                    return r;
+                });
+            } catch (RuntimeException e) {
+                throw new Captured(new Outcome(from, new ArrayList<>(results), e, from + results.size()));
+            }
+            throw new Captured(new Outcome(from, results, null, -1));
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package dev.probe.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.probe.diagnostics.C2st;
+import dev.probe.engines.smc.SequentialMonteCarlo;
+import dev.probe.language.Script;
+import dev.probe.runtime.inference.Inference;
+import dev.probe.runtime.inference.MetropolisHastings;
+import dev.probe.runtime.inference.Proposal;
+import dev.probe.runtime.model.Context;
+import dev.probe.runtime.model.Model;
+import dev.probe.runtime.posterior.Posterior;
+
+/**
+ * {@code probe bench --sbi}: the simulation-based inference benchmark (sbibm). For each task,
+ * observation, engine and simulation budget, the engine runs on the task's script within the
+ * budget (every execution of the model counts, partial ones included: SMC's replays and
+ * Metropolis-Hastings' moves), its posterior is resampled to equally weighted draws, and the C2ST
+ * accuracy against the reference posterior's draws is computed as sbibm does.
+ */
+final class SbiBench {
+
+    /** The engines the benchmark runs, each as it spends a budget. */
+    static final List<String> ENGINES = List.of("is", "rmh", "smc");
+
+    /** SMC's rejuvenation moves per resampling. */
+    static final int SMC_MOVES = 4;
+
+    /** Metropolis-Hastings chains. */
+    static final int CHAINS = 4;
+
+    /** What one engine run gave: its draws and how many model executions it took. */
+    record Result(double[][] draws, long runs) {
+    }
+
+    /** A model that counts its executions. */
+    static final class Counting implements Model {
+        final Model body;
+        final AtomicLong runs = new AtomicLong();
+
+        Counting(Model body) {
+            this.body = body;
+        }
+
+        @Override
+        public Object run(Context context) {
+            runs.incrementAndGet();
+            return body.run(context);
+        }
+
+        @Override
+        public String name() {
+            return body.name();
+        }
+
+        @Override
+        public String identity() {
+            return body.identity();
+        }
+    }
+
+    /** The stored observations: task name to a list of {seed, theta, x}. */
+    static Map<String, List<Map<String, Object>>> loadObservations(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new UsageException("no " + file + "; run `probe bench --sbi --draw-observations` from the repository root,"
+                    + " or give --sbi-dir");
+        }
+        return Json.MAPPER.readValue(file.toFile(), new TypeReference<Map<String, List<Map<String, Object>>>>() {
+        });
+    }
+
+    /** Draws every task's observations from its script with the fixed seeds, as the file stores them. */
+    static Map<String, List<Map<String, Object>>> drawObservations(Path dir) throws IOException {
+        Map<String, List<Map<String, Object>>> out = new LinkedHashMap<>();
+        for (SbiTasks.Task t : SbiTasks.ALL) {
+            Script script = t.script(dir);
+            List<Map<String, Object>> list = new ArrayList<>();
+            for (int k = 0; k < SbiTasks.OBSERVATIONS; k++) {
+                list.add(new LinkedHashMap<>(new java.util.TreeMap<>(SbiTasks.drawObservation(t, script, k))));
+            }
+            out.put(t.name(), list);
+        }
+        return out;
+    }
+
+    /**
+     * Runs {@code engine} on the task's script conditioned on {@code x}, spending at most
+     * {@code budget} model executions.
+     */
+    static Result run(SbiTasks.Task task, Script script, Object x, String engine, int budget, int draws, boolean smooth,
+            long seed) {
+        Counting model = new Counting(task.model(script, x));
+        Posterior p;
+        switch (engine) {
+            case "is" -> p = task.condition(Inference.importanceSampling(model), x).traces(budget).seed(seed).threads(1).run();
+            case "rmh" -> {
+                // A tenth of each chain's steps is burn-in; every step is one execution, and so is
+                // each chain's start (a few more where the prior's first draws have zero likelihood).
+                int perChain = (budget - 4 * CHAINS) / CHAINS;
+                int burnIn = perChain / 10;
+                MetropolisHastings mh = new MetropolisHastings(new MetropolisHastings.Options(CHAINS, burnIn, 1));
+                p = task.condition(Inference.with(mh, model), x).traces(CHAINS * (perChain - burnIn)).seed(seed).threads(1).run();
+            }
+            case "smc" -> {
+                // Resampling at every observation makes the executions per particle fixed: a pilot
+                // of a few particles measures them, and the rest of the budget sets the particles.
+                SequentialMonteCarlo smc = new SequentialMonteCarlo(new SequentialMonteCarlo.Options(Proposal.PRIOR, 1.0, SMC_MOVES));
+                int pilot = 32;
+                task.condition(Inference.with(smc, model), x).traces(pilot).seed(seed + 7).threads(1).run();
+                long perParticle = Math.max(1, (model.runs.get() + pilot - 1) / pilot);
+                int particles = (int) Math.max(2, (budget - model.runs.get()) / perParticle);
+                p = task.condition(Inference.with(smc, model), x).traces(particles).seed(seed).threads(1).run();
+            }
+            default -> throw new UsageException("no engine '" + engine + "' in the sbi benchmark; it runs " + String.join(", ", ENGINES));
+        }
+        return new Result(smooth ? task.smoothed(p, draws, seed + 1) : task.draws(p, draws, seed + 1), model.runs.get());
+    }
+
+    /** Options of one benchmark. */
+    record Options(List<String> tasks, List<String> engines, List<Integer> budgets, int observations, int draws, boolean smooth, Path dir) {
+    }
+
+    /** Runs the benchmark and prints its table. */
+    static void run(PrintWriter out, PrintWriter err, ObjectNode root, boolean json, Options o) throws IOException {
+        Map<String, List<Map<String, Object>>> observations = loadObservations(o.dir().resolve("observations.json"));
+        ArrayNode rows = root.putArray("sbi");
+        if (!json) {
+            out.printf(Locale.ROOT, "mean C2ST over %d observations, %,d draws each%s (0.5: indistinguishable from the reference)%n",
+                    o.observations(), o.draws(), o.smooth() ? ", kernel-smoothed" : "");
+            out.printf(Locale.ROOT, "%-24s %-6s", "task", "engine");
+            for (int b : o.budgets()) {
+                out.printf(Locale.ROOT, " %14s", "C2ST @ " + b);
+            }
+            out.printf(Locale.ROOT, " %10s %14s%n", "max runs", "paper @ 10^5");
+            out.flush();
+        }
+        for (String name : o.tasks()) {
+            SbiTasks.Task task = SbiTasks.find(name);
+            Script script = task.script(o.dir());
+            List<Map<String, Object>> obs = observations.get(name);
+            if (obs == null || obs.size() < o.observations()) {
+                throw new UsageException(o.dir().resolve("observations.json") + " holds fewer than " + o.observations()
+                        + " observations of " + name + "; run `probe bench --sbi --draw-observations`");
+            }
+            List<double[][]> references = new ArrayList<>();
+            for (int k = 0; k < o.observations(); k++) {
+                err.printf(Locale.ROOT, "probe bench --sbi: %s reference %d (%s)...%n", name, k + 1, task.reference().describe());
+                err.flush();
+                references.add(task.reference().sample(task, script, obs.get(k).get("x"), o.draws(), 77 + k));
+            }
+            for (String engine : o.engines()) {
+                double[] means = new double[o.budgets().size()];
+                long maxRuns = 0;
+                ObjectNode row = rows.addObject();
+                row.put("task", name);
+                row.put("engine", engine);
+                row.put("paper_best", task.best());
+                row.put("paper_method", task.bestMethod());
+                ObjectNode byBudget = row.putObject("c2st");
+                for (int bi = 0; bi < o.budgets().size(); bi++) {
+                    int budget = o.budgets().get(bi);
+                    ArrayNode each = byBudget.putArray(String.valueOf(budget));
+                    double sum = 0;
+                    for (int k = 0; k < o.observations(); k++) {
+                        err.printf(Locale.ROOT, "probe bench --sbi: %s %s budget %d observation %d...%n", name, engine, budget, k + 1);
+                        err.flush();
+                        Result r;
+                        try {
+                            r = run(task, script, obs.get(k).get("x"), engine, budget, o.draws(), o.smooth(), 1000 + k);
+                        } catch (dev.probe.runtime.model.ModelException e) {
+                            // An engine that finds no posterior within the budget (every particle
+                            // at zero weight) scores as a classifier that always tells: 1.0.
+                            err.printf(Locale.ROOT, "probe bench --sbi:   failed (%s); counted as C2ST 1.0%n", e.getMessage());
+                            each.add(1.0);
+                            sum += 1;
+                            continue;
+                        }
+                        maxRuns = Math.max(maxRuns, r.runs() * 1000 / budget);
+                        long t0 = System.nanoTime();
+                        double c = C2st.accuracy(references.get(k), r.draws(), 42 + k);
+                        err.printf(Locale.ROOT, "probe bench --sbi:   %,d runs, C2ST %.3f (%.1f s)%n", r.runs(), c, (System.nanoTime() - t0) / 1e9);
+                        each.add(Math.round(c * 1e4) / 1e4);
+                        sum += c;
+                    }
+                    means[bi] = sum / o.observations();
+                }
+                // Over 100% would mean an engine overspent its budget (the table shows it; none should).
+                row.put("max_runs_per_mille_of_budget", maxRuns);
+                if (!json) {
+                    out.printf(Locale.ROOT, "%-24s %-6s", name, engine);
+                    for (double m : means) {
+                        out.printf(Locale.ROOT, " %14.3f", m);
+                    }
+                    out.printf(Locale.ROOT, " %9.1f%% %9.3f %-4s%n", maxRuns / 10.0, task.best(), task.bestMethod());
+                    out.flush();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dev.probe.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.probe.language.Script;
+import dev.probe.runtime.inference.Inference;
+import dev.probe.runtime.posterior.Posterior;
+
+/** The sbibm task scripts, their stored observations and references, and a small run of {@code probe bench --sbi}. */
+class SbiBenchTest {
+
+    /** The scripts, seen from the module's folder (where surefire runs). */
+    static final Path DIR = Path.of("..", "models", "sbibm");
+
+    @Test
+    void gaussianLinearReferenceIsTheConjugatePosterior() throws Exception {
+        SbiTasks.Task task = SbiTasks.find("gaussian_linear");
+        Object x = SbiBench.loadObservations(DIR.resolve("observations.json")).get("gaussian_linear").get(0).get("x");
+        double[] obs = SbiTasks.flat(x);
+        int n = 20_000;
+        double[][] draws = task.reference().sample(task, task.script(DIR), x, n, 5);
+        for (int d = 0; d < obs.length; d++) {
+            // The exact posterior of dimension d, independently: prior Normal(0, 0.1) times the
+            // likelihood Normal(x_d; theta, 0.1), normalised by the trapezoid rule on a fine grid.
+            double z = 0;
+            double m1 = 0;
+            double m2 = 0;
+            int cells = 20_000;
+            double lo = -4;
+            double hi = 4;
+            for (int i = 0; i <= cells; i++) {
+                double t = lo + (hi - lo) * i / cells;
+                double w = Math.exp(-t * t / (2 * 0.1) - (obs[d] - t) * (obs[d] - t) / (2 * 0.1)) * (i == 0 || i == cells ? 0.5 : 1);
+                z += w;
+                m1 += w * t;
+                m2 += w * t * t;
+            }
+            double mean = m1 / z;
+            double variance = m2 / z - mean * mean;
+            double sum = 0;
+            double squares = 0;
+            for (double[] row : draws) {
+                sum += row[d];
+            }
+            double sampleMean = sum / n;
+            for (double[] row : draws) {
+                squares += (row[d] - sampleMean) * (row[d] - sampleMean);
+            }
+            double sampleVariance = squares / (n - 1);
+            // Five standard errors: sd / sqrt(n) for the mean, variance sqrt(2 / (n - 1)) for the variance.
+            assertEquals(mean, sampleMean, 5 * Math.sqrt(variance / n), "mean of theta[" + d + "]");
+            assertEquals(variance, sampleVariance, 5 * variance * Math.sqrt(2.0 / (n - 1)), "variance of theta[" + d + "]");
+            assertEquals(0.05, variance, 1e-6);
+        }
+    }
+
+    @Test
+    void storedObservationsAreTheSeededDrawsOfEveryScript() throws Exception {
+        Map<String, List<Map<String, Object>>> stored = SbiBench.loadObservations(DIR.resolve("observations.json"));
+        Map<String, List<Map<String, Object>>> drawn = SbiBench.drawObservations(DIR);
+        assertEquals(Json.MAPPER.writeValueAsString(drawn), Json.MAPPER.writeValueAsString(stored));
+    }
+
+    @Test
+    void everyScriptRunsConditionedOnItsFirstObservation() throws Exception {
+        Map<String, List<Map<String, Object>>> stored = SbiBench.loadObservations(DIR.resolve("observations.json"));
+        for (SbiTasks.Task task : SbiTasks.ALL) {
+            Script script = task.script(DIR);
+            Object x = stored.get(task.name()).get(0).get("x");
+            Posterior p = task.condition(Inference.importanceSampling(task.model(script, x)), x).traces(200).seed(3).threads(1).run();
+            assertTrue(p.logEvidence().isPresent() && Double.isFinite(p.logEvidence().getAsDouble()), task.name());
+            double[][] draws = task.draws(p, 50, 1);
+            assertEquals(task.parameters().size(), draws[0].length, task.name());
+        }
+    }
+
+    @Test
+    void smallBenchmarkPrintsItsTableWithinTheBudget() throws Exception {
+        CliTest.Result r = CliTest.probe("bench", "--sbi", "--sbi-tasks", "gaussian_mixture", "--sbi-budgets", "1000",
+                "--sbi-observations", "1", "--sbi-draws", "200", "--sbi-dir", DIR.toString());
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(5, lines.length, r.out());
+        assertTrue(lines[1].contains("C2ST @ 1000") && lines[1].contains("paper @ 10^5"), r.out());
+        for (int i = 2; i < 5; i++) {
+            String[] cells = lines[i].trim().split("\\s+");
+            assertEquals("gaussian_mixture", cells[0]);
+            assertEquals(SbiBench.ENGINES.get(i - 2), cells[1]);
+            double c2st = Double.parseDouble(cells[2]);
+            assertTrue(c2st >= 0.3 && c2st <= 1, lines[i]);
+        }
+        CliTest.Result j = CliTest.probe("bench", "--sbi", "--sbi-tasks", "two_moons", "--sbi-budgets", "1000", "--sbi-engines", "is",
+                "--sbi-observations", "1", "--sbi-draws", "100", "--sbi-dir", DIR.toString(), "--json");
+        assertEquals(0, j.code(), j.err());
+        JsonNode row = j.json().get("sbi").get(0);
+        assertTrue(row.get("max_runs_per_mille_of_budget").asLong() <= 1000, row.toString());
+        assertEquals(0.530, row.get("paper_best").asDouble());
+    }
+
+    @Test
+    void badOptionsAreUsageErrors() throws Exception {
+        CliTest.Result r = CliTest.probe("bench", "--sbi", "--sbi-tasks", "nope", "--sbi-dir", DIR.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("no sbibm task 'nope'"), r.err());
+        CliTest.Result e = CliTest.probe("bench", "--sbi", "--sbi-engines", "ic", "--sbi-dir", DIR.toString());
+        assertEquals(2, e.code());
+        assertTrue(e.err().contains("--sbi-engines"), e.err());
+    }
+}

@@ -1,0 +1,207 @@
+package dev.probe.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * A real standalone Flink session cluster (scripts/flink-cluster.sh: a JobManager and two
+ * TaskManagers, each its own JVM on loopback), jobs submitted to it by {@code ./probe --backend
+ * flink --flink localhost:PORT}: the posterior is the local backend's to the last printed digit,
+ * for a built-in model, a script whose text travels with the job, and a job that loses a
+ * TaskManager while it runs. The test starts and stops the cluster itself.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FlinkClusterEndToEndTest {
+
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Path CLUSTER = ROOT.resolve("tests/target/flink-cluster");
+    private static int port;
+    private static int rpc;
+
+    record Run(int code, String out, String err) {
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static Process start(List<String> cmd) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile());
+        pb.environment().put("PROBE_FLINK_DIR", CLUSTER.toString());
+        pb.environment().put("PROBE_FLINK_PORT", Integer.toString(port));
+        pb.environment().put("PROBE_FLINK_RPC_PORT", Integer.toString(rpc));
+        Process p = pb.start();
+        p.getOutputStream().close();
+        return p;
+    }
+
+    private static Run finish(Process p, int seconds) throws Exception {
+        CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("did not finish in " + seconds + " s: " + p.info().commandLine().orElse(""));
+        }
+        return new Run(p.exitValue(), new String(out.get(), StandardCharsets.UTF_8), new String(err.get(), StandardCharsets.UTF_8));
+    }
+
+    private static byte[] read(java.io.InputStream in) {
+        try {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+
+    private static Run script(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("bash", ROOT.resolve("scripts/flink-cluster.sh").toString()));
+        cmd.addAll(List.of(args));
+        return finish(start(cmd), 300);
+    }
+
+    private static Process probe(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("probe").toString()));
+        cmd.addAll(List.of(args));
+        return start(cmd);
+    }
+
+    /** The JSON summary less its wall-clock time. */
+    private static String summary(Run r) {
+        assertEquals(0, r.code(), r.err());
+        return r.out().replaceAll("\"seconds\":[0-9.eE-]+,", "");
+    }
+
+    /** The command on the local backend, and on the cluster. */
+    private static String[] onCluster(String[] args, String... more) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--backend", "flink", "--flink", "localhost:" + port));
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        assertTrue(Files.isRegularFile(ROOT.resolve("flink/target/probe-flink.jar")),
+                "the Flink backend is not packaged: run the tests with 'mvn verify' from the repository root");
+        port = freePort();
+        rpc = freePort();
+        Run started = script("start");
+        assertEquals(0, started.code(), started.out() + started.err());
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        script("stop");
+    }
+
+    private static final String[] GAUSSIAN = {"infer", "builtin:gaussian", "--observe", "obs0=8", "--observe", "obs1=9", "--seed", "1",
+        "--json", "--quiet"};
+
+    @Test
+    @Order(1)
+    void theIssuesCommandGivesTheLocalPosterior() throws Exception {
+        String[] args = new ArrayList<>(List.of(GAUSSIAN)) {
+            {
+                addAll(List.of("--traces", "1000000"));
+            }
+        }.toArray(String[]::new);
+        String local = summary(finish(probe(args), 300));
+        String cluster = summary(finish(probe(onCluster(args)), 300));
+        assertEquals(local, cluster);
+    }
+
+    @Test
+    @Order(2)
+    void aScriptTravelsWithItsJob() throws Exception {
+        String[] args = {"infer", "models/scripts/coin.ppl", "--param", "flips=3", "--observe", "flip=[true, true, false]",
+            "--traces", "20000", "--seed", "4", "--json", "--quiet"};
+        assertEquals(summary(finish(probe(args), 300)), summary(finish(probe(onCluster(args, "--threads", "3")), 300)));
+    }
+
+    /**
+     * A TaskManager killed (kill -9) while the job runs: Flink restarts the job on the slots left,
+     * the lost ranges are computed again (each a function of its index alone), and the posterior
+     * is the undisturbed one. The job's exception history shows the loss happened mid-job.
+     */
+    @Test
+    @Order(3)
+    void killingATaskManagerMidJobChangesNothing() throws Exception {
+        String[] args = new ArrayList<>(List.of(GAUSSIAN)) {
+            {
+                addAll(List.of("--traces", "3000000"));
+            }
+        }.toArray(String[]::new);
+        String local = summary(finish(probe(args), 300));
+        // Two slots: the job fits on the TaskManager that survives.
+        Process job = probe(onCluster(args, "--threads", "2"));
+        String id = runningJob(120);
+        Run killed = busyKilled(60);
+        assertEquals(0, killed.code(), killed.err());
+        Run r = finish(job, 400);
+        assertEquals(local, summary(r));
+        JsonNode history = get("/jobs/" + id + "/exceptions");
+        assertTrue(history.toString().contains("exceptionHistory") && history.get("exceptionHistory").get("entries").size() > 0,
+                "the job lost nothing: " + history);
+    }
+
+    /** Kills a TaskManager that runs a task of the job, once one does (within {@code seconds}). */
+    private static Run busyKilled(int seconds) throws Exception {
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        Run r;
+        do {
+            r = script("kill-taskmanager", "busy");
+            if (r.code() == 0) {
+                return r;
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < end);
+        throw new AssertionError("no TaskManager ran a task of the job within " + seconds + " s: " + r.err());
+    }
+
+    private static JsonNode get(String path) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        return new ObjectMapper().readTree(r.body());
+    }
+
+    /** The id of the first job seen running, within {@code seconds}. */
+    private static String runningJob(int seconds) throws Exception {
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        while (System.nanoTime() < end) {
+            for (JsonNode j : get("/jobs/overview").get("jobs")) {
+                if (j.get("state").asText().equals("RUNNING")) {
+                    return j.get("jid").asText();
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no job started running within " + seconds + " s");
+    }
+}
