@@ -3,6 +3,7 @@
 // a self-drawn run (the simulator draws its own choices from the run's seed).
 #include "probe/probe.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -489,6 +490,16 @@ int serve(const std::string& name, const std::string& version, Simulator simulat
   } catch (const std::exception& e) {
     std::cerr << name << ": " << e.what() << std::endl;
     return 2;
+  }
+  // A simulator started by hand may come up before the runtime listens: wait for it, within
+  // PROBE_CONNECT_TIMEOUT seconds (default 60), instead of failing at the first refused connection.
+  double patience = 60;
+  if (const char* t = std::getenv("PROBE_CONNECT_TIMEOUT")) patience = std::atof(t);
+  if (!channel->WaitForConnected(std::chrono::system_clock::now() +
+                                 std::chrono::milliseconds(static_cast<long long>(patience * 1000)))) {
+    std::cerr << name << ": cannot reach the Probe runtime at " << address << " within " << patience
+              << " s (PROBE_CONNECT_TIMEOUT): start 'probe infer --attach' there, or check the address" << std::endl;
+    return 3;
   }
   auto stub = pb::Bridge::NewStub(channel);
   grpc::ClientContext context;

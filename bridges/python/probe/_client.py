@@ -498,6 +498,15 @@ def serve(name, version, simulator, argv=None):
         _say(name, f"cannot read the CA certificate named by PROBE_BRIDGE_TLS_CA: {e}")
         return 2
     with channel:
+        # A simulator started by hand may come up before the runtime listens: wait for it, within
+        # PROBE_CONNECT_TIMEOUT seconds (default 60), instead of failing at the first refused connection.
+        patience = float(os.environ.get("PROBE_CONNECT_TIMEOUT", "60"))
+        try:
+            grpc.channel_ready_future(channel).result(timeout=patience)
+        except grpc.FutureTimeoutError:
+            _say(name, f"cannot reach the Probe runtime at {address} within {patience:g} s (PROBE_CONNECT_TIMEOUT):"
+                       " start 'probe infer --attach' there, or check the address")
+            return 3
         connection = _Connection(channel, metadata)
         try:
             return _serve(name, version, simulator, connection, address)

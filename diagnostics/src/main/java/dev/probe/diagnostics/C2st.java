@@ -1,11 +1,5 @@
 package dev.probe.diagnostics;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
-import dev.probe.proposals.Devices;
 import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.core.source64.XoRoShiRo128PlusPlus;
 
@@ -16,8 +10,9 @@ import org.apache.commons.rng.core.source64.XoRoShiRo128PlusPlus;
  * (scikit-learn's MLPClassifier defaults: learning rate 1e-3, batches of 200, L2 penalty 1e-4, at
  * most 1,000 epochs, stopping when the training loss has not improved by 1e-4 for 10 epochs) to
  * tell them apart, and the mean held-out accuracy over a shuffled 5-fold cross-validation. 0.5
- * means indistinguishable, 1 disjoint. The network trains with DJL on one CPU thread; the
- * parameters live in Java between steps, so the result depends on the seed alone.
+ * means indistinguishable, 1 disjoint. The network trains in plain Java on one thread (a network
+ * this small spends more in a tensor library's calls than in arithmetic), so the result depends on
+ * the seed alone.
  */
 public final class C2st {
 
@@ -74,25 +69,22 @@ public final class C2st {
         }
         UniformRandomProvider rng = new XoRoShiRo128PlusPlus(seed, 0x5DEECE66DL);
         int[] order = permutation(n, rng);
-        Devices.prepare(1);
         double total = 0;
-        try (NDManager manager = NDManager.newBaseManager()) {
-            for (int fold = 0; fold < FOLDS; fold++) {
-                int from = (int) ((long) n * fold / FOLDS);
-                int to = (int) ((long) n * (fold + 1) / FOLDS);
-                int[] train = new int[n - (to - from)];
-                int[] test = new int[to - from];
-                for (int i = 0, t = 0; i < n; i++) {
-                    if (i >= from && i < to) {
-                        test[i - from] = order[i];
-                    } else {
-                        train[t++] = order[i];
-                    }
+        for (int fold = 0; fold < FOLDS; fold++) {
+            int from = (int) ((long) n * fold / FOLDS);
+            int to = (int) ((long) n * (fold + 1) / FOLDS);
+            int[] train = new int[n - (to - from)];
+            int[] test = new int[to - from];
+            for (int i = 0, t = 0; i < n; i++) {
+                if (i >= from && i < to) {
+                    test[i - from] = order[i];
+                } else {
+                    train[t++] = order[i];
                 }
-                Mlp mlp = new Mlp(dim, 10 * dim, rng);
-                mlp.train(x, y, train, rng, manager);
-                total += mlp.accuracy(x, y, test, manager);
             }
+            Mlp mlp = new Mlp(dim, 10 * dim, rng);
+            mlp.train(x, y, train, rng);
+            total += mlp.accuracy(x, y, test);
         }
         return total / FOLDS;
     }
@@ -128,49 +120,67 @@ public final class C2st {
         return p;
     }
 
-    /** dim -> h -> h -> 1 logit, ReLU between; parameters as float arrays, Adam state beside them. */
+    /**
+     * dim -> h -> h -> 1 logit, ReLU between, in plain Java: the network is so small that a
+     * tensor library's cost per operation (a few microseconds each, dozens per step) outweighs its
+     * arithmetic many times. Parameters and Adam's moments are doubles; the forward and backward
+     * passes are written out, with the loss and gradients DJL computed before.
+     */
     private static final class Mlp {
 
-        private final int[][] shapes;
-        private final float[][] params;
+        private final int dim;
+        private final int hidden;
+        /** W1 (dim x h), b1, W2 (h x h), b2, W3 (h x 1), b3: row-major. */
+        private final double[][] params;
         private final double[][] m;
         private final double[][] v;
         private int step;
+        // Scratch for one batch: activations and their gradients, row-major (row = draw).
+        private double[] a1 = new double[0];
+        private double[] a2 = new double[0];
+        private double[] z = new double[0];
+        private double[] d1 = new double[0];
+        private double[] d2 = new double[0];
+        private final double[][] grads;
 
         Mlp(int dim, int hidden, UniformRandomProvider rng) {
-            shapes = new int[][] {{dim, hidden}, {hidden}, {hidden, hidden}, {hidden}, {hidden, 1}, {1}};
-            params = new float[shapes.length][];
+            this.dim = dim;
+            this.hidden = hidden;
+            int[][] shapes = {{dim, hidden}, {hidden}, {hidden, hidden}, {hidden}, {hidden, 1}, {1}};
+            params = new double[shapes.length][];
             m = new double[shapes.length][];
             v = new double[shapes.length][];
+            grads = new double[shapes.length][];
             for (int p = 0; p < shapes.length; p++) {
                 int size = shapes[p].length == 2 ? shapes[p][0] * shapes[p][1] : shapes[p][0];
-                params[p] = new float[size];
+                params[p] = new double[size];
                 m[p] = new double[size];
                 v[p] = new double[size];
+                grads[p] = new double[size];
                 if (shapes[p].length == 2) {
                     // Glorot uniform, as scikit-learn initialises.
                     double bound = Math.sqrt(6.0 / (shapes[p][0] + shapes[p][1]));
                     for (int i = 0; i < size; i++) {
-                        params[p][i] = (float) ((2 * rng.nextDouble() - 1) * bound);
+                        params[p][i] = (2 * rng.nextDouble() - 1) * bound;
                     }
                 }
             }
         }
 
-        void train(float[][] x, float[] y, int[] rows, UniformRandomProvider rng, NDManager manager) {
+        void train(float[][] x, float[] y, int[] rows, UniformRandomProvider rng) {
             double best = Double.POSITIVE_INFINITY;
             int stale = 0;
             int batch = Math.min(BATCH, rows.length);
+            int[] pick = new int[batch];
             for (int epoch = 0; epoch < MAX_EPOCHS; epoch++) {
                 int[] order = permutation(rows.length, rng);
                 double epochLoss = 0;
                 for (int start = 0; start < rows.length; start += batch) {
                     int size = Math.min(batch, rows.length - start);
-                    int[] pick = new int[size];
                     for (int i = 0; i < size; i++) {
                         pick[i] = rows[order[start + i]];
                     }
-                    epochLoss += step(x, y, pick, manager) * size;
+                    epochLoss += step(x, y, pick, size) * size;
                 }
                 epochLoss /= rows.length;
                 // scikit-learn's rule: a "no improvement" epoch fails to beat the best by the tolerance.
@@ -182,33 +192,120 @@ public final class C2st {
             }
         }
 
-        /** One Adam step on a batch; returns its loss. */
-        private double step(float[][] x, float[] y, int[] pick, NDManager manager) {
-            try (NDManager s = manager.newSubManager()) {
-                NDArray[] p = upload(s, true);
-                NDArray input = s.create(rows(x, pick));
-                NDArray target = s.create(labels(y, pick), new Shape(pick.length, 1));
-                double loss;
-                float[][] grads = new float[params.length][];
-                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray z = forward(p, input);
-                    // Binary cross-entropy with logits: max(z, 0) - z y + log(1 + exp(-|z|)).
-                    NDArray bce = z.maximum(0).sub(z.mul(target)).add(z.abs().neg().exp().add(1).log()).mean();
-                    NDArray penalty = p[0].square().sum().add(p[2].square().sum()).add(p[4].square().sum())
-                            .mul((float) (0.5 * L2 / pick.length));
-                    NDArray objective = bce.add(penalty);
-                    gc.backward(objective);
-                    loss = objective.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+        /** The logits of the first {@code size} rows of {@code pick}, keeping the activations. */
+        private void forward(float[][] x, int[] pick, int size) {
+            int h = hidden;
+            if (a1.length < size * h) {
+                a1 = new double[size * h];
+                a2 = new double[size * h];
+                d1 = new double[size * h];
+                d2 = new double[size * h];
+                z = new double[size];
+            }
+            double[] w1 = params[0];
+            double[] b1 = params[1];
+            double[] w2 = params[2];
+            double[] b2 = params[3];
+            double[] w3 = params[4];
+            for (int r = 0; r < size; r++) {
+                float[] in = x[pick[r]];
+                int o = r * h;
+                System.arraycopy(b1, 0, a1, o, h);
+                for (int d = 0; d < dim; d++) {
+                    double xi = in[d];
+                    int wo = d * h;
+                    for (int j = 0; j < h; j++) {
+                        a1[o + j] += xi * w1[wo + j];
+                    }
                 }
-                for (int i = 0; i < params.length; i++) {
-                    grads[i] = p[i].getGradient().toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+                for (int j = 0; j < h; j++) {
+                    a1[o + j] = Math.max(a1[o + j], 0);
                 }
-                adam(grads);
-                return loss;
+                System.arraycopy(b2, 0, a2, o, h);
+                for (int k = 0; k < h; k++) {
+                    double ak = a1[o + k];
+                    if (ak != 0) {
+                        int wo = k * h;
+                        for (int j = 0; j < h; j++) {
+                            a2[o + j] += ak * w2[wo + j];
+                        }
+                    }
+                }
+                double logit = params[5][0];
+                for (int j = 0; j < h; j++) {
+                    a2[o + j] = Math.max(a2[o + j], 0);
+                    logit += a2[o + j] * w3[j];
+                }
+                z[r] = logit;
             }
         }
 
-        private void adam(float[][] grads) {
+        /** One Adam step on a batch; returns its loss (binary cross-entropy plus the L2 penalty). */
+        private double step(float[][] x, float[] y, int[] pick, int size) {
+            forward(x, pick, size);
+            int h = hidden;
+            double penalty = 0;
+            for (int p = 0; p < 6; p += 2) {
+                for (double w : params[p]) {
+                    penalty += w * w;
+                }
+            }
+            double l2 = L2 / size;
+            double loss = 0.5 * l2 * penalty;
+            for (double[] g : grads) {
+                java.util.Arrays.fill(g, 0);
+            }
+            double[] w2 = params[2];
+            double[] w3 = params[4];
+            for (int r = 0; r < size; r++) {
+                double zr = z[r];
+                double t = y[pick[r]];
+                // max(z, 0) - z t + log(1 + exp(-|z|)), and its derivative sigmoid(z) - t.
+                loss += (Math.max(zr, 0) - zr * t + Math.log1p(Math.exp(-Math.abs(zr)))) / size;
+                double dz = (1 / (1 + Math.exp(-zr)) - t) / size;
+                int o = r * h;
+                grads[5][0] += dz;
+                for (int j = 0; j < h; j++) {
+                    grads[4][j] += a2[o + j] * dz;
+                    d2[o + j] = a2[o + j] > 0 ? dz * w3[j] : 0;
+                }
+                for (int k = 0; k < h; k++) {
+                    double s = 0;
+                    int wo = k * h;
+                    for (int j = 0; j < h; j++) {
+                        s += w2[wo + j] * d2[o + j];
+                    }
+                    d1[o + k] = a1[o + k] > 0 ? s : 0;
+                    double ak = a1[o + k];
+                    if (ak != 0) {
+                        for (int j = 0; j < h; j++) {
+                            grads[2][wo + j] += ak * d2[o + j];
+                        }
+                    }
+                }
+                float[] in = x[pick[r]];
+                for (int j = 0; j < h; j++) {
+                    grads[3][j] += d2[o + j];
+                    grads[1][j] += d1[o + j];
+                }
+                for (int d = 0; d < dim; d++) {
+                    double xi = in[d];
+                    int wo = d * h;
+                    for (int j = 0; j < h; j++) {
+                        grads[0][wo + j] += xi * d1[o + j];
+                    }
+                }
+            }
+            for (int p = 0; p < 6; p += 2) {
+                for (int i = 0; i < params[p].length; i++) {
+                    grads[p][i] += l2 * params[p][i];
+                }
+            }
+            adam();
+            return loss;
+        }
+
+        private void adam() {
             step++;
             double c1 = 1 - Math.pow(0.9, step);
             double c2 = 1 - Math.pow(0.999, step);
@@ -217,60 +314,20 @@ public final class C2st {
                     double g = grads[p][i];
                     m[p][i] = 0.9 * m[p][i] + 0.1 * g;
                     v[p][i] = 0.999 * v[p][i] + 0.001 * g * g;
-                    params[p][i] -= (float) (LEARNING_RATE * (m[p][i] / c1) / (Math.sqrt(v[p][i] / c2) + 1e-8));
+                    params[p][i] -= LEARNING_RATE * (m[p][i] / c1) / (Math.sqrt(v[p][i] / c2) + 1e-8);
                 }
             }
         }
 
-        double accuracy(float[][] x, float[] y, int[] rows, NDManager manager) {
-            try (NDManager s = manager.newSubManager()) {
-                NDArray[] p = upload(s, false);
-                float[] z = forward(p, s.create(rows(x, rows))).toFloatArray();
-                int right = 0;
-                for (int i = 0; i < rows.length; i++) {
-                    if ((z[i] > 0 ? 1 : 0) == y[rows[i]]) {
-                        right++;
-                    }
-                }
-                return (double) right / rows.length;
-            }
-        }
-
-        private NDArray[] upload(NDManager s, boolean gradients) {
-            NDArray[] p = new NDArray[params.length];
-            for (int i = 0; i < params.length; i++) {
-                long[] dims = new long[shapes[i].length];
-                for (int d = 0; d < dims.length; d++) {
-                    dims[d] = shapes[i][d];
-                }
-                p[i] = s.create(params[i], new Shape(dims));
-                if (gradients) {
-                    p[i].setRequiresGradient(true);
+        double accuracy(float[][] x, float[] y, int[] rows) {
+            forward(x, rows, rows.length);
+            int right = 0;
+            for (int i = 0; i < rows.length; i++) {
+                if ((z[i] > 0 ? 1 : 0) == y[rows[i]]) {
+                    right++;
                 }
             }
-            return p;
-        }
-
-        private static NDArray forward(NDArray[] p, NDArray input) {
-            NDArray h = input.matMul(p[0]).add(p[1]).maximum(0);
-            h = h.matMul(p[2]).add(p[3]).maximum(0);
-            return h.matMul(p[4]).add(p[5]);
-        }
-
-        private static float[][] rows(float[][] x, int[] pick) {
-            float[][] out = new float[pick.length][];
-            for (int i = 0; i < pick.length; i++) {
-                out[i] = x[pick[i]];
-            }
-            return out;
-        }
-
-        private static float[] labels(float[] y, int[] pick) {
-            float[] out = new float[pick.length];
-            for (int i = 0; i < pick.length; i++) {
-                out[i] = y[pick[i]];
-            }
-            return out;
+            return (double) right / rows.length;
         }
     }
 }

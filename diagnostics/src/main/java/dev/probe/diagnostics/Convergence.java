@@ -32,7 +32,10 @@ public final class Convergence {
 
     /** |x - median| over the pooled draws, chain by chain. */
     private static double[][] folded(double[][] split) {
-        double median = median(split);
+        return folded(split, median(split));
+    }
+
+    private static double[][] folded(double[][] split, double median) {
         double[][] folded = new double[split.length][];
         for (int c = 0; c < split.length; c++) {
             folded[c] = new double[split[c].length];
@@ -51,9 +54,17 @@ public final class Convergence {
         if (constant(split)) {
             return new double[] {Double.NaN, total(split), total(split)};
         }
-        double[][] z = zScale(split);
-        double rhat = split[0].length < 2 ? Double.NaN : Math.max(basicRhat(z), basicRhat(zScale(folded(split))));
-        return new double[] {rhat, ess(z), tailEss(split)};
+        // One sort of the pooled draws serves their ranks, the median and the tail quantiles.
+        double[] pooled = pool(split);
+        int[] order = Sorting.order(pooled);
+        double[] sorted = new double[pooled.length];
+        for (int i = 0; i < sorted.length; i++) {
+            sorted[i] = pooled[order[i]];
+        }
+        double[][] z = zScale(split, averageRanks(pooled, order));
+        double rhat = split[0].length < 2 ? Double.NaN
+                : Math.max(basicRhat(z), basicRhat(zScale(folded(split, quantileLinear(sorted, 0.5)))));
+        return new double[] {rhat, ess(z), tailEss(split, sorted)};
     }
 
     /** Bulk ESS: the ESS of the mean of the rank-normalised split chains. */
@@ -80,6 +91,11 @@ public final class Convergence {
     private static double tailEss(double[][] split) {
         double[] pooled = pool(split);
         Arrays.sort(pooled);
+        return tailEss(split, pooled);
+    }
+
+    /** The tail ESS given the pooled split draws sorted. */
+    private static double tailEss(double[][] split, double[] pooled) {
         double low = essOfIndicator(split, quantileLinear(pooled, 0.05));
         double high = essOfIndicator(split, quantileLinear(pooled, 0.95));
         return Math.min(low, high);
@@ -129,18 +145,46 @@ public final class Convergence {
      * Phi^-1((r - 3/8) / (S + 1/4)) (Blom's offset, as in the paper).
      */
     public static double[][] zScale(double[][] draws) {
+        return zScale(draws, averageRanks(pool(draws)));
+    }
+
+    /** The normal scores of the pooled {@code ranks}, chain by chain. */
+    private static double[][] zScale(double[][] draws, double[] ranks) {
         int s = total(draws);
-        double[] ranks = averageRanks(pool(draws));
+        double[] scores = scores(s);
         double[][] z = new double[draws.length][];
         int k = 0;
         for (int c = 0; c < draws.length; c++) {
             z[c] = new double[draws[c].length];
             for (int i = 0; i < z[c].length; i++) {
-                z[c][i] = STANDARD_NORMAL.inverseCumulativeProbability((ranks[k++] - 0.375) / (s + 0.25));
+                double r = ranks[k++];
+                int whole = (int) r;
+                // A tie's average rank may end in .5: its score is computed; whole ranks share a table.
+                z[c][i] = whole == r ? scores[whole - 1] : score(r, s);
             }
         }
         return z;
     }
+
+    private static double score(double rank, int s) {
+        return STANDARD_NORMAL.inverseCumulativeProbability((rank - 0.375) / (s + 0.25));
+    }
+
+    /** The normal scores of ranks 1..s, made once for every variable of a posterior (they share s). */
+    private static double[] scores(int s) {
+        double[] table = lastScores;
+        if (table == null || table.length != s) {
+            table = new double[s];
+            for (int r = 1; r <= s; r++) {
+                table[r - 1] = score(r, s);
+            }
+            lastScores = table;
+        }
+        return table;
+    }
+
+    /** The last table of {@link #scores}: an immutable array once published, so threads may share it. */
+    private static volatile double[] lastScores;
 
     /**
      * Chains of unequal lengths trimmed to the shortest, keeping each chain's last draws (its
@@ -300,32 +344,24 @@ public final class Convergence {
 
     /** Ranks 1..n of the values, ties given their average rank. */
     static double[] averageRanks(double[] values) {
-        // A primitive sort and two binary searches per value: several times faster than sorting indices.
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        double[] ranks = new double[values.length];
-        for (int i = 0; i < values.length; i++) {
-            int first = bound(sorted, values[i], false);
-            int last = bound(sorted, values[i], true) - 1;
-            ranks[i] = (first + last) / 2.0 + 1;
-        }
-        return ranks;
+        return averageRanks(values, Sorting.order(values));
     }
 
-    /** The first index whose value is not below {@code v} ({@code after}: not below or equal), in Arrays.sort's order. */
-    private static int bound(double[] sorted, double v, boolean after) {
-        int lo = 0;
-        int hi = sorted.length;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            int c = Double.compare(sorted[mid], v);
-            if (c < 0 || (after && c == 0)) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
+    /** The same, given the permutation that sorts the values ({@link Sorting#order}). */
+    private static double[] averageRanks(double[] values, int[] order) {
+        double[] ranks = new double[values.length];
+        for (int i = 0; i < order.length;) {
+            int j = i;
+            while (j + 1 < order.length && Double.compare(values[order[j + 1]], values[order[i]]) == 0) {
+                j++;
             }
+            double rank = (i + j) / 2.0 + 1;
+            for (int k = i; k <= j; k++) {
+                ranks[order[k]] = rank;
+            }
+            i = j + 1;
         }
-        return lo;
+        return ranks;
     }
 
     private static double median(double[][] draws) {

@@ -57,12 +57,14 @@ public final class ParetoK {
                 sorted[j++] = lw - max;
             }
         }
-        Arrays.sort(sorted);
         // Zero weights are part of the sample: the tail is sized by S, all draws.
         int m = Math.min(tailLength(logWeights.length), finite - 1);
         if (m < MIN_TAIL) {
             return Double.NaN;
         }
+        // Only the cutoff and the m weights above it need their order: a selection, then a short sort.
+        select(sorted, finite - m - 1);
+        Arrays.sort(sorted, finite - m - 1, finite);
         double cutoff = Math.exp(sorted[finite - m - 1]);
         double[] exceedances = new double[m];
         for (int i = 0; i < m; i++) {
@@ -72,6 +74,44 @@ public final class ParetoK {
             return Double.NaN;
         }
         return gpdShape(exceedances);
+    }
+
+    /**
+     * Rearranges {@code a} so that {@code a[k]} holds the value a sort would put there, with none
+     * larger before it and none smaller after it (Hoare's selection, median-of-three pivots).
+     */
+    static void select(double[] a, int k) {
+        int lo = 0;
+        int hi = a.length - 1;
+        while (hi > lo) {
+            int mid = (lo + hi) >>> 1;
+            double x = a[lo];
+            double y = a[mid];
+            double z = a[hi];
+            double pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (a[i] < pivot) {
+                    i++;
+                }
+                while (a[j] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    double t = a[i];
+                    a[i++] = a[j];
+                    a[j--] = t;
+                }
+            }
+            if (k <= j) {
+                hi = j;
+            } else if (k >= i) {
+                lo = i;
+            } else {
+                return;
+            }
+        }
     }
 
     /**

@@ -309,11 +309,13 @@ class PythonSimulatorTest {
                 "--token-file", dir.resolve("token").toString(), "--tls-cert", cert.toString(), "--tls-key", key.toString(),
                 "--attach-timeout", "120", "--observe", "obs0=8", "--observe", "obs1=9", "--traces", "2000", "--seed", "1", "--json",
                 "--quiet").directory(ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        Thread.sleep(1500);
-        // Without the CA the client speaks plain HTTP/2 to a TLS server: it cannot attach, and says so.
+        SimulatorBridgeTest.awaitListening(port, probe);
+        // Without the CA the client speaks plain HTTP/2 to a TLS server: it cannot attach, and says so
+        // once its patience (PROBE_CONNECT_TIMEOUT, shortened here) runs out.
         ProcessBuilder plain = new ProcessBuilder(PYTHON, ROOT.resolve("models/python/gaussian.py").toString()).redirectErrorStream(true);
         plain.environment().put("PROBE_ADDRESS", "127.0.0.1:" + port);
         plain.environment().put("PROBE_BRIDGE_TOKEN", token);
+        plain.environment().put("PROBE_CONNECT_TIMEOUT", "5");
         Process p = plain.start();
         String said = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
@@ -322,6 +324,7 @@ class PythonSimulatorTest {
         ProcessBuilder tls = new ProcessBuilder(PYTHON, ROOT.resolve("models/python/gaussian.py").toString()).redirectErrorStream(true);
         tls.environment().putAll(plain.environment());
         tls.environment().put("PROBE_BRIDGE_TLS_CA", cert.toString());
+        tls.environment().remove("PROBE_CONNECT_TIMEOUT");
         Process sim = tls.start();
         String out = new String(probe.getInputStream().readAllBytes());
         assertTrue(probe.waitFor(60, TimeUnit.SECONDS));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -287,7 +288,7 @@ class SimulatorBridgeTest {
                 "--token-file", tokenFile.toString(), "--attach-timeout", "120",
                 "--observe", "obs0=8", "--observe", "obs1=9", "--traces", "2000", "--seed", "1", "--json", "--quiet")
                 .directory(ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        Thread.sleep(1500);
+        // Started before the command listens, the simulators wait for it (PROBE_CONNECT_TIMEOUT).
         List<Process> sims = new java.util.ArrayList<>();
         for (int i = 0; i < 2; i++) {
             ProcessBuilder pb = new ProcessBuilder(sim("gaussian")).redirectErrorStream(true);
@@ -305,6 +306,22 @@ class SimulatorBridgeTest {
         Files.delete(tokenFile);
         JsonNode j = new ObjectMapper().readTree(out);
         assertEquals(7.25, j.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(j.get("ess").asDouble()));
+    }
+
+    /** Waits until {@code probe} listens on {@code port} (it starts in seconds; under load, more). */
+    static void awaitListening(int port, Process probe) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                return;
+            } catch (java.io.IOException notYet) {
+                if (!probe.isAlive()) {
+                    fail("probe exited with " + probe.exitValue() + " before listening on port " + port);
+                }
+                Thread.sleep(100);
+            }
+        }
+        fail("probe did not listen on port " + port + " within 120 s");
     }
 
     @Test

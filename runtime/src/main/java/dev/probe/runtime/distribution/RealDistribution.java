@@ -13,6 +13,10 @@ public abstract class RealDistribution implements Distribution<Double> {
 
     @Override
     public final Double cast(Object value) {
+        if (value instanceof Double) {
+            // Already a Double: no new box (observations are cast on every run).
+            return (Double) value;
+        }
         if (value instanceof Boolean) {
             throw new IllegalArgumentException(kind() + " value must be a number, got the boolean " + value);
         }

@@ -1,12 +1,13 @@
 package dev.probe.runtime.engine;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Set;
 
 import org.apache.commons.rng.UniformRandomProvider;
 
 import dev.probe.runtime.distribution.Distribution;
+import dev.probe.runtime.distribution.RealDistribution;
+import dev.probe.runtime.distribution.Values;
 import dev.probe.runtime.inference.Observations;
 import dev.probe.runtime.model.Address;
 import dev.probe.runtime.model.CallSites;
@@ -16,6 +17,7 @@ import dev.probe.runtime.model.MissingObservationException;
 import dev.probe.runtime.model.ModelException;
 import dev.probe.runtime.model.RunAbandoned;
 import dev.probe.runtime.trace.Trace;
+import dev.probe.runtime.trace.TraceBuffer;
 import dev.probe.runtime.trace.Variable;
 
 /**
@@ -41,8 +43,24 @@ abstract class Execution implements Context {
     /** Occurrences per address; a counter from an earlier run is reset when first met in this one. */
     private final HashMap<Address, Counter> instances = new HashMap<>();
     private int runNumber;
-    private final HashMap<String, Address> namedAddresses = new HashMap<>();
-    private final ArrayList<Variable> variables = new ArrayList<>();
+    /** What is known of each name met: its address, its counter, the value given for it. */
+    private final HashMap<String, Named> named = new HashMap<>();
+    /**
+     * The name met at each named statement of the last run, by its position in the run: a model
+     * of fixed structure meets the same names in the same order, so most look-ups end here,
+     * comparing one reference, with no hashing.
+     */
+    private Named[] recent = new Named[16];
+    /** Named statements met so far in this run. */
+    private int statements;
+    /** The names given observation values, or null until the first run's end needs them. */
+    private Named[] givenNames;
+    private final TraceBuffer variables = new TraceBuffer();
+    /**
+     * Whether runs become whole traces ({@link #finish}); when not, the entries keep no
+     * distribution, which leaves a model's distribution objects free to die young (or never be made).
+     */
+    private boolean traces = true;
 
     UniformRandomProvider rng;
     double logPrior;
@@ -71,12 +89,21 @@ abstract class Execution implements Context {
         if (instances.size() > 4096) {
             // A model with ever-new addresses (names built from data) must not grow this without bound.
             instances.clear();
+            named.clear();
+            java.util.Arrays.fill(recent, null);
+            givenNames = null;
         }
+        statements = 0;
         variables.clear();
         logPrior = 0;
         logLikelihood = 0;
         observationsMet = 0;
         observationLimit = Integer.MAX_VALUE;
+    }
+
+    /** From now on runs are only {@link #record recorded} into chunks that keep no traces, never {@link #finish finished}. */
+    final void recordOnly() {
+        traces = false;
     }
 
     /** Stops the run just begun once it has met {@code limit} observations (the model's rest is not run). */
@@ -91,8 +118,12 @@ abstract class Execution implements Context {
 
     private void met() {
         if (++observationsMet >= observationLimit) {
-            throw RunAbandoned.INSTANCE;
+            stop();
         }
+    }
+
+    private static void stop() {
+        throw RunAbandoned.INSTANCE;
     }
 
     /** Runs the model once; errors inside it propagate. */
@@ -109,8 +140,11 @@ abstract class Execution implements Context {
 
     /** The trace of the run just finished, with the given log weight. */
     Trace finish(Object result, double logWeight) {
+        if (!traces) {
+            throw new IllegalStateException("this execution only records runs into chunks");
+        }
         checkEveryValueUsed();
-        return Trace.adopt(variables.toArray(new Variable[0]), logPrior, logLikelihood, logWeight, result);
+        return Trace.adopt(variables.toArray(), logPrior, logLikelihood, logWeight, result);
     }
 
     /** Records the run just finished into {@code chunk} as run {@code run}, with no trace object unless it keeps them. */
@@ -137,17 +171,21 @@ abstract class Execution implements Context {
     @Override
     public final <T> T sample(Distribution<T> distribution, String name, boolean control) {
         requireDistribution(distribution, "sample");
-        return sample(distribution, address(name, "sample"), name, control);
+        Named n = named(name, "sample");
+        return sample(distribution, n.address, n.counter.next(runNumber), name, control);
     }
 
     @Override
     public final <T> T sample(Distribution<T> distribution, Address address, String name, boolean control) {
         requireDistribution(distribution, "sample");
-        int instance = nextInstance(address);
+        return sample(distribution, address, nextInstance(address), name, control);
+    }
+
+    private <T> T sample(Distribution<T> distribution, Address address, int instance, String name, boolean control) {
         T value = decide(address, instance, distribution, control);
         double lp = distribution.logProb(value);
         logPrior += lp;
-        variables.add(new Variable(address, instance, name, Variable.Role.SAMPLE, distribution, value, lp, control));
+        variables.add(address, instance, name, Variable.Role.SAMPLE, traces ? distribution : null, value, lp, control);
         decided(address, instance, distribution, value, lp, control);
         return value;
     }
@@ -173,13 +211,13 @@ abstract class Execution implements Context {
         int instance = nextInstance(address);
         double lp = distribution.logProb(value);
         logPrior += lp;
-        variables.add(new Variable(address, instance, name, Variable.Role.SAMPLE, distribution, value, lp, control));
+        variables.add(address, instance, name, Variable.Role.SAMPLE, traces ? distribution : null, value, lp, control);
         return value;
     }
 
     @Override
     public final <T> T observe(Distribution<T> distribution, String name) {
-        return observeDrawn(distribution, name, null, false);
+        return observed(distribution, name, null);
     }
 
     @Override
@@ -187,29 +225,40 @@ abstract class Execution implements Context {
         if (!selfDrawing()) {
             Context.super.observeDrawn(distribution, name, drawn);
         }
-        return observeDrawn(distribution, name, drawn, true);
+        return observed(distribution, name, drawn);
     }
 
-    private <T> T observeDrawn(Distribution<T> distribution, String name, T drawn, boolean selfDrawn) {
+    /** An observation; a value the simulator {@code drawn} itself (or null) stands where nothing is observed. */
+    private <T> T observed(Distribution<T> distribution, String name, T drawn) {
         requireDistribution(distribution, "observe");
-        Address address = address(name, "observe");
-        int instance = nextInstance(address);
-        observedNames.add(name);
-        T value = observations.valueFor(name, instance, distribution);
-        if (instance == 0 && value != null) {
-            instances.get(address).given = observations.occurrencesGiven(name, distribution);
+        Named n = named(name, "observe");
+        int instance = n.counter.next(runNumber);
+        if (!n.reported) {
+            report(n);
         }
+        T value = given(n, instance, distribution);
         if (value == null) {
-            if (conditioning) {
-                throw new MissingObservationException(name);
-            }
-            value = selfDrawn && drawn != null ? drawn : distribution.sample(rng);
+            value = simulated(distribution, name, drawn);
         }
         double lp = checkedDensity(distribution, value, name);
         logLikelihood += lp;
-        variables.add(new Variable(address, instance, name, Variable.Role.OBSERVE, distribution, value, lp, false));
+        variables.add(n.address, instance, name, Variable.Role.OBSERVE, traces ? distribution : null, value, lp, false);
         met();
         return value;
+    }
+
+    // The rarer paths of observe, apart: a small observe is inlined into the model's code.
+
+    private void report(Named n) {
+        observedNames.add(n.name);
+        n.reported = true;
+    }
+
+    private <T> T simulated(Distribution<T> distribution, String name, T drawn) {
+        if (conditioning) {
+            throw new MissingObservationException(name);
+        }
+        return drawn != null ? drawn : distribution.sample(rng);
     }
 
     @Override
@@ -220,7 +269,7 @@ abstract class Execution implements Context {
         }
         double lp = checkedDensity(distribution, value, null);
         logLikelihood += lp;
-        variables.add(new Variable(DATA, 0, null, Variable.Role.OBSERVE, distribution, value, lp, false));
+        variables.add(DATA, 0, null, Variable.Role.OBSERVE, traces ? distribution : null, value, lp, false);
         met();
         return value;
     }
@@ -245,8 +294,8 @@ abstract class Execution implements Context {
 
     /** Removes and returns the trace entries after {@code mark}. */
     final java.util.List<Variable> cut(int mark) {
-        java.util.List<Variable> tail = new ArrayList<>(variables.subList(mark, variables.size()));
-        variables.subList(mark, variables.size()).clear();
+        java.util.List<Variable> tail = java.util.Arrays.asList(variables.toArray(mark));
+        variables.truncate(mark);
         return tail;
     }
 
@@ -297,21 +346,53 @@ abstract class Execution implements Context {
 
     @Override
     public final void tag(Object value, String name) {
-        Address address = address(name, "tag");
-        int instance = nextInstance(address);
-        variables.add(new Variable(address, instance, name, Variable.Role.TAG, null, value, 0, false));
+        Named n = named(name, "tag");
+        variables.add(n.address, n.counter.next(runNumber), name, Variable.Role.TAG, null, value, 0, false);
     }
 
-    private Address address(String name, String what) {
+    /** What is known of {@code name}: first where the last run met a name at this statement, then by hashing. */
+    private Named named(String name, String what) {
+        int k = statements++;
+        if (k < recent.length) {
+            Named n = recent[k];
+            if (n != null && n.name == name) {
+                return n;
+            }
+        }
+        return remembered(k, name, what);
+    }
+
+    /** {@link #named} where the last run met another name at statement {@code k}. */
+    private Named remembered(int k, String name, String what) {
         if (name == null || name.isEmpty()) {
             throw new ModelException(what + ": the name must not be empty");
         }
-        Address a = namedAddresses.get(name);
-        if (a == null) {
-            a = Address.named(name);
-            namedAddresses.put(name, a);
+        Named n = known(name);
+        if (k >= recent.length && k < MAX_RECENT) {
+            recent = java.util.Arrays.copyOf(recent, Math.min(MAX_RECENT, 2 * k));
         }
-        return a;
+        if (k < recent.length) {
+            recent[k] = n;
+        }
+        return n;
+    }
+
+    /** Named statements per run whose names are remembered by position. */
+    private static final int MAX_RECENT = 1 << 12;
+
+    private Named known(String name) {
+        Named n = named.get(name);
+        if (n == null) {
+            Address a = Address.named(name);
+            Counter c = instances.get(a);
+            if (c == null) {
+                c = new Counter();
+                instances.put(a, c);
+            }
+            n = new Named(name, a, c, observations.get(name));
+            named.put(name, n);
+        }
+        return n;
     }
 
     private int nextInstance(Address address) {
@@ -320,12 +401,7 @@ abstract class Execution implements Context {
             c = new Counter();
             instances.put(address, c);
         }
-        if (c.run != runNumber) {
-            c.run = runNumber;
-            c.count = 0;
-            c.given = 0;
-        }
-        return c.count++;
+        return c.next(runNumber);
     }
 
     /** How many times an address occurred in run {@code run}, and how many observed values were given for it. */
@@ -333,6 +409,61 @@ abstract class Execution implements Context {
         int run;
         int count;
         int given;
+
+        /** The instance number of the next occurrence in run {@code current}. */
+        int next(int current) {
+            if (run != current) {
+                run = current;
+                count = 0;
+                given = 0;
+            }
+            return count++;
+        }
+    }
+
+    /**
+     * A name the model used: its address and counter, and the value given for it (null if none).
+     * A single real value given is kept cast, so a run does not cast it again.
+     */
+    private static final class Named {
+        final String name;
+        final Address address;
+        final Counter counter;
+        final Object given;
+        final Double givenReal;
+        /** Whether the name is in {@code observedNames} already. */
+        boolean reported;
+
+        Named(String name, Address address, Counter counter, Object given) {
+            this.name = name;
+            this.address = address;
+            this.counter = counter;
+            this.given = given;
+            this.givenReal = given instanceof Number && !Values.isArray(given) ? ((Number) given).doubleValue() : null;
+        }
+    }
+
+    /**
+     * The value given for instance {@code instance} of observation {@code n}, cast, or null; the
+     * first instance records how many occurrences the value serves. A single real value under a
+     * real distribution skips the general path.
+     */
+    private <T> T given(Named n, int instance, Distribution<T> distribution) {
+        if (instance == 0 && n.givenReal != null && distribution instanceof RealDistribution) {
+            n.counter.given = 1;
+            @SuppressWarnings("unchecked")
+            T value = (T) n.givenReal;
+            return value;
+        }
+        return n.given == null ? null : givenInGeneral(n, instance, distribution);
+    }
+
+    private <T> T givenInGeneral(Named n, int instance, Distribution<T> distribution) {
+        T value = observations.valueFor(n.name, instance, distribution);
+        if (instance == 0 && value != null) {
+            n.counter.given = observations.occurrencesGiven(n.name, distribution);
+        }
+        return value;
     }
 
     /**
@@ -343,11 +474,13 @@ abstract class Execution implements Context {
         if (observations.isEmpty() || observationsMet >= observationLimit) {
             return;
         }
-        for (String name : observations.names()) {
-            Address a = namedAddresses.get(name);
-            Counter c = a == null ? null : instances.get(a);
-            if (c != null && c.run == runNumber && c.given > c.count) {
-                throw new ModelException("observation '" + name + "' was given " + c.given + " values, but this run observes it "
+        if (givenNames == null) {
+            givenNames = observations.names().stream().map(this::known).toArray(Named[]::new);
+        }
+        for (Named n : givenNames) {
+            Counter c = n.counter;
+            if (c.run == runNumber && c.given > c.count) {
+                throw new ModelException("observation '" + n.name + "' was given " + c.given + " values, but this run observes it "
                         + c.count + " time" + (c.count == 1 ? "" : "s") + ": give one value per occurrence");
             }
         }
@@ -357,16 +490,23 @@ abstract class Execution implements Context {
     private static <T> double checkedDensity(Distribution<T> d, T value, String name) {
         double lp = d.logProb(value);
         if (Double.isNaN(lp)) {
-            throw new ModelException((name == null ? "an observation" : "observation '" + name + "'") + " of "
-                    + dev.probe.runtime.distribution.Values.format(value) + " under " + d.kind()
-                    + " has no density (NaN): a NaN value or parameter");
+            throw noDensity(d, value, name);
         }
         return lp;
     }
 
+    private static ModelException noDensity(Distribution<?> d, Object value, String name) {
+        return new ModelException((name == null ? "an observation" : "observation '" + name + "'") + " of "
+                + Values.format(value) + " under " + d.kind() + " has no density (NaN): a NaN value or parameter");
+    }
+
     private static void requireDistribution(Distribution<?> d, String what) {
         if (d == null) {
-            throw new ModelException(what + ": the distribution is missing");
+            throw missing(what);
         }
+    }
+
+    private static ModelException missing(String what) {
+        return new ModelException(what + ": the distribution is missing");
     }
 }

@@ -106,7 +106,7 @@ public final class IndependentRuns {
         Set<String> observed = new HashSet<>();
         CallSites callSites = Execution.callSites();
         PosteriorBuilder.Chunk chunk = PosteriorBuilder.chunk(start, end - start, settings.recordAddresses(),
-                settings.keepTraces(), settings.observations().names());
+                settings.keepTraces(), settings.observations().nameSet());
         // Runs advanced side by side must all be able to run at once (one simulator each, say);
         // the group size depends on the model, never on the backend beyond that bound.
         int wanted = work.weighted() ? work.proposal().groupSize() : 1;
@@ -124,8 +124,12 @@ public final class IndependentRuns {
         } else {
             ProposalExecution ex = new ProposalExecution(settings.observations(), work.conditioning(), callSites, observed,
                     work.proposal()).allowSelfDraw();
+            if (!chunk.keepsTraces()) {
+                ex.recordOnly();
+            }
+            Seeds.Stream rng = Seeds.stream(settings.seed(), start);
             for (int run = start; run < end; run++) {
-                Object result = runOne(settings, ex, run, null, 0);
+                Object result = runOne(settings, ex, rng, run, null, 0);
                 ex.record(chunk, run, result, work.weighted() ? ex.logImportanceWeight() : 0);
             }
             counts[0] += ex.proposed();
@@ -137,13 +141,21 @@ public final class IndependentRuns {
 
     /**
      * Run {@code run} on {@code ex}, as member {@code member} of {@code group} (null: on its own).
-     * A retried run starts again from its own generator: the same numbers, the same run.
+     * A retried run starts again from the start of its stream on {@code rng}: the same numbers, the same run.
      */
-    private static Object runOne(Settings settings, ProposalExecution ex, int run, RunGroup group, int member) {
-        return retrying(() -> {
-            ex.begin(Seeds.generator(settings.seed(), run), group, member);
-            return ex.runModel(settings.model());
-        }, () -> { }, "run", "run", run, settings.seed());
+    private static Object runOne(Settings settings, ProposalExecution ex, Seeds.Stream rng, int run, RunGroup group,
+            int member) {
+        // retrying's loop, written out: a lambda per run would cost an object per run on the hot path.
+        for (int tries = 1;; tries++) {
+            try {
+                ex.begin(rng.moveTo(settings.seed(), run), group, member);
+                return ex.runModel(settings.model());
+            } catch (RetryRunException e) {
+                lostAgain(e, tries, "run", run);
+            } catch (RuntimeException | StackOverflowError e) {
+                throw wrap(e, "run", run, settings.seed());
+            }
+        }
     }
 
     /** Stack size of a grouped run's thread: reserved, committed only as used. */
@@ -188,7 +200,7 @@ public final class IndependentRuns {
                     members.add(pool.submit(() -> {
                         try {
                             ProposalExecution ex = local.get();
-                            Object result = runOne(settings, ex, run, group, member);
+                            Object result = runOne(settings, ex, Seeds.stream(settings.seed(), run), run, group, member);
                             traces[run - start] = ex.finish(result, work.weighted() ? ex.logImportanceWeight() : 0);
                         } catch (RuntimeException e) {
                             errors[run - start] = e;
@@ -240,14 +252,19 @@ public final class IndependentRuns {
             try {
                 return attempt.get();
             } catch (RetryRunException e) {
-                if (tries >= MAX_ATTEMPTS) {
-                    throw new SimulatorException(lost + " " + index + " was lost " + MAX_ATTEMPTS + " times; the last time: "
-                            + e.getMessage());
-                }
+                lostAgain(e, tries, lost, index);
                 reset.run();
             } catch (RuntimeException | StackOverflowError e) {
                 throw wrap(e, stream, index, seed);
             }
+        }
+    }
+
+    /** After {@code tries} attempts lost by the model source: the error once they are {@link #MAX_ATTEMPTS}. */
+    private static void lostAgain(RetryRunException e, int tries, String lost, long index) {
+        if (tries >= MAX_ATTEMPTS) {
+            throw new SimulatorException(lost + " " + index + " was lost " + MAX_ATTEMPTS + " times; the last time: "
+                    + e.getMessage());
         }
     }
 

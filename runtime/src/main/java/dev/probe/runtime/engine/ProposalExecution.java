@@ -83,6 +83,14 @@ final class ProposalExecution extends Execution {
     @Override
     <T> T decide(Address address, int instance, Distribution<T> prior, boolean control) {
         lastLogQ = Double.NaN;
+        if (proposer == null && replay == null) {
+            // Prior sampling, kept small so that it inlines into the model's code.
+            return prior.sample(rng);
+        }
+        return proposeOrReplay(address, instance, prior, control);
+    }
+
+    private <T> T proposeOrReplay(Address address, int instance, Distribution<T> prior, boolean control) {
         if (replaying()) {
             Variable v = replay[replayed++];
             if (v.instance() != instance || !v.address().equals(address) || !v.distribution().kind().equals(prior.kind())) {

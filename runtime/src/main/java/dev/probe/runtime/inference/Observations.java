@@ -19,9 +19,12 @@ public final class Observations {
     private static final Observations NONE = new Observations(Map.of());
 
     private final Map<String, Object> values;
+    /** The names, unordered and immutable: {@link Set#copyOf} returns it as it is, with no copy per use. */
+    private final Set<String> nameSet;
 
     private Observations(Map<String, Object> values) {
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        this.nameSet = Set.copyOf(values.keySet());
     }
 
     /** No observations. */
@@ -42,9 +45,14 @@ public final class Observations {
         return new Observations(new LinkedHashMap<>(values));
     }
 
-    /** The names given. */
+    /** The names given, in the order given. */
     public Set<String> names() {
         return values.keySet();
+    }
+
+    /** The names given, in no order, as an immutable set. */
+    public Set<String> nameSet() {
+        return nameSet;
     }
 
     /** The value given for a name, as given, or null. */

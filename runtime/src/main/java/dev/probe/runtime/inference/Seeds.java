@@ -16,14 +16,46 @@ public final class Seeds {
 
     /** A generator for stream {@code index} of root seed {@code seed}. */
     public static UniformRandomProvider generator(long seed, long index) {
-        // Two SplitMix64 outputs of distinct inputs seed a xoroshiro128++ generator.
-        long base = mix(seed) ^ (index * 0xD1B54A32D192ED03L);
-        long s0 = mix(base + 0x9E3779B97F4A7C15L);
-        long s1 = mix(base + 0x3C6EF372FE94F82AL);
-        if (s0 == 0 && s1 == 0) {
-            s1 = 1;
+        return new Stream(seed, index);
+    }
+
+    /**
+     * A generator of streams that can be moved to another stream in place ({@link #moveTo}): an
+     * engine running many short streams one after another draws exactly the numbers of
+     * {@link #generator} without a new object per stream.
+     */
+    public static Stream stream(long seed, long index) {
+        return new Stream(seed, index);
+    }
+
+    /** The generator of one stream at a time; see {@link #stream}. */
+    public static final class Stream extends XoRoShiRo128PlusPlus {
+        private Stream(long seed, long index) {
+            super(first(seed, index), second(seed, index));
         }
-        return new XoRoShiRo128PlusPlus(s0, s1);
+
+        /** Starts stream {@code index} of root seed {@code seed}, as {@link #generator} would; returns this. */
+        public Stream moveTo(long seed, long index) {
+            state0 = first(seed, index);
+            state1 = second(seed, index);
+            resetCachedState();
+            return this;
+        }
+    }
+
+    // Two SplitMix64 outputs of distinct inputs seed a xoroshiro128++ generator.
+
+    private static long base(long seed, long index) {
+        return mix(seed) ^ (index * 0xD1B54A32D192ED03L);
+    }
+
+    private static long first(long seed, long index) {
+        return mix(base(seed, index) + 0x9E3779B97F4A7C15L);
+    }
+
+    private static long second(long seed, long index) {
+        long s1 = mix(base(seed, index) + 0x3C6EF372FE94F82AL);
+        return s1 == 0 && first(seed, index) == 0 ? 1 : s1;
     }
 
     /** A fresh seed for a user who gave none; it is printed so the result can be reproduced. */

@@ -66,15 +66,36 @@ final class ColumnData implements java.io.Serializable {
     }
 
     void set(int i, Object value, long seen) {
+        if (kind == ValueKind.REAL && value instanceof Double) {
+            // The common case, a real in a real column: nothing to widen.
+            numbers[i] = (Double) value;
+        } else {
+            setWidening(i, value);
+        }
+        if (seen < firstSeen) {
+            firstSeen = seen;
+        }
+    }
+
+    /** {@link #set} for a real value, unboxed. */
+    void setReal(int i, double value, long seen) {
+        if (kind == ValueKind.REAL) {
+            numbers[i] = value;
+            if (seen < firstSeen) {
+                firstSeen = seen;
+            }
+        } else {
+            set(i, value, seen);
+        }
+    }
+
+    private void setWidening(int i, Object value) {
         ValueKind k = ValueKind.of(value);
         widen(ValueKind.join(kind, k));
         if (kind.numeric()) {
             numbers[i] = toNumber(value);
         } else {
             objects[i] = value;
-        }
-        if (seen < firstSeen) {
-            firstSeen = seen;
         }
     }
 

@@ -11,7 +11,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
+import dev.probe.runtime.model.Address;
 import dev.probe.runtime.trace.Trace;
+import dev.probe.runtime.trace.TraceBuffer;
 import dev.probe.runtime.trace.Variable;
 
 /**
@@ -211,8 +213,17 @@ public final class PosteriorBuilder {
         private final transient Trace[] traces;
         private final boolean recordUnnamed;
         private final Set<String> givenObservations;
-        private final transient Map<String, Key[]> namedKeys = new HashMap<>();
-        private final transient Map<String, Key[]> addressKeys = new HashMap<>();
+        private transient Map<String, Key[]> namedKeys;
+        private transient Map<String, Key[]> addressKeys;
+        /**
+         * The entry the last run recorded at each position, and its column (null: not recorded):
+         * runs of a model of fixed structure find their columns here, comparing references.
+         */
+        private transient String[] lastNames;
+        private transient Address[] lastAddresses;
+        private transient int[] lastInstances;
+        private transient Variable.Role[] lastRoles;
+        private transient ColumnData[] lastColumns;
 
         private Chunk(int start, int length, boolean recordUnnamed, boolean keepTraces, Set<String> givenObservations) {
             this.start = start;
@@ -242,23 +253,8 @@ public final class PosteriorBuilder {
             long seenBase = (long) run << 24;
             for (int p = 0, n = variables.size(); p < n; p++) {
                 Variable v = variables.get(p);
-                Key key;
-                if (v.name() != null) {
-                    if (v.isObserved() && givenObservations.contains(v.name())) {
-                        continue;
-                    }
-                    key = key('n', v.name(), v.instance());
-                } else if (recordUnnamed && v.isSample()) {
-                    key = key('a', v.address().key(), v.instance());
-                } else {
-                    continue;
-                }
-                ColumnData c = columns.get(key);
-                if (c == null) {
-                    c = new ColumnData(length);
-                    columns.put(key, c);
-                }
-                if (v.value() != null) {
+                ColumnData c = column(p, v.name(), v.address(), v.instance(), v.role());
+                if (c != null && v.value() != null) {
                     c.set(i, v.value(), seenBase + Math.min(p, (1 << 24) - 1));
                 }
             }
@@ -267,12 +263,98 @@ public final class PosteriorBuilder {
             }
         }
 
+        /**
+         * Records run {@code run} from the entries of an execution's buffer: the hot path of
+         * engines that keep no whole traces, with no object made per entry.
+         */
+        public void record(int run, TraceBuffer entries, double logWeight, Object runResult) {
+            int i = run - start;
+            logWeights[i] = logWeight;
+            long seenBase = (long) run << 24;
+            for (int p = 0, n = entries.size(); p < n; p++) {
+                ColumnData c = column(p, entries.name(p), entries.address(p), entries.instance(p), entries.role(p));
+                if (c == null) {
+                    continue;
+                }
+                long seen = seenBase + Math.min(p, (1 << 24) - 1);
+                if (entries.isReal(p)) {
+                    c.setReal(i, entries.real(p), seen);
+                } else if (entries.value(p) != null) {
+                    c.set(i, entries.value(p), seen);
+                }
+            }
+            if (runResult != null) {
+                result.set(i, runResult, seenBase);
+            }
+        }
+
+        /** The column of the entry at position {@code p} of a run, or null when it is not recorded. */
+        private ColumnData column(int p, String name, Address address, int instance, Variable.Role role) {
+            if (lastNames == null) {
+                lastNames = new String[16];
+                lastAddresses = new Address[16];
+                lastInstances = new int[16];
+                lastRoles = new Variable.Role[16];
+                lastColumns = new ColumnData[16];
+            }
+            boolean remembered = p < lastNames.length;
+            if (remembered && lastRoles[p] == role && lastNames[p] == name && lastAddresses[p] == address
+                    && lastInstances[p] == instance) {
+                return lastColumns[p];
+            }
+            ColumnData c = lookUp(name, address, instance, role);
+            if (!remembered && p < MAX_REMEMBERED) {
+                int n = Math.min(MAX_REMEMBERED, 2 * p);
+                lastNames = Arrays.copyOf(lastNames, n);
+                lastAddresses = Arrays.copyOf(lastAddresses, n);
+                lastInstances = Arrays.copyOf(lastInstances, n);
+                lastRoles = Arrays.copyOf(lastRoles, n);
+                lastColumns = Arrays.copyOf(lastColumns, n);
+                remembered = true;
+            }
+            if (remembered) {
+                lastNames[p] = name;
+                lastAddresses[p] = address;
+                lastInstances[p] = instance;
+                lastRoles[p] = role;
+                lastColumns[p] = c;
+            }
+            return c;
+        }
+
+        /** Entries per run whose columns are remembered by position. */
+        private static final int MAX_REMEMBERED = 1 << 12;
+
+        private ColumnData lookUp(String name, Address address, int instance, Variable.Role role) {
+            Key key;
+            if (name != null) {
+                if (role == Variable.Role.OBSERVE && givenObservations.contains(name)) {
+                    return null;
+                }
+                key = key('n', name, instance);
+            } else if (recordUnnamed && role == Variable.Role.SAMPLE) {
+                key = key('a', address.key(), instance);
+            } else {
+                return null;
+            }
+            ColumnData c = columns.get(key);
+            if (c == null) {
+                c = new ColumnData(length);
+                columns.put(key, c);
+            }
+            return c;
+        }
+
         /** Whether this chunk keeps whole traces: then record them with {@link #record(int, Trace)}. */
         public boolean keepsTraces() {
             return traces != null;
         }
 
         private Key key(char section, String label, int instance) {
+            if (namedKeys == null) {
+                namedKeys = new HashMap<>();
+                addressKeys = new HashMap<>();
+            }
             Map<String, Key[]> keyCache = section == 'n' ? namedKeys : addressKeys;
             Key[] ks = keyCache.get(label);
             if (ks == null || ks.length <= instance) {
