@@ -18,6 +18,7 @@ import dev.probe.compiler.ShardedDataset;
 import dev.probe.compiler.TraceDataset;
 import dev.probe.compiler.Trainer;
 import dev.probe.compiler.TrainingOptions;
+import dev.probe.planing.ProposalStudy;
 import dev.probe.proposals.Artifact;
 import dev.probe.runtime.io.CheckedFile;
 import dev.probe.proposals.Devices;
@@ -89,6 +90,18 @@ final class CompileCommand implements Callable<Integer> {
                     + " many). Default: 4096.")
     int maxAddresses;
 
+    @Option(names = "--plane", paramLabel = "NAME", description = "Instead of saving a network: train two, on the runs as"
+            + " simulated and on the runs planed in this observation (one number per run) against each latent, and print"
+            + " each latent's validation loss for both (docs/planing.md).")
+    String plane;
+
+    @Option(names = "--bins", paramLabel = "B", defaultValue = "0", description = "With --plane: bins per variable (default:"
+            + " about 25 validation choices per cell, 2 to 50).")
+    int bins;
+
+    @Option(names = "--json", description = "With --plane: the table as JSON.")
+    boolean json;
+
     @Mixin
     CommonOptions common;
 
@@ -99,7 +112,17 @@ final class CompileCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
-        if (out == null && saveDataset == null) {
+        if (plane != null && (out != null || saveDataset != null)) {
+            throw new UsageException("--plane is a study: it trains two networks and saves neither; drop "
+                    + (out != null ? "--out" : "--save-dataset"));
+        }
+        if (plane == null && (json || bins != 0)) {
+            throw new UsageException((json ? "--json" : "--bins") + " belongs to --plane NAME");
+        }
+        if (bins < 0 || bins == 1) {
+            throw new UsageException("--bins must be at least 2, got " + bins);
+        }
+        if (out == null && saveDataset == null && plane == null) {
             throw new UsageException("give --out DIR for the trained network (or --save-dataset FILE to only simulate runs)");
         }
         if (out != null && saveDataset != null) {
@@ -153,7 +176,7 @@ final class CompileCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }
-        long seed = common.seed(err, "to train the same network again");
+        long seed = common.seed(err, plane != null ? "to reproduce this table" : "to train the same network again");
         TrainingOptions options;
         try {
             options = new TrainingOptions(traces, batchSize, learningRate, validation, seed, common.threads(), chosen,
@@ -260,49 +283,23 @@ final class CompileCommand implements Callable<Integer> {
     }
 
     private Integer train(Model loaded, TrainingOptions options, PrintWriter err, PrintWriter stdout) throws IOException {
-        RunSource source;
-        if (dataset != null) {
-            TraceDataset data;
+        RunSource source = source(loaded, options);
+        ProgressBar bar = new ProgressBar(err, "traces");
+        if (plane != null) {
+            ProposalStudy.Result result;
             try {
-                data = TraceDataset.read(dataset);
+                result = ProposalStudy.run(source, options, plane, bins, listener(bar, err));
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage(), e);
+            } finally {
+                bar.finish();
             }
-            if (loaded != null && !loaded.identity().equals(data.identity())) {
-                throw new UsageException(dataset + " holds runs of " + data.label() + " (" + data.identity() + "), not of "
-                        + model.label() + " (" + loaded.identity() + ")");
-            }
-            source = data.source(dataset, options.seed());
-        } else {
-            source = RunSource.online(loaded, model.label(), options.seed(), model.threads(common.threads()), 64);
+            CompilePlaning.print(stdout, source.label(), options, result, json);
+            return ExitCode.OK;
         }
-        ProgressBar bar = new ProgressBar(err, "traces");
         Artifact artifact;
         try {
-            artifact = Trainer.train(source, options, new Trainer.Listener() {
-                @Override
-                public void progress(long done, long total, double trainLoss, double validLoss, double rate) {
-                    if (!common.quiet) {
-                        bar.progress(done, total, String.format(Locale.ROOT, "  loss %.3f  valid %s  ", trainLoss,
-                                Double.isNaN(validLoss) ? "-" : String.format(Locale.ROOT, "%.3f", validLoss)));
-                    }
-                }
-
-                @Override
-                public void message(String line) {
-                    if (!common.quiet) {
-                        bar.finish();
-                        err.println("probe: " + line.replace("maxAddresses", "--max-addresses"));
-                    }
-                }
-
-                @Override
-                public void warning(String line) {
-                    bar.finish();
-                    err.println("probe: warning: " + line.replace("maxAddresses", "--max-addresses"));
-                    err.flush();
-                }
-            });
+            artifact = Trainer.train(source, options, listener(bar, err));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         } finally {
@@ -320,5 +317,54 @@ final class CompileCommand implements Callable<Integer> {
             artifact.network().close();
         }
         return ExitCode.OK;
+    }
+
+    /** The training runs: from --dataset, or simulated from the model. */
+    private RunSource source(Model loaded, TrainingOptions options) throws IOException {
+        RunSource source;
+        if (dataset != null) {
+            TraceDataset data;
+            try {
+                data = TraceDataset.read(dataset);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage(), e);
+            }
+            if (loaded != null && !loaded.identity().equals(data.identity())) {
+                throw new UsageException(dataset + " holds runs of " + data.label() + " (" + data.identity() + "), not of "
+                        + model.label() + " (" + loaded.identity() + ")");
+            }
+            source = data.source(dataset, options.seed());
+        } else {
+            source = RunSource.online(loaded, model.label(), options.seed(), model.threads(common.threads()), 64);
+        }
+        return source;
+    }
+
+    /** Training's progress on the bar and its messages on standard error. */
+    Trainer.Listener listener(ProgressBar bar, PrintWriter err) {
+        return new Trainer.Listener() {
+            @Override
+            public void progress(long done, long total, double trainLoss, double validLoss, double rate) {
+                if (!common.quiet) {
+                    bar.progress(done, total, String.format(Locale.ROOT, "  loss %.3f  valid %s  ", trainLoss,
+                            Double.isNaN(validLoss) ? "-" : String.format(Locale.ROOT, "%.3f", validLoss)));
+                }
+            }
+
+            @Override
+            public void message(String line) {
+                if (!common.quiet) {
+                    bar.finish();
+                    err.println("probe: " + line.replace("maxAddresses", "--max-addresses"));
+                }
+            }
+
+            @Override
+            public void warning(String line) {
+                bar.finish();
+                err.println("probe: warning: " + line.replace("maxAddresses", "--max-addresses"));
+                err.flush();
+            }
+        };
     }
 }

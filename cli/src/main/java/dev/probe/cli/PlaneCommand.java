@@ -1,13 +1,14 @@
 package dev.probe.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -15,6 +16,7 @@ import dev.probe.planing.Events;
 import dev.probe.planing.Settings;
 import dev.probe.planing.Study;
 import dev.probe.proposals.Devices;
+import dev.probe.runtime.io.CheckedFile;
 import dev.probe.runtime.inference.Inference;
 import dev.probe.runtime.inference.Seeds;
 import dev.probe.runtime.trace.Trace;
@@ -79,6 +81,20 @@ final class PlaneCommand implements Callable<Integer> {
     @Option(names = "--workers", paramLabel = "N", defaultValue = "1", description = "Copies of a simulator:\"...\" model. Default: 1.")
     int workers;
 
+    @Option(names = "--param", paramLabel = "NAME=VALUE", description = "Sets a parameter of both models (repeatable).")
+    List<String> params = new ArrayList<>();
+
+    @Option(names = "--signal-param", paramLabel = "NAME=VALUE", description = "Sets a parameter of --signal (repeatable).")
+    List<String> signalParams = new ArrayList<>();
+
+    @Option(names = "--background-param", paramLabel = "NAME=VALUE",
+            description = "Sets a parameter of --background (repeatable).")
+    List<String> backgroundParams = new ArrayList<>();
+
+    @Option(names = "--plots", paramLabel = "DIR", description = "Also write plots (PNG and SVG) and report.html here: the"
+            + " planed variables per class, as simulated and planed, and the ROC curves.")
+    Path plots;
+
     @Option(names = "--json", description = "Machine-readable output.")
     boolean json;
 
@@ -89,7 +105,16 @@ final class PlaneCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws JsonProcessingException {
+    public Integer call() throws IOException {
+        CheckedFile.Reservation plotsLock = Outputs.reserve(plots, CheckedFile.Kind.DIRECTORY, "--plots");
+        try {
+            return plane();
+        } finally {
+            Outputs.release(plotsLock);
+        }
+    }
+
+    private Integer plane() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
         if (events < 10) {
@@ -119,8 +144,8 @@ final class PlaneCommand implements Callable<Integer> {
         }
         long seed = common.seed(err, "to reproduce this table");
         long start = System.nanoTime();
-        Events s = events(signal, "--signal", names, Seeds.generator(seed, -1).nextLong(), err);
-        Events b = events(background, "--background", names, Seeds.generator(seed, -2).nextLong(), err);
+        Events s = events(signal, "--signal", signalParams, names, Seeds.generator(seed, -1).nextLong(), err);
+        Events b = events(background, "--background", backgroundParams, names, Seeds.generator(seed, -2).nextLong(), err);
         // One PyTorch thread: faster than two for networks this small (docs/benchmarks.md, notes on DJL).
         Devices.prepare(1);
         List<Study.Row> rows;
@@ -141,6 +166,12 @@ final class PlaneCommand implements Callable<Integer> {
             print(out, rows, settings, seed, seconds);
         }
         out.flush();
+        if (plots != null) {
+            List<Path> written = PlanePlots.write(plots, signal, background, s, b, rows);
+            if (!common.quiet) {
+                err.printf(Locale.ROOT, "probe: wrote %d plots and report.html in %s%n", (written.size() - 1) / 2, plots);
+            }
+        }
         return ExitCode.OK;
     }
 
@@ -165,8 +196,10 @@ final class PlaneCommand implements Callable<Integer> {
     }
 
     /** Prior runs of one model, the named values read out. */
-    private Events events(String spec, String option, List<String> names, long seed, PrintWriter err) {
+    private Events events(String spec, String option, List<String> own, List<String> names, long seed, PrintWriter err) {
         ModelOptions m = new ModelOptions();
+        m.params = new ArrayList<>(params);
+        m.params.addAll(own);
         m.workers = workers;
         m.deadline = 30;
         m.attachTimeout = 600;

@@ -13,12 +13,29 @@ import dev.probe.runtime.trace.Variable;
 /**
  * One run from the prior as training data, before it is fitted to a network: the values of its
  * named observations (flattened, instances one after another) and its controlled choices that a
- * head can propose. A trace dataset stores exactly this.
+ * head can propose. A trace dataset stores exactly this (weights are not stored).
  *
  * @param observations flattened values by observation name, in the order first met
  * @param choices      the controlled choices, in order
+ * @param weights      each choice's weight in the training and validation loss (planing); null weighs every one 1
  */
-public record SimulatedRun(Map<String, double[]> observations, List<Choice> choices) {
+public record SimulatedRun(Map<String, double[]> observations, List<Choice> choices, double[] weights) {
+
+    public SimulatedRun {
+        if (weights != null && weights.length != choices.size()) {
+            throw new IllegalArgumentException("a run has " + choices.size() + " choices but " + weights.length + " weights");
+        }
+    }
+
+    /** A run whose choices all weigh 1. */
+    public SimulatedRun(Map<String, double[]> observations, List<Choice> choices) {
+        this(observations, choices, null);
+    }
+
+    /** This run with its choices weighted by {@code w} (null: all 1). */
+    public SimulatedRun withWeights(double[] w) {
+        return new SimulatedRun(observations, choices, w);
+    }
 
     /** The training view of a trace. */
     static SimulatedRun of(Trace trace, int maxCategories) {

@@ -313,6 +313,57 @@ public final class Trainer {
     }
 
     /**
+     * The validation loss address by address: for each address the network has learnt, the weighted
+     * mean of -log q over the validation choices at it, in nats per choice, with its standard error.
+     */
+    public static Map<String, AddressLoss> validationLossByAddress(Artifact artifact, List<SimulatedRun> validation) {
+        ProposalNetwork network = artifact.network();
+        Batch batch = Batch.of(encode(validation, network.layout()), network, false);
+        Map<String, AddressLoss> out = new LinkedHashMap<>();
+        if (batch.choices() == 0) {
+            return out;
+        }
+        double[][] terms;
+        try (NDManager scope = network.manager().newSubManager()) {
+            terms = network.choiceTerms(batch, scope);
+        }
+        List<AddressTable.Entry> entries = network.addresses().entries();
+        Map<Integer, List<double[]>> byRow = new java.util.TreeMap<>();
+        for (double[] t : terms) {
+            byRow.computeIfAbsent((int) t[0], k -> new ArrayList<>()).add(t);
+        }
+        for (Map.Entry<Integer, List<double[]>> e : byRow.entrySet()) {
+            out.put(entries.get(e.getKey() - 1).key(), AddressLoss.of(e.getValue()));
+        }
+        return out;
+    }
+
+    /**
+     * One address's validation loss: {@code loss} the weighted mean of -log q over its {@code choices}
+     * (sum w l / sum w), {@code error} its standard error as a ratio estimator (sqrt(sum w^2 (l - loss)^2)
+     * / sum w, choices taken as independent), {@code effective} Kish's effective number of choices.
+     */
+    public record AddressLoss(double loss, double error, int choices, double effective) {
+
+        static AddressLoss of(List<double[]> terms) {
+            double sw = 0;
+            double swl = 0;
+            double sw2 = 0;
+            for (double[] t : terms) {
+                sw += t[1];
+                swl += t[1] * t[2];
+                sw2 += t[1] * t[1];
+            }
+            double mean = swl / sw;
+            double var = 0;
+            for (double[] t : terms) {
+                var += t[1] * t[1] * (t[2] - mean) * (t[2] - mean);
+            }
+            return new AddressLoss(mean, Math.sqrt(var) / sw, terms.size(), sw * sw / sw2);
+        }
+    }
+
+    /**
      * Runs cut into batches in a seeded order, whatever their structures: a batch is packed
      * ({@link Batch}), so runs of different lengths and addresses share it without padding.
      */
@@ -330,7 +381,7 @@ public final class Trainer {
         List<Run> out = new ArrayList<>(runs.size());
         for (SimulatedRun r : runs) {
             Map<String, Object> values = new LinkedHashMap<>(r.observations());
-            out.add(new Run(layout.input(values), r.choices()));
+            out.add(new Run(layout.input(values), r.choices(), r.weights()));
         }
         return out;
     }

@@ -332,6 +332,87 @@ public final class Plots {
         return sorted[sorted.length - 1];
     }
 
+    /**
+     * One variable's distribution per class, before and after planing (docs/planing.md): two panels
+     * side by side, each with a weighted density per class as steps over the same 40 equal-width
+     * bins, from the pooled 0.5% to the 99.5% quantile (events outside are left out).
+     *
+     * @param values        [class][event]
+     * @param rawWeights    [class][event], null for equal weights
+     * @param planedWeights [class][event]
+     */
+    public static Figure planed(String name, List<String> classes, double[][] values, double[][] rawWeights,
+            double[][] planedWeights) {
+        double[] pooled = Arrays.stream(values).flatMapToDouble(Arrays::stream).filter(Double::isFinite).sorted().toArray();
+        double low = pooled[(int) Math.floor(0.005 * (pooled.length - 1))];
+        double high = pooled[(int) Math.ceil(0.995 * (pooled.length - 1))];
+        if (!(high > low)) {
+            high = low + 1;
+        }
+        int size = 480;
+        List<Chart<?, ?>> panels = new ArrayList<>();
+        for (int panel = 0; panel < 2; panel++) {
+            XYChart c = xy(size, size * 2 / 3, name + (panel == 0 ? ", as simulated" : ", planed"), name, "density");
+            c.getStyler().setLegendVisible(true);
+            c.getStyler().setXAxisDecimalPattern("#,##0.###");
+            for (int k = 0; k < values.length; k++) {
+                double[] w = panel == 0 ? (rawWeights == null ? null : rawWeights[k]) : planedWeights[k];
+                double[][] steps = steps(values[k], w, low, high, 40);
+                XYSeries line = c.addSeries(classes.get(k), steps[0], steps[1]);
+                line.setMarker(SeriesMarkers.NONE);
+                line.setLineColor(CHAIN_COLOURS[k % CHAIN_COLOURS.length]);
+            }
+            panels.add(c);
+        }
+        return Figure.grid(panels, 2, size, size * 2 / 3);
+    }
+
+    /** A weighted density over equal bins of [low, high], as the corners of its steps. */
+    private static double[][] steps(double[] values, double[] weights, double low, double high, int bins) {
+        double width = (high - low) / bins;
+        double[] h = new double[bins];
+        double total = 0;
+        for (int i = 0; i < values.length; i++) {
+            double w = weights == null ? 1 : weights[i];
+            total += w;
+            int b = (int) Math.floor((values[i] - low) / width);
+            if (values[i] >= low && values[i] <= high) {
+                h[Math.min(b, bins - 1)] += w;
+            }
+        }
+        double[] x = new double[2 * bins];
+        double[] y = new double[2 * bins];
+        for (int b = 0; b < bins; b++) {
+            x[2 * b] = low + b * width;
+            x[2 * b + 1] = low + (b + 1) * width;
+            y[2 * b] = total > 0 ? h[b] / (total * width) : 0;
+            y[2 * b + 1] = y[2 * b];
+        }
+        return new double[][] {x, y};
+    }
+
+    /**
+     * ROC curves: for each labelled curve its false-positive rates {@code curves.get(i)[0]} and
+     * true-positive rates {@code [1]}, with the diagonal of a classifier that guesses.
+     */
+    public static Figure roc(String title, List<String> labels, List<double[][]> curves) {
+        XYChart c = xy(WIDTH, WIDTH * 3 / 4, title, "background efficiency (false-positive rate)",
+                "signal efficiency (true-positive rate)");
+        c.getStyler().setLegendVisible(true);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        c.getStyler().setXAxisMin(0.0);
+        c.getStyler().setXAxisMax(1.0);
+        c.getStyler().setYAxisMin(0.0);
+        c.getStyler().setYAxisMax(1.0);
+        for (int i = 0; i < curves.size(); i++) {
+            XYSeries s = c.addSeries(labels.get(i), curves.get(i)[0], curves.get(i)[1]);
+            s.setMarker(SeriesMarkers.NONE);
+            s.setLineColor(CHAIN_COLOURS[i % CHAIN_COLOURS.length]);
+        }
+        dashed(c.addSeries("guessing", new double[] {0, 1}, new double[] {0, 1}), Color.GRAY);
+        return Figure.of(c);
+    }
+
     private static XYChart xy(int width, int height, String title, String xTitle, String yTitle) {
         XYChart c = new XYChartBuilder().width(width).height(height).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         style(c.getStyler());

@@ -154,6 +154,17 @@ public final class Report {
         return r;
     }
 
+    /** A page of figures under one description, each with its caption (probe plane --plots). */
+    public static Report ofFigures(String title, String description, List<Figure> figures, List<String> captions) {
+        Report r = new Report(title);
+        r.paragraph(esc(description));
+        for (int i = 0; i < figures.size(); i++) {
+            r.heading(captions.get(i));
+            r.figure(figures.get(i), captions.get(i));
+        }
+        return r;
+    }
+
     private void summary(Posterior p) {
         heading("Summary");
         body.append("<table><tr><th>variable</th><th>mean</th><th>sd</th><th>5%</th><th>50%</th><th>95%</th></tr>");

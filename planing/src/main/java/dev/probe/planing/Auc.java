@@ -1,7 +1,9 @@
 package dev.probe.planing;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
@@ -53,6 +55,55 @@ public record Auc(double value, double error) {
         }
         double mean = sum / replicas;
         return new Auc(value, Math.sqrt(Math.max(0, (sq - replicas * mean * mean) / (replicas - 1))));
+    }
+
+    /**
+     * The weighted ROC curve: {false-positive rates, true-positive rates} as the threshold falls
+     * from above the highest score to below the lowest, one point per distinct score (at most
+     * {@code points} + 2, evenly spread through the events, the ends kept).
+     */
+    public static double[][] roc(double[] scores, boolean[] signal, double[] weights, int points) {
+        int[] order = order(scores);
+        double totalSignal = 0;
+        double totalBackground = 0;
+        for (int i = 0; i < scores.length; i++) {
+            if (signal[i]) {
+                totalSignal += weights[i];
+            } else {
+                totalBackground += weights[i];
+            }
+        }
+        List<double[]> curve = new ArrayList<>();
+        curve.add(new double[] {0, 0});
+        double s = 0;
+        double b = 0;
+        int step = Math.max(1, scores.length / Math.max(1, points));
+        int next = step;
+        int at = order.length - 1;
+        while (at >= 0) {
+            double score = scores[order[at]];
+            int taken = 0;
+            while (at >= 0 && scores[order[at]] == score) {
+                int i = order[at--];
+                taken++;
+                if (signal[i]) {
+                    s += weights[i];
+                } else {
+                    b += weights[i];
+                }
+            }
+            next -= taken;
+            if (next <= 0 || at < 0) {
+                curve.add(new double[] {b / totalBackground, s / totalSignal});
+                next = step;
+            }
+        }
+        double[][] out = new double[2][curve.size()];
+        for (int k = 0; k < curve.size(); k++) {
+            out[0][k] = curve.get(k)[0];
+            out[1][k] = curve.get(k)[1];
+        }
+        return out;
     }
 
     private static int[] order(double[] scores) {

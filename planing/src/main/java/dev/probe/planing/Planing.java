@@ -123,16 +123,22 @@ public final class Planing {
                 throw new IllegalArgumentException("a planed variable is not finite (" + x + ") in some event");
             }
         }
-        Arrays.sort(pooled);
+        return quantileEdges(pooled, bins);
+    }
+
+    /** Inner edges of {@code bins} equal-population bins of {@code x}: its quantiles k / bins. */
+    static double[] quantileEdges(double[] x, int bins) {
+        double[] sorted = x.clone();
+        Arrays.sort(sorted);
         double[] edges = new double[bins - 1];
         for (int k = 1; k < bins; k++) {
-            edges[k - 1] = pooled[(int) Math.min(pooled.length - 1, (long) k * pooled.length / bins)];
+            edges[k - 1] = sorted[(int) Math.min(sorted.length - 1, (long) k * sorted.length / bins)];
         }
         return edges;
     }
 
     /** The bin of {@code x}: how many edges are at or below it (bins are [e_(k-1), e_k)). */
-    private static int bin(double[] edges, double x) {
+    static int bin(double[] edges, double x) {
         int lo = 0;
         int hi = edges.length;
         while (lo < hi) {

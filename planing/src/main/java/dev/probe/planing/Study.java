@@ -50,8 +50,9 @@ public final class Study {
      * @param epochs    epochs trained
      * @param validLoss the best weighted validation loss (nats per event)
      * @param seconds   training time
+     * @param roc       the weighted ROC curve on the held-out events ({@link Auc#roc})
      */
-    public record Result(Auc auc, int epochs, double validLoss, double seconds) {
+    public record Result(Auc auc, int epochs, double validLoss, double seconds, double[][] roc) {
     }
 
     /**
@@ -63,9 +64,14 @@ public final class Study {
      *                   after planing (their numbers of events without)
      * @param linear     logistic regression
      * @param deep       the MLP
+     * @param weights    every event's planing weight (1 without planing): {signal, background}, in the events' order
      */
-    public record Row(Configuration configuration, int bins, int dropped, double[] effective, Result linear, Result deep) {
+    public record Row(Configuration configuration, int bins, int dropped, double[] effective, Result linear, Result deep,
+            double[][] weights) {
     }
+
+    /** Points per ROC curve kept for the plots. */
+    static final int ROC_POINTS = 400;
 
     private Study() {
     }
@@ -125,14 +131,15 @@ public final class Study {
         Result deep = fit(settings.hidden(), settings.deepRate(), parts, settings, seed + 12);
         listener.trained(c, "deep", deep);
         double[] effective = {Planing.effectiveSize(ws), Planing.effectiveSize(wb)};
-        return new Row(c, bins, dropped, effective, linear, deep);
+        return new Row(c, bins, dropped, effective, linear, deep, new double[][] {ws, wb});
     }
 
     private static Result fit(int[] hidden, double rate, Classifier.Part[] parts, Settings settings, long seed) {
         long start = System.nanoTime();
         Classifier.Fit fit = Classifier.train(hidden, rate, parts[0], parts[1], parts[2], settings, seed);
         Auc auc = Auc.withBootstrap(fit.scores(), parts[2].signal(), parts[2].weights(), settings.bootstrap(), seed + 13);
-        return new Result(auc, fit.epochs(), fit.validLoss(), (System.nanoTime() - start) / 1e9);
+        return new Result(auc, fit.epochs(), fit.validLoss(), (System.nanoTime() - start) / 1e9,
+                Auc.roc(fit.scores(), parts[2].signal(), parts[2].weights(), ROC_POINTS));
     }
 
     /** The values of the events {@code at}, per variable. */

@@ -54,4 +54,34 @@ class AucTest {
         assertEquals(hanley, auc.error(), 0.2 * hanley);
         assertEquals(auc, Auc.withBootstrap(scores, signal, w, 400, 9));
     }
+
+    @Test
+    void theRocCurvesAreaIsTheAuc() {
+        // Trapezoids under the curve count a tie between the classes one half, as the AUC does; with
+        // one point per distinct score the two agree to rounding.
+        SplittableRandom r = new SplittableRandom(6);
+        int n = 500;
+        double[] scores = new double[2 * n];
+        boolean[] signal = new boolean[2 * n];
+        double[] w = new double[2 * n];
+        for (int i = 0; i < 2 * n; i++) {
+            signal[i] = i < n;
+            scores[i] = Math.round(10 * ((signal[i] ? 0.5 : 0) + r.nextDouble())) / 10.0;
+            w[i] = 0.5 + r.nextDouble();
+        }
+        double[][] roc = Auc.roc(scores, signal, w, 2 * n);
+        double area = 0;
+        for (int k = 1; k < roc[0].length; k++) {
+            area += (roc[0][k] - roc[0][k - 1]) * 0.5 * (roc[1][k] + roc[1][k - 1]);
+        }
+        assertEquals(Auc.of(scores, signal, w), area, 1e-12);
+        assertEquals(0.0, roc[0][0]);
+        assertEquals(1.0, roc[0][roc[0].length - 1], 1e-12);
+        assertEquals(1.0, roc[1][roc[1].length - 1], 1e-12);
+        // Perfect separation passes through (0, 1).
+        double[][] perfect = Auc.roc(new double[] {0.9, 0.8, 0.2, 0.1}, new boolean[] {true, true, false, false},
+                new double[] {1, 1, 1, 1}, 10);
+        assertEquals(0.0, perfect[0][2]);
+        assertEquals(1.0, perfect[1][2]);
+    }
 }

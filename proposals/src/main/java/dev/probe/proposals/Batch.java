@@ -23,6 +23,8 @@ public final class Batch {
         final List<Integer> rows = new ArrayList<>();
         final List<double[]> priors = new ArrayList<>();
         final List<Double> values = new ArrayList<>();
+        /** Each row's weight in the loss (1 unless its run is weighted). */
+        final List<Double> weights = new ArrayList<>();
     }
 
     final int size;
@@ -42,6 +44,8 @@ public final class Batch {
     final Map<Head, HeadRows> heads = new EnumMap<>(Head.class);
     /** Choices in the batch that the network scores. */
     final int choices;
+    /** Whether some run weighs its choices ({@link Run#weights}): the loss then multiplies each term by its weight. */
+    boolean weighted;
 
     private Batch(int size, int[] alive, int inputLength, int choices) {
         this.size = size;
@@ -126,6 +130,7 @@ public final class Batch {
         for (int place = 0; place < order.length; place++) {
             int bi = order[place];
             Run r = runs.get(bi);
+            b.weighted |= r.weights() != null;
             System.arraycopy(r.input(), 0, b.observations, place * inputLength, inputLength);
             b.run[b.offset[0] + place] = place;
             int t = 0;
@@ -150,6 +155,7 @@ public final class Batch {
                 h.rows.add(at);
                 h.priors.add(c.prior());
                 h.values.add(c.value());
+                h.weights.add(r.weight(i));
                 prevRow = rs[i];
                 prevKind = k;
                 prevFeature = (float) c.feature();

@@ -409,9 +409,41 @@ public final class ProposalNetwork implements AutoCloseable {
 
     /**
      * The mean over the batch's runs of -log q(choices | observations): the training loss, in nats
-     * per run. Its intermediates belong to {@code m}.
+     * per run. Where runs weigh their choices ({@link Run#weights}) each choice's term is multiplied
+     * by its weight (still divided by the number of runs). Its intermediates belong to {@code m}.
      */
     public NDArray loss(Batch batch, NDManager m) {
+        NDArray total = null;
+        for (Map.Entry<Head, NDArray> e : logProbs(batch, m).entrySet()) {
+            NDArray lq = e.getValue();
+            if (batch.weighted) {
+                lq = lq.mul(m.create(floats(batch.heads.get(e.getKey()).weights)));
+            }
+            lq = lq.sum();
+            total = total == null ? lq : total.add(lq);
+        }
+        return total.neg().div(batch.size);
+    }
+
+    /**
+     * Each scored choice's term of the loss, for losses per address: rows of {address-table row,
+     * weight, -log q(choice | observations, earlier choices)}, head by head.
+     */
+    public double[][] choiceTerms(Batch batch, NDManager m) {
+        double[][] out = new double[batch.choices][];
+        int at = 0;
+        for (Map.Entry<Head, NDArray> e : logProbs(batch, m).entrySet()) {
+            Batch.HeadRows r = batch.heads.get(e.getKey());
+            float[] lq = e.getValue().toFloatArray();
+            for (int i = 0; i < lq.length; i++) {
+                out[at++] = new double[] {batch.address[r.rows.get(i)], r.weights.get(i), -lq[i]};
+            }
+        }
+        return out;
+    }
+
+    /** log q of every scored choice, per head, in the order of the head's rows. */
+    private Map<Head, NDArray> logProbs(Batch batch, NDManager m) {
         int bsz = batch.size;
         int steps = batch.steps;
         NDArray obs = embedObservations(m.create(batch.observations, new Shape(bsz, inputLength)));
@@ -434,19 +466,26 @@ public final class ProposalNetwork implements AutoCloseable {
             hs.add(h);
         }
         NDArray all = steps == 1 ? h : NDArrays.concat(hs, 0);
-        NDArray total = null;
+        Map<Head, NDArray> out = new java.util.EnumMap<>(Head.class);
         for (Map.Entry<Head, Batch.HeadRows> e : batch.heads.entrySet()) {
             Batch.HeadRows r = e.getValue();
             long[] rows = new long[r.rows.size()];
             for (int i = 0; i < rows.length; i++) {
                 rows[i] = r.rows.get(i);
             }
-            NDArray out = all.get(m.create(rows)).matMul(p(headName(e.getKey()) + ".weight"))
+            NDArray out1 = all.get(m.create(rows)).matMul(p(headName(e.getKey()) + ".weight"))
                     .add(p(headName(e.getKey()) + ".bias"));
-            NDArray lq = HeadMath.logProb(e.getKey(), out, r.priors, r.values, config.maxCategories(), m).sum();
-            total = total == null ? lq : total.add(lq);
+            out.put(e.getKey(), HeadMath.logProb(e.getKey(), out1, r.priors, r.values, config.maxCategories(), m));
         }
-        return total.neg().div(bsz);
+        return out;
+    }
+
+    private static float[] floats(List<Double> values) {
+        float[] f = new float[values.size()];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = values.get(i).floatValue();
+        }
+        return f;
     }
 
     /** Names of the parameters a batch's loss depends on: only they need an update. */

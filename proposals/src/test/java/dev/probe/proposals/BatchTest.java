@@ -114,4 +114,45 @@ class BatchTest {
             assertTrue(b.alive[t] <= b.alive[t - 1], "runs still going form a prefix");
         }
     }
+
+    /** The loss of {@code runs} in one batch, with the runs' weights. */
+    private static double loss(List<Run> runs) {
+        try (NDManager m = network.manager().newSubManager()) {
+            return network.loss(Batch.of(runs, network, false), m).getFloat();
+        }
+    }
+
+    private static List<Run> weighted(java.util.function.ToDoubleBiFunction<Run, Integer> weight) {
+        List<Run> out = new ArrayList<>();
+        for (Run r : ALL) {
+            double[] w = new double[r.choices().size()];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = weight.applyAsDouble(r, i);
+            }
+            out.add(new Run(r.input(), r.choices(), w));
+        }
+        return out;
+    }
+
+    @Test
+    void weightsOfOneGiveTheUnweightedLossAndEachTermScalesByItsWeight() {
+        double plain = loss(ALL);
+        // Multiplying by 1.0f changes no float; only the summation order could, to rounding.
+        assertEquals(plain, loss(weighted((r, i) -> 1)), 1e-6 * Math.abs(plain), "all-ones weights");
+        // Weight 0 on every choice but those at "energy": the loss is the energy terms' alone.
+        double energyOnly = loss(weighted((r, i) -> r.choices().get(i).address().equals("energy") ? 1 : 0));
+        double[][] terms;
+        try (NDManager m = network.manager().newSubManager()) {
+            terms = network.choiceTerms(Batch.of(ALL, network, false), m);
+        }
+        int energyRow = network.addresses().row("energy", Head.TRUNCATED);
+        double sum = 0;
+        for (double[] t : terms) {
+            assertEquals(1.0, t[1], "unweighted runs weigh 1");
+            sum += t[0] == energyRow ? t[2] : 0;
+        }
+        assertEquals(sum / ALL.size(), energyOnly, 1e-5 * Math.abs(sum / ALL.size()), "weights pick the terms");
+        // Doubling every weight doubles the loss.
+        assertEquals(2 * plain, loss(weighted((r, i) -> 2)), 1e-5 * Math.abs(plain), "weights of 2");
+    }
 }
