@@ -83,6 +83,9 @@ heartbeat.timeout: 50000
 # A loaded machine starts an actor system slowly: more patience than the defaults (10 s).
 pekko.startup-timeout: 120 s
 pekko.ask.timeout: 60 s
+# A finishing task hands the collect sink's unfetched results to the JobManager in one RPC message
+# (up to twice collect-sink.batch-size.max, 2 MiB in FlinkBackend): headroom over Pekko's 10 MiB default.
+pekko.framesize: 134217728b
 io.tmp.dirs: $dir/tmp
 YAML
   cat > "$dir/log4j.properties" <<'PROPS'

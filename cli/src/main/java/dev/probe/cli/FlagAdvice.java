@@ -5,6 +5,7 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
 
+import dev.probe.compiler.ShardedDataset;
 import dev.probe.compiler.TraceDataset;
 import dev.probe.language.ScriptLimitException;
 import dev.probe.proposals.ArtifactException;
@@ -72,6 +73,9 @@ final class FlagAdvice {
         }
         if (t instanceof IllegalArgumentException && message.endsWith(" " + TraceDataset.NOT_A_DATASET)) {
             return message + " (write one with probe compile MODEL --save-dataset FILE)";
+        }
+        if (t instanceof IllegalArgumentException && message.endsWith(" " + ShardedDataset.FIX)) {
+            return message + " with probe compile MODEL --save-dataset DIR --shards N";
         }
         return message;
     }

@@ -86,7 +86,7 @@ public final class ShardedDataset {
     public static List<long[]> ranges(long n, int shards) {
         long blocks = (n + TraceDataset.BLOCK - 1) / TraceDataset.BLOCK;
         if (shards <= 0 || shards > blocks) {
-            throw new IllegalArgumentException("--shards " + shards + " does not fit " + n + " runs: a shard holds whole"
+            throw new IllegalArgumentException(shards + " shards do not fit " + n + " runs: a shard holds whole"
                     + " blocks of " + TraceDataset.BLOCK + " runs, so give from 1 to " + blocks + " shards");
         }
         List<long[]> ranges = new ArrayList<>(shards);
@@ -160,8 +160,8 @@ public final class ShardedDataset {
         }
     }
 
-    /** What a directory or file that is no sharded dataset is told. */
-    private static final String FIX = "write it again with probe compile MODEL --save-dataset DIR --shards N";
+    /** How every message about a damaged sharded dataset ends: the command line adds how. */
+    public static final String FIX = "write it again";
 
     /**
      * Reads a sharded dataset ({@code path} is its directory or its manifest) whole, as one
@@ -178,8 +178,7 @@ public final class ShardedDataset {
             m = JSON.readTree(Files.readAllBytes(manifestFile));
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(path + " is a directory with no " + MANIFEST + ": it "
-                    + TraceDataset.NOT_A_DATASET + " (write one with probe compile MODEL --save-dataset FILE, or DIR"
-                    + " --shards N)");
+                    + TraceDataset.NOT_A_DATASET);
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw new IllegalArgumentException(manifestFile + " is damaged (not JSON): " + FIX);
         }

@@ -201,7 +201,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
                 "rest.retry.max-attempts", "3",
                 "rest.retry.delay", "1 s",
                 "rest.connection-timeout", "5 s",
-                "collect-sink.batch-size.max", "8mb"));
+                "collect-sink.batch-size.max", "2mb"));
     }
 
     private static String rootMessage(Throwable e) {
