@@ -96,8 +96,14 @@ final class CalibrateCommand implements Callable<Integer> {
         Model loaded = model.load(err);
         Artifact artifact = null;
         try {
-            boolean takesNetwork = engine.equals("ic") || (!engine.equals("is") && !engine.equals("rmh")
-                    && EngineProvider.find(engine).map(p -> p.options().contains("--network")).orElse(false));
+            // A plug-in engine (smc...) runs with its default options, and the network where it takes one.
+            EngineProvider plugIn = switch (engine) {
+                case "is", "rmh", "ic" -> null;
+                default -> EngineProvider.find(engine).filter(p -> !p.name().equals("prior"))
+                        .orElseThrow(() -> new UsageException("--engine " + engine + ": calibrate runs is, rmh, ic or"
+                                + " an installed plug-in engine (" + InferCommand.installedEngines() + ")"));
+            };
+            boolean takesNetwork = engine.equals("ic") || (plugIn != null && plugIn.options().contains("--network"));
             if (network != null && takesNetwork) {
                 Devices.prepare(1);
                 try {
@@ -128,10 +134,6 @@ final class CalibrateCommand implements Callable<Integer> {
                     factory = () -> Inference.importanceSampling(loaded).traces(traces).proposal(proposal.get());
                     break;
                 default:
-                    // A plug-in engine (smc) with its default options, and the network where it takes one.
-                    EngineProvider provider = EngineProvider.find(engine).filter(p -> !p.name().equals("prior"))
-                            .orElseThrow(() -> new UsageException("--engine " + engine + ": calibrate runs is, rmh, ic or"
-                                    + " an installed plug-in engine (" + InferCommand.installedEngines() + ")"));
                     EngineArguments arguments = new EngineArguments() {
                         @Override
                         public OptionalInt integer(String option) {
@@ -149,11 +151,11 @@ final class CalibrateCommand implements Callable<Integer> {
                         }
                     };
                     try {
-                        provider.create(arguments);
+                        plugIn.create(arguments);
                     } catch (IllegalArgumentException e) {
                         throw new UsageException(e.getMessage(), e);
                     }
-                    factory = () -> Inference.with(provider.create(arguments), loaded).traces(traces);
+                    factory = () -> Inference.with(plugIn.create(arguments), loaded).traces(traces);
             }
             long seed = common.seed(err, "to reproduce this calibration");
             Calibration c;
