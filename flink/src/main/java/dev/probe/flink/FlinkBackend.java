@@ -12,8 +12,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32;
 
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.functions.FlatMapFunction;
@@ -251,7 +255,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
      */
     static final class Pieces {
         private final boolean[] done;
-        private final Map<Long, Map<Long, List<byte[]>>> partial = new java.util.HashMap<>();
+        private final Map<Long, Map<Long, List<byte[]>>> partial = new HashMap<>();
 
         Pieces(int ranges) {
             done = new boolean[ranges];
@@ -265,8 +269,8 @@ public final class FlinkBackend implements Backend, AutoCloseable {
             }
             int count = piece.f2 >>> 16;
             int number = piece.f2 & 0xFFFF;
-            List<byte[]> got = partial.computeIfAbsent(piece.f0, r -> new java.util.HashMap<>()).computeIfAbsent(piece.f1,
-                    c -> new ArrayList<>(java.util.Collections.nCopies(count, (byte[]) null)));
+            List<byte[]> got = partial.computeIfAbsent(piece.f0, r -> new HashMap<>()).computeIfAbsent(piece.f1,
+                    c -> new ArrayList<>(Collections.nCopies(count, (byte[]) null)));
             got.set(number, piece.f3);
             if (got.contains(null)) {
                 return null;
@@ -285,7 +289,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
 
     /** A range's bytes as pieces: (range, CRC-32 of the bytes, count << 16 | number, bytes of piece). */
     static List<Tuple4<Long, Long, Integer, byte[]>> cut(long range, byte[] bytes) {
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        CRC32 crc = new CRC32();
         crc.update(bytes);
         int count = Math.max(1, (bytes.length + PIECE_BYTES - 1) / PIECE_BYTES);
         if (count > 0xFFFF) {
@@ -294,7 +298,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         }
         List<Tuple4<Long, Long, Integer, byte[]>> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            byte[] piece = java.util.Arrays.copyOfRange(bytes, i * PIECE_BYTES, Math.min(bytes.length, (i + 1) * PIECE_BYTES));
+            byte[] piece = Arrays.copyOfRange(bytes, i * PIECE_BYTES, Math.min(bytes.length, (i + 1) * PIECE_BYTES));
             out.add(Tuple4.of(range, crc.getValue(), count << 16 | i, piece));
         }
         return out;

@@ -2,6 +2,7 @@ package dev.probe.flink;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -202,13 +203,13 @@ class FlinkBackendTest {
         var again = FlinkBackend.cut(1, other);
         assertEquals(3, first.size());
         FlinkBackend.Pieces pieces = new FlinkBackend.Pieces(2);
-        org.junit.jupiter.api.Assertions.assertNull(pieces.add(first.get(2)));
-        org.junit.jupiter.api.Assertions.assertNull(pieces.add(again.get(0)));
-        org.junit.jupiter.api.Assertions.assertNull(pieces.add(first.get(0)));
+        assertNull(pieces.add(first.get(2)));
+        assertNull(pieces.add(again.get(0)));
+        assertNull(pieces.add(first.get(0)));
         assertArrayEquals(big, pieces.add(first.get(1)));
         assertTrue(pieces.complete(1));
-        org.junit.jupiter.api.Assertions.assertNull(pieces.add(again.get(1)));
-        org.junit.jupiter.api.Assertions.assertNull(pieces.add(again.get(2)));
+        assertNull(pieces.add(again.get(1)));
+        assertNull(pieces.add(again.get(2)));
         assertEquals(1, FlinkBackend.cut(0, new byte[0]).size());
         assertArrayEquals(new byte[0], pieces.add(FlinkBackend.cut(0, new byte[0]).get(0)));
     }
