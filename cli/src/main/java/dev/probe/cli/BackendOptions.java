@@ -40,6 +40,8 @@ final class BackendOptions {
     private static final Set<String> NOT_REPLAYED = Set.of("--save", "--report", "--out", "--backend", "--flink", "--seed",
             "--threads", "--token-file");
     private static final Set<String> FLAGS_NOT_REPLAYED = Set.of("--quiet", "--json", "--debug");
+    /** Paths every worker must see at the driver's path: made absolute, since a worker runs elsewhere. */
+    private static final Set<String> SHARED_PATHS = Set.of("--save-dataset", "--network");
 
     private AutoCloseable opened;
 
@@ -125,6 +127,11 @@ final class BackendOptions {
                 continue;
             }
             if (FLAGS_NOT_REPLAYED.contains(a)) {
+                continue;
+            }
+            if (SHARED_PATHS.contains(name)) {
+                String path = a.contains("=") ? a.substring(a.indexOf('=') + 1) : i + 1 < given.size() ? given.get(++i) : "";
+                args.add(name + "=" + Path.of(path).toAbsolutePath().normalize());
                 continue;
             }
             args.add(a);

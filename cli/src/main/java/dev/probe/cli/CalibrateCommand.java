@@ -71,6 +71,9 @@ final class CalibrateCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    BackendOptions backend;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -92,6 +95,7 @@ final class CalibrateCommand implements Callable<Integer> {
             throw new UsageException("--runs " + runs + " gives fewer than 5 ranks per bin of " + bins + ": use at least "
                     + 5 * bins + " runs, or fewer bins (with L + 1 a multiple of them)");
         }
+        backend.check();
         PrintWriter err = spec.commandLine().getErr();
         Model loaded = model.load(err);
         Artifact artifact = null;
@@ -159,11 +163,14 @@ final class CalibrateCommand implements Callable<Integer> {
             }
             long seed = common.seed(err, "to reproduce this calibration");
             Calibration c;
+            int threads = model.threads(common.threads());
             try {
                 c = Calibration.run(Inference.prior(loaded).observations(model.observations()), factory, runs, draws, bins, seed,
-                        model.threads(common.threads()));
+                        threads, backend.open(threads, seed, common.threads));
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage(), e);
+            } finally {
+                backend.close();
             }
             String description = String.format(Locale.ROOT, "%s, engine %s, %d simulated data sets, %d traces each, ranks among %d"
                     + " draws, %d bins, seed %d.", model.label(), engine, runs, traces, draws, bins, seed);

@@ -23,7 +23,6 @@ import dev.probe.proposals.Artifact;
 import dev.probe.runtime.io.CheckedFile;
 import dev.probe.proposals.Devices;
 import dev.probe.proposals.ProposalNetwork;
-import dev.probe.runtime.engine.Backend;
 import dev.probe.runtime.model.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -105,6 +104,9 @@ final class CompileCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    BackendOptions backend;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -138,6 +140,15 @@ final class CompileCommand implements Callable<Integer> {
         }
         if (shards != null && saveDataset == null) {
             throw new UsageException("--shards cuts the dataset --save-dataset DIR writes; give --save-dataset DIR as well");
+        }
+        backend.check();
+        if (!backend.backend.equals("local") && (saveDataset == null || shards == null)) {
+            throw new UsageException("--backend " + backend.backend + " simulates a sharded dataset: give --save-dataset DIR"
+                    + " --shards N (training runs here; train from the dataset with probe compile --dataset DIR --out DIR)");
+        }
+        if (BackendOptions.replaying()) {
+            // A worker: the driver checked and holds the directory, where the other workers' shards appear.
+            return compile(err, stdout);
         }
         if (shards != null) {
             try {
@@ -267,9 +278,14 @@ final class CompileCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try {
             if (shards != null) {
-                // Local tasks see the directory: each writes its own shard.
-                ShardedDataset.write(saveDataset, loaded, model.label(), options.seed(), traces, shards,
-                        Backend.threads(threads), true, progress);
+                // Tasks see the directory (local threads; a cluster's workers, which must share it):
+                // each writes its own shard, and this process the manifest.
+                try {
+                    ShardedDataset.write(saveDataset, loaded, model.label(), options.seed(), traces, shards,
+                            backend.open(threads, options.seed(), common.threads), true, progress);
+                } finally {
+                    backend.close();
+                }
             } else {
                 RunSource source = RunSource.online(loaded, model.label(), options.seed(), threads, 64);
                 TraceDataset.write(saveDataset, source, traces, TraceDataset.BLOCK, progress);

@@ -1,13 +1,25 @@
 package dev.probe.cli;
 
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.probe.runtime.engine.Backend;
 import dev.probe.runtime.inference.Inference;
 import dev.probe.runtime.inference.Seeds;
 import dev.probe.runtime.model.Model;
@@ -42,16 +54,11 @@ final class SampleCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws JsonProcessingException {
+    public Integer call() throws IOException {
         if (runs <= 0) {
             throw new UsageException("-n must be positive, got " + runs);
         }
         backend.check();
-        if (!backend.local()) {
-            // Whole traces (their distributions, a script's values) stay in the process that made them.
-            throw new UsageException("--backend " + backend.backend + ": probe sample runs on the local backend only (it prints"
-                    + " whole traces, which do not travel between machines); drop --backend, or use probe infer --engine prior");
-        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         long seed = common.seed(err, "to reproduce these runs");
@@ -59,23 +66,19 @@ final class SampleCommand implements Callable<Integer> {
         try {
             Model loaded = model.load(err);
             Map<String, Object> observations = model.observations();
+            int blocks = (int) ((runs + (long) BLOCK - 1) / BLOCK);
+            if (!backend.local()) {
+                return elsewhere(loaded, observations, seed, blocks, out);
+            }
             // Runs go out in blocks, in order, as each block finishes: memory stays that of one block,
-            // and `probe sample -n 20000000 | head` prints at once. Block b has a seed of its own (the
-            // first block the given seed), so a seed fixes every line, whatever -n and the threads.
-            for (int start = 0, block = 0; start < runs; start += BLOCK, block++) {
-                int size = Math.min(BLOCK, runs - start);
-                long offset = start;
-                Inference inference = Inference.prior(loaded).observations(observations).traces(size)
-                        .seed(block == 0 ? seed : Seeds.generator(seed, block).nextLong())
-                        .threads(model.threads(common.threads())).keepTraces(true).label(model.label());
+            // and `probe sample -n 20000000 | head` prints at once.
+            for (int block = 0; block < blocks; block++) {
+                long offset = (long) block * BLOCK;
+                Inference inference = block(loaded, observations, seed, block, model.threads(common.threads()));
                 if (!common.quiet) {
                     inference.progress((done, total) -> bar.progress(offset + done, runs));
                 }
-                int i = start;
-                for (Trace t : inference.run().traces()) {
-                    out.println(Json.MAPPER.writeValueAsString(line(i++, t)));
-                }
-                out.flush();
+                print(out, block, inference.run().traces());
                 if (out.checkError()) {
                     return ExitCode.OK; // The reader has gone (| head): what it wanted is out.
                 }
@@ -85,6 +88,73 @@ final class SampleCommand implements Callable<Integer> {
             model.close();
         }
         return ExitCode.OK;
+    }
+
+    /**
+     * The blocks as tasks of another backend (a cluster): each task prints its block's lines as
+     * here, and they travel back compressed, to be printed in block order. Whole traces never
+     * leave the worker; the lines are the output, so it is the local one byte for byte.
+     */
+    private Integer elsewhere(Model loaded, Map<String, Object> observations, long seed, int blocks, PrintWriter out)
+            throws IOException {
+        List<byte[]> lines;
+        try {
+            Backend b = backend.open(model.threads(common.threads()), seed, common.threads);
+            lines = b.map(blocks, block -> {
+                StringWriter text = new StringWriter();
+                try (PrintWriter w = new PrintWriter(text)) {
+                    print(w, block, block(loaded, observations, seed, block, 1).run().traces());
+                } catch (JsonProcessingException e) {
+                    throw new UncheckedIOException(e);
+                }
+                return gzip(text.toString());
+            });
+        } finally {
+            backend.close();
+        }
+        for (byte[] block : lines) {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(new ByteArrayInputStream(block)),
+                    StandardCharsets.UTF_8))) {
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                    out.println(line);
+                }
+            }
+            out.flush();
+            if (out.checkError()) {
+                return ExitCode.OK;
+            }
+        }
+        return ExitCode.OK;
+    }
+
+    /**
+     * Block {@code block}'s runs: a seed of its own (the first block the given seed), so a seed
+     * fixes every line, whatever -n, the threads and the backend.
+     */
+    private Inference block(Model loaded, Map<String, Object> observations, long seed, int block, int threads) {
+        int size = (int) Math.min(BLOCK, runs - (long) block * BLOCK);
+        return Inference.prior(loaded).observations(observations).traces(size)
+                .seed(block == 0 ? seed : Seeds.generator(seed, block).nextLong())
+                .threads(threads).keepTraces(true).label(model.label());
+    }
+
+    /** Block {@code block}'s runs, one JSON line each. */
+    private static void print(PrintWriter out, int block, List<Trace> traces) throws JsonProcessingException {
+        int i = block * BLOCK;
+        for (Trace t : traces) {
+            out.println(Json.MAPPER.writeValueAsString(line(i++, t)));
+        }
+        out.flush();
+    }
+
+    private static byte[] gzip(String text) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (GZIPOutputStream z = new GZIPOutputStream(bytes)) {
+            z.write(text.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
     }
 
     /** Runs per block: a block's traces are held in memory until printed. */

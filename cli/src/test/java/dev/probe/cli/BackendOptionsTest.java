@@ -34,10 +34,18 @@ class BackendOptionsTest {
                 "1", "--quiet", "--backend", "local")[0]);
     }
 
+    /** Every command with --backend says the same when the module is missing, whichever comes first in its work. */
     @Test
-    void sampleStaysLocal() {
-        String[] r = run("sample", "builtin:gaussian", "-n", "3", "--seed", "1", "--backend", "flink");
-        assertEquals("2", r[0], r[1]);
-        assertTrue(r[1].contains("probe sample runs on the local backend only"), r[1]);
+    void everyCommandNamesTheMissingBackend(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        for (String[] command : new String[][] {
+            {"sample", "builtin:gaussian", "-n", "3"},
+            {"calibrate", "builtin:gaussian", "--runs", "20", "--bins", "4", "--draws", "19", "--traces", "10"},
+            {"compile", "builtin:gaussian", "--save-dataset", dir.resolve("unwritten").toString(), "--shards", "1", "--traces", "10"}}) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(command));
+            args.addAll(java.util.List.of("--seed", "1", "--quiet", "--backend", "flink"));
+            String[] r = run(args.toArray(String[]::new));
+            assertEquals("2", r[0], command[0] + ": " + r[1]);
+            assertTrue(r[1].startsWith("probe: --backend flink: the flink backend is not installed"), command[0] + ": " + r[1]);
+        }
     }
 }

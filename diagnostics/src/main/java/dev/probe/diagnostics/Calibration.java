@@ -6,15 +6,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Supplier;
 
 import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.core.source64.XoRoShiRo128PlusPlus;
 
+import dev.probe.runtime.engine.Backend;
 import dev.probe.runtime.inference.Inference;
 import dev.probe.runtime.posterior.Posterior;
 import dev.probe.runtime.trace.Trace;
@@ -24,8 +21,8 @@ import dev.probe.runtime.trace.Variable;
  * Simulation-based calibration (Talts et al. 2018) of an engine on a model: parameters and
  * observations drawn from the prior, the engine run on each set of observations, the rank of
  * each true parameter among L draws of its posterior, and a chi-square test of uniformity per
- * parameter. Runs go in parallel; each has its own seed derived from the root seed and its
- * index, so the result depends on the seed alone.
+ * parameter. Runs are tasks of a {@link Backend} (threads here, or a cluster); each has its own
+ * seed derived from the root seed and its index, so the result depends on the seed alone.
  *
  * @param names the parameters tested: named scalar random choices made once in every prior run
  * @param ranks ranks[variable][run], each in 0..draws
@@ -71,39 +68,35 @@ public record Calibration(List<String> names, int[][] ranks, int draws, int bins
      */
     public static Calibration run(Inference prior, Supplier<Inference> engine, int runs, int draws, int bins, long seed,
             int threads) {
+        return run(prior, engine, runs, draws, bins, seed, threads, Backend.threads(Math.max(1, threads)));
+    }
+
+    /**
+     * Calibrates with the inferences as tasks of {@code backend} (one task per simulated data set),
+     * so that they run on this process's threads or on a cluster alike. The prior runs are made
+     * here, on {@code threads} threads (a backend elsewhere makes them again where it replays the
+     * command: they depend on the seed alone). The result depends on the seed alone.
+     */
+    public static Calibration run(Inference prior, Supplier<Inference> engine, int runs, int draws, int bins, long seed,
+            int threads, Backend backend) {
         if ((draws + 1) % bins != 0) {
             throw new IllegalArgumentException("the " + (draws + 1) + " possible ranks do not fall into " + bins + " equal bins");
         }
-        List<Trace> truths = prior.traces(runs).seed(seed).threads(threads).keepTraces(true).run().traces();
+        List<Trace> truths = prior.traces(runs).seed(seed).threads(Math.max(1, threads)).keepTraces(true).run().traces();
         List<String> names = parameters(truths);
         if (names.isEmpty()) {
             throw new IllegalArgumentException("the model has no named scalar random choice made once in every run: nothing to calibrate");
         }
+        List<int[]> results = backend.map(runs, i -> {
+            long runSeed = new XoRoShiRo128PlusPlus(seed, 0x5851F42D4C957F2DL + i).nextLong();
+            return ranksOf(truths.get(i), names, engine.get(), draws, runSeed);
+        });
         int[][] ranks = new int[names.size()][runs];
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
-        try {
-            List<Future<int[]>> results = new ArrayList<>();
-            for (int i = 0; i < runs; i++) {
-                Trace truth = truths.get(i);
-                long runSeed = new XoRoShiRo128PlusPlus(seed, 0x5851F42D4C957F2DL + i).nextLong();
-                results.add(pool.submit(() -> ranksOf(truth, names, engine.get(), draws, runSeed)));
+        for (int i = 0; i < runs; i++) {
+            int[] r = results.get(i);
+            for (int v = 0; v < names.size(); v++) {
+                ranks[v][i] = r[v];
             }
-            for (int i = 0; i < runs; i++) {
-                int[] r = results.get(i).get();
-                for (int v = 0; v < names.size(); v++) {
-                    ranks[v][i] = r[v];
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("calibration interrupted", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException) {
-                throw (RuntimeException) e.getCause();
-            }
-            throw new IllegalStateException(e.getCause());
-        } finally {
-            pool.shutdownNow();
         }
         return new Calibration(names, ranks, draws, bins, ALPHA);
     }

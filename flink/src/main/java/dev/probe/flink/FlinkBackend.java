@@ -12,19 +12,24 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32;
 
 import org.apache.flink.api.common.RuntimeExecutionMode;
-import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.api.java.tuple.Tuple4;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
+import org.apache.flink.util.Collector;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -37,8 +42,8 @@ import dev.probe.runtime.engine.Backend;
  * Tasks as a bounded Flink job. The tasks of one {@link #map} call are cut into contiguous ranges
  * (a few per slot), one record per range, so Flink's per-record cost is paid per range and never
  * per run. A worker cannot be handed the engine's tasks (they capture the model), so each range
- * re-creates them from the command's {@link Replay}; results travel back as bytes and are put in
- * task order, whatever ran them and whenever they finished. A range lost with a TaskManager is
+ * re-creates them from the command's {@link Replay}; results travel back as bytes (in pieces of
+ * at most {@link #PIECE_BYTES}) and are put in task order, whatever ran them and whenever they finished. A range lost with a TaskManager is
  * computed again by Flink's restart strategy: being a function of its index alone, it comes out
  * the same, and the job's results are read once, when it has finished.
  */
@@ -139,8 +144,8 @@ public final class FlinkBackend implements Backend, AutoCloseable {
     @Override
     public <R extends Serializable> List<R> map(int count, Task<R> task) {
         int call = calls.size();
-        // Enough ranges per slot to even out their lengths, and small enough ranges that each comes
-        // back in one message of the collect sink (within the RPC frame size).
+        // Enough ranges per slot to even out their lengths, and small enough ranges that a range's
+        // results stay a few pieces (PIECE_BYTES) of the collect sink's messages.
         int ranges = Math.min(count, Math.max(parallelism * RANGES_PER_SLOT, (count + TASKS_PER_RANGE - 1) / TASKS_PER_RANGE));
         Object[] results = new Object[count];
         Replay.Outcome failed = null;
@@ -153,13 +158,16 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         env.enableCheckpointing(Duration.ofMinutes(30).toMillis(), CheckpointingMode.AT_LEAST_ONCE);
         RangeTask work = new RangeTask(replay, parallelism, call, new ArrayList<>(calls), count, ranges);
         String name = "probe " + replay.args().get(0) + " (call " + call + ", " + count + " tasks in " + ranges + " ranges)";
-        boolean[] received = new boolean[ranges];
-        try (CloseableIterator<Tuple2<Long, byte[]>> out = env.fromSequence(0, ranges - 1).map(work)
-                .returns(Types.TUPLE(Types.LONG, Types.PRIMITIVE_ARRAY(Types.BYTE))).executeAndCollect(name)) {
+        Pieces pieces = new Pieces(ranges);
+        try (CloseableIterator<Tuple4<Long, Long, Integer, byte[]>> out = env.fromSequence(0, ranges - 1).flatMap(work)
+                .returns(Types.TUPLE(Types.LONG, Types.LONG, Types.INT, Types.PRIMITIVE_ARRAY(Types.BYTE)))
+                .executeAndCollect(name)) {
             while (out.hasNext()) {
-                Tuple2<Long, byte[]> next = out.next();
-                received[next.f0.intValue()] = true;
-                Replay.Outcome o = decode(next.f1);
+                byte[] whole = pieces.add(out.next());
+                if (whole == null) {
+                    continue;
+                }
+                Replay.Outcome o = decode(whole);
                 for (int i = 0; i < o.results().size(); i++) {
                     results[o.from() + i] = o.results().get(i);
                 }
@@ -176,7 +184,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
             throw failed.failure();
         }
         for (int r = 0; r < ranges; r++) {
-            if (!received[r]) {
+            if (!pieces.complete(r)) {
                 throw new ProbeException("the Flink job finished without range " + r + " of its " + ranges + " ranges of tasks");
             }
         }
@@ -233,8 +241,71 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         }
     }
 
+    /**
+     * The most bytes of one record of results: the collect sink refuses a record larger than its
+     * batch (2 MiB), so a range's results travel as pieces of at most this.
+     */
+    static final int PIECE_BYTES = 1 << 20;
+
+    /**
+     * A range's results put back together from their pieces, as they arrive, in any order. A
+     * piece is (range, checksum of the range's bytes, piece number, bytes); a range computed again
+     * after a restart arrives again, and its pieces, keyed by the checksum, never mix with another
+     * copy's.
+     */
+    static final class Pieces {
+        private final boolean[] done;
+        private final Map<Long, Map<Long, List<byte[]>>> partial = new HashMap<>();
+
+        Pieces(int ranges) {
+            done = new boolean[ranges];
+        }
+
+        /** Adds a piece; returns its range's bytes when this piece completes them, the first time only. */
+        byte[] add(Tuple4<Long, Long, Integer, byte[]> piece) {
+            int range = piece.f0.intValue();
+            if (done[range]) {
+                return null;
+            }
+            int count = piece.f2 >>> 16;
+            int number = piece.f2 & 0xFFFF;
+            List<byte[]> got = partial.computeIfAbsent(piece.f0, r -> new HashMap<>()).computeIfAbsent(piece.f1,
+                    c -> new ArrayList<>(Collections.nCopies(count, (byte[]) null)));
+            got.set(number, piece.f3);
+            if (got.contains(null)) {
+                return null;
+            }
+            done[range] = true;
+            partial.remove(piece.f0);
+            ByteArrayOutputStream whole = new ByteArrayOutputStream();
+            got.forEach(whole::writeBytes);
+            return whole.toByteArray();
+        }
+
+        boolean complete(int range) {
+            return done[range];
+        }
+    }
+
+    /** A range's bytes as pieces: (range, CRC-32 of the bytes, count << 16 | number, bytes of piece). */
+    static List<Tuple4<Long, Long, Integer, byte[]>> cut(long range, byte[] bytes) {
+        CRC32 crc = new CRC32();
+        crc.update(bytes);
+        int count = Math.max(1, (bytes.length + PIECE_BYTES - 1) / PIECE_BYTES);
+        if (count > 0xFFFF) {
+            throw new ProbeException("--backend flink: a range of tasks made " + bytes.length + " bytes of results, more than"
+                    + " 64 GiB; run it with the local backend");
+        }
+        List<Tuple4<Long, Long, Integer, byte[]>> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            byte[] piece = Arrays.copyOfRange(bytes, i * PIECE_BYTES, Math.min(bytes.length, (i + 1) * PIECE_BYTES));
+            out.add(Tuple4.of(range, crc.getValue(), count << 16 | i, piece));
+        }
+        return out;
+    }
+
     /** One record per range of tasks: range r covers tasks [r count / ranges, (r + 1) count / ranges). */
-    static final class RangeTask implements MapFunction<Long, Tuple2<Long, byte[]>> {
+    static final class RangeTask implements FlatMapFunction<Long, Tuple4<Long, Long, Integer, byte[]>> {
         private static final long serialVersionUID = 1L;
         private final Replay replay;
         private final int parallelism;
@@ -253,7 +324,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         }
 
         @Override
-        public Tuple2<Long, byte[]> map(Long range) throws IOException {
+        public void flatMap(Long range, Collector<Tuple4<Long, Long, Integer, byte[]>> out) throws IOException {
             int from = (int) (range * count / ranges);
             int to = (int) ((range + 1) * count / ranges);
             Replay.Outcome o = replay.tasks(parallelism, call, earlier, from, to);
@@ -265,11 +336,10 @@ public final class FlinkBackend implements Backend, AutoCloseable {
                 RuntimeException f = o.failure() != null
                         ? new ProbeException(o.failure().getClass().getSimpleName() + ": " + o.failure().getMessage())
                         : new ProbeException("--backend flink: this engine's task results hold " + e.getMessage() + " objects, which"
-                                + " cannot travel between machines (whole traces stay in the process that made them); run it"
-                                + " with the local backend");
+                                + " cannot travel between machines; run it with the local backend");
                 bytes = encode(new Replay.Outcome(o.from(), List.of(), f, o.failure() != null ? o.failedTask() : o.from()));
             }
-            return Tuple2.of(range, bytes);
+            cut(range, bytes).forEach(out::collect);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.probe.flink;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -27,7 +28,8 @@ import dev.probe.cli.Main;
  * The Flink backend gives the local backend's answer to the last bit: each engine's command run
  * locally and on a Flink mini-cluster (through its REST endpoint, as a session cluster is
  * reached, and once embedded) at several parallelisms, its JSON summary (every figure printed
- * with all its digits) and its saved posterior compared byte for byte.
+ * with all its digits) and its saved posterior compared byte for byte; and so for probe sample's
+ * lines, probe calibrate's result and the shards and manifest of probe compile --save-dataset.
  */
 class FlinkBackendTest {
 
@@ -109,14 +111,22 @@ class FlinkBackendTest {
         sameEverywhere(with(GAUSSIAN, "--engine", "rmh", "--traces", "2000", "--chains", "3"), 2, 3);
     }
 
-    /** SMC's tasks hand back whole particles (traces), which do not travel: a clear error, not a wrong answer. */
+    private static final String[] HMM = {"infer", "builtin:hmm", "--param", "steps=3", "--observe", "obs=[0.2, 1.5, 2.1]",
+        "--particles", "150", "--seed", "3", "--json", "--quiet"};
+
+    /**
+     * SMC resamples its one particle system on the driver, a job per step and per round of moves,
+     * the particles travelling as serialized traces: the local answer, evidence included. 150
+     * particles make three tasks of 64.
+     */
     @Test
-    void sequentialMonteCarloSaysItStaysLocal() {
-        Result r = probe("infer", "builtin:hmm", "--param", "steps=3", "--observe", "obs=[0.2, 1.5, 2.1]", "--engine", "smc",
-                "--particles", "50", "--seed", "3", "--quiet", "--backend", "flink", "--flink", address, "--threads", "2");
-        assertEquals(1, r.code(), r.err());
-        assertTrue(r.err().contains("cannot travel between machines"), r.err());
-        assertEquals(1, r.err().strip().lines().count(), r.err());
+    void sequentialMonteCarloIsTheLocalOne() throws Exception {
+        sameEverywhere(with(HMM, "--engine", "smc", "--rejuvenate", "1", "--ess-threshold", "0.9"), 2);
+    }
+
+    @Test
+    void temperedSequentialMonteCarloIsTheLocalOne() throws Exception {
+        sameEverywhere(with(HMM, "--engine", "smc-tempered", "--rejuvenate", "1"), 3);
     }
 
     /** A script's text travels with the job: the workers never read the file. */
@@ -128,12 +138,80 @@ class FlinkBackendTest {
             "--json", "--quiet"}, 2);
     }
 
-    /** probe sample prints whole traces, which stay in the process that made them: it says so and runs nothing. */
+    /** probe sample's blocks of runs travel as their lines: the output is the local one byte for byte (3 blocks of 4,096). */
     @Test
-    void sampleStaysLocal() {
-        Result flink = probe("sample", "builtin:gaussian", "-n", "10", "--seed", "9", "--backend", "flink", "--flink", address);
-        assertEquals(2, flink.code(), flink.err());
-        assertTrue(flink.err().contains("probe sample runs on the local backend only"), flink.err());
+    void sampleIsTheLocalOne() {
+        String[] args = {"sample", "builtin:gaussian", "-n", "9000", "--seed", "9", "--quiet"};
+        Result local = probe(with(args, "--threads", "2"));
+        Result flink = probe(with(args, "--backend", "flink", "--flink", address, "--threads", "3"));
+        assertEquals(0, local.code(), local.err());
+        assertEquals(9000, local.out().lines().count());
+        assertEquals(local.code(), flink.code(), flink.err());
+        assertEquals(local.out(), flink.out());
+    }
+
+    /** Calibration's inferences are tasks of the seam: the same ranks, p-values and verdict. */
+    @Test
+    void calibrationIsTheLocalOne() {
+        String[] args = {"calibrate", "builtin:gaussian", "--runs", "40", "--traces", "200", "--draws", "19", "--bins", "4",
+            "--seed", "3", "--json", "--quiet"};
+        Result local = probe(with(args, "--threads", "2"));
+        Result flink = probe(with(args, "--backend", "flink", "--flink", address, "--threads", "3"));
+        assertTrue(local.out().contains("\"ranks\""), local.err());
+        assertEquals(local.code(), flink.code(), flink.err());
+        assertEquals(local.out(), flink.out());
+    }
+
+    /** Workers write their shards into the directory they share with the driver, which writes the manifest. */
+    @Test
+    void shardedDatasetIsTheLocalOne() throws Exception {
+        String[] args = {"compile", "builtin:gaussian", "--traces", "10000", "--shards", "3", "--seed", "4", "--quiet"};
+        Path local = dir.resolve("local-dataset");
+        Path remote = dir.resolve("flink-dataset");
+        Result l = probe(with(args, "--save-dataset", local.toString(), "--threads", "2"));
+        assertEquals(0, l.code(), l.err());
+        Result f = probe(with(args, "--save-dataset", remote.toString(), "--backend", "flink", "--flink", address, "--threads", "3"));
+        assertEquals(0, f.code(), f.err());
+        List<String> names;
+        try (var files = Files.list(local)) {
+            names = files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        try (var files = Files.list(remote)) {
+            assertEquals(names, files.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        assertEquals(4, names.size(), names.toString());
+        for (String name : names) {
+            assertArrayEquals(Files.readAllBytes(local.resolve(name)), Files.readAllBytes(remote.resolve(name)), name);
+        }
+        Result training = probe("compile", "builtin:gaussian", "--out", dir.resolve("net").toString(), "--backend", "flink",
+                "--flink", address);
+        assertEquals(2, training.code(), training.err());
+        assertTrue(training.err().contains("give --save-dataset DIR --shards N"), training.err());
+    }
+
+    /**
+     * A range's results larger than a record of the collect sink travel in pieces, put together in
+     * any order; a copy of the range computed again (after a restart) is never mixed with the first.
+     */
+    @Test
+    void largeResultsTravelInPieces() {
+        byte[] big = new byte[FlinkBackend.PIECE_BYTES * 2 + 5];
+        new java.util.Random(1).nextBytes(big);
+        byte[] other = big.clone();
+        other[0]++;
+        var first = FlinkBackend.cut(1, big);
+        var again = FlinkBackend.cut(1, other);
+        assertEquals(3, first.size());
+        FlinkBackend.Pieces pieces = new FlinkBackend.Pieces(2);
+        assertNull(pieces.add(first.get(2)));
+        assertNull(pieces.add(again.get(0)));
+        assertNull(pieces.add(first.get(0)));
+        assertArrayEquals(big, pieces.add(first.get(1)));
+        assertTrue(pieces.complete(1));
+        assertNull(pieces.add(again.get(1)));
+        assertNull(pieces.add(again.get(2)));
+        assertEquals(1, FlinkBackend.cut(0, new byte[0]).size());
+        assertArrayEquals(new byte[0], pieces.add(FlinkBackend.cut(0, new byte[0]).get(0)));
     }
 
     @Test

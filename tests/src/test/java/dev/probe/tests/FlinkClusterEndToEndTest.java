@@ -32,8 +32,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * A real standalone Flink session cluster (scripts/flink-cluster.sh: a JobManager and two
  * TaskManagers, each its own JVM on loopback), jobs submitted to it by {@code ./probe --backend
  * flink --flink localhost:PORT}: the posterior is the local backend's to the last printed digit,
- * for a built-in model, a script whose text travels with the job, and a job that loses a
- * TaskManager while it runs. The test starts and stops the cluster itself.
+ * for a built-in model, a script whose text travels with the job, probe sample and SMC (whose
+ * traces travel), and a job that loses a TaskManager while it runs. The test starts and stops the cluster itself.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FlinkClusterEndToEndTest {
@@ -146,12 +146,28 @@ class FlinkClusterEndToEndTest {
     }
 
     /**
+     * Between processes, whole traces travel too: probe sample's lines and SMC's particles (a job
+     * per step, resampled on the driver) are the local ones byte for byte.
+     */
+    @Test
+    @Order(3)
+    void samplesAndParticlesTravelBetweenProcesses() throws Exception {
+        String[] sample = {"sample", "builtin:gaussian", "-n", "5000", "--seed", "2", "--quiet"};
+        Run local = finish(probe(sample), 300);
+        assertEquals(0, local.code(), local.err());
+        assertEquals(local.out(), finish(probe(onCluster(sample)), 300).out());
+        String[] smc = {"infer", "builtin:hmm", "--param", "steps=3", "--observe", "obs=[0.2, 1.5, 2.1]", "--engine", "smc",
+            "--particles", "100", "--seed", "3", "--json", "--quiet"};
+        assertEquals(summary(finish(probe(smc), 300)), summary(finish(probe(onCluster(smc, "--threads", "3")), 300)));
+    }
+
+    /**
      * A TaskManager killed (kill -9) while the job runs: Flink restarts the job on the slots left,
      * the lost ranges are computed again (each a function of its index alone), and the posterior
      * is the undisturbed one. The job's exception history shows the loss happened mid-job.
      */
     @Test
-    @Order(3)
+    @Order(4)
     void killingATaskManagerMidJobChangesNothing() throws Exception {
         String[] args = new ArrayList<>(List.of(GAUSSIAN)) {
             {

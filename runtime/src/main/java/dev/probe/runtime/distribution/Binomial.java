@@ -10,9 +10,10 @@ public final class Binomial extends IntegerDistribution {
 
     private final int n;
     private final double p;
-    private final BinomialDistribution exact;
+    /** Rebuilt from n and p where the distribution is read back ({@link #readResolve}). */
+    private final transient BinomialDistribution exact;
     /** Built on first use, then rebound to each generator; a benign race at worst builds it twice. */
-    private SharedStateDiscreteSampler sampler;
+    private transient SharedStateDiscreteSampler sampler;
 
     private Binomial(long n, double p) {
         if (n < 0 || n > Integer.MAX_VALUE) {
@@ -21,6 +22,11 @@ public final class Binomial extends IntegerDistribution {
         this.n = (int) n;
         this.p = Params.probability("Binomial", "p", p);
         this.exact = BinomialDistribution.of(this.n, p);
+    }
+
+    /** Read back from another process: the same distribution, its helpers built again. */
+    private Object readResolve() {
+        return new Binomial(n, p);
     }
 
     /** Binomial(n, p). */

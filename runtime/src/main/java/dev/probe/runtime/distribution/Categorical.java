@@ -12,7 +12,7 @@ public final class Categorical extends IntegerDistribution {
     private final double[] probabilities;
     private final double[] logProbabilities;
     /** Built on first use, then rebound to each generator; a benign race at worst builds it twice. */
-    private SharedStateDiscreteSampler sampler;
+    private transient SharedStateDiscreteSampler sampler;
 
     private Categorical(double[] weights) {
         Params.nonEmpty("Categorical", "weights", weights.length);

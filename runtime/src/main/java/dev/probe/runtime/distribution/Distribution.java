@@ -7,11 +7,12 @@ import org.apache.commons.rng.UniformRandomProvider;
  *
  * <p>Values are {@link Double} for reals, {@link Long} for integers, {@link Boolean} for
  * booleans, and {@code double[]}, {@code long[]} or {@code boolean[]} for arrays. Randomness is
- * always an argument: a distribution holds no generator.
+ * always an argument: a distribution holds no generator. Serializable, as traces are, so that a
+ * cluster's workers can hand particles to each other.
  *
  * @param <T> the type of the values
  */
-public interface Distribution<T> {
+public interface Distribution<T> extends java.io.Serializable {
 
     /** The distribution's kind, e.g. {@code "Normal"}: part of an unnamed sample's address. */
     String kind();

@@ -10,7 +10,8 @@ public final class TruncatedNormal extends RealDistribution {
     private final double stddev;
     private final double low;
     private final double high;
-    private final TruncatedNormalDistribution exact;
+    /** Rebuilt from the parameters where the distribution is read back ({@link #readResolve}). */
+    private final transient TruncatedNormalDistribution exact;
 
     private TruncatedNormal(double mean, double stddev, double low, double high) {
         this.mean = Params.finite("TruncatedNormal", "mean", mean);
@@ -32,6 +33,11 @@ public final class TruncatedNormal extends RealDistribution {
                     + "] holds no probability mass under Normal(" + mean + ", " + stddev + ")", e);
         }
         this.exact = d;
+    }
+
+    /** Read back from another process: the same distribution, its helper built again. */
+    private Object readResolve() {
+        return new TruncatedNormal(mean, stddev, low, high);
     }
 
     /** TruncatedNormal(mean, stddev, low, high): Normal(mean, stddev) conditioned on [low, high]. */

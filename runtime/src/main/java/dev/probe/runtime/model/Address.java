@@ -7,7 +7,9 @@ package dev.probe.runtime.model;
  * one run is instance k. Addresses are interned by their sources, so equal addresses are usually
  * the same object and compare fast.
  */
-public final class Address {
+public final class Address implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private final String key;
     private final boolean named;

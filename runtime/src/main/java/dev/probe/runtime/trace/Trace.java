@@ -8,9 +8,13 @@ import java.util.List;
 /**
  * The record of one run: its variables in the order they occurred, the log prior of its random
  * choices, the log likelihood of its observations (factors included), its log weight under the
- * engine that made it, and the program's result. Immutable.
+ * engine that made it, and the program's result. Immutable. Serializable, for a cluster backend
+ * whose tasks hand back traces (SMC's particles), as long as its values and result are (a script
+ * returning a function is not: such a trace stays where it was made).
  */
-public final class Trace {
+public final class Trace implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private final Variable[] array;
     private final double logPrior;

@@ -17,7 +17,9 @@ import dev.probe.runtime.model.Address;
  *                   observations and tags)
  */
 public record Variable(Address address, int instance, String name, Role role, Distribution<?> distribution,
-        Object value, double logProb, boolean controlled) {
+        Object value, double logProb, boolean controlled) implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     /** What a trace entry is. */
     public enum Role {
