@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.probe.models.BuiltinModel;
 import dev.probe.models.Builtins;
 import dev.probe.runtime.distribution.Normal;
+import dev.probe.runtime.engine.Backend;
 import dev.probe.runtime.inference.Inference;
 import dev.probe.runtime.model.Model;
 import picocli.CommandLine.Command;
@@ -131,7 +132,16 @@ final class BenchCommand implements Callable<Integer> {
             out.flush();
             return ExitCode.OK;
         }
-        if (!json) {
+        // The floor first, in a fresh JVM: after the rows, the other models' runs have made the
+        // runtime's call sites polymorphic and the heap large, which is not what one model's user meets.
+        FloorFigures floorFigures = null;
+        if (only == null || only.contains("gaussian") || only.contains("floor")) {
+            err.println("probe bench: the floor against is on the Gaussian...");
+            err.flush();
+            floorFigures = floorAgainstIs();
+        }
+        boolean anyModel = Builtins.all().stream().anyMatch(b -> only == null || only.contains(b.name()));
+        if (!json && anyModel) {
             out.printf(Locale.ROOT, "%-16s %-6s %14s %14s %8s%n", "model", "engine", "runs/s (1 thr)",
                     "runs/s (" + cores + " thr)", "speedup");
         }
@@ -158,19 +168,27 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        if (only == null || only.contains("gaussian") || only.contains("floor")) {
-            err.println("probe bench: the floor against is on the Gaussian...");
-            err.flush();
-            double[] f = floorAgainstIs();
+        if (floorFigures != null) {
+            FloorFigures f = floorFigures;
             ObjectNode floor = root.putObject("floor");
             floor.put("model", "gaussian");
-            floor.put("floor_runs_per_second_1_thread", Math.round(f[0]));
-            floor.put("is_runs_per_second_1_thread", Math.round(f[1]));
-            floor.put("is_over_floor", Math.round(f[0] / f[1] * 100) / 100.0);
+            floor.put("runs_per_timed_inference", f.runs());
+            floor.put("pairs", f.pairs());
+            floor.put("floor_runs_per_second_1_thread", Math.round(f.floorRate()));
+            floor.put("is_runs_per_second_1_thread", Math.round(f.isRate()));
+            floor.put("is_over_floor", Math.round(f.wallRatio() * 100) / 100.0);
+            floor.put("is_over_floor_pair_q1", Math.round(f.pairRatioQuartile(1) * 100) / 100.0);
+            floor.put("is_over_floor_pair_q3", Math.round(f.pairRatioQuartile(3) * 100) / 100.0);
+            floor.put("is_over_floor_cpu", Math.round(f.cpuRatio() * 100) / 100.0);
+            floor.put("is_over_floor_thread_cpu", Math.round(f.threadCpuRatio() * 100) / 100.0);
             if (!json) {
-                out.printf(Locale.ROOT, "%nfloor (hand-written Gaussian IS loop), 1 thread: %,14.0f runs/s%n", f[0]);
-                out.printf(Locale.ROOT, "is on the Gaussian, same run, 1 thread:         %,14.0f runs/s   %.2fx the floor's time%n",
-                        f[1], f[0] / f[1]);
+                out.printf(Locale.ROOT, "%nfloor against is on the Gaussian, 1 thread, %,d runs per timed inference, %d pairs in alternation (medians):%n",
+                        f.runs(), f.pairs());
+                out.printf(Locale.ROOT, "floor (hand-written Gaussian IS loop): %,14.0f runs/s%n", f.floorRate());
+                out.printf(Locale.ROOT, "is (whole inference and posterior):    %,14.0f runs/s%n", f.isRate());
+                out.printf(Locale.ROOT, "is over the floor: %.2fx the wall time (pairs' quartiles %.2fx-%.2fx), %.2fx the process CPU time,"
+                        + " %.2fx the timing thread's CPU time%n", f.wallRatio(), f.pairRatioQuartile(1), f.pairRatioQuartile(3),
+                        f.cpuRatio(), f.threadCpuRatio());
                 out.flush();
             }
         }
@@ -314,12 +332,78 @@ final class BenchCommand implements Callable<Integer> {
     static volatile double sink;
 
     /**
+     * Runs per timed inference in the floor comparison: the same for the floor and for {@code is},
+     * and small enough that a posterior of this size (a few columns of 8 MB) is made and dropped
+     * without page faults and heap growth dominating, as a whole-heap posterior of 2^26 runs did.
+     */
+    static final int FLOOR_RUNS = 1 << 20;
+
+    /** Least number of floor-then-is pairs timed: odd, so that a median is one pair's. */
+    static final int FLOOR_PAIRS = 21;
+
+    /**
+     * The floor against {@code is}, from interleaved pairs: per pair, wall, process CPU and the
+     * timing thread's own CPU nanoseconds of the floor and of {@code is} over {@link #FLOOR_RUNS}
+     * runs each.
+     */
+    record FloorFigures(int runs, double[] floorWall, double[] isWall, double[] floorCpu, double[] isCpu,
+            double[] floorThreadCpu, double[] isThreadCpu) {
+        int pairs() {
+            return floorWall.length;
+        }
+
+        double floorRate() {
+            return runs / (medianOf(floorWall) / 1e9);
+        }
+
+        double isRate() {
+            return runs / (medianOf(isWall) / 1e9);
+        }
+
+        /** {@code is}'s median wall time over the floor's. */
+        double wallRatio() {
+            return medianOf(isWall) / medianOf(floorWall);
+        }
+
+        /**
+         * {@code is}'s process CPU time over the floor's, summed over the pairs: the process's CPU
+         * clock ticks in hundredths of a second, too coarse for one floor inference.
+         */
+        double cpuRatio() {
+            return Arrays.stream(isCpu).sum() / Arrays.stream(floorCpu).sum();
+        }
+
+        /**
+         * {@code is}'s median CPU time of the thread that ran it over the floor's: the work alone,
+         * without the collector's and the compiler's threads, which a loaded machine's contention
+         * inflates most.
+         */
+        double threadCpuRatio() {
+            return medianOf(isThreadCpu) / medianOf(floorThreadCpu);
+        }
+
+        /** Quartile {@code q} (1, 2 or 3) of the per-pair wall-time ratios: the spread. */
+        double pairRatioQuartile(int q) {
+            double[] r = new double[pairs()];
+            for (int k = 0; k < r.length; k++) {
+                r[k] = isWall[k] / floorWall[k];
+            }
+            Arrays.sort(r);
+            return r[Math.min(r.length - 1, q * r.length / 4)];
+        }
+    }
+
+    /**
      * The floor: what importance sampling on the Gaussian must do at the least, written by hand.
      * Each run draws mu from its prior and adds the likelihood weight of the two observations;
-     * no trace, no posterior, one generator for all runs. Returns runs per second of the floor and
-     * of {@code is} on the same model, timed in alternation on one thread.
+     * no trace, no posterior, one generator for all runs. It and {@code is} on the same model (a
+     * whole inference: its posterior of {@link #FLOOR_RUNS} runs is built, then dropped) are timed
+     * over the same number of runs in alternation on the calling thread, pair after pair, until the
+     * pairs have taken {@code 3 * seconds * repeats} seconds and at least {@link #FLOOR_PAIRS}
+     * were timed; medians are taken over the pairs, so that a shared machine's load, which varies
+     * from second to second, falls on both alike.
      */
-    private double[] floorAgainstIs() {
+    private FloorFigures floorAgainstIs() {
         Normal prior = Normal.of(1, Math.sqrt(5));
         double noise = Math.sqrt(2);
         Job floor = n -> {
@@ -333,17 +417,63 @@ final class BenchCommand implements Callable<Integer> {
             sink = sum;
         };
         Model gaussian = Builtins.find("gaussian").orElseThrow().create();
+        // One thread, and the timing thread itself, so that its own CPU time is the work's.
+        Backend here = new Backend() {
+            @Override
+            public <R extends java.io.Serializable> List<R> map(int count, Task<R> task) {
+                List<R> results = new java.util.ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    results.add(task.run(i));
+                }
+                return results;
+            }
+
+            @Override
+            public int parallelism() {
+                return 1;
+            }
+        };
         Job is = n -> Inference.importanceSampling(gaussian).observe("obs0", 8.0).observe("obs1", 9.0).traces(n).seed(1)
-                .threads(1).run();
-        int floorRuns = calibrate(floor, 1 << 28);
-        int isRuns = calibrate(is, 1 << 26);
-        double[] f = new double[repeats];
-        double[] r = new double[repeats];
-        for (int k = 0; k < repeats; k++) {
-            f[k] = time(() -> floor.run(floorRuns), floorRuns);
-            r[k] = time(() -> is.run(isRuns), isRuns);
+                .backend(here).run();
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        int runs = FLOOR_RUNS;
+        // Warm-up: both compiled by the JIT before any pair counts.
+        for (int k = 0; k < 5; k++) {
+            floor.run(runs);
+            is.run(runs);
         }
-        return new double[] {medianOf(f), medianOf(r)};
+        java.util.List<double[]> pairs = new java.util.ArrayList<>();
+        long until = System.nanoTime() + (long) (3e9 * seconds * repeats);
+        while (pairs.size() < FLOOR_PAIRS || System.nanoTime() < until || pairs.size() % 2 == 0) {
+            long c0 = processCpuNanos();
+            long h0 = threads.getCurrentThreadCpuTime();
+            long t0 = System.nanoTime();
+            floor.run(runs);
+            long t1 = System.nanoTime();
+            long h1 = threads.getCurrentThreadCpuTime();
+            long c1 = processCpuNanos();
+            is.run(runs);
+            long t2 = System.nanoTime();
+            long h2 = threads.getCurrentThreadCpuTime();
+            long c2 = processCpuNanos();
+            pairs.add(new double[] {t1 - t0, t2 - t1, c1 - c0, c2 - c1, h1 - h0, h2 - h1});
+        }
+        double[][] cols = new double[6][pairs.size()];
+        for (int k = 0; k < pairs.size(); k++) {
+            for (int c = 0; c < 6; c++) {
+                cols[c][k] = pairs.get(k)[c];
+            }
+        }
+        return new FloorFigures(runs, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5]);
+    }
+
+    /** CPU time of this whole process (every thread, the collector's included), in nanoseconds. */
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getProcessCpuTime();
+        }
+        return -1;
     }
 
     /** Prior-sampling runs per second of each script twin against its Java model, one thread. */

@@ -2,6 +2,7 @@ package dev.probe.runtime.engine;
 
 import java.io.Serializable;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /**
  * Where an inference's work runs: the execution seam. An engine cuts its work into numbered
@@ -10,7 +11,8 @@ import java.util.List;
  * result never depends on the backend, its parallelism or the order in which tasks finish.
  *
  * <p>The default runs tasks on threads of this process ({@link #threads}); nothing else in the
- * runtime's engines starts threads. A backend on a cluster ships tasks and their results, so
+ * runtime starts threads: where the parts of one task must run at once ({@link #together}), they
+ * too run on the thread pool's threads. A backend on a cluster ships tasks and their results, so
  * tasks and results are {@link Serializable}.
  */
 public interface Backend {
@@ -24,6 +26,18 @@ public interface Backend {
 
     /** How many tasks run at once: engines may cut their work by it, never change the result by it. */
     int parallelism();
+
+    /**
+     * Runs parts {@code 0 .. count - 1} of the task in hand all at once, each on a thread of its
+     * own, and returns when all have finished: for a task whose parts wait on each other (runs
+     * advanced side by side so that a proposal can answer them in one batch, {@link
+     * dev.probe.runtime.inference.RunGroup}). Called from inside a task, wherever it runs; nothing
+     * may depend on which thread runs which part. What the lowest-numbered failing part threw is
+     * thrown. The default lends the in-process thread pool's threads.
+     */
+    default void together(int count, IntConsumer part) {
+        threads(1).together(count, part);
+    }
 
     /** One numbered task. */
     @FunctionalInterface

@@ -6,7 +6,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -99,8 +98,8 @@ public final class IndependentRuns {
 
     /**
      * Runs [start, end) of the inference: run i draws from generator (seed, i). Runs advance in
-     * groups when the proposal asks for it ({@link Proposal#groupSize}), each group on threads of
-     * its own so that the proposal can batch their requests.
+     * groups when the proposal asks for it ({@link Proposal#groupSize}), a group's runs at once on
+     * the backend's threads so that the proposal can batch their requests.
      */
     public static Block compute(Settings settings, Work work, int start, int end) {
         Set<String> observed = new HashSet<>();
@@ -158,86 +157,45 @@ public final class IndependentRuns {
         }
     }
 
-    /** Stack size of a grouped run's thread: reserved, committed only as used. */
-    static final long GROUP_STACK_BYTES = 256L << 20;
-
     /**
-     * Runs [start, end) in groups of {@code size} consecutive runs, each run of a group on a
-     * thread of its own, so that the proposal can batch their requests ({@link RunGroup}). Groups
-     * never depend on the backend, and runs are recorded in run order. These threads exist only
-     * while a group's runs wait on each other: the work is still this one task's.
+     * Runs [start, end) in groups of {@code size} consecutive runs, the runs of a group at once
+     * ({@link Backend#together}, on the backend's threads), so that the proposal can batch their
+     * requests ({@link RunGroup}). Groups never depend on the backend, and runs are recorded in run
+     * order. Member m of every group runs on the m-th execution: which thread runs it never matters.
      */
     private static void grouped(Settings settings, Work work, CallSites callSites, PosteriorBuilder.Chunk chunk,
             Set<String> observed, int size, int start, int end, long[] counts) {
-        List<ProposalExecution> executions = new ArrayList<>();
-        java.util.Map<ProposalExecution, Set<String>> observedSets = new java.util.IdentityHashMap<>();
-        ThreadLocal<ProposalExecution> local = ThreadLocal.withInitial(() -> {
-            Set<String> mine = new HashSet<>();
-            ProposalExecution ex = new ProposalExecution(settings.observations(), work.conditioning(), callSites, mine,
+        // Each member's own set of the observations it met: its runs add to it while others run.
+        ProposalExecution[] executions = new ProposalExecution[Math.min(size, end - start)];
+        List<Set<String>> observedSets = new ArrayList<>();
+        for (int m = 0; m < executions.length; m++) {
+            observedSets.add(new HashSet<>());
+            executions[m] = new ProposalExecution(settings.observations(), work.conditioning(), callSites, observedSets.get(m),
                     work.proposal()).allowSelfDraw();
-            synchronized (executions) {
-                executions.add(ex);
-                observedSets.put(ex, mine);
-            }
-            return ex;
-        });
-        AtomicInteger threadIds = new AtomicInteger();
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(size, r -> {
-            Thread t = new Thread(null, r, "probe-run-" + threadIds.getAndIncrement(), GROUP_STACK_BYTES);
-            t.setDaemon(true);
-            return t;
-        });
-        Trace[] traces = new Trace[end - start];
-        RuntimeException[] errors = new RuntimeException[end - start];
-        try {
-            for (int g0 = start; g0 < end; g0 += size) {
-                int g1 = Math.min(end, g0 + size);
-                RunGroup group = new RunGroup(g1 - g0);
-                List<java.util.concurrent.Future<?>> members = new ArrayList<>();
-                for (int r = g0; r < g1; r++) {
-                    int run = r;
-                    int member = r - g0;
-                    members.add(pool.submit(() -> {
-                        try {
-                            ProposalExecution ex = local.get();
-                            Object result = runOne(settings, ex, Seeds.stream(settings.seed(), run), run, group, member);
-                            traces[run - start] = ex.finish(result, work.weighted() ? ex.logImportanceWeight() : 0);
-                        } catch (RuntimeException e) {
-                            errors[run - start] = e;
-                        } finally {
-                            group.leave(member);
-                        }
-                    }));
-                }
-                for (java.util.concurrent.Future<?> f : members) {
-                    try {
-                        f.get();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IllegalStateException("interrupted while running a group of runs", e);
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        throw new IllegalStateException(e.getCause());
-                    }
-                }
-            }
-        } finally {
-            pool.shutdownNow();
         }
-        for (RuntimeException e : errors) {
-            if (e != null) {
-                throw e;
-            }
+        Trace[] traces = new Trace[end - start];
+        for (int g0 = start; g0 < end; g0 += size) {
+            int first = g0;
+            RunGroup group = new RunGroup(Math.min(end, g0 + size) - g0);
+            settings.backend().together(group.size(), member -> {
+                int run = first + member;
+                ProposalExecution ex = executions[member];
+                try {
+                    Object result = runOne(settings, ex, Seeds.stream(settings.seed(), run), run, group, member);
+                    traces[run - start] = ex.finish(result, work.weighted() ? ex.logImportanceWeight() : 0);
+                } finally {
+                    group.leave(member);
+                }
+            });
         }
         for (int i = 0; i < traces.length; i++) {
             chunk.record(start + i, traces[i]);
         }
-        synchronized (executions) {
-            for (ProposalExecution ex : executions) {
-                counts[0] += ex.proposed();
-                counts[1] += ex.fallbacks();
-                counts[2] += ex.uncontrolled();
-                observed.addAll(observedSets.get(ex));
-            }
+        for (int m = 0; m < executions.length; m++) {
+            counts[0] += executions[m].proposed();
+            counts[1] += executions[m].fallbacks();
+            counts[2] += executions[m].uncontrolled();
+            observed.addAll(observedSets.get(m));
         }
     }
 

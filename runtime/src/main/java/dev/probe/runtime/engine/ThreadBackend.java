@@ -4,10 +4,12 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 
 /**
- * The in-process backend: tasks claimed in order by a fixed number of worker threads. After a
- * task fails, no task numbered after it is started; the lowest-numbered failure is thrown.
+ * The in-process backend: tasks claimed in order by a fixed number of worker threads, lent by the
+ * process's one pool ({@link Workers}). After a task fails, no task numbered after it is started;
+ * the lowest-numbered failure is thrown.
  */
 final class ThreadBackend implements Backend {
 
@@ -28,7 +30,7 @@ final class ThreadBackend implements Backend {
         RuntimeException[] failures = new RuntimeException[count];
         AtomicInteger next = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger(Integer.MAX_VALUE);
-        Runnable worker = () -> {
+        IntConsumer worker = w -> {
             for (int i = next.getAndIncrement(); i < count && i < failed.get(); i = next.getAndIncrement()) {
                 try {
                     results[i] = task.run(i);
@@ -52,5 +54,13 @@ final class ThreadBackend implements Backend {
             out.add(typed);
         }
         return out;
+    }
+
+    @Override
+    public void together(int count, IntConsumer part) {
+        if (count < 0) {
+            throw new IllegalArgumentException("count must not be negative, got " + count);
+        }
+        Workers.run(count, part);
     }
 }

@@ -12,13 +12,21 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
+import dev.probe.runtime.distribution.Distribution;
 import dev.probe.runtime.distribution.Normal;
 import dev.probe.runtime.distribution.Poisson;
 import dev.probe.runtime.inference.ImportanceSampling;
 import dev.probe.runtime.inference.Inference;
+import dev.probe.runtime.inference.Observations;
+import dev.probe.runtime.inference.Proposal;
+import dev.probe.runtime.inference.Proposer;
+import dev.probe.runtime.inference.RunGroup;
 import dev.probe.runtime.model.Model;
 import dev.probe.runtime.posterior.Posterior;
 
@@ -104,5 +112,76 @@ class ExecutionSeamTest {
         e = assertThrows(IllegalArgumentException.class, () -> Posterior.combine(List.of(prior, a)));
         assertTrue(e.getMessage().contains("engine"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Posterior.combine(List.of(a, mh)));
+    }
+
+    /**
+     * A proposal that answers runs in batches, as ic's network does: each normal choice is drawn
+     * from N(prior mean + 0.5, twice the prior's sd), asked of the run's group when it has one.
+     * It notes the threads that ask, the requests and the batches.
+     */
+    static final class Batched implements Proposal {
+        final int size;
+        final AtomicLong asks = new AtomicLong();
+        final AtomicLong batches = new AtomicLong();
+        final Set<String> threads = ConcurrentHashMap.newKeySet();
+
+        Batched(int size) {
+            this.size = size;
+        }
+
+        @Override
+        public int groupSize() {
+            return size;
+        }
+
+        @Override
+        public Proposer start(Observations observations) {
+            return start(observations, null, 0);
+        }
+
+        @Override
+        public Proposer start(Observations observations, RunGroup group, int member) {
+            return (address, instance, prior) -> {
+                if (!(prior instanceof Normal n)) {
+                    return null;
+                }
+                threads.add(Thread.currentThread().getName());
+                if (group == null) {
+                    return shifted(n);
+                }
+                asks.incrementAndGet();
+                return (Distribution<?>) group.await(member, n, batch -> {
+                    batches.incrementAndGet();
+                    Object[] out = new Object[batch.length];
+                    for (int i = 0; i < batch.length; i++) {
+                        out[i] = batch[i] == null ? null : shifted((Normal) batch[i]);
+                    }
+                    return out;
+                });
+            };
+        }
+
+        static Normal shifted(Normal n) {
+            return Normal.of(n.mean() + 0.5, 2 * n.stddev());
+        }
+    }
+
+    @Test
+    void runsAdvancedInGroupsRunOnTheBackendsThreadsAndGiveTheSamePosteriorWhateverTheThreads() {
+        Batched grouped = new Batched(8);
+        Posterior one = Inference.importanceSampling(MODEL).observe("y", 2.0).proposal(grouped).traces(3000).seed(5)
+                .threads(1).run();
+        Posterior two = Inference.importanceSampling(MODEL).observe("y", 2.0).proposal(grouped).traces(3000).seed(5)
+                .threads(2).run();
+        Posterior alone = Inference.importanceSampling(MODEL).observe("y", 2.0).proposal(new Batched(1)).traces(3000).seed(5)
+                .threads(2).run();
+        assertArrayEquals(one.logWeights(), two.logWeights());
+        // Each answer depends on its own request alone, so runs answered in batches equal runs answered one by one.
+        assertArrayEquals(alone.logWeights(), one.logWeights());
+        assertTrue(grouped.batches.get() > 0 && 2 * grouped.batches.get() < grouped.asks.get(),
+                grouped.batches + " batches for " + grouped.asks + " requests");
+        for (String name : grouped.threads) {
+            assertTrue(name.startsWith("probe-worker-"), "a grouped run asked from thread " + name);
+        }
     }
 }
