@@ -131,7 +131,8 @@ final class BenchCommand implements Callable<Integer> {
             out.flush();
             return ExitCode.OK;
         }
-        if (!json) {
+        // The runs/s table only when it will have a row (--models diagnostics alone, say, names no model).
+        if (!json && Builtins.all().stream().anyMatch(b -> only == null || only.contains(b.name()))) {
             out.printf(Locale.ROOT, "%-16s %-6s %14s %14s %8s%n", "model", "engine", "runs/s (1 thr)",
                     "runs/s (" + cores + " thr)", "speedup");
         }
