@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import dev.probe.proposals.NetworkProposal;
 import dev.probe.runtime.posterior.Posterior;
 import dev.probe.runtime.posterior.Provenance;
 
@@ -67,8 +66,10 @@ public record Diagnostics(List<VariableCheck> variables, WeightCheck weights, Li
         WeightCheck weights = null;
         int[] lengths = p.chainLengths();
         if (lengths != null) {
-            // Variables are independent of one another: computed side by side, kept in their order.
-            List<String> names = Draws.scalarNames(p);
+            // Variables are independent of one another: computed side by side, kept in their order, so the
+            // figures are the same at any thread count. Columns that are not numbers have no check; the
+            // marginal summaries (the table's business) are not computed here.
+            List<String> names = p.names();
             VariableCheck[] checks = new VariableCheck[names.size()];
             java.util.stream.IntStream.range(0, names.size()).parallel().forEach(k -> checks[k] = check(p, names.get(k), lengths));
             for (VariableCheck v : checks) {
@@ -85,22 +86,28 @@ public record Diagnostics(List<VariableCheck> variables, WeightCheck weights, Li
     }
 
     /**
+     * The name the trained network's proposal goes by (proposals' {@code NetworkProposal.NAME}; a
+     * test holds them equal), written here so that diagnostics need not bring DJL along.
+     */
+    static final String NETWORK_PROPOSAL = "network";
+
+    /**
      * Whether a trained network made the proposals: the engine's options, as its provenance
      * records them for a fresh and a loaded posterior alike, name the network proposal.
      */
     static boolean proposedByNetwork(Provenance provenance) {
         for (String option : provenance.options().split(",")) {
-            if (option.trim().equals("proposal=" + NetworkProposal.NAME)) {
+            if (option.trim().equals("proposal=" + NETWORK_PROPOSAL)) {
                 return true;
             }
         }
         return false;
     }
 
-    /** A variable's convergence figures; null when some draws lack it or chains are too short. */
+    /** A variable's convergence figures; null when it is not a number, some draws lack it or chains are too short. */
     private static VariableCheck check(Posterior p, String key, int[] lengths) {
-        double[] column = Draws.column(p, key);
-        if (!Draws.complete(column)) {
+        double[] column = p.numbers(key);
+        if (column == null || !Draws.complete(column)) {
             // A variable that only some steps reach has no chain of its own.
             return null;
         }

@@ -29,6 +29,37 @@ final class Fourier {
         return out;
     }
 
+    /**
+     * The autocorrelation sums sum_i d[i] d[i + lag] of {@code chains} centred chains of {@code n}
+     * values laid end to end, added over the chains, unscaled: element lag of the result times
+     * {@code size}, exact for lags 0 .. size - n (the zero padding keeps longer products from
+     * wrapping round). Two real chains share one complex transform as its real and imaginary parts;
+     * their power spectra are added and one inverse transform gives every lag.
+     */
+    static double[] summedAutocorrelation(double[] centred, int chains, int n, int size) {
+        double[] power = new double[size];
+        double[] re = new double[size];
+        double[] im = new double[size];
+        for (int c = 0; c < chains; c += 2) {
+            java.util.Arrays.fill(re, 0);
+            java.util.Arrays.fill(im, 0);
+            System.arraycopy(centred, c * n, re, 0, n);
+            if (c + 1 < chains) {
+                System.arraycopy(centred, (c + 1) * n, im, 0, n);
+            }
+            transform(re, im, -1);
+            // With Z = A + iB for real A and B: |A_k|^2 + |B_k|^2 = (|Z_k|^2 + |Z_(size-k)|^2) / 2.
+            for (int k = 0; k < size; k++) {
+                int r = (size - k) & (size - 1);
+                power[k] += (re[k] * re[k] + im[k] * im[k] + re[r] * re[r] + im[r] * im[r]) / 2;
+            }
+        }
+        java.util.Arrays.fill(im, 0);
+        // The summed power spectrum is real and even, so its inverse transform is real.
+        transform(power, im, 1);
+        return power;
+    }
+
     /** Radix-2 Cooley-Tukey in place; {@code sign} -1 forward, +1 inverse (unscaled). */
     private static void transform(double[] re, double[] im, int sign) {
         int n = re.length;
@@ -40,30 +71,59 @@ final class Fourier {
                 exchange(im, i, r);
             }
         }
-        for (int half = 1; half < n; half <<= 1) {
-            // Twiddles by recurrence from the stage's first root: two trig calls per stage, not per j.
-            double stepC = Math.cos(sign * Math.PI / half);
-            double stepS = Math.sin(sign * Math.PI / half);
-            double c = 1;
-            double s = 0;
-            for (int j = 0; j < half; j++) {
-                if (j > 0) {
-                    double next = c * stepC - s * stepS;
-                    s = c * stepS + s * stepC;
-                    c = next;
-                }
-                for (int i = j; i < n; i += 2 * half) {
-                    int k = i + half;
-                    double xr = re[k] * c - im[k] * s;
-                    double xi = re[k] * s + im[k] * c;
-                    re[k] = re[i] - xr;
-                    im[k] = im[i] - xi;
-                    re[i] += xr;
-                    im[i] += xi;
+        // The first stage's only twiddle is 1.
+        for (int i = 0; i + 1 < n; i += 2) {
+            double xr = re[i + 1];
+            double xi = im[i + 1];
+            re[i + 1] = re[i] - xr;
+            im[i + 1] = im[i] - xi;
+            re[i] += xr;
+            im[i] += xi;
+        }
+        double[][] table = twiddles(n);
+        double[] cos = table[0];
+        double[] sin = table[1];
+        for (int half = 2; half < n; half <<= 1) {
+            // exp(sign i pi j / half) = the table's entry j n / (2 half).
+            int step = n / (2 * half);
+            for (int i = 0; i < n; i += 2 * half) {
+                for (int j = 0, t = 0; j < half; j++, t += step) {
+                    double c = cos[t];
+                    double s = sign * sin[t];
+                    int a = i + j;
+                    int b = a + half;
+                    double xr = re[b] * c - im[b] * s;
+                    double xi = re[b] * s + im[b] * c;
+                    re[b] = re[a] - xr;
+                    im[b] = im[a] - xi;
+                    re[a] += xr;
+                    im[a] += xi;
                 }
             }
         }
     }
+
+    /**
+     * cos and sin of 2 pi k / n for k &lt; n / 2, made once per transform size (the variables of a
+     * posterior share one) and shared by threads as immutable arrays.
+     */
+    private static double[][] twiddles(int n) {
+        double[][] table = lastTwiddles;
+        if (table == null || table[0].length != n / 2) {
+            double[] cos = new double[n / 2];
+            double[] sin = new double[n / 2];
+            for (int k = 0; k < n / 2; k++) {
+                double angle = 2 * Math.PI * k / n;
+                cos[k] = Math.cos(angle);
+                sin[k] = Math.sin(angle);
+            }
+            table = new double[][] {cos, sin};
+            lastTwiddles = table;
+        }
+        return table;
+    }
+
+    private static volatile double[][] lastTwiddles;
 
     private static void exchange(double[] a, int i, int j) {
         double t = a[i];

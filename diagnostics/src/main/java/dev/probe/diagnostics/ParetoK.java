@@ -50,25 +50,17 @@ public final class ParetoK {
         if (max == Double.POSITIVE_INFINITY) {
             throw new IllegalArgumentException("a log weight is +infinity");
         }
-        double[] sorted = new double[finite];
-        int j = 0;
-        for (double lw : logWeights) {
-            if (lw > Double.NEGATIVE_INFINITY) {
-                sorted[j++] = lw - max;
-            }
-        }
         // Zero weights are part of the sample: the tail is sized by S, all draws.
         int m = Math.min(tailLength(logWeights.length), finite - 1);
         if (m < MIN_TAIL) {
             return Double.NaN;
         }
-        // Only the cutoff and the m weights above it need their order: a selection, then a short sort.
-        select(sorted, finite - m - 1);
-        Arrays.sort(sorted, finite - m - 1, finite);
-        double cutoff = Math.exp(sorted[finite - m - 1]);
+        // Only the cutoff and the m weights above it matter, in order: kept in a heap as the weights pass by.
+        double[] top = largest(logWeights, m + 1);
+        double cutoff = Math.exp(top[0] - max);
         double[] exceedances = new double[m];
         for (int i = 0; i < m; i++) {
-            exceedances[i] = Math.exp(sorted[finite - m + i]) - cutoff;
+            exceedances[i] = Math.exp(top[i + 1] - max) - cutoff;
         }
         if (exceedances[m - 1] <= 0) {
             return Double.NaN;
@@ -77,41 +69,48 @@ public final class ParetoK {
     }
 
     /**
-     * Rearranges {@code a} so that {@code a[k]} holds the value a sort would put there, with none
-     * larger before it and none smaller after it (Hoare's selection, median-of-three pivots).
+     * The {@code count} largest values (at most as many as there are values), ascending: a min-heap
+     * of the largest so far, whose root is the one to beat, so a pass over S values costs O(S) plus
+     * O(count log count log S) replacements for values in random order.
      */
-    static void select(double[] a, int k) {
-        int lo = 0;
-        int hi = a.length - 1;
-        while (hi > lo) {
-            int mid = (lo + hi) >>> 1;
-            double x = a[lo];
-            double y = a[mid];
-            double z = a[hi];
-            double pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
-            int i = lo;
-            int j = hi;
-            while (i <= j) {
-                while (a[i] < pivot) {
-                    i++;
+    static double[] largest(double[] values, int count) {
+        double[] heap = new double[count];
+        int size = 0;
+        for (double v : values) {
+            if (size < count) {
+                // Sift up.
+                int i = size++;
+                while (i > 0 && heap[(i - 1) / 2] > v) {
+                    heap[i] = heap[(i - 1) / 2];
+                    i = (i - 1) / 2;
                 }
-                while (a[j] > pivot) {
-                    j--;
-                }
-                if (i <= j) {
-                    double t = a[i];
-                    a[i++] = a[j];
-                    a[j--] = t;
-                }
-            }
-            if (k <= j) {
-                hi = j;
-            } else if (k >= i) {
-                lo = i;
-            } else {
-                return;
+                heap[i] = v;
+            } else if (v > heap[0]) {
+                siftDown(heap, v, count);
             }
         }
+        Arrays.sort(heap);
+        return heap;
+    }
+
+    /** Replaces the heap's root by {@code v} and restores the order below it. */
+    private static void siftDown(double[] heap, double v, int size) {
+        int i = 0;
+        while (true) {
+            int child = 2 * i + 1;
+            if (child >= size) {
+                break;
+            }
+            if (child + 1 < size && heap[child + 1] < heap[child]) {
+                child++;
+            }
+            if (heap[child] >= v) {
+                break;
+            }
+            heap[i] = heap[child];
+            i = child;
+        }
+        heap[i] = v;
     }
 
     /**

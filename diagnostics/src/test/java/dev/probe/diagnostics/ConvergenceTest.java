@@ -123,6 +123,138 @@ class ConvergenceTest {
     }
 
     @Test
+    void ranksOfTiesAndFoldedDrawsMatchASortByDefinition() {
+        // Rounded draws tie often (as Metropolis-Hastings repeats rejected states); the folded draws |x - median|
+        // tie across the median too. The one-sort path must give the ranks a plain sort of each gives.
+        for (int round : new int[] {0, 1, 8}) {
+            double[][] draws = ar1(3, 400, 0.7, 0.0, 20 + round);
+            if (round > 0) {
+                for (double[] chain : draws) {
+                    for (int i = 0; i < chain.length; i++) {
+                        chain[i] = Math.floor(chain[i] * round) / round;
+                    }
+                }
+            }
+            double[][] split = Convergence.split(draws);
+            double[] pooled = Convergence.pool(split);
+            double[] sorted = pooled.clone();
+            java.util.Arrays.sort(sorted);
+            double median = Convergence.quantileLinear(sorted, 0.5);
+            double[][] folded = new double[split.length][];
+            for (int c = 0; c < split.length; c++) {
+                folded[c] = new double[split[c].length];
+                for (int i = 0; i < folded[c].length; i++) {
+                    folded[c][i] = Math.abs(split[c][i] - median);
+                }
+            }
+            double expected = Math.max(Convergence.basicRhat(referenceZ(split)), Convergence.basicRhat(referenceZ(folded)));
+            assertEquals(expected, Convergence.rhat(draws), 0.0, "rounded to 1/" + round);
+        }
+    }
+
+    @Test
+    void essMatchesTheDefinitionSummedLagByLag() {
+        // Short and long autocorrelations (direct sums, then the transform, then the unpadded transform), and the
+        // tail indicators counted by bits: each against Geyer's sum over direct autocovariances of every lag.
+        for (double phi : new double[] {0.0, 0.6, 0.97, 0.995}) {
+            double[][] draws = ar1(4, 1500, phi, 0.0, 30);
+            assertEquals(referenceEss(draws), Convergence.essMean(draws), 1e-9 * referenceEss(draws), "phi " + phi);
+            double[][] split = Convergence.split(draws);
+            double[] sorted = Convergence.pool(split);
+            java.util.Arrays.sort(sorted);
+            double tail = Double.POSITIVE_INFINITY;
+            for (double p : new double[] {0.05, 0.95}) {
+                double q = Convergence.quantileLinear(sorted, p);
+                double[][] indicator = new double[split.length][];
+                for (int c = 0; c < split.length; c++) {
+                    indicator[c] = new double[split[c].length];
+                    for (int i = 0; i < split[c].length; i++) {
+                        indicator[c][i] = split[c][i] <= q ? 1 : 0;
+                    }
+                }
+                tail = Math.min(tail, referenceEss(indicator));
+            }
+            assertEquals(tail, Convergence.essTail(draws), 1e-9 * tail, "tail, phi " + phi);
+        }
+    }
+
+    /** Pooled ranks by a plain sort (ties averaged) and their Blom normal scores, chain by chain. */
+    private static double[][] referenceZ(double[][] chains) {
+        double[] pooled = Convergence.pool(chains);
+        double[] sorted = pooled.clone();
+        java.util.Arrays.sort(sorted);
+        double[][] z = new double[chains.length][];
+        for (int c = 0; c < chains.length; c++) {
+            z[c] = new double[chains[c].length];
+            for (int i = 0; i < z[c].length; i++) {
+                int lo = java.util.Arrays.binarySearch(sorted, chains[c][i]);
+                int hi = lo;
+                while (lo > 0 && sorted[lo - 1] == chains[c][i]) {
+                    lo--;
+                }
+                while (hi + 1 < sorted.length && sorted[hi + 1] == chains[c][i]) {
+                    hi++;
+                }
+                double rank = (lo + hi) / 2.0 + 1;
+                z[c][i] = org.apache.commons.statistics.distribution.NormalDistribution.of(0, 1)
+                        .inverseCumulativeProbability((rank - 0.375) / (pooled.length + 0.25));
+            }
+        }
+        return z;
+    }
+
+    /** Vehtari et al. (2021) eq. 10-11 with every autocovariance summed directly. */
+    private static double referenceEss(double[][] chains) {
+        int m = chains.length;
+        int n = chains[0].length;
+        double[] means = new double[m];
+        double[] acov = new double[n];
+        for (int c = 0; c < m; c++) {
+            means[c] = Convergence.mean(chains[c]);
+            for (int lag = 0; lag < n; lag++) {
+                double s = 0;
+                for (int i = 0; i + lag < n; i++) {
+                    s += (chains[c][i] - means[c]) * (chains[c][i + lag] - means[c]);
+                }
+                acov[lag] += s / n / m;
+            }
+        }
+        double meanVar = acov[0] * n / (n - 1.0);
+        double varPlus = meanVar * (n - 1.0) / n + Convergence.variance(means, Convergence.mean(means));
+        double[] rho = new double[n];
+        rho[0] = 1;
+        double even = 1;
+        double odd = 1 - (meanVar - acov[1]) / varPlus;
+        rho[1] = odd;
+        int t = 1;
+        while (t < n - 3 && even + odd > 0) {
+            even = 1 - (meanVar - acov[t + 1]) / varPlus;
+            odd = 1 - (meanVar - acov[t + 2]) / varPlus;
+            if (even + odd >= 0) {
+                rho[t + 1] = even;
+                rho[t + 2] = odd;
+            }
+            t += 2;
+        }
+        int maxT = t - 2;
+        if (even > 0) {
+            rho[maxT + 1] = even;
+        }
+        for (t = 1; t <= maxT - 2; t += 2) {
+            if (rho[t + 1] + rho[t + 2] > rho[t - 1] + rho[t]) {
+                rho[t + 1] = (rho[t - 1] + rho[t]) / 2;
+                rho[t + 2] = rho[t + 1];
+            }
+        }
+        double tau = -1;
+        for (int i = 0; i <= maxT; i++) {
+            tau += 2 * rho[i];
+        }
+        tau = Math.max(tau + rho[maxT + 1], 1 / Math.log10((double) m * n));
+        return m * n / tau;
+    }
+
+    @Test
     void unequalChainsKeepTheirLastDraws() {
         double[][] t = Convergence.equalLengths(new double[][] {{1, 2, 3}, {4, 5}});
         assertEquals(2, t[0].length);

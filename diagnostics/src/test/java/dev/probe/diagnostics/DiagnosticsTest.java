@@ -58,4 +58,9 @@ class DiagnosticsTest {
         assertTrue(other.warnings().get(0).contains("--engine ic"), other.warnings().toString());
         assertFalse(other.warnings().toString().contains("Train the network"), other.warnings().toString());
     }
+
+    @Test
+    void theNetworkProposalIsKnownByTheNameTheProposalsModuleGivesIt() {
+        assertEquals(NetworkProposal.NAME, Diagnostics.NETWORK_PROPOSAL);
+    }
 }

@@ -1,5 +1,6 @@
 package dev.probe.diagnostics;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,6 +47,22 @@ class ParetoKTest {
         }
         assertTrue(ParetoK.khat(heavy) > 0.7, "heavy k-hat " + ParetoK.khat(heavy));
         assertTrue(ParetoK.khat(good) < 0.5, "good k-hat " + ParetoK.khat(good));
+    }
+
+    @Test
+    void theHeapKeepsTheLargestWeightsASortWould() {
+        UniformRandomProvider rng = new XoRoShiRo128PlusPlus(9, 9);
+        for (int t = 0; t < 50; t++) {
+            double[] x = new double[1 + rng.nextInt(5000)];
+            for (int i = 0; i < x.length; i++) {
+                // Ties, zero weights and an ascending run (every value replaces the root) among them.
+                x[i] = t % 3 == 0 ? rng.nextInt(20) : t % 3 == 1 ? (rng.nextInt(4) == 0 ? Double.NEGATIVE_INFINITY : rng.nextDouble()) : i;
+            }
+            int count = 1 + rng.nextInt(x.length);
+            double[] sorted = x.clone();
+            java.util.Arrays.sort(sorted);
+            assertArrayEquals(java.util.Arrays.copyOfRange(sorted, x.length - count, x.length), ParetoK.largest(x, count));
+        }
     }
 
     @Test

@@ -188,7 +188,7 @@ public final class Posterior {
         if (c == null) {
             throw new IllegalArgumentException("no variable '" + key + "' in this posterior; it has " + names());
         }
-        return c.kind().numeric() ? Arrays.copyOf(c.numbers(), size()) : null;
+        return c.kind() != null && c.kind().numeric() ? Arrays.copyOf(c.numbers(), size()) : null;
     }
 
     /** Run i's result. */
