@@ -11,6 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -238,10 +241,24 @@ class InferenceCompilationTest {
         }
     }
 
+    /**
+     * One seed, one network, whatever the garbage collector does: the second training runs with
+     * collections back to back. DJL's arrays for numbers ({@code x.div(n)}) live in Java memory that a
+     * collection frees even while autograd holds them for the backward pass, so the loss writes its
+     * numbers as {@code Constants} (docs/planing.md); before, the weights came out different.
+     */
     @Test
-    void trainingTwiceWithOneSeedGivesIdenticalWeights() {
+    void trainingTwiceWithOneSeedGivesIdenticalWeights() throws InterruptedException {
         Map<String, float[]> first = small(5);
-        Map<String, float[]> second = small(5);
+        Map<String, float[]> second;
+        ScheduledExecutorService collector = Executors.newSingleThreadScheduledExecutor();
+        collector.scheduleWithFixedDelay(System::gc, 0, 1, TimeUnit.MILLISECONDS);
+        try {
+            second = small(5);
+        } finally {
+            collector.shutdownNow();
+            collector.awaitTermination(1, TimeUnit.MINUTES);
+        }
         first.forEach((k, v) -> assertArrayEquals(v, second.get(k), k));
         Map<String, float[]> other = small(6);
         assertFalse(java.util.Arrays.equals(first.get("lstm.ih.weight"), other.get("lstm.ih.weight")));

@@ -11,13 +11,17 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 
+import dev.probe.proposals.Constants;
+
 /**
  * A signal-against-background classifier trained with DJL: logistic regression (no hidden layer)
  * or an MLP with ReLU hidden layers and a logistic output. The loss is the weighted binary cross
  * entropy; Adam steps over seeded shuffles of the training split; after each epoch the weighted
  * validation loss is measured and training stops when it has not improved for {@code patience}
  * epochs, keeping the best weights. Initial weights are Glorot-uniform from the seed, so one seed
- * gives one classifier (PyTorch runs on one thread: Devices.prepare(1) before the engine starts).
+ * gives one classifier (PyTorch runs on one thread: Devices.prepare(1) before the engine starts),
+ * whatever the garbage collector does meanwhile: the numbers in the recorded arithmetic are
+ * {@link Constants}, and the batch arrays stay open until after the backward pass and the Adam step.
  */
 final class Classifier {
 
@@ -72,7 +76,8 @@ final class Classifier {
                     try (NDManager scope = manager.newSubManager()) {
                         NDArray[] batch = arrays(train, order, from, to, scope, scale);
                         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                            NDArray loss = weightedLoss(forward(params, batch[0]), batch[1], batch[2]).sum().div(to - from);
+                            NDArray loss = weightedLoss(forward(params, batch[0]), batch[1], batch[2]).sum()
+                                    .div(Constants.of(scope, to - from));
                             gc.backward(loss);
                         }
                         adam(params, moments, rate, step, scope);
@@ -113,19 +118,24 @@ final class Classifier {
 
     /** The logits for inputs {@code x} (N, inputs): (N, 1). Every result lives in x's manager. */
     private static NDArray forward(List<NDArray> params, NDArray x) {
+        NDArray zero = Constants.of(x.getManager(), 0);
         NDArray h = x;
         for (int k = 0; k < params.size(); k += 2) {
             h = h.matMul(params.get(k)).add(params.get(k + 1));
             if (k + 2 < params.size()) {
-                h = h.maximum(0);
+                h = h.maximum(zero);
             }
         }
         return h;
     }
 
-    /** Per-event weighted binary cross entropy from logits z: w (max(z, 0) - z y + log(1 + e^-|z|)). */
+    /**
+     * Per-event weighted binary cross entropy from logits z: w (max(z, 0) - z y + log(1 + e^-|z|)).
+     * Its numbers are {@link Constants}, as autograd keeps the 0 of the maximum for the backward pass.
+     */
     private static NDArray weightedLoss(NDArray z, NDArray y, NDArray w) {
-        return z.maximum(0).sub(z.mul(y)).add(z.abs().neg().exp().add(1).log()).mul(w);
+        NDManager m = z.getManager();
+        return z.maximum(Constants.of(m, 0)).sub(z.mul(y)).add(z.abs().neg().exp().add(Constants.of(m, 1)).log()).mul(w);
     }
 
     /** Adam with bias correction; every temporary goes to {@code scope}; gradients are zeroed after. */

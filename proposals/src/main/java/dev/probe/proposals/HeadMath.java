@@ -22,7 +22,8 @@ import dev.probe.runtime.distribution.TruncatedNormal;
  * What each head's outputs mean, twice over: as differentiable log densities for training
  * (float32 arrays, one row per choice) and as the runtime distribution that importance sampling
  * draws from (doubles). The two follow the same formulas; the runtime's exact density is the one
- * importance weights use.
+ * importance weights use. The training side writes its numbers as {@link Constants}, which autograd
+ * may keep for the backward pass.
  */
 final class HeadMath {
 
@@ -42,7 +43,7 @@ final class HeadMath {
             case BERNOULLI: {
                 NDArray l = out.reshape(r).add(column(priors, 0, m));
                 NDArray x = vector(values, m);
-                return x.mul(logSigmoid(l)).add(x.neg().add(1).mul(logSigmoid(l.neg())));
+                return x.mul(logSigmoid(l)).add(x.neg().add(Constants.of(m, 1)).mul(logSigmoid(l.neg())));
             }
             case CATEGORICAL: {
                 float[] offsets = new float[r * maxCategories];
@@ -117,7 +118,7 @@ final class HeadMath {
         }
         NDList p = out.split(3, 1);
         NDArray logw = p.get(0).logSoftmax(1);
-        NDArray sigma = Activation.softPlus(p.get(2)).add(ProposalNetwork.MIN_SCALE);
+        NDArray sigma = Activation.softPlus(p.get(2)).add(Constants.of(m, ProposalNetwork.MIN_SCALE));
         NDArray zz = m.create(z, new Shape(r, 1));
         NDArray loc = p.get(1);
         NDArray logZ = null;
@@ -128,11 +129,12 @@ final class HeadMath {
             loc = m.create(two, new Shape(r, 1)).mul(a.add(b.sub(a).mul(Activation.sigmoid(loc))))
                     .add(m.create(low, new Shape(r, 1)).mul(a.add(soft)))
                     .add(m.create(up, new Shape(r, 1)).mul(b.sub(soft)));
-            NDArray s2 = sigma.mul(SQRT2);
-            logZ = b.sub(loc).div(s2).erf().sub(a.sub(loc).div(s2).erf()).mul(0.5).maximum(1e-12).log();
+            NDArray s2 = sigma.mul(Constants.of(m, SQRT2));
+            logZ = b.sub(loc).div(s2).erf().sub(a.sub(loc).div(s2).erf()).mul(Constants.of(m, 0.5))
+                    .maximum(Constants.of(m, 1e-12)).log();
         }
         NDArray d = zz.sub(loc).div(sigma);
-        NDArray comp = logw.add(d.square().mul(-0.5)).sub(sigma.log()).sub(LOG_SQRT_2PI);
+        NDArray comp = logw.add(d.square().mul(Constants.of(m, -0.5))).sub(sigma.log()).sub(Constants.of(m, LOG_SQRT_2PI));
         if (logZ != null) {
             comp = comp.sub(logZ);
         }

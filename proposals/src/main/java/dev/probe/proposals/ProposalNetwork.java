@@ -422,7 +422,7 @@ public final class ProposalNetwork implements AutoCloseable {
             lq = lq.sum();
             total = total == null ? lq : total.add(lq);
         }
-        return total.neg().div(batch.size);
+        return total.neg().div(Constants.of(m, batch.size));
     }
 
     /**

@@ -29,12 +29,21 @@ class ProbeCommandEndToEndTest {
     }
 
     static Run probe(String... args) throws IOException, InterruptedException {
+        return probeWithJavaOptions("", args);
+    }
+
+    /** As {@link #probe}, the JVM also given {@code options} (after any PROBE_JAVA_OPTS of the environment). */
+    static Run probeWithJavaOptions(String options, String... args) throws IOException, InterruptedException {
         assertTrue(Files.isRegularFile(ROOT.resolve("cli/target/probe-cli.jar")),
                 "the command is not packaged: run the tests with 'mvn verify' from the repository root");
         List<String> cmd = new ArrayList<>();
         cmd.add(ROOT.resolve("probe").toString());
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(ROOT.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(cmd).directory(ROOT.toFile());
+        if (!options.isEmpty()) {
+            builder.environment().merge("PROBE_JAVA_OPTS", options, (before, added) -> before + " " + added);
+        }
+        Process p = builder.start();
         p.getOutputStream().close();
         byte[] out = p.getInputStream().readAllBytes();
         byte[] err = p.getErrorStream().readAllBytes();
