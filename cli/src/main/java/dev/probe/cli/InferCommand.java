@@ -76,7 +76,8 @@ final class InferCommand implements Callable<Integer> {
 
     @Option(names = "--group", paramLabel = "K",
             description = "--engine ic: runs advanced side by side so that their network steps are batched (the result"
-                    + " does not depend on it beyond float rounding). Default: 32, or 1 for networks of one-choice models.")
+                    + " does not depend on it beyond float rounding). Default: 1 on the CPU (each run's step is made in"
+                    + " Java), 32 on a GPU.")
     Integer group;
 
     @Option(names = "--save", paramLabel = "FILE", description = "Saves the weighted posterior for later loading.")

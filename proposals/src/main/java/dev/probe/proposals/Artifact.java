@@ -80,13 +80,14 @@ public final class Artifact {
     }
 
     /**
-     * How many runs ic should advance side by side: 1 when no training run made more than one
-     * proposable choice (every network step is then a shared first step, and grouping would only
-     * add thread hand-offs), otherwise {@link NetworkProposal#DEFAULT_GROUP}.
+     * How many runs ic should advance side by side: 1 on the CPU, where each run's step is made in
+     * Java for less than a batched pass costs in calls and thread hand-offs ({@link StepKernel}),
+     * and when no training run made more than one proposable choice (every network step is then a
+     * shared first step); otherwise {@link NetworkProposal#DEFAULT_GROUP}.
      */
     public int suggestedGroupSize() {
         int longest = training.path("longest_run_choices").asInt(Integer.MAX_VALUE);
-        return longest <= 1 ? 1 : NetworkProposal.DEFAULT_GROUP;
+        return longest <= 1 || !network.device().isGpu() ? 1 : NetworkProposal.DEFAULT_GROUP;
     }
 
     /** A JSON object to fill with training facts. */

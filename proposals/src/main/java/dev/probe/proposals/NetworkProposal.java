@@ -21,6 +21,7 @@ import dev.probe.runtime.model.Address;
  * <p>The network is deterministic, so whatever depends only on the observations is computed once
  * per inference and shared by all runs: the observation embedding and the whole first step of
  * every run (its state and proposal). A model with one latent choice needs no network call per run.
+ * On the CPU the later steps are made in Java ({@link StepKernel}), run by run.
  */
 public final class NetworkProposal implements Proposal {
 
@@ -31,14 +32,26 @@ public final class NetworkProposal implements Proposal {
     private volatile Cache cache;
     private final AtomicLong networkSteps = new AtomicLong();
 
-    private record Cache(Observations observations, float[] embedding, ConcurrentHashMap<Long, float[][]> firstSteps) {
+    /**
+     * @param gates the observation's share of the LSTM gates, for the Java step ({@link StepKernel}); null on
+     *              other devices
+     */
+    private record Cache(Observations observations, float[] embedding, float[] gates,
+            ConcurrentHashMap<Long, float[][]> firstSteps) {
     }
 
-    /** Runs advanced side by side by default: measured best on two cores (docs/benchmarks.md). */
+    /** The network's step in Java, made from its weights when first needed; null off the CPU. */
+    private volatile StepKernel kernel;
+
+    /**
+     * Runs advanced side by side by default off the CPU, so that one pass serves them all. On the
+     * CPU each run's step is made in Java ({@link StepKernel}), which costs less than a batched
+     * native pass and its thread hand-offs (docs/benchmarks.md), so runs go one by one there.
+     */
     public static final int DEFAULT_GROUP = 32;
 
     public NetworkProposal(ProposalNetwork network) {
-        this(network, 0, DEFAULT_GROUP);
+        this(network, 0);
     }
 
     /**
@@ -48,14 +61,15 @@ public final class NetworkProposal implements Proposal {
      * reached; the price is that fraction of proposals spent on the prior at every choice.
      */
     public NetworkProposal(ProposalNetwork network, double priorMix) {
-        this(network, priorMix, DEFAULT_GROUP);
+        this(network, priorMix, network.device().isGpu() ? DEFAULT_GROUP : 1);
     }
 
     /**
      * @param groupSize runs advanced side by side so that their network steps after the first go
-     *                  through the network together ({@link ProposalNetwork#steps}); 1 runs them
-     *                  one by one. Results never depend on it being reached by timing: a batch
-     *                  holds the group's running members, decided by the seed alone.
+     *                  through the network together ({@link ProposalNetwork#steps}; on the CPU the
+     *                  Java step, row by row); 1 runs them one by one. Results never depend on it
+     *                  being reached by timing: a batch holds the group's running members, decided
+     *                  by the seed alone. On the CPU they do not depend on it at all.
      */
     public NetworkProposal(ProposalNetwork network, double priorMix, int groupSize) {
         if (!(priorMix >= 0 && priorMix < 1)) {
@@ -100,7 +114,9 @@ public final class NetworkProposal implements Proposal {
             synchronized (this) {
                 c = cache;
                 if (c == null || c.observations() != observations) {
-                    c = new Cache(observations, network.embed(network.layout().input(observations.asMap())),
+                    float[] embedding = network.embed(network.layout().input(observations.asMap()));
+                    StepKernel k = kernel();
+                    c = new Cache(observations, embedding, k == null ? null : k.observationGates(embedding),
                             new ConcurrentHashMap<>());
                     cache = c;
                 }
@@ -109,16 +125,47 @@ public final class NetworkProposal implements Proposal {
         return new RunProposer(c, group, member);
     }
 
+    /**
+     * The Java step on the CPU, where it beats a pass through the native library even for a batch
+     * (docs/inference-compilation.md); null on other devices. Made from the weights as they are
+     * when an inference first starts: a network trained further needs a new proposal.
+     */
+    private StepKernel kernel() {
+        if (!network.device().isGpu() && kernel == null) {
+            synchronized (this) {
+                if (kernel == null) {
+                    kernel = new StepKernel(network);
+                }
+            }
+        }
+        return kernel;
+    }
+
+    /** Steps through the network: the Java step where there is one (row by row), else one native pass. */
+    private float[][][] steps(List<ProposalNetwork.Step> steps, float[] gates) {
+        networkSteps.addAndGet(steps.size());
+        StepKernel k = kernel;
+        if (gates == null || k == null) {
+            return network.steps(steps);
+        }
+        float[][][] out = new float[steps.size()][][];
+        for (int i = 0; i < out.length; i++) {
+            ProposalNetwork.Step s = steps.get(i);
+            out[i] = k.step(gates, s.h(), s.c(), s.row(), s.kind(), s.previousRow(), s.previousKind(), s.previousFeature(),
+                    s.head());
+        }
+        return out;
+    }
+
     /** Evaluates one batch of a group's requests (null where a member has none). */
-    private Object[] evaluate(Object[] requests) {
+    private Object[] evaluate(Object[] requests, float[] gates) {
         List<ProposalNetwork.Step> steps = new java.util.ArrayList<>();
         for (Object r : requests) {
             if (r != null) {
                 steps.add((ProposalNetwork.Step) r);
             }
         }
-        networkSteps.addAndGet(steps.size());
-        float[][][] out = network.steps(steps);
+        float[][][] out = steps(steps, gates);
         Object[] answers = new Object[requests.length];
         int k = 0;
         for (int i = 0; i < requests.length; i++) {
@@ -172,19 +219,15 @@ public final class NetworkProposal implements Proposal {
             int kind = ProposalNetwork.kindIndex(prior.kind());
             float[][] step;
             if (h == null) {
-                step = cache.firstSteps().computeIfAbsent((long) row * 1024 + kind, k -> {
-                    networkSteps.incrementAndGet();
-                    return network.steps(List.of(new ProposalNetwork.Step(cache.embedding(), null, null, row, kind, 0, 0, 0f,
-                            head)))[0];
-                });
+                step = cache.firstSteps().computeIfAbsent((long) row * 1024 + kind, k -> steps(List.of(
+                        new ProposalNetwork.Step(cache.embedding(), null, null, row, kind, 0, 0, 0f, head)), cache.gates())[0]);
             } else {
                 ProposalNetwork.Step next = new ProposalNetwork.Step(cache.embedding(), h, c, row, kind, previousRow, previousKind,
                         previousFeature, head);
                 if (group != null) {
-                    step = (float[][]) group.await(member, next, NetworkProposal.this::evaluate);
+                    step = (float[][]) group.await(member, next, requests -> evaluate(requests, cache.gates()));
                 } else {
-                    networkSteps.incrementAndGet();
-                    step = network.steps(List.of(next))[0];
+                    step = steps(List.of(next), cache.gates())[0];
                 }
             }
             pendingRow = row;

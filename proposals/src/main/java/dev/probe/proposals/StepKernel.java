@@ -1,0 +1,187 @@
+package dev.probe.proposals;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The network's inference step in plain Java, for proposals on the CPU: a run's step costs about
+ * 70,000 multiply-adds (the recurrent product of a 128-unit LSTM and a head), which Java does in
+ * a few microseconds, where a pass through the native library costs tens of microseconds in calls
+ * alone, and batching runs to spread that cost makes runs wait for each other.
+ *
+ * <p>The LSTM's input is a concatenation of embeddings, so its input product is a sum of one
+ * product per part; each part depends on a table row alone (the address, the kind, the previous
+ * address and kind) or linearly on the previous value, so it is computed once per row here, and a
+ * step adds five vectors before its recurrent product. Every row is computed alone, in one fixed
+ * order, so a step's result does not depend on which other runs share a pass. It agrees with
+ * {@link ProposalNetwork#steps} to float rounding (tested).
+ */
+final class StepKernel {
+
+    private final int hidden;
+    private final int gates;
+    /** The observation's share of the input product and the LSTM bias, for an observation embedding. */
+    private final float[] observationWeight;
+    private final float[] lstmBias;
+    private final int observationWidth;
+    /** Per address row: its embedding times the current-address and previous-address blocks of the input weights. */
+    private final float[][] address;
+    private final float[][] previousAddress;
+    /** Per kind row, likewise. */
+    private final float[][] kind;
+    private final float[][] previousKind;
+    /** The previous value's share: feature * valueSlope + valueOffset. */
+    private final float[] valueSlope;
+    private final float[] valueOffset;
+    /**
+     * The recurrent weights, row by row (H rows of 4H): a row of its own lets the JIT vectorise
+     * {@code gates[j] += h[i] * row[j]}, which it does not do with an offset into one flat array.
+     */
+    private final float[][] recurrent;
+    private final Map<Head, float[][]> headWeight = new EnumMap<>(Head.class);
+    private final Map<Head, float[]> headBias = new EnumMap<>(Head.class);
+
+    StepKernel(ProposalNetwork network) {
+        ProposalNetwork.Config config = network.config();
+        Map<String, float[]> w = network.weights();
+        hidden = config.hidden();
+        gates = 4 * hidden;
+        observationWidth = config.observationEmbedding();
+        int ea = config.addressEmbedding();
+        int ek = config.kindEmbedding();
+        int ev = config.valueEmbedding();
+        float[] ih = w.get("lstm.ih.weight");
+        lstmBias = w.get("lstm.bias");
+        observationWeight = java.util.Arrays.copyOfRange(ih, 0, observationWidth * gates);
+        int at = observationWidth;
+        float[] addressTable = w.get("embed.address");
+        float[] kindTable = w.get("embed.kind");
+        int rows = network.addresses().size() + 1;
+        int kinds = ProposalNetwork.KINDS.size() + 1;
+        address = project(addressTable, rows, ea, ih, at);
+        at += ea;
+        kind = project(kindTable, kinds, ek, ih, at);
+        at += ek;
+        previousAddress = project(addressTable, rows, ea, ih, at);
+        at += ea;
+        previousKind = project(kindTable, kinds, ek, ih, at);
+        at += ek;
+        valueSlope = project(w.get("embed.value.weight"), 1, ev, ih, at)[0];
+        valueOffset = project(w.get("embed.value.bias"), 1, ev, ih, at)[0];
+        recurrent = rows(w.get("lstm.hh.weight"), hidden, gates);
+        for (Head head : Head.values()) {
+            headWeight.put(head, rows(w.get(ProposalNetwork.headName(head) + ".weight"), hidden,
+                    head.outputs(config.maxCategories())));
+            headBias.put(head, w.get(ProposalNetwork.headName(head) + ".bias"));
+        }
+    }
+
+    private static float[][] rows(float[] flat, int n, int width) {
+        float[][] out = new float[n][];
+        for (int r = 0; r < n; r++) {
+            out[r] = java.util.Arrays.copyOfRange(flat, r * width, (r + 1) * width);
+        }
+        return out;
+    }
+
+    /** Rows 0..n-1 of {@code table} (width {@code width}) times rows [from, from + width) of the input weights. */
+    private float[][] project(float[] table, int n, int width, float[] ih, int from) {
+        float[][] out = new float[n][gates];
+        for (int r = 0; r < n; r++) {
+            float[] o = out[r];
+            for (int k = 0; k < width; k++) {
+                float e = table[r * width + k];
+                int base = (from + k) * gates;
+                for (int j = 0; j < gates; j++) {
+                    o[j] += e * ih[base + j];
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The observation's share of every step's gates (the LSTM bias included), once per inference. */
+    float[] observationGates(float[] embedding) {
+        float[] g = lstmBias.clone();
+        for (int k = 0; k < observationWidth; k++) {
+            float e = embedding[k];
+            int base = k * gates;
+            for (int j = 0; j < gates; j++) {
+                g[j] += e * observationWeight[base + j];
+            }
+        }
+        return g;
+    }
+
+    /**
+     * One step of one run: {h, c, head outputs}. {@code h} and {@code c} are null at the run's
+     * first choice (the state is zero); {@code observationGates} comes from {@link #observationGates}.
+     */
+    float[][] step(float[] observationGates, float[] h, float[] c, int row, int kindRow, int previousRow, int previousKindRow,
+            float previousFeature, Head head) {
+        float[] g = new float[gates];
+        float[] a = address[row];
+        float[] k = kind[kindRow];
+        float[] pa = previousAddress[previousRow];
+        float[] pk = previousKind[previousKindRow];
+        for (int j = 0; j < gates; j++) {
+            g[j] = observationGates[j] + a[j] + k[j] + pa[j] + pk[j] + (previousFeature * valueSlope[j] + valueOffset[j]);
+        }
+        if (h != null) {
+            // Four rows at a time: the gates are loaded and stored a quarter as often.
+            int i = 0;
+            for (; i + 4 <= hidden; i += 4) {
+                float h0 = h[i];
+                float h1 = h[i + 1];
+                float h2 = h[i + 2];
+                float h3 = h[i + 3];
+                float[] w0 = recurrent[i];
+                float[] w1 = recurrent[i + 1];
+                float[] w2 = recurrent[i + 2];
+                float[] w3 = recurrent[i + 3];
+                for (int j = 0; j < gates; j++) {
+                    g[j] += h0 * w0[j] + h1 * w1[j] + h2 * w2[j] + h3 * w3[j];
+                }
+            }
+            for (; i < hidden; i++) {
+                float hi = h[i];
+                float[] w = recurrent[i];
+                for (int j = 0; j < gates; j++) {
+                    g[j] += hi * w[j];
+                }
+            }
+        }
+        float[] h2 = new float[hidden];
+        float[] c2 = new float[hidden];
+        for (int i = 0; i < hidden; i++) {
+            float in = sigmoid(g[i]);
+            float candidate = tanh(g[2 * hidden + i]);
+            float cell = in * candidate;
+            if (c != null) {
+                cell += sigmoid(g[hidden + i]) * c[i];
+            }
+            c2[i] = cell;
+            h2[i] = sigmoid(g[3 * hidden + i]) * tanh(cell);
+        }
+        float[][] weight = headWeight.get(head);
+        float[] out = headBias.get(head).clone();
+        for (int i = 0; i < hidden; i++) {
+            float hi = h2[i];
+            float[] w = weight[i];
+            for (int j = 0; j < out.length; j++) {
+                out[j] += hi * w[j];
+            }
+        }
+        return new float[][] {h2, c2, out};
+    }
+
+    private static float sigmoid(float x) {
+        return (float) (1 / (1 + Math.exp(-x)));
+    }
+
+    /** tanh through {@link Math#exp}, which the JIT makes an intrinsic; {@link Math#tanh} costs several times more. */
+    private static float tanh(float x) {
+        double e = Math.exp(-2 * Math.abs((double) x));
+        return (float) Math.copySign((1 - e) / (1 + e), x);
+    }
+}
