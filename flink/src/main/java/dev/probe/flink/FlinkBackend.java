@@ -168,6 +168,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
                     continue;
                 }
                 Replay.Outcome o = decode(whole);
+                replay.heard(o);
                 for (int i = 0; i < o.results().size(); i++) {
                     results[o.from() + i] = o.results().get(i);
                 }
@@ -337,7 +338,8 @@ public final class FlinkBackend implements Backend, AutoCloseable {
                         ? new ProbeException(o.failure().getClass().getSimpleName() + ": " + o.failure().getMessage())
                         : new ProbeException("--backend flink: this engine's task results hold " + e.getMessage() + " objects, which"
                                 + " cannot travel between machines; run it with the local backend");
-                bytes = encode(new Replay.Outcome(o.from(), List.of(), f, o.failure() != null ? o.failedTask() : o.from()));
+                bytes = encode(new Replay.Outcome(o.from(), List.of(), f, o.failure() != null ? o.failedTask() : o.from(),
+                        o.modelIdentity()));
             }
             cut(range, bytes).forEach(out::collect);
         }
