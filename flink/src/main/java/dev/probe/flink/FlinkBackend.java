@@ -159,9 +159,21 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         RangeTask work = new RangeTask(replay, parallelism, call, new ArrayList<>(calls), count, ranges);
         String name = "probe " + replay.args().get(0) + " (call " + call + ", " + count + " tasks in " + ranges + " ranges)";
         Pieces pieces = new Pieces(ranges);
+        Thread cancel = null;
         try (CloseableIterator<Tuple4<Long, Long, Integer, byte[]>> out = env.fromSequence(0, ranges - 1).flatMap(work)
                 .returns(Types.TUPLE(Types.LONG, Types.LONG, Types.INT, Types.PRIMITIVE_ARRAY(Types.BYTE)))
                 .executeAndCollect(name)) {
+            // Should this process end first (Ctrl-C), the job is cancelled (closing an unfinished
+            // collection cancels it): a session cluster does not go on with work nobody reads,
+            // and its tasks stop their simulators.
+            cancel = new Thread(() -> {
+                try {
+                    out.close();
+                } catch (Exception e) {
+                    // Exiting anyway.
+                }
+            }, "probe-flink-cancel");
+            Runtime.getRuntime().addShutdownHook(cancel);
             while (out.hasNext()) {
                 byte[] whole = pieces.add(out.next());
                 if (whole == null) {
@@ -180,6 +192,14 @@ public final class FlinkBackend implements Backend, AutoCloseable {
             throw e;
         } catch (Exception e) {
             throw new ProbeException("the Flink job failed: " + rootMessage(e), e);
+        } finally {
+            if (cancel != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cancel);
+                } catch (IllegalStateException e) {
+                    // The JVM is exiting: the hook is running.
+                }
+            }
         }
         if (failed != null) {
             throw failed.failure();
