@@ -48,7 +48,17 @@ public final class SimulatorLauncher implements AutoCloseable {
     /** As {@link #start(String, int)}, waiting {@code attachTimeoutMillis} for the copies to attach. */
     public static SimulatorLauncher start(String command, int workers, long attachTimeoutMillis) throws IOException,
             InterruptedException {
-        BridgeServer server = BridgeServer.start("127.0.0.1", 0, BridgeSecurity.loopback());
+        return start(command, workers, BridgeSecurity.loopback(), attachTimeoutMillis);
+    }
+
+    /**
+     * As {@link #start(String, int, long)}, the server (on loopback) admitting only {@code security}'s
+     * token, which the copies get in {@value BridgeSecurity#TOKEN_ENV}: a cluster's task uses the
+     * token its job was given.
+     */
+    public static SimulatorLauncher start(String command, int workers, BridgeSecurity security, long attachTimeoutMillis)
+            throws IOException, InterruptedException {
+        BridgeServer server = BridgeServer.start("127.0.0.1", 0, security);
         SimulatorLauncher l = new SimulatorLauncher(server, command);
         Runtime.getRuntime().addShutdownHook(l.onExit);
         try {
@@ -125,23 +135,34 @@ public final class SimulatorLauncher implements AutoCloseable {
         return processes;
     }
 
+    /**
+     * Stops the copies. Even on an interrupted thread (a cluster's task being cancelled): the
+     * interrupt is set aside until they are ended, or a kill(1) waited for would fail at once
+     * and leave them running.
+     */
     @Override
     public void close() {
-        server.close();
-        for (Process p : processes) {
-            try {
-                // Told by the closed stream, a simulator ends by itself; give it a moment.
-                p.waitFor(2, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        endGroups();
+        boolean interrupted = Thread.interrupted();
         try {
-            Runtime.getRuntime().removeShutdownHook(onExit);
-        } catch (IllegalStateException e) {
-            // The JVM is exiting: the hook runs anyway, and ends nothing twice.
+            server.close();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            for (Process p : processes) {
+                // Told by the closed stream, a simulator ends by itself; give it a moment.
+                p.waitFor(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+        } catch (InterruptedException e) {
+            interrupted = true;
+        } finally {
+            Thread.interrupted();
+            endGroups();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onExit);
+            } catch (IllegalStateException e) {
+                // The JVM is exiting: the hook runs anyway, and ends nothing twice.
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

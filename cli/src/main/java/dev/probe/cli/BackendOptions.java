@@ -58,6 +58,9 @@ final class BackendOptions {
         return REPLAYING.get() == null && backend.equals("local");
     }
 
+    /** The command's model options, told by {@link #check(ModelOptions)} where its simulators run. */
+    private ModelOptions model;
+
     /** Checks the options before any work: a usage error names the fix. */
     void check() {
         if (!backend.equals("local") && !backend.equals("flink")) {
@@ -66,6 +69,47 @@ final class BackendOptions {
         if (flink != null && !backend.equals("flink")) {
             throw new UsageException("--flink is for --backend flink: add --backend flink, or drop --flink");
         }
+    }
+
+    /**
+     * Checks the options and how they go with the model's, before the model is loaded: on a
+     * cluster, external simulators are started by each task ({@code --simulator} with {@code
+     * --workers-per-slot}), never by the driver, and simulators started by hand cannot join.
+     */
+    void check(ModelOptions model) {
+        this.model = model;
+        if (replaying()) {
+            return;
+        }
+        check();
+        boolean external = model.simulator != null || model.attach != null || !model.ppx.isEmpty();
+        if (backend.equals("local")) {
+            if (model.workersPerSlot != null) {
+                throw new UsageException("--workers-per-slot is for --backend flink (simulators each task starts); locally,"
+                        + " give --workers N");
+            }
+            return;
+        }
+        if (!external) {
+            if (model.workersPerSlot != null) {
+                throw new UsageException("--workers-per-slot goes with --simulator \"CMD ARGS\" (the simulator each task starts)");
+            }
+            return;
+        }
+        if (model.attach != null || !model.ppx.isEmpty()) {
+            throw new UsageException((model.attach != null ? "--attach" : "--ppx") + " with --backend " + backend + ": simulators"
+                    + " started by hand cannot join the cluster's tasks; give --simulator \"CMD ARGS\" --workers-per-slot K"
+                    + " (each task starts K copies), or run with the local backend");
+        }
+        if (model.workersGiven) {
+            throw new UsageException("--workers is for the local backend: on a cluster each task starts --workers-per-slot K"
+                    + " simulators (default 1); give that instead");
+        }
+        if (command.name().equals("calibrate")) {
+            throw new UsageException("--simulator with --backend " + backend + ": probe calibrate draws its truths from the"
+                    + " simulator on the driver, which starts none; run it with the local backend");
+        }
+        model.onCluster();
     }
 
     /**
@@ -85,8 +129,12 @@ final class BackendOptions {
                 + ": the " + backend + " backend is not installed: run probe from a checkout where 'mvn package' built"
                 + " flink/target/lib (the probe launcher adds it for --backend flink)"));
         Backend b;
+        Replay replay = replay(seed);
+        if (model != null) {
+            model.hearWorkers(replay);
+        }
         try {
-            b = provider.open(flink, requestedThreads == null ? 0 : requestedThreads, replay(seed));
+            b = provider.open(flink, requestedThreads == null ? 0 : requestedThreads, replay);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }
@@ -153,6 +201,7 @@ final class BackendOptions {
         args.add("--seed");
         args.add(Long.toString(seed));
         args.add("--quiet");
-        return new Replay(args, files);
+        // One token for every task of this command: its simulators present it to their task's bridge.
+        return new Replay(args, files, dev.probe.bridge.BridgeSecurity.newToken());
     }
 }

@@ -95,7 +95,7 @@ final class CalibrateCommand implements Callable<Integer> {
             throw new UsageException("--runs " + runs + " gives fewer than 5 ranks per bin of " + bins + ": use at least "
                     + 5 * bins + " runs, or fewer bins (with L + 1 a multiple of them)");
         }
-        backend.check();
+        backend.check(model);
         PrintWriter err = spec.commandLine().getErr();
         Model loaded = model.load(err);
         Artifact artifact = null;

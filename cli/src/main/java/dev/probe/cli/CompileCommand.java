@@ -141,7 +141,7 @@ final class CompileCommand implements Callable<Integer> {
         if (shards != null && saveDataset == null) {
             throw new UsageException("--shards cuts the dataset --save-dataset DIR writes; give --save-dataset DIR as well");
         }
-        backend.check();
+        backend.check(model);
         if (!backend.backend.equals("local") && (saveDataset == null || shards == null)) {
             throw new UsageException("--backend " + backend.backend + " simulates a sharded dataset: give --save-dataset DIR"
                     + " --shards N (training runs here; train from the dataset with probe compile --dataset DIR --out DIR)");

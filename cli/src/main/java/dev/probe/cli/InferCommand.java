@@ -145,7 +145,7 @@ final class InferCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        backend.check();
+        backend.check(model);
         EngineProvider provider = EngineProvider.find(engine).orElseThrow(() -> new UsageException("--engine " + engine
                 + ": unknown engine; choose " + installedEngines()));
         if (particles != null) {

@@ -43,9 +43,25 @@ final class ModelOptions {
             description = "Serve on HOST:PORT and wait for --workers simulators started by hand (PROBE_ADDRESS=HOST:PORT).")
     String attach;
 
-    @Option(names = "--workers", paramLabel = "N", defaultValue = "1",
+    /** Copies of --simulator to start, or simulators to wait for with --attach (on a cluster's worker: per task). */
+    int workers = 1;
+    /** Whether --workers was given. */
+    boolean workersGiven;
+
+    @Option(names = "--workers", paramLabel = "N",
             description = "Copies of --simulator to start, or simulators to wait for with --attach. Default: 1.")
-    int workers;
+    void workers(int n) {
+        workers = n;
+        workersGiven = true;
+    }
+
+    @Option(names = "--workers-per-slot", paramLabel = "K",
+            description = "--backend flink with --simulator: copies of the simulator each task starts (one thread each)."
+                    + " Default: 1.")
+    Integer workersPerSlot;
+
+    /** On a cluster's driver: the simulators run in the workers' tasks; this stands for them ({@link #onCluster()}). */
+    private ClusterSimulators cluster;
 
     @Option(names = "--deadline", paramLabel = "SECONDS", defaultValue = "30",
             description = "How long a simulator may go silent mid-run before its run is retried elsewhere. Default: 30.")
@@ -101,6 +117,21 @@ final class ModelOptions {
             return ppx.size();
         }
         return simulator != null || attach != null ? workers : requested;
+    }
+
+    /**
+     * The command's work runs on a cluster: the driver starts no simulator (each task starts its
+     * own, {@code --workers-per-slot} of them) and its model stands for theirs.
+     */
+    void onCluster() {
+        cluster = new ClusterSimulators("simulator:" + simulator);
+    }
+
+    /** On a cluster's driver: the model hears, through the replay, the identity of the workers' simulators. */
+    void hearWorkers(Replay replay) {
+        if (cluster != null) {
+            replay.onModelIdentity(cluster::heard);
+        }
     }
 
     /** Stops the simulators and servers this command started. */
@@ -206,11 +237,15 @@ final class ModelOptions {
 
     /** Refuses a --workers count that is not positive or over {@link #MAX_WORKERS}. */
     private void checkWorkers() {
+        checkWorkers("--workers");
+    }
+
+    private void checkWorkers(String option) {
         if (workers <= 0) {
-            throw new UsageException("--workers must be positive, got " + workers);
+            throw new UsageException(option + " must be positive, got " + workers);
         }
         if (workers > MAX_WORKERS) {
-            throw new UsageException("--workers must be at most " + MAX_WORKERS + " (each is a process and a thread), got "
+            throw new UsageException(option + " must be at most " + MAX_WORKERS + " (each is a process and a thread), got "
                     + workers);
         }
     }
@@ -225,6 +260,7 @@ final class ModelOptions {
             if (simulator != null) {
                 checkWorkers();
                 ppxModel = PpxModel.launch(simulator, workers, deadlineMillis, SimulatorLauncher.ATTACH_TIMEOUT_MILLIS);
+                Replay.simulatorsStarted(ppxModel, workers);
             } else {
                 err.println("probe: connecting to the PPX simulator" + (ppx.size() == 1 ? "" : "s") + " at " + String.join(", ", ppx));
                 err.flush();
@@ -253,7 +289,11 @@ final class ModelOptions {
         if (protocol.equals("ppx") && simulator == null) {
             throw new UsageException("--protocol ppx goes with --simulator \"CMD ARGS\" (for a PPX simulator already running: --ppx ADDRESS)");
         }
-        if (!ppx.isEmpty() || protocol.equals("ppx")) {
+        if (BackendOptions.replaying() && simulator != null) {
+            // A cluster's worker: this task's own simulators.
+            workers = workersPerSlot == null ? 1 : workersPerSlot;
+        }
+        if ((!ppx.isEmpty() || protocol.equals("ppx")) && cluster == null) {
             return ppx(err);
         }
         if (attach == null && (tokenFile != null || tlsCert != null || tlsKey != null)) {
@@ -268,12 +308,26 @@ final class ModelOptions {
                 throw new UsageException("--attach-timeout must be positive (seconds, at most a day), got " + attachTimeout);
             }
         }
+        if (cluster != null) {
+            if (workersPerSlot != null) {
+                workers = workersPerSlot;
+                checkWorkers("--workers-per-slot");
+            }
+            return cluster;
+        }
         if (attach != null) {
             return attach(err);
         }
         if (simulator != null) {
             try {
-                launcher = SimulatorLauncher.start(simulator, workers);
+                String token = Replay.bridgeToken();
+                // A cluster's worker: its task's bridge admits the token the job was given.
+                launcher = token == null ? SimulatorLauncher.start(simulator, workers)
+                        : SimulatorLauncher.start(simulator, workers, new BridgeSecurity(token, null, null),
+                                SimulatorLauncher.ATTACH_TIMEOUT_MILLIS);
+                if (token != null) {
+                    Replay.simulatorsStarted(launcher.model((long) (deadline * 1000), selfDraw), workers);
+                }
             } catch (java.io.IOException e) {
                 throw new UsageException("--simulator: cannot start '" + simulator + "': " + e.getMessage());
             } catch (InterruptedException e) {

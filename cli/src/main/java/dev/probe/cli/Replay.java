@@ -12,9 +12,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import dev.probe.runtime.engine.Backend;
+import dev.probe.runtime.model.Model;
 import picocli.CommandLine;
 
 /**
@@ -32,14 +35,53 @@ public final class Replay implements Serializable {
 
     private final List<String> args;
     private final Map<String, String> files;
+    /** The job's bridge token: what simulators started by a worker must present (never in the arguments, which get printed). */
+    private final String bridgeToken;
+    /** Driver side: told the identity of the model each worker's replay ran; not shipped. */
+    private transient volatile Consumer<String> modelIdentities;
 
     /**
-     * @param args  the subcommand and its arguments, the seed fixed
-     * @param files the text of the files the arguments name, by the argument naming them
+     * @param args        the subcommand and its arguments, the seed fixed
+     * @param files       the text of the files the arguments name, by the argument naming them
+     * @param bridgeToken the secret that simulators started by workers present to their task's bridge
      */
-    public Replay(List<String> args, Map<String, String> files) {
+    public Replay(List<String> args, Map<String, String> files, String bridgeToken) {
         this.args = List.copyOf(args);
         this.files = new LinkedHashMap<>(files);
+        this.bridgeToken = bridgeToken;
+    }
+
+    /** Driver side: {@code listener} hears the identity of the model of each worker's replay ({@link #heard}). */
+    void onModelIdentity(Consumer<String> listener) {
+        modelIdentities = listener;
+    }
+
+    /**
+     * Driver side: a worker's outcome came back; passes on the identity of the model its replay
+     * ran, where the replay started external simulators (whose identity only their handshake tells).
+     */
+    public void heard(Outcome outcome) {
+        Consumer<String> l = modelIdentities;
+        if (l != null && outcome.modelIdentity() != null) {
+            l.accept(outcome.modelIdentity());
+        }
+    }
+
+    /** The job's bridge token, on a worker replaying the command; null elsewhere. */
+    static String bridgeToken() {
+        return BackendOptions.REPLAYING.get() instanceof Worker w ? w.replay.bridgeToken : null;
+    }
+
+    /**
+     * On a worker: the command's model is external simulators that this replay started, {@code
+     * threads} of them, so its tasks run on that many threads, one simulator each, and the
+     * model's identity goes back to the driver.
+     */
+    static void simulatorsStarted(Model model, int threads) {
+        if (BackendOptions.REPLAYING.get() instanceof Worker w) {
+            w.model = model;
+            w.threads = threads;
+        }
     }
 
     /** The command's arguments, the subcommand first. */
@@ -49,9 +91,11 @@ public final class Replay implements Serializable {
 
     /**
      * What a worker computed: tasks {@code [from, from + results.size())} of a call, or the failure
-     * of task {@code failedTask} (no task before it in the range failed).
+     * of task {@code failedTask} (no task before it in the range failed); and the identity of the
+     * external simulators its replay started (null for other models).
      */
-    public record Outcome(int from, List<Serializable> results, RuntimeException failure, int failedTask) implements Serializable {
+    public record Outcome(int from, List<Serializable> results, RuntimeException failure, int failedTask, String modelIdentity)
+            implements Serializable {
         private static final long serialVersionUID = 1L;
     }
 
@@ -74,7 +118,7 @@ public final class Replay implements Serializable {
                             : a.equals("--observations=" + f.getKey()) ? "--observations=" + copy : a);
                 }
             }
-            Worker backend = new Worker(parallelism, call, earlier, from, to);
+            Worker backend = new Worker(this, parallelism, call, earlier, from, to);
             CommandLine cl = new CommandLine(new Main());
             PrintWriter nowhere = new PrintWriter(Writer.nullWriter());
             cl.setOut(nowhere);
@@ -119,14 +163,20 @@ public final class Replay implements Serializable {
 
     /** The worker's backend: earlier calls answered from the driver's results, then its own tasks of one call. */
     private static final class Worker implements Backend {
+        private final Replay replay;
         private final int parallelism;
         private final int call;
         private final List<? extends List<? extends Serializable>> earlier;
         private final int from;
         private final int to;
         int calls;
+        /** External simulators this replay started, or null. */
+        Model model;
+        /** Threads to run this worker's tasks on: one per simulator started, else one. */
+        int threads = 1;
 
-        Worker(int parallelism, int call, List<? extends List<? extends Serializable>> earlier, int from, int to) {
+        Worker(Replay replay, int parallelism, int call, List<? extends List<? extends Serializable>> earlier, int from, int to) {
+            this.replay = replay;
             this.parallelism = parallelism;
             this.call = call;
             this.earlier = earlier;
@@ -134,9 +184,15 @@ public final class Replay implements Serializable {
             this.to = to;
         }
 
+        /**
+         * The driver's parallelism, so that engines cut their work alike; but the worker's own
+         * threads where it started simulators: engines bound the runs they advance at once by the
+         * model's simulators per thread of the backend (IndependentRuns), one as locally, where a
+         * command runs one thread per simulator.
+         */
         @Override
         public int parallelism() {
-            return parallelism;
+            return model != null ? threads : parallelism;
         }
 
         @Override
@@ -156,18 +212,40 @@ public final class Replay implements Serializable {
                 throw new IllegalStateException("replay diverged: call " + now + " has " + count + " tasks here, asked for "
                         + to);
             }
-            List<Serializable> results = new ArrayList<>(to - from);
-            // One task at a time, on a deep-stacked worker thread as locally, stopping at the first failure.
+            // On deep-stacked worker threads as locally (one, or one per simulator), starting no task
+            // after a failed one: the tasks before the lowest-numbered failure and that failure.
+            int n = to - from;
+            Object[] done = new Object[n];
+            RuntimeException[] failure = new RuntimeException[n];
+            AtomicInteger failed = new AtomicInteger(n);
+            RuntimeException crashed = null;
             try {
-                Backend.threads(1).map(to - from, i -> {
-                    R r = task.run(from + i);
-                    results.add(r);
-                    return r;
+                Backend.threads(threads).map(n, i -> {
+                    if (i < failed.get()) {
+                        try {
+                            done[i] = task.run(from + i);
+                        } catch (RuntimeException e) {
+                            failure[i] = e;
+                            failed.accumulateAndGet(i, Math::min);
+                        }
+                    }
+                    return Boolean.TRUE;
                 });
             } catch (RuntimeException e) {
-                throw new Captured(new Outcome(from, new ArrayList<>(results), e, from + results.size()));
+                // The workers themselves failed (interrupted): the task cancelled.
+                crashed = e;
             }
-            throw new Captured(new Outcome(from, results, null, -1));
+            int first = failed.get();
+            List<Serializable> results = new ArrayList<>(first);
+            for (int i = 0; i < first && (crashed == null || done[i] != null); i++) {
+                results.add((Serializable) done[i]);
+            }
+            String identity = model == null ? null : model.identity();
+            if (crashed != null && results.size() < first) {
+                throw new Captured(new Outcome(from, results, crashed, from + results.size(), identity));
+            }
+            throw new Captured(new Outcome(from, results, first < n ? failure[first] : null, first < n ? from + first : -1,
+                    identity));
         }
     }
 }

@@ -58,7 +58,7 @@ final class SampleCommand implements Callable<Integer> {
         if (runs <= 0) {
             throw new UsageException("-n must be positive, got " + runs);
         }
-        backend.check();
+        backend.check(model);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         long seed = common.seed(err, "to reproduce these runs");

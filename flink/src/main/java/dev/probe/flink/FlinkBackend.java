@@ -159,15 +159,28 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         RangeTask work = new RangeTask(replay, parallelism, call, new ArrayList<>(calls), count, ranges);
         String name = "probe " + replay.args().get(0) + " (call " + call + ", " + count + " tasks in " + ranges + " ranges)";
         Pieces pieces = new Pieces(ranges);
+        Thread cancel = null;
         try (CloseableIterator<Tuple4<Long, Long, Integer, byte[]>> out = env.fromSequence(0, ranges - 1).flatMap(work)
                 .returns(Types.TUPLE(Types.LONG, Types.LONG, Types.INT, Types.PRIMITIVE_ARRAY(Types.BYTE)))
                 .executeAndCollect(name)) {
+            // Should this process end first (Ctrl-C), the job is cancelled (closing an unfinished
+            // collection cancels it): a session cluster does not go on with work nobody reads,
+            // and its tasks stop their simulators.
+            cancel = new Thread(() -> {
+                try {
+                    out.close();
+                } catch (Exception e) {
+                    // Exiting anyway.
+                }
+            }, "probe-flink-cancel");
+            Runtime.getRuntime().addShutdownHook(cancel);
             while (out.hasNext()) {
                 byte[] whole = pieces.add(out.next());
                 if (whole == null) {
                     continue;
                 }
                 Replay.Outcome o = decode(whole);
+                replay.heard(o);
                 for (int i = 0; i < o.results().size(); i++) {
                     results[o.from() + i] = o.results().get(i);
                 }
@@ -179,6 +192,14 @@ public final class FlinkBackend implements Backend, AutoCloseable {
             throw e;
         } catch (Exception e) {
             throw new ProbeException("the Flink job failed: " + rootMessage(e), e);
+        } finally {
+            if (cancel != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cancel);
+                } catch (IllegalStateException e) {
+                    // The JVM is exiting: the hook is running.
+                }
+            }
         }
         if (failed != null) {
             throw failed.failure();
@@ -337,7 +358,8 @@ public final class FlinkBackend implements Backend, AutoCloseable {
                         ? new ProbeException(o.failure().getClass().getSimpleName() + ": " + o.failure().getMessage())
                         : new ProbeException("--backend flink: this engine's task results hold " + e.getMessage() + " objects, which"
                                 + " cannot travel between machines; run it with the local backend");
-                bytes = encode(new Replay.Outcome(o.from(), List.of(), f, o.failure() != null ? o.failedTask() : o.from()));
+                bytes = encode(new Replay.Outcome(o.from(), List.of(), f, o.failure() != null ? o.failedTask() : o.from(),
+                        o.modelIdentity()));
             }
             cut(range, bytes).forEach(out::collect);
         }

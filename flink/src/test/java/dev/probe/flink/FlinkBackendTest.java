@@ -232,6 +232,89 @@ class FlinkBackendTest {
         assertEquals(local.err(), flink.err());
     }
 
+    /** The C++ gaussian simulator (models/cpp), built by CMake into target/cpp (scripts/cpp-deps.sh installs what it needs). */
+    private static synchronized Path gaussianSimulator() throws Exception {
+        Path build = Path.of("target", "cpp").toAbsolutePath();
+        for (List<String> cmd : List.of(
+                List.of("cmake", "-S", Path.of("..", "models", "cpp").toAbsolutePath().normalize().toString(), "-B", build.toString(),
+                        "-DCMAKE_BUILD_TYPE=Release"),
+                List.of("cmake", "--build", build.toString(), "--target", "gaussian", "-j", "2"))) {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(600, java.util.concurrent.TimeUnit.SECONDS), "timed out: " + cmd);
+            assertEquals(0, p.exitValue(), cmd + " failed (scripts/cpp-deps.sh installs the C++ packages):\n" + out);
+        }
+        return build.resolve("gaussian");
+    }
+
+    /** The processes still running {@code binary}. */
+    private static List<ProcessHandle> running(Path binary) {
+        return ProcessHandle.allProcesses().filter(h -> h.info().command().map(binary.toString()::equals).orElse(false)).toList();
+    }
+
+    /**
+     * External simulators: each task starts --workers-per-slot copies of the command, attached to a
+     * bridge in the task with the job's token, and stops them when it ends. The runtime decides
+     * every choice (or, with --self-draw, each run's seed), so the posterior is the local one with
+     * the same simulators, byte for byte. 3,000 runs: three blocks of 1,024.
+     */
+    @Test
+    void externalSimulatorsRunInTheTasksAndGiveTheLocalPosterior() throws Exception {
+        Path sim = gaussianSimulator();
+        Path tokens = dir.resolve("tokens");
+        // Each copy notes the token it was given, then becomes the simulator.
+        String command = "echo \"$PROBE_BRIDGE_TOKEN\" >> " + tokens + "; exec " + sim;
+        String[] args = {"infer", "--simulator", command, "--observe", "obs0=8", "--observe", "obs1=9", "--traces", "3000",
+            "--seed", "2", "--json", "--quiet"};
+        for (String[] variant : List.of(args, with(args, "--self-draw"))) {
+            Path local = dir.resolve("local.posterior");
+            Path remote = dir.resolve("flink.posterior");
+            String expected = summary(probe(with(variant, "--workers", "2", "--save", local.toString())));
+            Files.deleteIfExists(tokens);
+            String got = summary(probe(with(variant, "--backend", "flink", "--flink", address, "--threads", "2",
+                    "--workers-per-slot", "2", "--save", remote.toString())));
+            assertEquals(expected, got);
+            assertArrayEquals(Files.readAllBytes(local), Files.readAllBytes(remote), "saved posterior");
+            // Three ranges of one block each, two copies per range, all given the job's one token.
+            List<String> given = Files.readAllLines(tokens);
+            assertEquals(6, given.size(), given.toString());
+            assertEquals(1, given.stream().distinct().count(), given.toString());
+            assertTrue(given.get(0).matches("[0-9a-f]{64}"), given.get(0));
+            assertEquals(List.of(), running(sim), "simulators outlived their tasks");
+        }
+    }
+
+    /** A simulator that presents another token than the job's is turned away; the job fails saying why. */
+    @Test
+    void aSimulatorWithAWrongTokenIsRefusedOnTheCluster() throws Exception {
+        Path sim = gaussianSimulator();
+        Result r = probe("infer", "--simulator", "PROBE_BRIDGE_TOKEN=not-this-jobs-token-0123456789 exec " + sim, "--observe",
+                "obs0=8", "--observe", "obs1=9", "--traces", "1000", "--seed", "2", "--quiet", "--backend", "flink", "--flink",
+                address, "--threads", "1");
+        assertTrue(r.code() != 0, r.err());
+        assertTrue(r.err().contains("did not attach") && r.err().contains("a wrong bridge token"), r.err());
+        assertEquals(List.of(), running(sim), "simulators outlived their tasks");
+    }
+
+    /** Options that cannot go together on a cluster are usage errors that name the fix. */
+    @Test
+    void simulatorOptionsOnAClusterAreChecked() {
+        String[][] cases = {
+            {"--attach", "127.0.0.1:0", "simulators started by hand cannot join"},
+            {"--simulator", "true", "--workers", "2", "--workers is for the local backend"},
+        };
+        for (String[] c : cases) {
+            List<String> args = new ArrayList<>(List.of("infer", "--observe", "obs0=8", "--backend", "flink", "--flink", address));
+            args.addAll(List.of(c).subList(0, c.length - 1));
+            Result r = probe(args.toArray(String[]::new));
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains(c[c.length - 1]), r.err());
+        }
+        Result local = probe("infer", "--simulator", "true", "--workers-per-slot", "2", "--observe", "obs0=8");
+        assertEquals(2, local.code(), local.err());
+        assertTrue(local.err().contains("--workers-per-slot is for --backend flink"), local.err());
+    }
+
     @Test
     void badTargetsAreClearOneLineErrors() {
         Result malformed = probe("infer", "builtin:gaussian", "--observe", "obs0=8", "--observe", "obs1=9", "--backend", "flink",

@@ -187,6 +187,46 @@ class FlinkClusterEndToEndTest {
                 "the job lost nothing: " + history);
     }
 
+    /**
+     * C++ simulators started by the tasks (two per slot, with the job's token): a TaskManager killed
+     * mid-job takes its simulators' runs with it; the restarted ranges start simulators anew and
+     * the posterior is the local one with the same simulators. The killed TaskManager's simulators
+     * see their connection close and exit: none is left running.
+     */
+    @Test
+    @Order(5)
+    void aJobWithSimulatorsSurvivesTheLossOfATaskManager() throws Exception {
+        Path sim = SimulatorBridgeTest.BUILD.resolve("gaussian");
+        Run cmake = finish(new ProcessBuilder("cmake", "-S", ROOT.resolve("models/cpp").toString(), "-B",
+                SimulatorBridgeTest.BUILD.toString(), "-DCMAKE_BUILD_TYPE=Release").start(), 600);
+        assertEquals(0, cmake.code(), cmake.out() + cmake.err());
+        Run built = finish(new ProcessBuilder("cmake", "--build", SimulatorBridgeTest.BUILD.toString(), "--target", "gaussian").start(),
+                600);
+        assertEquals(0, built.code(), built.out() + built.err());
+        String[] args = {"infer", "--simulator", sim.toString(), "--observe", "obs0=8", "--observe", "obs1=9", "--traces", "60000",
+            "--seed", "7", "--json", "--quiet"};
+        String local = summary(finish(probe(with(args, "--workers", "2")), 300));
+        Process job = probe(onCluster(args, "--threads", "2", "--workers-per-slot", "2"));
+        String id = runningJob(120);
+        Run killed = busyKilled(60);
+        assertEquals(0, killed.code(), killed.err());
+        assertEquals(local, summary(finish(job, 400)));
+        assertTrue(get("/jobs/" + id + "/exceptions").get("exceptionHistory").get("entries").size() > 0, "the job lost nothing");
+        long end = System.nanoTime() + 10_000_000_000L;
+        List<ProcessHandle> left;
+        do {
+            Thread.sleep(200);
+            left = ProcessHandle.allProcesses().filter(h -> h.info().command().map(sim.toString()::equals).orElse(false)).toList();
+        } while (!left.isEmpty() && System.nanoTime() < end);
+        assertEquals(List.of(), left, "simulators outlived their TaskManager");
+    }
+
+    private static String[] with(String[] args, String... more) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+
     /** Kills a TaskManager that runs a task of the job, once one does (within {@code seconds}). */
     private static Run busyKilled(int seconds) throws Exception {
         long end = System.nanoTime() + seconds * 1_000_000_000L;
