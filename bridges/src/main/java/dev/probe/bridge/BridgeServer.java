@@ -44,8 +44,14 @@ public final class BridgeServer implements AutoCloseable {
     /** The Hello capability of a simulator that queues StartRuns received mid-run and serves them in order. */
     public static final String RUNS_IN_FLIGHT_CAPABILITY = "runs-in-flight";
 
+    /** The Hello capability of a simulator that reads and writes batches of messages (RuntimeBatch, SimulatorBatch). */
+    public static final String BATCH = "batch";
+
+    /** The capabilities this runtime uses when a simulator's Hello lists them; its Welcome names those it will use. */
+    static final java.util.Set<String> KNOWN_CAPABILITIES = java.util.Set.of(SELF_DRAW, RUNS_IN_FLIGHT_CAPABILITY, BATCH);
+
     /** Runs one connection carries at once when its simulator has {@link #RUNS_IN_FLIGHT_CAPABILITY}. */
-    public static final int RUNS_IN_FLIGHT = 8;
+    public static final int RUNS_IN_FLIGHT = 64;
 
     private final LinkedBlockingQueue<SimulatorConnection> idle = new LinkedBlockingQueue<>();
     private final List<SimulatorConnection> all = new ArrayList<>();
@@ -276,12 +282,17 @@ public final class BridgeServer implements AutoCloseable {
                 }
                 List<String> capabilities = m.getHello().getCapabilitiesList();
                 conn = new SimulatorConnection(m.getHello().getSimulatorName(), m.getHello().getSimulatorVersion(),
-                        capabilities.contains(SELF_DRAW), capabilities.contains(RUNS_IN_FLIGHT_CAPABILITY) ? RUNS_IN_FLIGHT : 1, out);
+                        capabilities.contains(SELF_DRAW), capabilities.contains(RUNS_IN_FLIGHT_CAPABILITY) ? RUNS_IN_FLIGHT : 1, capabilities.contains(BATCH), out);
                 if (closedWith != null) {
                     closedWith.attached(conn);
                 }
-                conn.send(RuntimeMessage.newBuilder().setWelcome(Welcome.newBuilder().setProtocolVersion(PROTOCOL_VERSION)
-                        .setRuntimeVersion("probe 0.1")).build());
+                Welcome.Builder welcome = Welcome.newBuilder().setProtocolVersion(PROTOCOL_VERSION).setRuntimeVersion("probe 0.1");
+                for (String c : capabilities) {
+                    if (KNOWN_CAPABILITIES.contains(c)) {
+                        welcome.addCapabilities(c);
+                    }
+                }
+                conn.send(RuntimeMessage.newBuilder().setWelcome(welcome).build());
                 synchronized (BridgeServer.this) {
                     all.add(conn);
                 }
@@ -389,15 +400,42 @@ public final class BridgeServer implements AutoCloseable {
             }
         }
         SimulatorConnection c = take(timeoutMillis);
+        occupy(c, selfDrawn);
+        return c;
+    }
+
+    /**
+     * A simulator for a run, as {@link #take(long, boolean)}, or null at once when none is free:
+     * for a caller that holds runs in progress and must not wait on them.
+     */
+    SimulatorConnection tryTake(boolean selfDrawn) {
         synchronized (this) {
-            c.inFlight = 1;
-            if (selfDrawn && c.selfDraw) {
-                for (int slot = 1; slot < c.slots; slot++) {
-                    shared.add(c);
+            if (selfDrawn) {
+                for (SimulatorConnection c; (c = shared.poll()) != null;) {
+                    if (!c.isClosed()) {
+                        c.inFlight++;
+                        return c;
+                    }
                 }
             }
         }
-        return c;
+        for (SimulatorConnection c; (c = idle.poll()) != null;) {
+            if (!c.isClosed()) {
+                occupy(c, selfDrawn);
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** Marks a connection just taken from the idle ones as carrying one run, and offers its other slots to self-drawn runs. */
+    private synchronized void occupy(SimulatorConnection c, boolean selfDrawn) {
+        c.inFlight = 1;
+        if (selfDrawn && c.selfDraw) {
+            for (int slot = 1; slot < c.slots; slot++) {
+                shared.add(c);
+            }
+        }
     }
 
     /** Free slots of connections carrying self-drawn runs: one entry per slot. */
