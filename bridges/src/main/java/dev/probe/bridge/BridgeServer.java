@@ -389,19 +389,30 @@ public final class BridgeServer implements AutoCloseable {
      * across runs (inference compilation) and must never queue behind each other on one simulator.
      */
     SimulatorConnection take(long timeoutMillis, boolean selfDrawn) throws InterruptedException {
-        if (selfDrawn) {
-            synchronized (this) {
-                for (SimulatorConnection c; (c = shared.poll()) != null;) {
-                    if (!c.isClosed()) {
-                        c.inFlight++;
-                        return c;
-                    }
-                }
+        if (!selfDrawn) {
+            SimulatorConnection c = take(timeoutMillis);
+            occupy(c, false);
+            return c;
+        }
+        // A slot of a shared connection frees up without the connection ever going idle (another
+        // thread keeps it busy): look at both, in short waits, until the deadline.
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (true) {
+            SimulatorConnection c = tryTake(true);
+            if (c != null) {
+                return c;
+            }
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                throw new SimulatorException("no simulator was free for " + timeoutMillis / 1000 + " s"
+                        + (live() == 0 ? ": every simulator is gone" + rejectionNote() : ""));
+            }
+            c = idle.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(5)), TimeUnit.NANOSECONDS);
+            if (c != null && !c.isClosed()) {
+                occupy(c, true);
+                return c;
             }
         }
-        SimulatorConnection c = take(timeoutMillis);
-        occupy(c, selfDrawn);
-        return c;
     }
 
     /**
