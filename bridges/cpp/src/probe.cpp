@@ -103,17 +103,82 @@ class Rng {
   uint64_t s1_;
 };
 
+/**
+ * The stream and what travels on it between runs: messages read but not yet taken (a batch is
+ * unpacked here), StartRuns that arrived during a run (several runs in flight: served next, in
+ * order), and, on a batching connection, the messages written since the simulator last waited.
+ */
+struct Connection {
+  Stream* stream = nullptr;
+  std::deque<pb::RuntimeMessage> inbox;
+  std::deque<pb::RuntimeMessage> pending;
+  std::vector<pb::SimulatorMessage> outbox;
+  size_t outbox_bytes = 0;
+  /** Whether the runtime's Welcome listed "batch": otherwise each message is a frame of its own. */
+  bool batching = false;
+
+  /** Writes what waits in the outbox, as one frame; false if the stream is gone. */
+  bool flush() {
+    if (outbox.empty()) return true;
+    bool ok;
+    if (outbox.size() == 1) {
+      ok = stream->Write(outbox.front());
+    } else {
+      pb::SimulatorMessage frame;
+      auto* batch = frame.mutable_batch()->mutable_messages();
+      batch->Reserve(static_cast<int>(outbox.size()));
+      for (pb::SimulatorMessage& m : outbox) batch->Add(std::move(m));
+      ok = stream->Write(frame);
+    }
+    outbox.clear();
+    outbox_bytes = 0;
+    return ok;
+  }
+
+  /**
+   * Queues a message: it goes out with the next one that waits (waits: this one), or when the
+   * simulator has no run left to serve. A large outbox goes at once.
+   */
+  bool write(pb::SimulatorMessage&& m, bool waits = false) {
+    if (!batching) {
+      // Buffered by gRPC until the next message that flushes (one that waits, or a run's end).
+      grpc::WriteOptions options;
+      if (!waits && !m.has_result() && !m.has_error()) options.set_buffer_hint();
+      return stream->Write(m, options);
+    }
+    outbox_bytes += m.ByteSizeLong();
+    outbox.push_back(std::move(m));
+    return outbox_bytes < (4u << 20) || flush();
+  }
+
+  /** The runtime's next message (batches unpacked), or false when it closed the stream. */
+  bool read(pb::RuntimeMessage* m) {
+    if (inbox.empty()) {
+      if (!flush()) return false;
+      pb::RuntimeMessage frame;
+      if (!stream->Read(&frame)) return false;
+      if (!frame.has_batch()) {
+        *m = std::move(frame);
+        return true;
+      }
+      for (pb::RuntimeMessage& inner : *frame.mutable_batch()->mutable_messages()) inbox.push_back(std::move(inner));
+      if (inbox.empty()) return read(m);
+    }
+    *m = std::move(inbox.front());
+    inbox.pop_front();
+    return true;
+  }
+};
+
 /** The run in progress on this thread. */
 struct Session {
-  Stream* stream = nullptr;
+  Connection* connection = nullptr;
   uint64_t run_id = 0;
   /** The given observations, by name, and how often each name was observed so far in this run. */
   std::map<std::string, pb::Tensor> observations;
   std::map<std::string, int64_t> occurrences;
   /** Set in a self-drawn run: the generator its choices come from. */
   std::optional<Rng> rng;
-  /** StartRuns that arrived during this run (several runs in flight): served next, in order. */
-  std::deque<pb::RuntimeMessage>* pending = nullptr;
 };
 thread_local Session* current = nullptr;
 
@@ -173,24 +238,24 @@ void to_proto(const Distribution& d, pb::Distribution* out) {
 
 /**
  * Sends a message and, for sample and observe, waits for the runtime's value. A message that
- * waits for nothing is buffered: the next one that waits, or the run's end, sends it.
+ * waits for nothing is queued: it goes out in one frame with the next one that waits, or when the
+ * simulator has served the runs in flight (capability "batch").
  */
 Value exchange(pb::SimulatorMessage& m, bool wants_value) {
   Session& s = session();
-  grpc::WriteOptions options;
-  if (!wants_value) options.set_buffer_hint();
-  if (!s.stream->Write(m, options)) {
+  Connection& c = *s.connection;
+  if (!c.write(std::move(m), wants_value)) {
     throw RunAborted("the runtime closed the connection");
   }
   if (!wants_value) return Value();
   pb::RuntimeMessage reply;
   while (true) {
-    if (!s.stream->Read(&reply)) {
+    if (!c.read(&reply)) {
       throw RunAborted("the runtime closed the connection");
     }
     if (!reply.has_start()) break;
     // The runtime may send the next runs' StartRuns ahead (capability runs-in-flight): keep them.
-    s.pending->push_back(reply);
+    c.pending.push_back(std::move(reply));
   }
   if (reply.has_value() && reply.value().run_id() == s.run_id) {
     return from_proto(reply.value().value());
@@ -217,24 +282,219 @@ Distribution make(std::string kind, std::vector<Value> params) {
   return Distribution{std::move(kind), std::move(params), {}};
 }
 
+/** Gamma(shape, 1) by Marsaglia and Tsang; below shape 1, Gamma(shape + 1) times u^(1 / shape) (u drawn first). */
+double gamma_draw(Rng& rng, double shape) {
+  if (shape < 1) {
+    double u = 1.0 - rng.uniform();
+    return gamma_draw(rng, shape + 1) * std::pow(u, 1.0 / shape);
+  }
+  double d = shape - 1.0 / 3.0;
+  double c = 1.0 / std::sqrt(9.0 * d);
+  while (true) {
+    double x, v;
+    do {
+      x = rng.normal();
+      v = 1.0 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    double u = 1.0 - rng.uniform();
+    if (std::log(u) < 0.5 * x * x + d - d * v + d * std::log(v)) return d * v;
+  }
+}
+
+/** Poisson: Knuth's product of uniforms below rate 10, Hoermann's transformed rejection (PTRS) above. */
+int64_t poisson_draw(Rng& rng, double rate) {
+  if (rate < 10) {
+    double limit = std::exp(-rate);
+    double p = 1.0;
+    int64_t k = 0;
+    while (true) {
+      p *= rng.uniform();
+      if (p <= limit) return k;
+      ++k;
+    }
+  }
+  double slam = std::sqrt(rate);
+  double loglam = std::log(rate);
+  double b = 0.931 + 2.53 * slam;
+  double a = -0.059 + 0.02483 * b;
+  double invalpha = 1.1239 + 1.1328 / (b - 3.4);
+  double vr = 0.9277 - 3.6224 / (b - 2);
+  while (true) {
+    double u = rng.uniform() - 0.5;
+    double v = rng.uniform();
+    double us = 0.5 - std::fabs(u);
+    double k = std::floor((2 * a / us + b) * u + rate + 0.43);
+    if (us >= 0.07 && v <= vr) return static_cast<int64_t>(k);
+    if (k < 0 || (us < 0.013 && v > us)) continue;
+    if (std::log(v) + std::log(invalpha) - std::log(a / (us * us) + b) <= -rate + k * loglam - std::lgamma(k + 1)) {
+      return static_cast<int64_t>(k);
+    }
+  }
+}
+
+/** The index of a weight, with probability proportional to it (weights non-negative, some positive). */
+std::optional<int64_t> categorical_draw(Rng& rng, const std::vector<double>& w) {
+  double total = 0;
+  for (double x : w) {
+    if (!(x >= 0) || !std::isfinite(x)) return std::nullopt;
+    total += x;
+  }
+  if (!(total > 0)) return std::nullopt;
+  double u = rng.uniform() * total;
+  int64_t last = -1;
+  for (size_t i = 0; i < w.size(); ++i) {
+    if (w[i] <= 0) continue;
+    last = static_cast<int64_t>(i);
+    u -= w[i];
+    if (u < 0) return last;
+  }
+  return last;
+}
+
+/** A scalar of a kind whose parameters are the scalars p (one element of an array of draws). */
+std::optional<Value> draw_scalar(const std::string& kind, const std::vector<double>& p, Rng& rng) {
+  if (kind == "Normal" && p.size() == 2) return Value(p[0] + p[1] * rng.normal());
+  if (kind == "Uniform" && p.size() == 2) return Value(p[0] + (p[1] - p[0]) * rng.uniform());
+  if (kind == "LogNormal" && p.size() == 2) return Value(std::exp(p[0] + p[1] * rng.normal()));
+  if (kind == "Exponential" && p.size() == 1) return Value(-std::log1p(-rng.uniform()) / p[0]);
+  if (kind == "Bernoulli" && p.size() == 1) return Value(rng.uniform() < p[0]);
+  if (kind == "Gamma" && p.size() == 2 && p[0] > 0 && p[1] > 0) return Value(gamma_draw(rng, p[0]) / p[1]);
+  if (kind == "Beta" && p.size() == 2 && p[0] > 0 && p[1] > 0) {
+    double x = gamma_draw(rng, p[0]);
+    double y = gamma_draw(rng, p[1]);
+    return Value(x / (x + y));
+  }
+  if (kind == "Poisson" && p.size() == 1 && p[0] >= 0 && p[0] < 1e9) return Value(poisson_draw(rng, p[0]));
+  if (kind == "TruncatedNormal" && p.size() == 4 && p[1] > 0 && p[2] < p[3]) {
+    // By rejection from the normal; an interval so far in a tail that 10,000 tries miss it is asked of the runtime.
+    for (int tries = 0; tries < 10000; ++tries) {
+      double x = p[0] + p[1] * rng.normal();
+      if (x >= p[2] && x <= p[3]) return Value(x);
+    }
+    return std::nullopt;
+  }
+  if (kind == "Binomial" && p.size() == 2 && p[0] >= 0 && p[0] == std::floor(p[0]) && p[1] >= 0 && p[1] <= 1) {
+    // Geometric waiting times between successes: about n min(p, 1 - p) + 1 uniforms.
+    double n = p[0];
+    double q = std::min(p[1], 1 - p[1]);
+    if (n * q > 1e7) return std::nullopt;
+    int64_t k = 0;
+    if (q > 0) {
+      double log_q = std::log1p(-q);
+      double at = 0;
+      while (true) {
+        at += std::floor(std::log1p(-rng.uniform()) / log_q) + 1;
+        if (at > n) break;
+        ++k;
+      }
+    }
+    return Value(p[1] > 0.5 ? static_cast<int64_t>(n) - k : k);
+  }
+  return std::nullopt;
+}
+
 /**
- * A value drawn from d by the run's own generator, for the kinds with scalar parameters that the
- * self-draw samplers cover (Normal, Uniform, LogNormal, Exponential, Bernoulli); nothing for
- * others, which are asked of the runtime as in any run.
+ * A value drawn from d by the run's own generator: every kind of the runtime, the broadcasting
+ * ones (Normal, Uniform, Bernoulli, Poisson) with array parameters too (arrays of one shape, or
+ * scalars), element by element in order. Nothing where the parameters are not those the runtime
+ * accepts (it is then asked, and names the fault) or a sampler gives up (TruncatedNormal far in a
+ * tail, Binomial with n min(p, 1 - p) over 10^7). The Python client has the same samplers.
  */
 std::optional<Value> draw(const Distribution& d, Rng& rng) {
-  std::vector<double> p;
-  for (const Value& v : d.params) {
-    if (!v.shape.empty() || v.dtype != Value::DType::Float64 || v.f64.size() != 1) return std::nullopt;
-    p.push_back(v.f64[0]);
+  if (d.kind == "Mixture") {
+    if (d.params.size() != 1) return std::nullopt;
+    std::vector<double> w = d.params[0].as_doubles();
+    if (w.size() != d.components.size()) return std::nullopt;
+    std::optional<int64_t> k = categorical_draw(rng, w);
+    if (!k) return std::nullopt;
+    return draw(d.components[static_cast<size_t>(*k)], rng);
   }
   if (!d.components.empty()) return std::nullopt;
-  if (d.kind == "Normal" && p.size() == 2) return Value(p[0] + p[1] * rng.normal());
-  if (d.kind == "Uniform" && p.size() == 2) return Value(p[0] + (p[1] - p[0]) * rng.uniform());
-  if (d.kind == "LogNormal" && p.size() == 2) return Value(std::exp(p[0] + p[1] * rng.normal()));
-  if (d.kind == "Exponential" && p.size() == 1) return Value(-std::log1p(-rng.uniform()) / p[0]);
-  if (d.kind == "Bernoulli" && p.size() == 1) return Value(rng.uniform() < p[0]);
-  return std::nullopt;
+  if (d.kind == "Categorical") {
+    if (d.params.size() != 1) return std::nullopt;
+    std::optional<int64_t> k = categorical_draw(rng, d.params[0].as_doubles());
+    return k ? std::optional<Value>(Value(*k)) : std::nullopt;
+  }
+  if (d.kind == "Dirichlet") {
+    if (d.params.size() != 1) return std::nullopt;
+    std::vector<double> alphas = d.params[0].as_doubles();
+    std::vector<double> x;
+    double total = 0;
+    for (double a : alphas) {
+      if (!(a > 0)) return std::nullopt;
+      x.push_back(gamma_draw(rng, a));
+      total += x.back();
+    }
+    if (x.empty()) return std::nullopt;
+    for (double& v : x) v /= total;
+    return Value(std::move(x));
+  }
+  if (d.kind == "MultivariateNormal") {
+    if (d.params.size() != 2) return std::nullopt;
+    std::vector<double> mean = d.params[0].as_doubles();
+    std::vector<double> cov = d.params[1].as_doubles();
+    size_t n = mean.size();
+    if (n == 0 || cov.size() != n * n) return std::nullopt;
+    // Cholesky factor L (lower, row by row) of the covariance; a matrix that is not positive definite is the runtime's to refuse.
+    std::vector<double> l(n * n, 0.0);
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t j = 0; j <= i; ++j) {
+        double sum = cov[i * n + j];
+        for (size_t k = 0; k < j; ++k) sum -= l[i * n + k] * l[j * n + k];
+        if (i == j) {
+          if (!(sum > 0)) return std::nullopt;
+          l[i * n + i] = std::sqrt(sum);
+        } else {
+          l[i * n + j] = sum / l[j * n + j];
+        }
+      }
+    }
+    std::vector<double> z(n);
+    for (double& v : z) v = rng.normal();
+    std::vector<double> x(mean);
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t k = 0; k <= i; ++k) x[i] += l[i * n + k] * z[k];
+    }
+    return Value(std::move(x));
+  }
+  // Scalars, or arrays of draws: every array parameter of one shape, scalars repeated.
+  const std::vector<int64_t>* shape = nullptr;
+  size_t size = 1;
+  for (const Value& v : d.params) {
+    if (v.shape.empty()) continue;
+    size_t n = v.dtype == Value::DType::Float64 ? v.f64.size() : v.dtype == Value::DType::Int64 ? v.i64.size() : v.b.size();
+    if (shape != nullptr && *shape != v.shape) return std::nullopt;
+    shape = &v.shape;
+    size = n;
+  }
+  std::vector<std::vector<double>> params;
+  for (const Value& v : d.params) {
+    std::vector<double> xs = v.as_doubles();
+    if (xs.size() != (v.shape.empty() ? 1 : size)) return std::nullopt;
+    params.push_back(std::move(xs));
+  }
+  if (shape == nullptr) {
+    std::vector<double> p;
+    for (const auto& xs : params) p.push_back(xs[0]);
+    return draw_scalar(d.kind, p, rng);
+  }
+  if (d.kind != "Normal" && d.kind != "Uniform" && d.kind != "Bernoulli" && d.kind != "Poisson") return std::nullopt;
+  Value out;
+  out.shape = *shape;
+  out.dtype = d.kind == "Bernoulli" ? Value::DType::Bool : d.kind == "Poisson" ? Value::DType::Int64 : Value::DType::Float64;
+  std::vector<double> p(params.size());
+  for (size_t i = 0; i < size; ++i) {
+    for (size_t j = 0; j < params.size(); ++j) p[j] = params[j].size() == 1 && d.params[j].shape.empty() ? params[j][0] : params[j][i];
+    std::optional<Value> v = draw_scalar(d.kind, p, rng);
+    if (!v) return std::nullopt;
+    switch (out.dtype) {
+      case Value::DType::Float64: out.f64.push_back(v->f64[0]); break;
+      case Value::DType::Int64: out.i64.push_back(v->i64[0]); break;
+      case Value::DType::Bool: out.b.push_back(v->b[0]); break;
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -522,6 +782,7 @@ int serve(const std::string& name, const std::string& version, Simulator simulat
   hello.mutable_hello()->set_simulator_version(version);
   hello.mutable_hello()->add_capabilities("self-draw");
   hello.mutable_hello()->add_capabilities("runs-in-flight");
+  hello.mutable_hello()->add_capabilities("batch");
   pb::RuntimeMessage welcome;
   if (!stream->Write(hello) || !stream->Read(&welcome) || !welcome.has_welcome()) {
     stream->WritesDone();
@@ -534,17 +795,20 @@ int serve(const std::string& name, const std::string& version, Simulator simulat
     return 3;
   }
 
+  Connection connection{stream.get()};
+  for (const std::string& c : welcome.welcome().capabilities()) {
+    if (c == "batch") connection.batching = true;
+  }
   pb::RuntimeMessage message;
-  std::deque<pb::RuntimeMessage> pending;
   while (true) {
-    if (!pending.empty()) {
-      message = std::move(pending.front());
-      pending.pop_front();
-    } else if (!stream->Read(&message)) {
+    if (!connection.pending.empty()) {
+      message = std::move(connection.pending.front());
+      connection.pending.pop_front();
+    } else if (!connection.read(&message)) {  // writes what the runs served so far sent, then waits
       break;
     }
     if (!message.has_start()) continue;  // a late error or cancel of a run already over
-    Session s{stream.get(), message.start().run_id(), {}, {}, std::nullopt, &pending};
+    Session s{&connection, message.start().run_id(), {}, {}, std::nullopt};
     if (message.start().self_draw()) s.rng.emplace(message.start().seed());
     for (const pb::NamedValue& nv : message.start().observations()) s.observations[nv.name()] = nv.value();
     current = &s;
@@ -563,8 +827,9 @@ int serve(const std::string& name, const std::string& version, Simulator simulat
       done.mutable_error()->set_message(e.what());
     }
     current = nullptr;
-    if (!stream->Write(done)) break;
+    if (!connection.write(std::move(done))) break;
   }
+  connection.flush();
   stream->WritesDone();
   grpc::Status status = stream->Finish();
   if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {

@@ -128,12 +128,18 @@ def _write_distribution(d, out):
 # -- the run in progress -------------------------------------------------------------------------
 
 class _Connection:
-    """The stream: messages go out through a queue that gRPC drains; replies are read in order."""
+    """The stream: messages go out through a queue that gRPC drains; replies are read in order (a
+    batch unpacked). On a batching connection (the runtime's Welcome listed "batch") the messages
+    that wait for nothing are kept and go out in one frame with the next that waits, or when the
+    simulator has served the runs in flight."""
 
     def __init__(self, channel, metadata):
         self._outbox = queue.SimpleQueue()
         # StartRuns that arrived during a run (several runs in flight): served next, in order.
         self.pending = collections.deque()
+        self._inbox = collections.deque()
+        self._frame = []
+        self.batching = False
         self._replies = pb_grpc.BridgeStub(channel).Attach(self._requests(), metadata=metadata)
 
     def _requests(self):
@@ -143,14 +149,37 @@ class _Connection:
                 return
             yield m
 
-    def send(self, m):
-        self._outbox.put(m)
+    def send(self, m, waits=False):
+        if not self.batching:
+            self._outbox.put(m)
+            return
+        self._frame.append(m)
+        if waits or len(self._frame) >= 256:
+            self.flush()
+
+    def flush(self):
+        if not self._frame:
+            return
+        if len(self._frame) == 1:
+            self._outbox.put(self._frame[0])
+        else:
+            frame = pb.SimulatorMessage()
+            frame.batch.messages.extend(self._frame)
+            self._outbox.put(frame)
+        self._frame = []
 
     def receive(self):
         """The runtime's next message, or None when it closed the stream; grpc.RpcError on failure."""
-        return next(self._replies, None)
+        while not self._inbox:
+            self.flush()
+            m = next(self._replies, None)
+            if m is None or m.WhichOneof("kind") != "batch":
+                return m
+            self._inbox.extend(m.batch.messages)
+        return self._inbox.popleft()
 
     def close(self):
+        self.flush()
         self._outbox.put(None)
 
 
@@ -200,24 +229,185 @@ def _splitmix(z):
     return z ^ (z >> 31)
 
 
-def _draw(d, rng):
-    """A value drawn from d by the run's generator, for the kinds with scalar parameters that the
-    self-draw samplers cover (Normal, Uniform, LogNormal, Exponential, Bernoulli); None for others,
-    which are asked of the runtime as in any run."""
-    if d.components or any(p.ndim != 0 for p in d.params):
+def _gamma(rng, shape):
+    """Gamma(shape, 1) by Marsaglia and Tsang; below shape 1, Gamma(shape + 1) times u^(1 / shape) (u drawn first)."""
+    if shape < 1:
+        u = 1.0 - rng.uniform()
+        return _gamma(rng, shape + 1) * u ** (1.0 / shape)
+    d = shape - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * d)
+    while True:
+        while True:
+            x = rng.normal()
+            v = 1.0 + c * x
+            if v > 0:
+                break
+        v = v * v * v
+        u = 1.0 - rng.uniform()
+        if math.log(u) < 0.5 * x * x + d - d * v + d * math.log(v):
+            return d * v
+
+
+def _poisson(rng, rate):
+    """Poisson: Knuth's product of uniforms below rate 10, Hoermann's transformed rejection (PTRS) above."""
+    if rate < 10:
+        limit = math.exp(-rate)
+        p = 1.0
+        k = 0
+        while True:
+            p *= rng.uniform()
+            if p <= limit:
+                return k
+            k += 1
+    slam = math.sqrt(rate)
+    loglam = math.log(rate)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    invalpha = 1.1239 + 1.1328 / (b - 3.4)
+    vr = 0.9277 - 3.6224 / (b - 2)
+    while True:
+        u = rng.uniform() - 0.5
+        v = rng.uniform()
+        us = 0.5 - abs(u)
+        k = math.floor((2 * a / us + b) * u + rate + 0.43)
+        if us >= 0.07 and v <= vr:
+            return k
+        if k < 0 or (us < 0.013 and v > us):
+            continue
+        if math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b) <= -rate + k * loglam - math.lgamma(k + 1):
+            return k
+
+
+def _categorical(rng, weights):
+    """The index of a weight, with probability proportional to it; None for weights the runtime refuses."""
+    if not all(x >= 0 and math.isfinite(x) for x in weights) or not sum(weights) > 0:
         return None
-    p = [float(x) for x in d.params]
-    if d.kind == "Normal" and len(p) == 2:
+    u = rng.uniform() * sum(weights)
+    last = None
+    for i, x in enumerate(weights):
+        if x <= 0:
+            continue
+        last = i
+        u -= x
+        if u < 0:
+            return i
+    return last
+
+
+def _draw_scalar(kind, p, rng):
+    """A scalar of a kind whose parameters are the floats p (one element of an array of draws)."""
+    if kind == "Normal" and len(p) == 2:
         return p[0] + p[1] * rng.normal()
-    if d.kind == "Uniform" and len(p) == 2:
+    if kind == "Uniform" and len(p) == 2:
         return p[0] + (p[1] - p[0]) * rng.uniform()
-    if d.kind == "LogNormal" and len(p) == 2:
+    if kind == "LogNormal" and len(p) == 2:
         return math.exp(p[0] + p[1] * rng.normal())
-    if d.kind == "Exponential" and len(p) == 1:
+    if kind == "Exponential" and len(p) == 1:
         return -math.log1p(-rng.uniform()) / p[0]
-    if d.kind == "Bernoulli" and len(p) == 1:
+    if kind == "Bernoulli" and len(p) == 1:
         return rng.uniform() < p[0]
+    if kind == "Gamma" and len(p) == 2 and p[0] > 0 and p[1] > 0:
+        return _gamma(rng, p[0]) / p[1]
+    if kind == "Beta" and len(p) == 2 and p[0] > 0 and p[1] > 0:
+        x = _gamma(rng, p[0])
+        y = _gamma(rng, p[1])
+        return x / (x + y)
+    if kind == "Poisson" and len(p) == 1 and 0 <= p[0] < 1e9:
+        return _poisson(rng, p[0])
+    if kind == "TruncatedNormal" and len(p) == 4 and p[1] > 0 and p[2] < p[3]:
+        # By rejection from the normal; an interval so far in a tail that 10,000 tries miss it is asked of the runtime.
+        for _ in range(10000):
+            x = p[0] + p[1] * rng.normal()
+            if p[2] <= x <= p[3]:
+                return x
+        return None
+    if kind == "Binomial" and len(p) == 2 and p[0] >= 0 and p[0] == math.floor(p[0]) and 0 <= p[1] <= 1:
+        # Geometric waiting times between successes: about n min(p, 1 - p) + 1 uniforms.
+        n = p[0]
+        q = min(p[1], 1 - p[1])
+        if n * q > 1e7:
+            return None
+        k = 0
+        if q > 0:
+            log_q = math.log1p(-q)
+            at = 0.0
+            while True:
+                at += math.floor(math.log1p(-rng.uniform()) / log_q) + 1
+                if at > n:
+                    break
+                k += 1
+        return int(n) - k if p[1] > 0.5 else k
     return None
+
+
+_ARRAY_DTYPES = {"Bernoulli": np.bool_, "Poisson": np.int64, "Normal": np.float64, "Uniform": np.float64}
+
+
+def _draw(d, rng):
+    """A value drawn from d by the run's generator, as the C++ client draws it: every kind of the
+    runtime, the broadcasting ones (Normal, Uniform, Bernoulli, Poisson) with array parameters too
+    (arrays of one shape, or scalars), element by element in order. None where the parameters are
+    not those the runtime accepts (it is then asked, and names the fault) or a sampler gives up
+    (TruncatedNormal far in a tail, Binomial with n min(p, 1 - p) over 10^7)."""
+    if d.kind == "Mixture":
+        if len(d.params) != 1 or d.params[0].size != len(d.components):
+            return None
+        k = _categorical(rng, [float(x) for x in d.params[0].ravel()])
+        return None if k is None else _draw(d.components[k], rng)
+    if d.components:
+        return None
+    if d.kind == "Categorical":
+        return None if len(d.params) != 1 else _categorical(rng, [float(x) for x in d.params[0].ravel()])
+    if d.kind == "Dirichlet":
+        if len(d.params) != 1 or d.params[0].size == 0:
+            return None
+        alphas = [float(x) for x in d.params[0].ravel()]
+        if not all(a > 0 for a in alphas):
+            return None
+        x = [_gamma(rng, a) for a in alphas]
+        total = sum(x)
+        return np.array([v / total for v in x])
+    if d.kind == "MultivariateNormal":
+        if len(d.params) != 2:
+            return None
+        mean = [float(x) for x in d.params[0].ravel()]
+        cov = [float(x) for x in d.params[1].ravel()]
+        n = len(mean)
+        if n == 0 or len(cov) != n * n:
+            return None
+        # Cholesky factor of the covariance, row by row, as the C++ client computes it.
+        low = [0.0] * (n * n)
+        for i in range(n):
+            for j in range(i + 1):
+                total = cov[i * n + j]
+                for k in range(j):
+                    total -= low[i * n + k] * low[j * n + k]
+                if i == j:
+                    if not total > 0:
+                        return None
+                    low[i * n + i] = math.sqrt(total)
+                else:
+                    low[i * n + j] = total / low[j * n + j]
+        z = [rng.normal() for _ in range(n)]
+        x = list(mean)
+        for i in range(n):
+            for k in range(i + 1):
+                x[i] += low[i * n + k] * z[k]
+        return np.array(x)
+    shapes = {p.shape for p in d.params if p.ndim > 0}
+    if not shapes:
+        return _draw_scalar(d.kind, [float(x) for x in d.params], rng)
+    if len(shapes) != 1 or d.kind not in _ARRAY_DTYPES:
+        return None
+    (shape,) = shapes
+    flat = [p.ravel() if p.ndim > 0 else None for p in d.params]
+    out = []
+    for i in range(int(np.prod(shape))):
+        v = _draw_scalar(d.kind, [float(p) if f is None else float(f[i]) for p, f in zip(d.params, flat)], rng)
+        if v is None:
+            return None
+        out.append(v)
+    return np.array(out, dtype=_ARRAY_DTYPES[d.kind]).reshape(shape)
 
 
 class _Session:
@@ -245,7 +435,7 @@ def _session():
 def _exchange(m, wants_value, shape=None):
     """Sends a message and, for those the runtime answers, waits for its value."""
     s = _session()
-    s.connection.send(m)
+    s.connection.send(m, wants_value)
     if not wants_value:
         return None
     while True:
@@ -520,7 +710,7 @@ def _serve(name, version, simulator, connection, address):
     hello.hello.protocol_version = int(os.environ.get("PROBE_BRIDGE_PROTOCOL_VERSION", PROTOCOL_VERSION))
     hello.hello.simulator_name = name
     hello.hello.simulator_version = version
-    hello.hello.capabilities.extend(["self-draw", "runs-in-flight"])
+    hello.hello.capabilities.extend(["self-draw", "runs-in-flight", "batch"])
     connection.send(hello)
     try:
         welcome = connection.receive()
@@ -531,6 +721,7 @@ def _serve(name, version, simulator, connection, address):
         why = f": {welcome.error.message}" if welcome is not None and welcome.WhichOneof("kind") == "error" else ""
         _say(name, f"the runtime at {address} refused me{why}")
         return 3
+    connection.batching = "batch" in welcome.welcome.capabilities
     try:
         while True:
             message = connection.pending.popleft() if connection.pending else connection.receive()

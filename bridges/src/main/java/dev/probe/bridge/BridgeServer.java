@@ -44,8 +44,14 @@ public final class BridgeServer implements AutoCloseable {
     /** The Hello capability of a simulator that queues StartRuns received mid-run and serves them in order. */
     public static final String RUNS_IN_FLIGHT_CAPABILITY = "runs-in-flight";
 
+    /** The Hello capability of a simulator that reads and writes batches of messages (RuntimeBatch, SimulatorBatch). */
+    public static final String BATCH = "batch";
+
+    /** The capabilities this runtime uses when a simulator's Hello lists them; its Welcome names those it will use. */
+    static final java.util.Set<String> KNOWN_CAPABILITIES = java.util.Set.of(SELF_DRAW, RUNS_IN_FLIGHT_CAPABILITY, BATCH);
+
     /** Runs one connection carries at once when its simulator has {@link #RUNS_IN_FLIGHT_CAPABILITY}. */
-    public static final int RUNS_IN_FLIGHT = 8;
+    public static final int RUNS_IN_FLIGHT = 64;
 
     private final LinkedBlockingQueue<SimulatorConnection> idle = new LinkedBlockingQueue<>();
     private final List<SimulatorConnection> all = new ArrayList<>();
@@ -276,12 +282,17 @@ public final class BridgeServer implements AutoCloseable {
                 }
                 List<String> capabilities = m.getHello().getCapabilitiesList();
                 conn = new SimulatorConnection(m.getHello().getSimulatorName(), m.getHello().getSimulatorVersion(),
-                        capabilities.contains(SELF_DRAW), capabilities.contains(RUNS_IN_FLIGHT_CAPABILITY) ? RUNS_IN_FLIGHT : 1, out);
+                        capabilities.contains(SELF_DRAW), capabilities.contains(RUNS_IN_FLIGHT_CAPABILITY) ? RUNS_IN_FLIGHT : 1, capabilities.contains(BATCH), out);
                 if (closedWith != null) {
                     closedWith.attached(conn);
                 }
-                conn.send(RuntimeMessage.newBuilder().setWelcome(Welcome.newBuilder().setProtocolVersion(PROTOCOL_VERSION)
-                        .setRuntimeVersion("probe 0.1")).build());
+                Welcome.Builder welcome = Welcome.newBuilder().setProtocolVersion(PROTOCOL_VERSION).setRuntimeVersion("probe 0.1");
+                for (String c : capabilities) {
+                    if (KNOWN_CAPABILITIES.contains(c)) {
+                        welcome.addCapabilities(c);
+                    }
+                }
+                conn.send(RuntimeMessage.newBuilder().setWelcome(welcome).build());
                 synchronized (BridgeServer.this) {
                     all.add(conn);
                 }
@@ -378,8 +389,39 @@ public final class BridgeServer implements AutoCloseable {
      * across runs (inference compilation) and must never queue behind each other on one simulator.
      */
     SimulatorConnection take(long timeoutMillis, boolean selfDrawn) throws InterruptedException {
-        if (selfDrawn) {
-            synchronized (this) {
+        if (!selfDrawn) {
+            SimulatorConnection c = take(timeoutMillis);
+            occupy(c, false);
+            return c;
+        }
+        // A slot of a shared connection frees up without the connection ever going idle (another
+        // thread keeps it busy): look at both, in short waits, until the deadline.
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (true) {
+            SimulatorConnection c = tryTake(true);
+            if (c != null) {
+                return c;
+            }
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                throw new SimulatorException("no simulator was free for " + timeoutMillis / 1000 + " s"
+                        + (live() == 0 ? ": every simulator is gone" + rejectionNote() : ""));
+            }
+            c = idle.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(5)), TimeUnit.NANOSECONDS);
+            if (c != null && !c.isClosed()) {
+                occupy(c, true);
+                return c;
+            }
+        }
+    }
+
+    /**
+     * A simulator for a run, as {@link #take(long, boolean)}, or null at once when none is free:
+     * for a caller that holds runs in progress and must not wait on them.
+     */
+    SimulatorConnection tryTake(boolean selfDrawn) {
+        synchronized (this) {
+            if (selfDrawn) {
                 for (SimulatorConnection c; (c = shared.poll()) != null;) {
                     if (!c.isClosed()) {
                         c.inFlight++;
@@ -388,16 +430,23 @@ public final class BridgeServer implements AutoCloseable {
                 }
             }
         }
-        SimulatorConnection c = take(timeoutMillis);
-        synchronized (this) {
-            c.inFlight = 1;
-            if (selfDrawn && c.selfDraw) {
-                for (int slot = 1; slot < c.slots; slot++) {
-                    shared.add(c);
-                }
+        for (SimulatorConnection c; (c = idle.poll()) != null;) {
+            if (!c.isClosed()) {
+                occupy(c, selfDrawn);
+                return c;
             }
         }
-        return c;
+        return null;
+    }
+
+    /** Marks a connection just taken from the idle ones as carrying one run, and offers its other slots to self-drawn runs. */
+    private synchronized void occupy(SimulatorConnection c, boolean selfDrawn) {
+        c.inFlight = 1;
+        if (selfDrawn && c.selfDraw) {
+            for (int slot = 1; slot < c.slots; slot++) {
+                shared.add(c);
+            }
+        }
     }
 
     /** Free slots of connections carrying self-drawn runs: one entry per slot. */

@@ -197,7 +197,12 @@ final class Messages {
         }
     }
 
-    private static double[] numbers(Tensor t, String what) {
+    /** The parameter's name for a message: "Normal stddev". */
+    private static String what(DistributionKind kind, DistributionKind.Parameter parameter) {
+        return kind.label() + " " + parameter.name();
+    }
+
+    private static double[] numbers(Tensor t, DistributionKind kind, DistributionKind.Parameter parameter) {
         Object v = value(t);
         if (v instanceof Number) {
             return new double[] {((Number) v).doubleValue()};
@@ -213,34 +218,37 @@ final class Messages {
             }
             return out;
         }
-        throw new IllegalArgumentException(what + " must be numbers");
+        throw new IllegalArgumentException(what(kind, parameter) + " must be numbers");
     }
 
-    private static double scalar(Tensor t, String what) {
+    private static double scalar(Tensor t, DistributionKind kind, DistributionKind.Parameter parameter) {
         if (t.getShapeCount() != 0) {
-            throw new IllegalArgumentException(what + " must be a scalar");
+            throw new IllegalArgumentException(what(kind, parameter) + " must be a scalar");
         }
-        return numbers(t, what)[0];
+        if (t.getDtype() == Tensor.DType.FLOAT64 && t.getF64Count() == 1) {
+            return t.getF64(0);  // the common case, without boxing
+        }
+        return numbers(t, kind, parameter)[0];
     }
 
-    private static long integer(Tensor t, String what) {
-        double n = scalar(t, what);
+    private static long integer(Tensor t, DistributionKind kind, DistributionKind.Parameter parameter) {
+        double n = scalar(t, kind, parameter);
         if (n != Math.rint(n) || Math.abs(n) > 9.2e18) {
-            throw new IllegalArgumentException(what + " must be an integer, got " + Values.format(n));
+            throw new IllegalArgumentException(what(kind, parameter) + " must be an integer, got " + Values.format(n));
         }
         return (long) n;
     }
 
     /** A matrix as a tensor of shape [rows, columns], or a square one flattened row by row. */
-    private static double[][] matrix(Tensor t, String what) {
-        double[] flat = numbers(t, what);
+    private static double[][] matrix(Tensor t, DistributionKind kind, DistributionKind.Parameter parameter) {
+        double[] flat = numbers(t, kind, parameter);
         int rows;
         if (t.getShapeCount() == 2) {
             rows = (int) t.getShape(0);
         } else {
             rows = (int) Math.round(Math.sqrt(flat.length));
             if (t.getShapeCount() != 1 || (long) rows * rows != flat.length) {
-                throw new IllegalArgumentException(what + " must be a square matrix (flattened row by row), got "
+                throw new IllegalArgumentException(what(kind, parameter) + " must be a square matrix (flattened row by row), got "
                         + flat.length + " values");
             }
         }
@@ -263,22 +271,32 @@ final class Messages {
                 "unknown distribution '" + d.getKind() + "'; the runtime has " + DistributionKind.labels()));
         List<DistributionKind.Parameter> parameters = kind.parameters();
         List<Tensor> p = d.getParamsList();
-        long tensors = parameters.stream().filter(x -> x.type() != DistributionKind.ParameterType.DISTRIBUTIONS).count();
+        // Plain loops and no message text until one is needed: this runs for every choice a simulator sends.
+        int tensors = 0;
+        for (DistributionKind.Parameter x : parameters) {
+            if (x.type() != DistributionKind.ParameterType.DISTRIBUTIONS) {
+                tensors++;
+            }
+        }
         if (p.size() != tensors) {
             throw new IllegalArgumentException(kind.label() + " takes " + tensors + " parameter" + (tensors == 1 ? "" : "s")
                     + ", got " + p.size());
         }
-        boolean broadcast = kind.broadcasts() && p.stream().anyMatch(t -> t.getShapeCount() > 0);
+        boolean broadcast = false;
+        if (kind.broadcasts()) {
+            for (Tensor t : p) {
+                broadcast |= t.getShapeCount() > 0;
+            }
+        }
         Object[] arguments = new Object[parameters.size()];
         int next = 0;
         for (int i = 0; i < arguments.length; i++) {
             DistributionKind.Parameter parameter = parameters.get(i);
-            String what = kind.label() + " " + parameter.name();
             arguments[i] = switch (parameter.type()) {
-                case NUMBER -> broadcast ? numbers(p.get(next++), what) : (Object) scalar(p.get(next++), what);
-                case INTEGER -> integer(p.get(next++), what);
-                case NUMBERS -> numbers(p.get(next++), what);
-                case MATRIX -> matrix(p.get(next++), what);
+                case NUMBER -> broadcast ? numbers(p.get(next++), kind, parameter) : (Object) scalar(p.get(next++), kind, parameter);
+                case INTEGER -> integer(p.get(next++), kind, parameter);
+                case NUMBERS -> numbers(p.get(next++), kind, parameter);
+                case MATRIX -> matrix(p.get(next++), kind, parameter);
                 case DISTRIBUTIONS -> {
                     List<Distribution<?>> parts = new ArrayList<>();
                     for (dev.probe.bridge.v1.Distribution c : d.getComponentsList()) {

@@ -37,11 +37,15 @@ final class SimulatorConnection {
     private final java.util.concurrent.ConcurrentHashMap<Long, LinkedBlockingQueue<SimulatorMessage>> runs =
             new java.util.concurrent.ConcurrentHashMap<>();
 
-    SimulatorConnection(String name, String version, boolean selfDraw, int slots, StreamObserver<RuntimeMessage> out) {
+    /** Whether the simulator reads and writes batches of messages in one frame (capability "batch"). */
+    final boolean batch;
+
+    SimulatorConnection(String name, String version, boolean selfDraw, int slots, boolean batch, StreamObserver<RuntimeMessage> out) {
         this.name = name;
         this.version = version;
         this.selfDraw = selfDraw;
         this.slots = slots;
+        this.batch = batch;
         this.out = out;
     }
 
@@ -62,6 +66,24 @@ final class SimulatorConnection {
     }
 
     void deliver(SimulatorMessage m) {
+        if (m.hasBatch()) {
+            if (!batch) {
+                markBroken("it sent a batch without saying it would (capability \"" + BridgeServer.BATCH + "\" in its Hello)");
+                return;
+            }
+            for (SimulatorMessage inner : m.getBatch().getMessagesList()) {
+                if (inner.hasBatch() || inner.hasHello()) {
+                    markBroken("it sent a batch holding a " + inner.getKindCase());
+                    return;
+                }
+                deliverOne(inner);
+            }
+            return;
+        }
+        deliverOne(m);
+    }
+
+    private void deliverOne(SimulatorMessage m) {
         if (slots == 1) {
             inbox.add(m);
             return;
@@ -96,6 +118,57 @@ final class SimulatorConnection {
     SimulatorMessage next(long runId, long timeoutMillis) throws InterruptedException {
         LinkedBlockingQueue<SimulatorMessage> q = slots == 1 ? inbox : runs.get(runId);
         return q == null ? CLOSED : q.poll(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private final Object outboxLock = new Object();
+    /** StartRuns queued while another run's thread sends: they go out together. Guarded by outboxLock. */
+    private java.util.ArrayList<RuntimeMessage> outbox = new java.util.ArrayList<>();
+    private boolean flushing;
+
+    /**
+     * Sends a run's StartRun. On a connection that takes batches, the StartRuns that other runs'
+     * threads queue while one is being sent go out in the next frame, together (a group commit:
+     * nothing waits for company, but runs started at once share a frame). False if the stream is
+     * known to be gone; a StartRun whose sending fails later wakes its run through the closed
+     * stream instead.
+     */
+    boolean sendStart(RuntimeMessage m) {
+        if (!batch) {
+            return send(m);
+        }
+        synchronized (outboxLock) {
+            outbox.add(m);
+            if (flushing) {
+                return !closed;
+            }
+            flushing = true;
+        }
+        boolean ok = true;
+        while (true) {
+            java.util.ArrayList<RuntimeMessage> frame;
+            synchronized (outboxLock) {
+                if (outbox.isEmpty()) {
+                    flushing = false;
+                    return ok;
+                }
+                frame = outbox;
+                outbox = new java.util.ArrayList<>();
+            }
+            ok &= send(frame.size() == 1 ? frame.get(0)
+                    : RuntimeMessage.newBuilder().setBatch(dev.probe.bridge.v1.RuntimeBatch.newBuilder().addAllMessages(frame)).build());
+        }
+    }
+
+    /** Sends several runs' StartRuns: in one frame when the simulator takes batches; false if the stream is gone. */
+    boolean sendStarts(java.util.List<RuntimeMessage> starts) {
+        if (starts.size() == 1 || !batch) {
+            boolean ok = true;
+            for (RuntimeMessage m : starts) {
+                ok &= send(m);
+            }
+            return ok;
+        }
+        return send(RuntimeMessage.newBuilder().setBatch(dev.probe.bridge.v1.RuntimeBatch.newBuilder().addAllMessages(starts)).build());
     }
 
     /** Sends a message; false if the stream is gone. */

@@ -108,8 +108,59 @@ public final class SimulatorModel implements Model {
         return "simulator " + server.simulators();
     }
 
+    /**
+     * Self-drawn runs are started ahead, several per connection, with no thread per run: see
+     * {@link #startAhead}.
+     */
+    @Override
+    public boolean startsAhead() {
+        return selfDraw;
+    }
+
+    /** A run sent to its simulator: whether its StartRun went out. */
+    private record Started(SimulatorConnection conn, long runId, boolean drawing, boolean sent) {
+    }
+
+    /** Runs started ahead ({@link #startAhead}) whose {@link #run} has not begun, by their context. */
+    private final java.util.concurrent.ConcurrentHashMap<Context, Started> ahead = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Starts self-drawn runs on connections with a free slot, without waiting for one: the
+     * StartRuns for one connection go out in one frame when its simulator takes batches. Stops at
+     * the first run for which no slot is free.
+     */
+    @Override
+    public int startAhead(java.util.List<? extends Context> runs) {
+        java.util.Map<SimulatorConnection, java.util.List<RuntimeMessage>> frames = new java.util.LinkedHashMap<>();
+        int started = 0;
+        for (Context ctx : runs) {
+            java.util.OptionalLong seed = ctx.selfDrawSeed();
+            SimulatorConnection conn = server.tryTake(seed.isPresent());
+            if (conn == null) {
+                break;
+            }
+            long runId = runIds.incrementAndGet();
+            boolean drawing = seed.isPresent() && conn.selfDraw;
+            conn.begin(runId);
+            frames.computeIfAbsent(conn, c -> new java.util.ArrayList<>()).add(startMessage(ctx, runId, drawing, seed));
+            ahead.put(ctx, new Started(conn, runId, drawing, true));
+            started++;
+        }
+        for (java.util.Map.Entry<SimulatorConnection, java.util.List<RuntimeMessage>> f : frames.entrySet()) {
+            // A frame that does not go out leaves its runs to find the stream closed, and be retried.
+            f.getKey().sendStarts(f.getValue());
+        }
+        return started;
+    }
+
     @Override
     public Object run(Context ctx) {
+        Started s = ahead.isEmpty() ? null : ahead.remove(ctx);
+        return finish(ctx, s != null ? s : start(ctx));
+    }
+
+    /** Takes a simulator for the run, waiting for one, and sends its StartRun. */
+    private Started start(Context ctx) {
         // Asked before a connection is taken, and whatever the connection, so that the run's own
         // generator advances alike on each.
         java.util.OptionalLong seed = selfDraw ? ctx.selfDrawSeed() : java.util.OptionalLong.empty();
@@ -121,19 +172,31 @@ public final class SimulatorModel implements Model {
             throw new SimulatorException("interrupted while waiting for a simulator");
         }
         long runId = runIds.incrementAndGet();
-        boolean reusable = false;
-        SimulatorMessage[] handling = new SimulatorMessage[1];
         boolean drawing = seed.isPresent() && conn.selfDraw;
         conn.begin(runId);
+        boolean sent = conn.sendStart(startMessage(ctx, runId, drawing, seed));
+        return new Started(conn, runId, drawing, sent);
+    }
+
+    private RuntimeMessage startMessage(Context ctx, long runId, boolean drawing, java.util.OptionalLong seed) {
+        StartRun.Builder start = start(ctx, runId).toBuilder();
+        if (drawing) {
+            start.setSelfDraw(true).setSeed(seed.getAsLong());
+        }
+        return RuntimeMessage.newBuilder().setStart(start).build();
+    }
+
+    /** Answers the run's messages to its end, then gives its simulator back (or drops it after a failure). */
+    private Object finish(Context ctx, Started s) {
+        SimulatorConnection conn = s.conn();
+        long runId = s.runId();
+        boolean reusable = false;
+        SimulatorMessage[] handling = new SimulatorMessage[1];
         try {
-            StartRun.Builder start = start(ctx, runId).toBuilder();
-            if (drawing) {
-                start.setSelfDraw(true).setSeed(seed.getAsLong());
-            }
-            if (!conn.send(RuntimeMessage.newBuilder().setStart(start).build())) {
+            if (!s.sent()) {
                 throw gone(conn, runId);
             }
-            Object result = converse(ctx, conn, runId, false, drawing, handling);
+            Object result = converse(ctx, conn, runId, false, s.drawing(), handling);
             reusable = true;
             return result;
         } catch (RunAbandoned stop) {

@@ -105,6 +105,27 @@ class PpxSimulatorTest {
         }
     }
 
+    /**
+     * Inference compilation through the PPX adapter: a network trained on the Gaussian's Java twin
+     * (16,000 runs, in process) proposes every value of importance sampling over PPX, each sent to
+     * the PPX simulator. No choice falls back to the prior, and the posterior is the exact
+     * N(7.25, 0.913) within 5 standard errors of the run's own moments and ESS (assertMoments).
+     */
+    @Test
+    void inferenceCompilationRunsThroughThePpxAdapter() throws Exception {
+        Model java = Builtins.find("gaussian").orElseThrow().create();
+        dev.probe.proposals.Artifact net = SimulatorBridgeTest.compile(java, "gaussian", 16_000, 256, 2, 64);
+        try (PpxModel ppx = PpxModel.launch(sim("gaussian"), 2, 30_000, 60_000)) {
+            Posterior ic = twin(Inference.importanceSampling(ppx).proposal(new dev.probe.proposals.NetworkProposal(net.network()))
+                    .traces(4000).threads(2));
+            assertEquals("0", ic.info().get("fallbacks"));
+            Exact.Moments exact = Exact.normalMean(1, Math.sqrt(5), Math.sqrt(2), 8, 9);
+            EnginesMatchExactPosteriorsTest.assertMoments(ic, "mu", exact.mean(), exact.stddev());
+        } finally {
+            net.network().close();
+        }
+    }
+
     /** The PPX branching model (an unnamed sample addressed by its PPX address, a tag) against the exact pmf of r. */
     @Test
     void aPpxBranchingModelGivesTheExactPosteriorUnderIsAndRmh() throws Exception {

@@ -59,7 +59,7 @@ import dev.probe.runtime.posterior.Posterior;
  */
 class PythonSimulatorTest {
 
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     /** Debian's interpreter, which has the packages; PROBE_TEST_PYTHON names another. */
     static final String PYTHON = Objects.requireNonNullElse(System.getenv("PROBE_TEST_PYTHON"), "/usr/bin/python3");
 
@@ -71,7 +71,7 @@ class PythonSimulatorTest {
     }
 
     /** Runs a Python snippet with the checkout's client on the path; its standard output. */
-    private static String python(String code) throws IOException, InterruptedException {
+    static String python(String code) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(PYTHON, "-c", code).redirectErrorStream(true);
         pb.environment().put("PYTHONPATH", ROOT.resolve("bridges/python").toString());
         Process p = pb.start();
@@ -88,7 +88,7 @@ class PythonSimulatorTest {
     }
 
     /** A command that runs a test simulator of tests/src/test/python with the checkout's client on the path. */
-    private static String testSim(String nameAndArgs) {
+    static String testSim(String nameAndArgs) {
         return "env PYTHONPATH=" + ROOT.resolve("bridges/python") + " " + PYTHON + " " + ROOT.resolve("tests/src/test/python/" + nameAndArgs);
     }
 
@@ -142,7 +142,7 @@ class PythonSimulatorTest {
     }
 
     /** The Java side of tests/src/test/python/distributions.py: the same distributions, in the same order. */
-    private static final Model DISTRIBUTIONS = ctx -> {
+    static final Model DISTRIBUTIONS = ctx -> {
         ctx.sample(Normal.of(0.5, 2), "normal");
         ctx.sample(NormalArray.of(new double[6], new double[] {1, 2, 3, 4, 5, 6}), "normals");
         ctx.sample(Uniform.of(-1, 3), "uniform");

@@ -3,6 +3,7 @@ package dev.probe.tests;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 
@@ -114,5 +115,112 @@ class SelfDrawTest {
             assertArrayEquals(cpp.logWeights(), py.logWeights());
             assertArrayEquals(mus(cpp), mus(py));
         }
+    }
+
+    /** The names tests/src/test/python/distributions.py and models/cpp/distributions.cpp sample, one per kind and form. */
+    private static final java.util.List<String> KIND_SAMPLES = java.util.List.of("normal", "normals", "uniform", "uniforms",
+            "truncated", "lognormal", "exponential", "gamma", "beta", "bernoulli", "bernoullis", "binomial", "poisson", "poissons",
+            "categorical", "dirichlet", "mvn", "mixture");
+
+    /**
+     * Every kind of the registry, and the array forms, is drawn by the simulator in a self-drawn run:
+     * the Python client has a sampler for each distribution distributions.py samples (none falls back
+     * to asking the runtime), the C++ and the Python clients draw the same values from one seed, and
+     * the values follow each distribution: each coordinate's 4,000 self-drawn values pass a two-sample
+     * Kolmogorov-Smirnov test against 4,000 of the runtime's own sampler at level 1e-6 (critical
+     * distance 2.69 sqrt(2 / 4000), about 0.060; booleans as 0 and 1).
+     */
+    @Test
+    void everyKindIsSelfDrawnAndFollowsItsDistribution() throws Exception {
+        String drawn = PythonSimulatorTest.python("import sys; sys.path.insert(0, '" + PythonSimulatorTest.ROOT.resolve("tests/src/test/python")
+                + "')\nimport probe, distributions\nfrom probe import _client\n"
+                + "calls = []\n"
+                + "def draw(d, name=None, control=True):\n    v = _client._draw(d, _client._Rng(7))\n    calls.append((name, v))\n    return v\n"
+                + "probe.sample = draw\n"
+                + "distributions.probe.observe = lambda d, name: __import__('numpy').zeros((2, 3))\n"
+                + "distributions.probe.tag = lambda *a: None\n"
+                + "try:\n    distributions.distributions()\nexcept AssertionError:\n    pass\n"
+                + "print(' '.join(n for n, v in calls if n is not None and v is None) or 'all drawn')");
+        assertEquals("all drawn", drawn, "kinds the Python client asks the runtime for in a self-drawn run");
+        int n = 4000;
+        Posterior py;
+        try (SimulatorLauncher sims = SimulatorLauncher.start(PythonSimulatorTest.testSim("distributions.py"), 2)) {
+            py = Inference.prior(sims.model(30_000, true)).traces(n).threads(2).seed(5).run();
+        }
+        Posterior cpp;
+        try (SimulatorLauncher sims = SimulatorLauncher.start(SimulatorBridgeTest.BUILD.resolve("distributions").toString(), 2)) {
+            cpp = Inference.prior(sims.model(30_000, true)).traces(n).threads(2).seed(5).run();
+        }
+        Posterior runtime = Inference.prior(PythonSimulatorTest.DISTRIBUTIONS).traces(n).seed(5).run();
+        double critical = 2.69 * Math.sqrt(2.0 / n);
+        for (String name : KIND_SAMPLES) {
+            for (int i = 0; i < n; i++) {
+                assertTrue(java.util.Objects.deepEquals(py.value(name, i), cpp.value(name, i)), name + " of run " + i + ": "
+                        + dev.probe.runtime.distribution.Values.format(py.value(name, i)) + " from Python, "
+                        + dev.probe.runtime.distribution.Values.format(cpp.value(name, i)) + " from C++");
+            }
+            double[][] a = coordinates(py, name);
+            double[][] b = coordinates(runtime, name);
+            for (int c = 0; c < a.length; c++) {
+                double d = ksDistance(a[c], b[c]);
+                assertTrue(d < critical, name + "[" + c + "]: Kolmogorov-Smirnov distance " + d + " to the runtime's sampler, over "
+                        + critical);
+            }
+        }
+    }
+
+    /** The values of name, coordinate by coordinate (a scalar has one), booleans as 0 and 1. */
+    private static double[][] coordinates(Posterior p, String name) {
+        double[] first = doubles(p.value(name, 0));
+        double[][] out = new double[first.length][p.size()];
+        for (int i = 0; i < p.size(); i++) {
+            double[] v = doubles(p.value(name, i));
+            for (int c = 0; c < v.length; c++) {
+                out[c][i] = v[c];
+            }
+        }
+        return out;
+    }
+
+    private static double[] doubles(Object v) {
+        if (v instanceof Boolean b) {
+            return new double[] {b ? 1 : 0};
+        }
+        if (v instanceof Number x) {
+            return new double[] {x.doubleValue()};
+        }
+        if (v instanceof boolean[] b) {
+            double[] out = new double[b.length];
+            for (int i = 0; i < b.length; i++) {
+                out[i] = b[i] ? 1 : 0;
+            }
+            return out;
+        }
+        if (v instanceof long[] l) {
+            return java.util.Arrays.stream(l).asDoubleStream().toArray();
+        }
+        return (double[]) v;
+    }
+
+    /** The largest distance between the empirical distribution functions of a and b (ties stepped over together). */
+    private static double ksDistance(double[] a, double[] b) {
+        double[] x = a.clone();
+        double[] y = b.clone();
+        java.util.Arrays.sort(x);
+        java.util.Arrays.sort(y);
+        int i = 0;
+        int j = 0;
+        double d = 0;
+        while (i < x.length && j < y.length) {
+            double t = Math.min(x[i], y[j]);
+            while (i < x.length && x[i] <= t) {
+                i++;
+            }
+            while (j < y.length && y[j] <= t) {
+                j++;
+            }
+            d = Math.max(d, Math.abs((double) i / x.length - (double) j / y.length));
+        }
+        return d;
     }
 }

@@ -49,7 +49,7 @@ class SimulatorBridgeTest {
     }
 
     /** A network trained for {@code model} on its own runs (seed 1, a small LSTM). */
-    private static dev.probe.proposals.Artifact compile(Model model, String label, long traces, int validation, int threads,
+    static dev.probe.proposals.Artifact compile(Model model, String label, long traces, int validation, int threads,
             int hidden) {
         dev.probe.compiler.TrainingOptions o = new dev.probe.compiler.TrainingOptions(traces, 64, 1e-3, validation, 1, threads,
                 ai.djl.Device.cpu(), 0, null, dev.probe.proposals.ProposalNetwork.Config.defaults().withHidden(hidden),

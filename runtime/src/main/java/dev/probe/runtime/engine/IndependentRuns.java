@@ -118,7 +118,9 @@ public final class IndependentRuns {
         }
         int group = (int) Math.max(1, Math.min(wanted, bound / settings.backend().parallelism()));
         long[] counts = new long[3];
-        if (group > 1) {
+        if (group > 1 && work.proposal() == Proposal.PRIOR && settings.model().startsAhead()) {
+            ahead(settings, work, callSites, chunk, observed, group, start, end, counts);
+        } else if (group > 1) {
             grouped(settings, work, callSites, chunk, observed, group, start, end, counts);
         } else {
             ProposalExecution ex = new ProposalExecution(settings.observations(), work.conditioning(), callSites, observed,
@@ -144,8 +146,14 @@ public final class IndependentRuns {
      */
     private static Object runOne(Settings settings, ProposalExecution ex, Seeds.Stream rng, int run, RunGroup group,
             int member) {
+        return runOne(settings, ex, rng, run, group, member, 1);
+    }
+
+    /** {@link #runOne}, counting this as try {@code first} of the run. */
+    private static Object runOne(Settings settings, ProposalExecution ex, Seeds.Stream rng, int run, RunGroup group,
+            int member, int first) {
         // retrying's loop, written out: a lambda per run would cost an object per run on the hot path.
-        for (int tries = 1;; tries++) {
+        for (int tries = first;; tries++) {
             try {
                 ex.begin(rng.moveTo(settings.seed(), run), group, member);
                 return ex.runModel(settings.model());
@@ -154,6 +162,68 @@ public final class IndependentRuns {
             } catch (RuntimeException | StackOverflowError e) {
                 throw wrap(e, "run", run, settings.seed());
             }
+        }
+    }
+
+    /**
+     * Runs [start, end) from one thread with up to {@code window} of them in progress, for a model
+     * source that starts runs ahead ({@link dev.probe.runtime.model.Model#startAhead}): runs are
+     * started in batches whenever half the window is free, and completed and recorded in run order.
+     * Each run in progress has an execution of its own; run i still draws from generator (seed, i),
+     * so the result is that of one run at a time. A run the model could not start ahead, or lost
+     * (retried), is run as any other.
+     */
+    private static void ahead(Settings settings, Work work, CallSites callSites, PosteriorBuilder.Chunk chunk,
+            Set<String> observed, int window, int start, int end, long[] counts) {
+        dev.probe.runtime.model.Model model = settings.model();
+        ProposalExecution[] executions = new ProposalExecution[window];
+        Seeds.Stream[] streams = new Seeds.Stream[window];
+        for (int i = 0; i < window; i++) {
+            executions[i] = new ProposalExecution(settings.observations(), work.conditioning(), callSites, observed,
+                    work.proposal()).allowSelfDraw();
+            if (!chunk.keepsTraces()) {
+                executions[i].recordOnly();
+            }
+            streams[i] = Seeds.stream(settings.seed(), start);
+        }
+        List<ProposalExecution> starting = new ArrayList<>(window);
+        int next = start;
+        for (int run = start; run < end; run++) {
+            next = Math.max(next, run);
+            if (next < end && next - run <= window / 2) {
+                starting.clear();
+                for (int r = next; r < end && r - run < window; r++) {
+                    int slot = (r - start) % window;
+                    executions[slot].begin(streams[slot].moveTo(settings.seed(), r), null, 0);
+                    starting.add(executions[slot]);
+                }
+                try {
+                    next += model.startAhead(starting);
+                } catch (RuntimeException e) {
+                    throw wrap(e, "run", next, settings.seed());
+                }
+            }
+            int slot = (run - start) % window;
+            ProposalExecution ex = executions[slot];
+            Object result;
+            if (run < next) {
+                try {
+                    result = ex.runModel(model);
+                } catch (RetryRunException e) {
+                    lostAgain(e, 1, "run", run);
+                    result = runOne(settings, ex, streams[slot], run, null, 0, 2);
+                } catch (RuntimeException | StackOverflowError e) {
+                    throw wrap(e, "run", run, settings.seed());
+                }
+            } else {
+                result = runOne(settings, ex, streams[slot], run, null, 0);
+            }
+            ex.record(chunk, run, result, work.weighted() ? ex.logImportanceWeight() : 0);
+        }
+        for (ProposalExecution ex : executions) {
+            counts[0] += ex.proposed();
+            counts[1] += ex.fallbacks();
+            counts[2] += ex.uncontrolled();
         }
     }
 

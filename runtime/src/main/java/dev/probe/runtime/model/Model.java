@@ -46,6 +46,26 @@ public interface Model {
     }
 
     /**
+     * Whether this model source can start runs drawn from the prior alone ahead of time
+     * ({@link #startAhead}): an engine of independent runs then keeps {@link #runsPerThread()} of
+     * them in progress from one thread, with no thread per run. False by default.
+     */
+    default boolean startsAhead() {
+        return false;
+    }
+
+    /**
+     * Starts the runs of {@code runs}, in order, without waiting for them: each context has begun
+     * its run (its generator set), and each run started is later completed by {@link #run} on the
+     * same context, in the same order, on the caller's thread. Starts none where that would mean
+     * waiting (no capacity free) and returns how many it started, a prefix of {@code runs}; those
+     * not started are run by {@link #run} as any other. Called only where {@link #startsAhead()}.
+     */
+    default int startAhead(java.util.List<? extends Context> runs) {
+        return 0;
+    }
+
+    /**
      * The grid shape of the named observation where the model source knows one (an external
      * simulator sends tensors with shapes; the runtime's values are flat), or null. Inference
      * compilation embeds an observation with a 2-D or 3-D shape by a CNN.

@@ -38,6 +38,16 @@ final class NamedModel implements Model {
         return body.runsPerThread();
     }
 
+    @Override
+    public boolean startsAhead() {
+        return body.startsAhead();
+    }
+
+    @Override
+    public int startAhead(java.util.List<? extends Context> runs) {
+        return body.startAhead(runs);
+    }
+
     /** The body's own identity where it has one; otherwise the new name. */
     @Override
     public String identity() {
