@@ -215,9 +215,31 @@ abstract class Execution implements Context {
         return value;
     }
 
+    /**
+     * A named observation. Its common case, one value given for a real observation already met
+     * (importance sampling's every run), is kept this short so that the JIT inlines it into the
+     * model's code even once it is compiled on its own: the model's likelihood then need not be
+     * made at all. Every other case goes to {@link #observedInGeneral}; a name's first run only
+     * {@link #report}s it, which needs no distribution.
+     */
     @Override
     public final <T> T observe(Distribution<T> distribution, String name) {
-        return observed(distribution, name, null);
+        requireDistribution(distribution, "observe");
+        Named n = named(name, "observe");
+        int instance = n.counter.next(runNumber);
+        if (!n.reported) {
+            report(n);
+        }
+        // Taken by no run of a model whose observations are single given reals, so that the JIT
+        // compiles none of it into such a model's code: the distribution, passed to no call
+        // there, need not be made.
+        if (instance != 0 || n.givenReal == null || !(distribution instanceof RealDistribution)) {
+            return observedInGeneral(distribution, n, instance, name, null);
+        }
+        n.counter.given = 1;
+        @SuppressWarnings("unchecked")
+        T value = (T) n.givenReal;
+        return recorded(distribution, n, instance, name, value);
     }
 
     @Override
@@ -225,14 +247,15 @@ abstract class Execution implements Context {
         if (!selfDrawing()) {
             Context.super.observeDrawn(distribution, name, drawn);
         }
-        return observed(distribution, name, drawn);
-    }
-
-    /** An observation; a value the simulator {@code drawn} itself (or null) stands where nothing is observed. */
-    private <T> T observed(Distribution<T> distribution, String name, T drawn) {
         requireDistribution(distribution, "observe");
         Named n = named(name, "observe");
-        int instance = n.counter.next(runNumber);
+        return observedInGeneral(distribution, n, n.counter.next(runNumber), name, drawn);
+    }
+
+    // The rarer paths of observe, apart: a small observe is inlined into the model's code.
+
+    /** An observation in any case; a value the simulator {@code drawn} itself (or null) stands where nothing is observed. */
+    private <T> T observedInGeneral(Distribution<T> distribution, Named n, int instance, String name, T drawn) {
         if (!n.reported) {
             report(n);
         }
@@ -240,14 +263,17 @@ abstract class Execution implements Context {
         if (value == null) {
             value = simulated(distribution, name, drawn);
         }
+        return recorded(distribution, n, instance, name, value);
+    }
+
+    /** Adds observation {@code value}'s log density to the likelihood and the observation to the trace. */
+    private <T> T recorded(Distribution<T> distribution, Named n, int instance, String name, T value) {
         double lp = checkedDensity(distribution, value, name);
         logLikelihood += lp;
         variables.add(n.address, instance, name, Variable.Role.OBSERVE, traces ? distribution : null, value, lp, false);
         met();
         return value;
     }
-
-    // The rarer paths of observe, apart: a small observe is inlined into the model's code.
 
     private void report(Named n) {
         observedNames.add(n.name);
