@@ -9,10 +9,10 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 import org.apache.commons.rng.UniformRandomProvider;
-import org.apache.commons.rng.core.source64.XoRoShiRo128PlusPlus;
 
 import dev.probe.runtime.engine.Backend;
 import dev.probe.runtime.inference.Inference;
+import dev.probe.runtime.inference.Seeds;
 import dev.probe.runtime.posterior.Posterior;
 import dev.probe.runtime.trace.Trace;
 import dev.probe.runtime.trace.Variable;
@@ -88,8 +88,12 @@ public record Calibration(List<String> names, int[][] ranks, int draws, int bins
             throw new IllegalArgumentException("the model has no named scalar random choice made once in every run: nothing to calibrate");
         }
         List<int[]> results = backend.map(runs, i -> {
-            long runSeed = new XoRoShiRo128PlusPlus(seed, 0x5851F42D4C957F2DL + i).nextLong();
-            return ranksOf(truths.get(i), names, engine.get(), draws, runSeed);
+            // Both seeds of run i come from a SplitMix-seeded stream: xoroshiro128++ seeded directly
+            // with (seed, constant + i) gave nearly the same first draws in every run, so ties of a
+            // discrete parameter were broken alike everywhere and its ranks piled into one bin.
+            UniformRandomProvider seeds = Seeds.generator(seed, i);
+            long runSeed = seeds.nextLong();
+            return ranksOf(truths.get(i), names, engine.get(), draws, runSeed, seeds.nextLong());
         });
         int[][] ranks = new int[names.size()][runs];
         for (int i = 0; i < runs; i++) {
@@ -101,9 +105,9 @@ public record Calibration(List<String> names, int[][] ranks, int draws, int bins
         return new Calibration(names, ranks, draws, bins, ALPHA);
     }
 
-    private static int[] ranksOf(Trace truth, List<String> names, Inference inference, int draws, long seed) {
+    private static int[] ranksOf(Trace truth, List<String> names, Inference inference, int draws, long seed, long rankSeed) {
         Posterior p = inference.observations(observations(truth)).seed(seed).threads(1).run();
-        UniformRandomProvider rng = new XoRoShiRo128PlusPlus(seed, 0x2545F4914F6CDD1DL);
+        UniformRandomProvider rng = Seeds.generator(rankSeed, 0);
         // L equally weighted draws: weighted runs resampled systematically, Markov chains thinned evenly.
         Posterior equal = p.isWeighted() ? p.resample(draws, rng.nextLong()) : p;
         int[] out = new int[names.size()];

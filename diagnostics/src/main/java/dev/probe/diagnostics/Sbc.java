@@ -16,9 +16,9 @@ public final class Sbc {
     }
 
     /**
-     * The number of draws below {@code truth}; draws equal to it (discrete variables) count below
-     * with probability one half each, broken at random as Talts et al. advise, so that ranks stay
-     * uniform for discrete parameters.
+     * The number of draws below {@code truth}; among draws equal to it (discrete variables) the
+     * truth takes a uniformly random place (0..ties of them below it), ties broken at random as
+     * Talts et al. advise, so that ranks stay uniform for discrete parameters.
      */
     public static int rank(double truth, double[] draws, UniformRandomProvider rng) {
         int below = 0;
