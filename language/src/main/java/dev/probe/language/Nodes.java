@@ -410,14 +410,6 @@ final class Nodes {
         final int code;
         final Expr left;
         final Expr right;
-        /**
-         * An integer constant operand of + - * / ({@code 2 * x}, {@code h / 6}), null if neither
-         * is one: it meets a float operand as the float {@link #constantAsFloat} without the
-         * general path. {@link #constantLeft} says which side it is on.
-         */
-        private final Long constant;
-        private final double constantAsFloat;
-        private final boolean constantLeft;
 
         Binary(int line, int col, String op, Expr left, Expr right) {
             super(line, col);
@@ -425,17 +417,6 @@ final class Nodes {
             this.code = Ops.code(op);
             this.left = left;
             this.right = right;
-            Long c = integerConstant(left);
-            this.constantLeft = c != null;
-            if (c == null) {
-                c = integerConstant(right);
-            }
-            this.constant = code <= Ops.DIVIDE ? c : null;
-            this.constantAsFloat = c == null ? 0 : (double) c;
-        }
-
-        private static Long integerConstant(Expr e) {
-            return e instanceof Const && ((Const) e).value instanceof Long ? (Long) ((Const) e).value : null;
         }
 
         @Override
@@ -462,9 +443,6 @@ final class Nodes {
             if (code > Ops.DIVIDE) {
                 return spill(f, eval(f));
             }
-            if (constant != null) {
-                return againstConstant(f);
-            }
             double x = left.evalFloat(f);
             if (f.notFloat) {
                 Object a = taken(f);
@@ -483,16 +461,6 @@ final class Nodes {
                 return b instanceof Long ? Ops.arithmetic(code, x, (Long) b) : spill(f, apply(x, b));
             }
             return Ops.arithmetic(code, x, y);
-        }
-
-        /** {@link #evalFloat} with an integer constant on one side: only the other is evaluated. */
-        private double againstConstant(Frame f) {
-            double y = (constantLeft ? right : left).evalFloat(f);
-            if (f.notFloat) {
-                Object b = taken(f);
-                return spill(f, constantLeft ? apply(constant, b) : apply(b, constant));
-            }
-            return constantLeft ? Ops.arithmetic(code, constantAsFloat, y) : Ops.arithmetic(code, y, constantAsFloat);
         }
 
         private Object apply(Object a, Object b) {
