@@ -504,7 +504,10 @@ final class Compiler {
 
         @Override
         public Expr visitUnaryExpr(ProbeParser.UnaryExprContext u) {
-            return new Nodes.Unary(line(u), col(u), u.op.getText().equals("-"), expr(u.expr()));
+            boolean negate = u.op.getText().equals("-");
+            Expr operand = expr(u.expr());
+            Expr whole = new Nodes.Unary(line(u), col(u), negate, Nodes.FloatTree.unwrap(operand));
+            return FloatCode.compilable(whole) ? floatTree(whole) : new Nodes.Unary(line(u), col(u), negate, operand);
         }
 
         @Override
@@ -753,11 +756,25 @@ final class Compiler {
     private Expr binary(ExprContext left, ExprContext right, String op, org.antlr.v4.runtime.tree.ParseTree at) {
         Expr l = expr(left);
         Expr r = expr(right);
+        Expr whole = binary(op, Nodes.FloatTree.unwrap(l), Nodes.FloatTree.unwrap(r), at);
+        return FloatCode.compilable(whole) ? floatTree(whole) : binary(op, l, r, at);
+    }
+
+    private static Expr binary(String op, Expr l, Expr r, org.antlr.v4.runtime.tree.ParseTree at) {
         if (l instanceof Nodes.Local && r instanceof Nodes.Const && ((Nodes.Const) r).value instanceof Long
                 && !op.equals("*") && !op.equals("/") && !op.equals("%") && !op.equals("**")) {
             return new Nodes.LocalOpConst(line(at), col(at), op, ((Nodes.Local) l).slot, (Long) ((Nodes.Const) r).value);
         }
         return new Nodes.Binary(line(at), col(at), op, l, r);
+    }
+
+    /**
+     * A tree of float arithmetic, marked for compiling to bytecode once it runs often if it has two
+     * operators or more (for one, the tree walk costs about what a call of the code does). An
+     * operator that takes such a tree as an operand unwraps it, so that the largest tree is marked.
+     */
+    private static Expr floatTree(Expr tree) {
+        return FloatCode.operators(tree) >= 2 ? new Nodes.FloatTree(tree) : tree;
     }
 
     private static boolean isSpecial(String name) {

@@ -89,6 +89,25 @@ final class Nodes {
         }
     }
 
+    /**
+     * A slot's float, stored unboxed: assigning a float to a slot that holds a cell overwrites the
+     * cell's value, so a float variable updated in a loop costs no allocation. A cell never leaves
+     * its slot: whatever reads a slot as a value gets a {@code Double} ({@link #value}), so that no
+     * two variables, arrays or recorded values share one.
+     */
+    static final class FloatCell {
+        double value;
+
+        FloatCell(double value) {
+            this.value = value;
+        }
+    }
+
+    /** What slot content {@code v} holds as a script value. */
+    static Object value(Object v) {
+        return v instanceof FloatCell ? (Object) ((FloatCell) v).value : v;
+    }
+
     /** A node with a place in the source. */
     abstract static class Node {
         final int line;
@@ -127,6 +146,15 @@ final class Nodes {
          */
         double evalFloat(Frame f) {
             return spill(f, eval(f));
+        }
+
+        /**
+         * Whether {@link #evalFloat} is this node's own (float arithmetic, a float constant, a
+         * variable) rather than {@link #eval} unboxed: then assigning the node's value to a
+         * variable keeps it unboxed.
+         */
+        boolean floatNative() {
+            return false;
         }
 
         /** {@code v} as a float, or left in the frame as {@link #evalFloat} says. */
@@ -189,10 +217,14 @@ final class Nodes {
 
     static final class Const extends Expr {
         final Object value;
+        private final boolean isFloat;
+        private final double floatValue;
 
         Const(int line, int col, Object value) {
             super(line, col);
             this.value = value;
+            this.isFloat = value instanceof Double;
+            this.floatValue = isFloat ? (Double) value : 0;
         }
 
         @Override
@@ -202,7 +234,12 @@ final class Nodes {
 
         @Override
         double evalFloat(Frame f) {
-            return spill(f, value);
+            return isFloat ? floatValue : spill(f, value);
+        }
+
+        @Override
+        boolean floatNative() {
+            return isFloat;
         }
     }
 
@@ -232,12 +269,18 @@ final class Nodes {
 
         @Override
         Object eval(Frame f) {
-            return f.slots[slot];
+            return value(f.slots[slot]);
         }
 
         @Override
         double evalFloat(Frame f) {
-            return spill(f, f.slots[slot]);
+            Object v = f.slots[slot];
+            return v instanceof FloatCell ? ((FloatCell) v).value : spill(f, v);
+        }
+
+        @Override
+        boolean floatNative() {
+            return true;
         }
     }
 
@@ -257,7 +300,7 @@ final class Nodes {
             if (v == null) {
                 throw error("'" + name + "' is used before the top level sets it");
             }
-            return v;
+            return value(v);
         }
     }
 
@@ -336,6 +379,11 @@ final class Nodes {
         }
 
         @Override
+        boolean floatNative() {
+            return negate;
+        }
+
+        @Override
         Object eval(Frame f) {
             return apply(operand.eval(f));
         }
@@ -373,11 +421,16 @@ final class Nodes {
 
         @Override
         Object eval(Frame f) {
-            if (code <= DIVIDE) {
+            if (code <= Ops.DIVIDE) {
                 double r = evalFloat(f);
                 return f.notFloat ? taken(f) : (Object) r;
             }
             return apply(left.eval(f), right.eval(f));
+        }
+
+        @Override
+        boolean floatNative() {
+            return code <= Ops.DIVIDE;
         }
 
         /**
@@ -387,7 +440,7 @@ final class Nodes {
          */
         @Override
         double evalFloat(Frame f) {
-            if (code > DIVIDE) {
+            if (code > Ops.DIVIDE) {
                 return spill(f, eval(f));
             }
             double x = left.evalFloat(f);
@@ -396,7 +449,7 @@ final class Nodes {
                 if (a instanceof Long) {
                     double y = right.evalFloat(f);
                     if (!f.notFloat) {
-                        return arithmetic((Long) a, y);   // an integer and a float give a float
+                        return Ops.arithmetic(code, (Long) a, y);   // an integer and a float give a float
                     }
                     return spill(f, apply(a, taken(f)));
                 }
@@ -405,34 +458,14 @@ final class Nodes {
             double y = right.evalFloat(f);
             if (f.notFloat) {
                 Object b = taken(f);
-                return b instanceof Long ? arithmetic(x, (Long) b) : spill(f, apply(x, b));
+                return b instanceof Long ? Ops.arithmetic(code, x, (Long) b) : spill(f, apply(x, b));
             }
-            return arithmetic(x, y);
-        }
-
-        private double arithmetic(double x, double y) {
-            switch (code) {
-                case 0:
-                    return x + y;
-                case 1:
-                    return x - y;
-                case 2:
-                    return x * y;
-                default:
-                    return x / y;
-            }
+            return Ops.arithmetic(code, x, y);
         }
 
         private Object apply(Object a, Object b) {
-            try {
-                return Ops.binary(code, a, b);
-            } catch (IllegalArgumentException | ArithmeticException e) {
-                throw error(e instanceof ArithmeticException ? "integer overflow in '" + op + "'" : e.getMessage());
-            }
+            return operate(this, code, op, a, b);
         }
-
-        /** The codes of + - * / are 0 to 3 ({@link Ops#code}). */
-        private static final int DIVIDE = 3;
     }
 
     /**
@@ -458,34 +491,99 @@ final class Nodes {
         @Override
         Object eval(Frame f) {
             Object a = f.slots[slot];
-            try {
-                if (a instanceof Long) {
-                    long x = (Long) a;
-                    switch (code) {
-                        case 0:
-                            return Math.addExact(x, constant);
-                        case 1:
-                            return Math.subtractExact(x, constant);
-                        case 6:
-                            return x < constant;
-                        case 7:
-                            return x <= constant;
-                        case 8:
-                            return x > constant;
-                        case 9:
-                            return x >= constant;
-                        case 10:
-                            return x == constant;
-                        case 11:
-                            return x != constant;
-                        default:
-                            break;
+            if (a instanceof Long) {
+                try {
+                    Object r = Ops.integers(code, (Long) a, constant);
+                    if (r != null) {
+                        return r;
+                    }
+                } catch (ArithmeticException e) {
+                    throw overflow(this, op);
+                }
+            }
+            return operate(this, code, op, value(a), boxed);
+        }
+
+        @Override
+        double evalFloat(Frame f) {
+            Object a = f.slots[slot];
+            if (code <= Ops.DIVIDE && (a instanceof FloatCell || a instanceof Double)) {
+                double x = a instanceof FloatCell ? ((FloatCell) a).value : (Double) a;
+                return Ops.arithmetic(code, x, constant);
+            }
+            return spill(f, eval(f));
+        }
+
+        @Override
+        boolean floatNative() {
+            return code <= Ops.DIVIDE;
+        }
+    }
+
+    /** The general way of a binary operator, its errors placed at {@code at}. */
+    static Object operate(Node at, int code, String op, Object a, Object b) {
+        try {
+            return Ops.binary(code, a, b);
+        } catch (IllegalArgumentException e) {
+            throw at.error(e.getMessage());
+        } catch (ArithmeticException e) {
+            throw overflow(at, op);
+        }
+    }
+
+    private static ScriptError overflow(Node at, String op) {
+        return at.error("integer overflow in '" + op + "'");
+    }
+
+    /**
+     * The root of a tree of float arithmetic on variables and constants ({@link FloatCode#compilable}):
+     * walked like any tree at first and, once it has run {@link FloatCode#HOT} times, run as
+     * bytecode. Where the code meets a variable holding no float, the tree is walked instead; if
+     * that happens {@link FloatCode#MAX_MISSES} times, the code is dropped. Every path gives the
+     * same value, so the racy counters (a model runs on several threads) change only the speed.
+     */
+    static final class FloatTree extends Expr {
+        final Expr tree;
+        private int runs;
+        private int misses;
+        private volatile FloatCode code;
+
+        FloatTree(Expr tree) {
+            super(tree.line, tree.col);
+            this.tree = tree;
+        }
+
+        /** The tree under {@code e} if {@code e} is a FloatTree, else {@code e}. */
+        static Expr unwrap(Expr e) {
+            return e instanceof FloatTree ? ((FloatTree) e).tree : e;
+        }
+
+        @Override
+        Object eval(Frame f) {
+            double r = evalFloat(f);
+            return f.notFloat ? taken(f) : (Object) r;
+        }
+
+        @Override
+        double evalFloat(Frame f) {
+            FloatCode c = code;
+            if (c != null) {
+                try {
+                    return c.eval(f.slots);
+                } catch (FloatCode.NotFloat e) {
+                    if (++misses >= FloatCode.MAX_MISSES) {
+                        code = null;
                     }
                 }
-                return Ops.binary(code, a, boxed);
-            } catch (IllegalArgumentException | ArithmeticException e) {
-                throw error(e instanceof ArithmeticException ? "integer overflow in '" + op + "'" : e.getMessage());
+            } else if (runs <= FloatCode.HOT && ++runs == FloatCode.HOT) {
+                code = FloatCode.compile(tree);
             }
+            return tree.evalFloat(f);
+        }
+
+        @Override
+        boolean floatNative() {
+            return true;
         }
     }
 
@@ -782,16 +880,33 @@ final class Nodes {
     static final class SetLocal extends Stmt {
         final int slot;
         final Expr value;
+        /** Whether the value is asked for as a float first, to be kept in a {@link FloatCell}. */
+        private final boolean floats;
 
         SetLocal(int line, int col, int slot, Expr value) {
             super(line, col);
             this.slot = slot;
             this.value = value;
+            this.floats = value.floatNative();
         }
 
         @Override
         int exec(Frame f) {
-            f.slots[slot] = value.eval(f);
+            if (!floats) {
+                f.slots[slot] = value.eval(f);
+                return NORMAL;
+            }
+            double x = value.evalFloat(f);
+            if (f.notFloat) {
+                f.slots[slot] = Expr.taken(f);
+                return NORMAL;
+            }
+            Object cell = f.slots[slot];
+            if (cell instanceof FloatCell) {
+                ((FloatCell) cell).value = x;
+            } else {
+                f.slots[slot] = new FloatCell(x);
+            }
             return NORMAL;
         }
     }
@@ -964,7 +1079,7 @@ final class Nodes {
                     body.run(f);
                     Object[] values = new Object[slots.length + 1];
                     for (int i = 0; i < slots.length; i++) {
-                        values[i] = f.slots[slots[i]];
+                        values[i] = value(f.slots[slots[i]]);
                     }
                     values[slots.length] = test.bool(f, "the condition of 'reject ... until'");
                     return values;

@@ -64,51 +64,72 @@ final class Ops {
     /** A binary operator by code; the integer and float cases come first, as they are the common ones. */
     static Object binary(int code, Object a, Object b) {
         if (a instanceof Long && b instanceof Long) {
-            long x = (Long) a;
-            long y = (Long) b;
-            switch (code) {
-                case 0:
-                    return Math.addExact(x, y);
-                case 1:
-                    return Math.subtractExact(x, y);
-                case 2:
-                    return Math.multiplyExact(x, y);
-                case 6:
-                    return x < y;
-                case 7:
-                    return x <= y;
-                case 8:
-                    return x > y;
-                case 9:
-                    return x >= y;
-                case 10:
-                    return x == y;
-                case 11:
-                    return x != y;
-                default:
-                    break;
+            Object r = integers(code, (Long) a, (Long) b);
+            if (r != null) {
+                return r;
             }
         } else if (a instanceof Double && b instanceof Double) {
             double x = (Double) a;
             double y = (Double) b;
-            switch (code) {
-                case 0:
-                    return x + y;
-                case 1:
-                    return x - y;
-                case 2:
-                    return x * y;
-                case 3:
-                    return x / y;
-                case 6:
-                    return x < y;
-                case 8:
-                    return x > y;
-                default:
-                    break;
+            if (code <= DIVIDE) {
+                return arithmetic(code, x, y);
+            }
+            if (code == LESS) {
+                return x < y;
+            }
+            if (code == GREATER) {
+                return x > y;
             }
         }
         return slow(OPERATORS[code], a, b);
+    }
+
+    /** The codes of + - * / are 0 to {@code DIVIDE}, in that order; those of comparisons follow {@code **}. */
+    static final int DIVIDE = 3;
+    private static final int LESS = 6;
+    private static final int GREATER = 8;
+
+    /** + - * / (codes 0 to {@link #DIVIDE}) on floats: the one place float arithmetic is written. */
+    static double arithmetic(int code, double x, double y) {
+        switch (code) {
+            case 0:
+                return x + y;
+            case 1:
+                return x - y;
+            case 2:
+                return x * y;
+            default:
+                return x / y;
+        }
+    }
+
+    /**
+     * The operators whose integer result is plain (+ - * with overflow checked, and comparisons)
+     * on two integers; null for the others ({@code /}, {@code %}, {@code **}), which go the slow way.
+     */
+    static Object integers(int code, long x, long y) {
+        switch (code) {
+            case 0:
+                return Math.addExact(x, y);
+            case 1:
+                return Math.subtractExact(x, y);
+            case 2:
+                return Math.multiplyExact(x, y);
+            case 6:
+                return x < y;
+            case 7:
+                return x <= y;
+            case 8:
+                return x > y;
+            case 9:
+                return x >= y;
+            case 10:
+                return x == y;
+            case 11:
+                return x != y;
+            default:
+                return null;
+        }
     }
 
     private static Object slow(String op, Object a, Object b) {
