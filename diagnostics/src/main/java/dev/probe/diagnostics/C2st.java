@@ -1,7 +1,8 @@
 package dev.probe.diagnostics;
 
 import org.apache.commons.rng.UniformRandomProvider;
-import org.apache.commons.rng.core.source64.XoRoShiRo128PlusPlus;
+
+import dev.probe.runtime.inference.Seeds;
 
 /**
  * The classifier two-sample test as the simulation-based inference benchmark (sbibm, Lueckmann et
@@ -67,7 +68,7 @@ public final class C2st {
             }
             y[i] = i < a.length ? 0 : 1;
         }
-        UniformRandomProvider rng = new XoRoShiRo128PlusPlus(seed, 0x5DEECE66DL);
+        UniformRandomProvider rng = Seeds.generator(seed, 0x5DEECE66DL);
         int[] order = permutation(n, rng);
         double total = 0;
         for (int fold = 0; fold < FOLDS; fold++) {

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.commons.rng.UniformRandomProvider;
-import org.apache.commons.rng.core.source64.XoRoShiRo128PlusPlus;
 
+import dev.probe.runtime.inference.Seeds;
 import dev.probe.runtime.posterior.Posterior;
 
 /**
@@ -217,7 +217,7 @@ public final class Samples {
                 w[j] = weights[complete.get(j)];
                 total += w[j];
             }
-            UniformRandomProvider rng = new XoRoShiRo128PlusPlus(seed, 0x632BE59BD9B4E019L);
+            UniformRandomProvider rng = Seeds.generator(seed, 0x632BE59BD9B4E019L);
             pick = new int[n];
             double u = rng.nextDouble() / n;
             double cum = w[0] / total;

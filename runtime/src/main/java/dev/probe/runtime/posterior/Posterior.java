@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.OptionalDouble;
 
 import org.apache.commons.rng.UniformRandomProvider;
-import org.apache.commons.rng.core.source64.XoRoShiRo128PlusPlus;
 
+import dev.probe.runtime.inference.Seeds;
 import dev.probe.runtime.trace.Trace;
 
 /**
@@ -278,7 +278,7 @@ public final class Posterior {
         if (Statistics.kish(weights) == 0) {
             throw new IllegalStateException("resample: every run has zero weight");
         }
-        UniformRandomProvider rng = new XoRoShiRo128PlusPlus(seed, 0x9E3779B97F4A7C15L);
+        UniformRandomProvider rng = Seeds.generator(seed, 0x9E3779B97F4A7C15L);
         int[] pick = new int[n];
         double u = rng.nextDouble() / n;
         double cum = weights[0];

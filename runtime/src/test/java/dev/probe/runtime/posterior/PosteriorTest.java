@@ -225,6 +225,29 @@ class PosteriorTest {
     }
 
     @Test
+    void neighbouringSeedsResampleIndependently() {
+        // One run resampled under seeds 1..400 is a draw from the weighted posterior per seed. A
+        // generator seeded directly with the user's seed gave nearly the same first number for
+        // neighbouring seeds, so every seed picked the same run (spread 0). The picks' mean must lie
+        // within 5 standard errors (sd / sqrt(400)) of the posterior mean and their spread near its sd
+        // (the sd of 400 draws' sd is about sd / sqrt(800), so half the sd lies 14 of those below).
+        Posterior p = everything();
+        Marginal mu = p.marginal("mu");
+        int seeds = 400;
+        double sum = 0;
+        double squares = 0;
+        for (long seed = 1; seed <= seeds; seed++) {
+            double x = p.resample(1, seed).marginal("mu").mean();
+            sum += x;
+            squares += x * x;
+        }
+        double mean = sum / seeds;
+        double sd = Math.sqrt(squares / seeds - mean * mean);
+        assertEquals(mu.mean(), mean, 5 * mu.stddev() / Math.sqrt(seeds));
+        assertTrue(sd > 0.5 * mu.stddev(), "picks' sd " + sd + " against the posterior's " + mu.stddev());
+    }
+
+    @Test
     void combiningPoolsRunsAndEvidence() {
         Posterior a = Inference.importanceSampling(EVERYTHING).observe("y", 0.5).traces(2000).seed(1).run();
         Posterior b = Inference.importanceSampling(EVERYTHING).observe("y", 0.5).traces(1000).seed(2).run();
