@@ -8,6 +8,7 @@
 #   scripts/flink-cluster.sh status            the REST endpoint's overview
 #   scripts/flink-cluster.sh kill-taskmanager N  kills TaskManager N (1 or 2) at once (kill -9): a fault
 #   scripts/flink-cluster.sh kill-taskmanager busy  kills one that runs a task now
+#   scripts/flink-cluster.sh start-taskmanagers  starts again those not running, waits for them
 #
 # Environment: PROBE_FLINK_DIR (its folder: config, pids and logs under DIR/log; default
 # flink/target/cluster), PROBE_FLINK_PORT (REST, default 8081), PROBE_FLINK_RPC_PORT (JobManager
@@ -32,8 +33,10 @@ classpath() {
   echo "$here/flink/target/cluster-lib/*:$here/cli/target/probe-cli.jar:$here/cli/target/lib/*:$here/flink/target/probe-flink.jar:$here/flink/target/lib/*"
 }
 
+# Whether the process in pid file $1 runs: a killed one that nobody has reaped yet (a zombie, where
+# the init process does not reap orphans) answers kill -0 but is gone.
 alive() {
-  [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
+  [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null && [ "$(ps -o stat= -p "$(cat "$1")" 2>/dev/null | cut -c1)" != Z ]
 }
 
 overview() {
@@ -111,15 +114,49 @@ PROPS
     sleep 0.5
   done
   for i in $(seq 1 "$taskmanagers"); do
-    java -Xmx512m -XX:MaxDirectMemorySize=192m -XX:MaxMetaspaceSize=256m "${opts[@]}" -Dlog.file="$dir/log/taskmanager-$i.log" -cp "$cp" \
-      org.apache.flink.runtime.taskexecutor.TaskManagerRunner --configDir "$dir" \
-      > "$dir/log/taskmanager-$i.out" 2>&1 &
-    echo $! > "$dir/pids/taskmanager-$i.pid"
+    start_taskmanager "$i" "$cp"
   done
-  # Ready when every TaskManager has registered its slots (at most two minutes).
+  ready
+}
+
+# TaskManager N in the background, its pid in DIR/pids. A restarted TaskManager's predecessor's log
+# moves to taskmanager-N.log.earlier, so that the log names the running one's resource id alone.
+start_taskmanager() {
+  if [ -f "$dir/log/taskmanager-$1.log" ]; then
+    cat "$dir/log/taskmanager-$1.log" >> "$dir/log/taskmanager-$1.log.earlier"
+    rm -f "$dir/log/taskmanager-$1.log"
+  fi
+  java -Xmx512m -XX:MaxDirectMemorySize=192m -XX:MaxMetaspaceSize=256m -Dlog4j.configurationFile="$dir/log4j.properties" \
+    -Dai.djl.offline=true -Dpekko.remote.classic.startup-timeout=120s -Dlog.file="$dir/log/taskmanager-$1.log" -cp "$2" \
+    org.apache.flink.runtime.taskexecutor.TaskManagerRunner --configDir "$dir" \
+    >> "$dir/log/taskmanager-$1.out" 2>&1 &
+  echo $! > "$dir/pids/taskmanager-$1.pid"
+}
+
+# Waits until the TaskManagers running now, and only they, are registered with their slots (at most
+# two minutes). Each is known by the resource id its log gives; a killed TaskManager stays
+# registered until the JobManager notices its loss, so a count of TaskManagers could be fooled.
+# Whether the JobManager's TaskManagers are exactly those of the logs' last resource ids, with $1 slots in all.
+registered() {
+  local ids=()
+  for i in $(seq 1 "$taskmanagers"); do
+    ids+=("$(grep -o 'Starting TaskManager with ResourceID: [^ ]*' "$dir/log/taskmanager-$i.log" 2>/dev/null | sed 's/.*: //')")
+  done
+  curl -s --max-time 3 "http://localhost:$port/taskmanagers" 2>/dev/null | python3 -c '
+import json, sys
+want, ids = int(sys.argv[1]), set(sys.argv[2:])
+try:
+    tms = json.load(sys.stdin)["taskmanagers"]
+except Exception:
+    sys.exit(1)
+sys.exit(0 if {t["id"] for t in tms} == ids and "" not in ids and sum(t["slotsNumber"] for t in tms) == want else 1)
+' "$1" "${ids[@]}"
+}
+
+ready() {
   local want=$((slots * taskmanagers))
   for _ in $(seq 1 240); do
-    if overview | grep -q "\"slots-total\":$want[,}]"; then
+    if registered "$want"; then
       echo "flink-cluster: running at localhost:$port ($taskmanagers TaskManagers, $want slots; logs in $dir/log)"
       return 0
     fi
@@ -164,6 +201,20 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) overview; echo ;;
+  start-taskmanagers)
+    # Starts again every TaskManager that is not running (after kill-taskmanager), then waits for them.
+    if ! alive "$dir/pids/jobmanager.pid"; then
+      echo "flink-cluster: the JobManager is not running; start the cluster: $0 start" >&2
+      exit 1
+    fi
+    cp="$(classpath)"
+    for i in $(seq 1 "$taskmanagers"); do
+      if ! alive "$dir/pids/taskmanager-$i.pid"; then
+        start_taskmanager "$i" "$cp"
+        echo "flink-cluster: started TaskManager $i again"
+      fi
+    done
+    ready ;;
   kill-taskmanager)
     n="${2:?which TaskManager: 1, 2 or busy}"
     if [ "$n" = busy ]; then
@@ -187,6 +238,6 @@ for t in json.load(sys.stdin)["taskmanagers"]:
     kill -9 "$(cat "$p")"
     echo "flink-cluster: killed TaskManager $n (pid $(cat "$p"))" ;;
   *)
-    echo "usage: $0 start|stop|status|kill-taskmanager N" >&2
+    echo "usage: $0 start|stop|status|kill-taskmanager N|start-taskmanagers" >&2
     exit 2 ;;
 esac

@@ -175,6 +175,7 @@ class FlinkClusterEndToEndTest {
             }
         }.toArray(String[]::new);
         String local = summary(finish(probe(args), 300));
+        allTaskManagers();
         // Two slots: the job fits on the TaskManager that survives.
         Process job = probe(onCluster(args, "--threads", "2"));
         String id = runningJob(120);
@@ -206,6 +207,7 @@ class FlinkClusterEndToEndTest {
         String[] args = {"infer", "--simulator", sim.toString(), "--observe", "obs0=8", "--observe", "obs1=9", "--traces", "60000",
             "--seed", "7", "--json", "--quiet"};
         String local = summary(finish(probe(with(args, "--workers", "2")), 300));
+        allTaskManagers();
         Process job = probe(onCluster(args, "--threads", "2", "--workers-per-slot", "2"));
         String id = runningJob(120);
         Run killed = busyKilled(60);
@@ -225,6 +227,16 @@ class FlinkClusterEndToEndTest {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of(more));
         return all.toArray(String[]::new);
+    }
+
+    /**
+     * Every TaskManager running and registered: a test that killed one leaves the cluster a
+     * TaskManager short, and the next test's kill would leave its job no slot at all (it waited for
+     * one until the test's deadline).
+     */
+    private static void allTaskManagers() throws Exception {
+        Run r = script("start-taskmanagers");
+        assertEquals(0, r.code(), r.out() + r.err());
     }
 
     /** Kills a TaskManager that runs a task of the job, once one does (within {@code seconds}). */
