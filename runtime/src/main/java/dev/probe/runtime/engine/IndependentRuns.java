@@ -16,6 +16,7 @@ import dev.probe.runtime.inference.RunException;
 import dev.probe.runtime.inference.RunGroup;
 import dev.probe.runtime.inference.Seeds;
 import dev.probe.runtime.model.CallSites;
+import dev.probe.runtime.model.Model;
 import dev.probe.runtime.model.ModelException;
 import dev.probe.runtime.model.RetryRunException;
 import dev.probe.runtime.posterior.PosteriorBuilder;
@@ -123,21 +124,33 @@ public final class IndependentRuns {
         } else if (group > 1) {
             grouped(settings, work, callSites, chunk, observed, group, start, end, counts);
         } else {
-            ProposalExecution ex = new ProposalExecution(settings.observations(), work.conditioning(), callSites, observed,
-                    work.proposal()).allowSelfDraw();
-            if (!chunk.keepsTraces()) {
-                ex.recordOnly();
-            }
+            ProposalExecution ex = execution(settings, work, callSites, observed, chunk);
             Seeds.Stream rng = Seeds.stream(settings.seed(), start);
             for (int run = start; run < end; run++) {
                 Object result = runOne(settings, ex, rng, run, null, 0);
                 ex.record(chunk, run, result, work.weighted() ? ex.logImportanceWeight() : 0);
             }
-            counts[0] += ex.proposed();
-            counts[1] += ex.fallbacks();
-            counts[2] += ex.uncontrolled();
+            count(ex, counts);
         }
         return new Block(start, end, chunk, counts[0], counts[1], counts[2], new TreeSet<>(observed));
+    }
+
+    /** An execution of this work's runs, one at a time, recording only what the chunk keeps. */
+    private static ProposalExecution execution(Settings settings, Work work, CallSites callSites, Set<String> observed,
+            PosteriorBuilder.Chunk chunk) {
+        ProposalExecution ex = new ProposalExecution(settings.observations(), work.conditioning(), callSites, observed,
+                work.proposal()).allowSelfDraw();
+        if (!chunk.keepsTraces()) {
+            ex.recordOnly();
+        }
+        return ex;
+    }
+
+    /** Adds {@code ex}'s proposals, fallbacks and uncontrolled choices to {@code counts}. */
+    private static void count(ProposalExecution ex, long[] counts) {
+        counts[0] += ex.proposed();
+        counts[1] += ex.fallbacks();
+        counts[2] += ex.uncontrolled();
     }
 
     /**
@@ -175,15 +188,11 @@ public final class IndependentRuns {
      */
     private static void ahead(Settings settings, Work work, CallSites callSites, PosteriorBuilder.Chunk chunk,
             Set<String> observed, int window, int start, int end, long[] counts) {
-        dev.probe.runtime.model.Model model = settings.model();
+        Model model = settings.model();
         ProposalExecution[] executions = new ProposalExecution[window];
         Seeds.Stream[] streams = new Seeds.Stream[window];
         for (int i = 0; i < window; i++) {
-            executions[i] = new ProposalExecution(settings.observations(), work.conditioning(), callSites, observed,
-                    work.proposal()).allowSelfDraw();
-            if (!chunk.keepsTraces()) {
-                executions[i].recordOnly();
-            }
+            executions[i] = execution(settings, work, callSites, observed, chunk);
             streams[i] = Seeds.stream(settings.seed(), start);
         }
         List<ProposalExecution> starting = new ArrayList<>(window);
@@ -221,9 +230,7 @@ public final class IndependentRuns {
             ex.record(chunk, run, result, work.weighted() ? ex.logImportanceWeight() : 0);
         }
         for (ProposalExecution ex : executions) {
-            counts[0] += ex.proposed();
-            counts[1] += ex.fallbacks();
-            counts[2] += ex.uncontrolled();
+            count(ex, counts);
         }
     }
 
@@ -262,9 +269,7 @@ public final class IndependentRuns {
             chunk.record(start + i, traces[i]);
         }
         for (int m = 0; m < executions.length; m++) {
-            counts[0] += executions[m].proposed();
-            counts[1] += executions[m].fallbacks();
-            counts[2] += executions[m].uncontrolled();
+            count(executions[m], counts);
             observed.addAll(observedSets.get(m));
         }
     }
