@@ -35,6 +35,9 @@ classpath() {
 
 # Whether the process in pid file $1 runs: a killed one that nobody has reaped yet (a zombie, where
 # the init process does not reap orphans) answers kill -0 but is gone.
+# Every JVM's options. Pekko's classic remoting waits 10 s for its transport, which Flink's options do not reach.
+opts=(-Dlog4j.configurationFile="$dir/log4j.properties" -Dai.djl.offline=true -Dpekko.remote.classic.startup-timeout=120s)
+
 alive() {
   [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null && [ "$(ps -o stat= -p "$(cat "$1")" 2>/dev/null | cut -c1)" != Z ]
 }
@@ -100,9 +103,6 @@ appender.file.fileName = ${sys:log.file}
 appender.file.layout.type = PatternLayout
 appender.file.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %c - %m%n
 PROPS
-  # Pekko's classic remoting waits 10 s for its transport, which Flink's options do not reach.
-  local opts=(-Dlog4j.configurationFile="$dir/log4j.properties" -Dai.djl.offline=true
-    -Dpekko.remote.classic.startup-timeout=120s)
   java -Xmx512m "${opts[@]}" -Dlog.file="$dir/log/jobmanager.log" -cp "$cp" \
     org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint --configDir "$dir" \
     > "$dir/log/jobmanager.out" 2>&1 &
@@ -126,8 +126,7 @@ start_taskmanager() {
     cat "$dir/log/taskmanager-$1.log" >> "$dir/log/taskmanager-$1.log.earlier"
     rm -f "$dir/log/taskmanager-$1.log"
   fi
-  java -Xmx512m -XX:MaxDirectMemorySize=192m -XX:MaxMetaspaceSize=256m -Dlog4j.configurationFile="$dir/log4j.properties" \
-    -Dai.djl.offline=true -Dpekko.remote.classic.startup-timeout=120s -Dlog.file="$dir/log/taskmanager-$1.log" -cp "$2" \
+  java -Xmx512m -XX:MaxDirectMemorySize=192m -XX:MaxMetaspaceSize=256m "${opts[@]}" -Dlog.file="$dir/log/taskmanager-$1.log" -cp "$2" \
     org.apache.flink.runtime.taskexecutor.TaskManagerRunner --configDir "$dir" \
     >> "$dir/log/taskmanager-$1.out" 2>&1 &
   echo $! > "$dir/pids/taskmanager-$1.pid"
