@@ -3,6 +3,7 @@ package dev.probe.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,12 +44,23 @@ class ProbeCommandEndToEndTest {
         if (!options.isEmpty()) {
             builder.environment().merge("PROBE_JAVA_OPTS", options, (before, added) -> before + " " + added);
         }
-        Process p = builder.start();
-        p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
-        byte[] err = p.getErrorStream().readAllBytes();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "probe did not finish");
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+        // Both streams go to files, so that neither can fill its pipe and stall the command while
+        // the other is read, and a command that hangs fails the test instead of hanging it.
+        Path outFile = Files.createTempFile("probe-out", ".txt");
+        Path errFile = Files.createTempFile("probe-err", ".txt");
+        try {
+            Process p = builder.redirectOutput(outFile.toFile()).redirectError(errFile.toFile()).start();
+            p.getOutputStream().close();
+            if (!p.waitFor(300, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                fail("probe " + String.join(" ", args) + " did not finish in 300 s; it said: " + Files.readString(errFile));
+            }
+            return new Run(p.exitValue(), Files.readString(outFile, StandardCharsets.UTF_8),
+                    Files.readString(errFile, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(outFile);
+            Files.deleteIfExists(errFile);
+        }
     }
 
     @Test
