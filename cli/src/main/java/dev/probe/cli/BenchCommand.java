@@ -21,19 +21,25 @@ import picocli.CommandLine.Option;
 /**
  * {@code probe bench}: runs per second of prior sampling and importance sampling for each
  * built-in model at one thread and at all threads, and the cost of one named sample statement.
- * Each figure is the median of repeated timed inferences, each long enough to dwarf start-up,
- * after a warm-up of the same size.
+ * Each figure is the median of repeated timed inferences after a warm-up of the same size; a
+ * model row's inferences each do a fixed number of runs ({@code --runs}), the floor's 2^20.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = "The built-in benchmarks: runs per second per model and engine, and the cost of a sample statement.")
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--seconds", paramLabel = "S", defaultValue = "1.0",
-            description = "Least duration of one timed inference. Default: 1.0.")
+            description = "A model row's timed pairs go on until they have taken R x S seconds (the floor's: 3 x R x S);"
+                    + " the scripts' and statements' timed inferences last at least S each. Default: 1.0.")
     double seconds;
 
-    @Option(names = "--repeats", paramLabel = "R", defaultValue = "3", description = "Timed inferences per figure (the median is kept). Default: 3.")
+    @Option(names = "--repeats", paramLabel = "R", defaultValue = "3",
+            description = "Least number of timed inferences per figure (the median is kept). Default: 3.")
     int repeats;
+
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "262144",
+            description = "Runs per timed inference of a model row, the same for every row, build and machine. Default: 262144 (2^18).")
+    int rowRuns;
 
     @Option(names = "--models", paramLabel = "NAME", split = ",", description = "Only these built-in models (comma-separated); 'scripts' for scripts against Java, 'sir' for the sbibm SIR script against its Java twin, 'statements' for the sample statement cost; 'diagnostics' for the cost of infer's diagnostics.")
     List<String> only;
@@ -98,8 +104,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!(seconds > 0) || repeats <= 0) {
-            throw new UsageException("--seconds and --repeats must be positive");
+        if (!(seconds > 0) || repeats <= 0 || rowRuns <= 0) {
+            throw new UsageException("--seconds, --repeats and --runs must be positive");
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -142,6 +148,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         boolean anyModel = Builtins.all().stream().anyMatch(b -> only == null || only.contains(b.name()));
         if (!json && anyModel) {
+            out.printf(Locale.ROOT, "%,d runs per timed inference, 1 thread and %d in pairs (medians):%n", rowRuns, cores);
             out.printf(Locale.ROOT, "%-16s %-6s %14s %14s %8s%n", "model", "engine", "runs/s (1 thr)",
                     "runs/s (" + cores + " thr)", "speedup");
         }
@@ -159,6 +166,8 @@ final class BenchCommand implements Callable<Integer> {
                 ObjectNode r = rows.addObject();
                 r.put("model", b.name());
                 r.put("engine", engine);
+                r.put("runs_per_timed_inference", rowRuns);
+                r.put("pairs", (int) figures[3]);
                 r.put("runs_per_second_1_thread", Math.round(one));
                 r.put("runs_per_second_all_threads", Math.round(all));
                 r.put("speedup", Math.round(speedup * 100) / 100.0);
@@ -293,9 +302,14 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Runs per second at one thread and at {@code cores} threads, and the speedup. The two are
-     * timed in alternation, repeat after repeat, on the same number of runs, and the speedup is the
-     * median of the per-repeat ratios, so that drifts in the machine's speed cancel out.
+     * Runs per second at one thread and at {@code cores} threads, the speedup and the number of
+     * pairs timed. Every timed inference does the same {@link #rowRuns} runs, whatever the model,
+     * build or machine, so that its posterior is a fixed size (calls sized by time made a faster
+     * build hold larger posteriors and pay for their memory). One-thread and all-thread inferences
+     * are timed in pairs, after two pairs of warm-up, which goes first alternating from pair to
+     * pair, until at least {@link #repeats} pairs (an odd number) have taken {@code seconds *
+     * repeats} seconds; the rates are medians over the pairs and the speedup the median of the
+     * per-pair ratios, so that drifts in a shared machine's speed fall on both alike.
      */
     private double[] rates(BuiltinModel b, String engine, int cores) {
         Model m = b.create();
@@ -303,17 +317,32 @@ final class BenchCommand implements Callable<Integer> {
             Inference inf = engine.equals("prior") ? Inference.prior(m) : Inference.importanceSampling(m).observations(b.exampleObservations());
             inf.traces(traces).seed(1).threads(threads).run();
         };
-        int traces = calibrate(n -> job.accept(n, 1), 1 << 26);
-        job.accept(traces, cores);
-        double[] one = new double[repeats];
-        double[] all = new double[repeats];
-        double[] ratio = new double[repeats];
-        for (int r = 0; r < repeats; r++) {
-            one[r] = time(() -> job.accept(traces, 1), traces);
-            all[r] = time(() -> job.accept(traces, cores), traces);
-            ratio[r] = all[r] / one[r];
+        int runs = rowRuns;
+        for (int k = 0; k < 2; k++) {
+            job.accept(runs, 1);
+            job.accept(runs, cores);
         }
-        return new double[] {medianOf(one), medianOf(all), medianOf(ratio)};
+        List<double[]> pairs = new java.util.ArrayList<>();
+        long until = System.nanoTime() + (long) (1e9 * seconds * repeats);
+        while (pairs.size() < repeats || System.nanoTime() < until || pairs.size() % 2 == 0) {
+            double one;
+            double all;
+            if (pairs.size() % 2 == 0) {
+                one = time(() -> job.accept(runs, 1), runs);
+                all = time(() -> job.accept(runs, cores), runs);
+            } else {
+                all = time(() -> job.accept(runs, cores), runs);
+                one = time(() -> job.accept(runs, 1), runs);
+            }
+            pairs.add(new double[] {one, all, all / one});
+        }
+        double[][] cols = new double[3][pairs.size()];
+        for (int k = 0; k < pairs.size(); k++) {
+            for (int c = 0; c < 3; c++) {
+                cols[c][k] = pairs.get(k)[c];
+            }
+        }
+        return new double[] {medianOf(cols[0]), medianOf(cols[1]), medianOf(cols[2]), pairs.size()};
     }
 
     private static double time(Runnable r, int traces) {

@@ -165,7 +165,11 @@ abstract class Execution implements Context {
 
     @Override
     public final <T> T sample(Distribution<T> distribution, String name) {
-        return sample(distribution, name, true);
+        // The body of sample(distribution, name, true), not a call to it: one level less between
+        // the model and the generator, whose calls the JIT inlines only so many levels deep.
+        requireDistribution(distribution, "sample");
+        Named n = named(name, "sample");
+        return sample(distribution, n.address, n.counter.next(runNumber), name, true);
     }
 
     @Override

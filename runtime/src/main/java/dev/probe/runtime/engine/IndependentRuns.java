@@ -125,14 +125,38 @@ public final class IndependentRuns {
             grouped(settings, work, callSites, chunk, observed, group, start, end, counts);
         } else {
             ProposalExecution ex = execution(settings, work, callSites, observed, chunk);
-            Seeds.Stream rng = Seeds.stream(settings.seed(), start);
-            for (int run = start; run < end; run++) {
-                Object result = runOne(settings, ex, rng, run, null, 0);
-                ex.record(chunk, run, result, work.weighted() ? ex.logImportanceWeight() : 0);
-            }
+            oneAtATime(settings, work.weighted(), ex, chunk, start, end);
             count(ex, counts);
         }
         return new Block(start, end, chunk, counts[0], counts[1], counts[2], new TreeSet<>(observed));
+    }
+
+    /**
+     * Runs [start, end) one after another on {@code ex}: the hot loop of prior and importance
+     * sampling. It is a method of its own, small and called once per block, so that the JIT
+     * compiles it whole (not as an on-stack replacement inside {@link #compute}) with the start of
+     * a run, the model's call and the recording of its entries in one piece; a run lost by its
+     * model source goes to {@link #runOne}, off this path.
+     */
+    private static void oneAtATime(Settings settings, boolean weighted, ProposalExecution ex, PosteriorBuilder.Chunk chunk,
+            int start, int end) {
+        Model model = settings.model();
+        long seed = settings.seed();
+        Seeds.Stream rng = Seeds.stream(seed, start);
+        for (int run = start; run < end; run++) {
+            Object result;
+            try {
+                ex.begin(rng.moveTo(seed, run), null, 0);
+                // Through the execution, whose frame ends the call-site chains of unnamed choices.
+                result = ex.runModel(model);
+            } catch (RetryRunException e) {
+                lostAgain(e, 1, "run", run);
+                result = runOne(settings, ex, rng, run, null, 0, 2);
+            } catch (RuntimeException | StackOverflowError e) {
+                throw wrap(e, "run", run, seed);
+            }
+            ex.record(chunk, run, result, weighted ? ex.logImportanceWeight() : 0);
+        }
     }
 
     /** An execution of this work's runs, one at a time, recording only what the chunk keeps. */

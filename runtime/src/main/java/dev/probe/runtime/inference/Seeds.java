@@ -30,14 +30,25 @@ public final class Seeds {
 
     /** The generator of one stream at a time; see {@link #stream}. */
     public static final class Stream extends XoRoShiRo128PlusPlus {
+        /** The root seed last moved to, and its mix: a run's stream then costs two mixes, not four. */
+        private long seed;
+        private long mixedSeed;
+
         private Stream(long seed, long index) {
-            super(first(seed, index), second(seed, index));
+            super(first(base(mix(seed), index)), second(base(mix(seed), index)));
+            this.seed = seed;
+            this.mixedSeed = mix(seed);
         }
 
         /** Starts stream {@code index} of root seed {@code seed}, as {@link #generator} would; returns this. */
         public Stream moveTo(long seed, long index) {
-            state0 = first(seed, index);
-            state1 = second(seed, index);
+            if (seed != this.seed) {
+                this.seed = seed;
+                mixedSeed = mix(seed);
+            }
+            long base = base(mixedSeed, index);
+            state0 = first(base);
+            state1 = second(base);
             resetCachedState();
             return this;
         }
@@ -45,17 +56,17 @@ public final class Seeds {
 
     // Two SplitMix64 outputs of distinct inputs seed a xoroshiro128++ generator.
 
-    private static long base(long seed, long index) {
-        return mix(seed) ^ (index * 0xD1B54A32D192ED03L);
+    private static long base(long mixedSeed, long index) {
+        return mixedSeed ^ (index * 0xD1B54A32D192ED03L);
     }
 
-    private static long first(long seed, long index) {
-        return mix(base(seed, index) + 0x9E3779B97F4A7C15L);
+    private static long first(long base) {
+        return mix(base + 0x9E3779B97F4A7C15L);
     }
 
-    private static long second(long seed, long index) {
-        long s1 = mix(base(seed, index) + 0x3C6EF372FE94F82AL);
-        return s1 == 0 && first(seed, index) == 0 ? 1 : s1;
+    private static long second(long base) {
+        long s1 = mix(base + 0x3C6EF372FE94F82AL);
+        return s1 == 0 && first(base) == 0 ? 1 : s1;
     }
 
     /** A fresh seed for a user who gave none; it is printed so the result can be reproduced. */

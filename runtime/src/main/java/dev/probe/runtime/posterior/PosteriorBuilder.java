@@ -283,7 +283,10 @@ public final class PosteriorBuilder {
                     c.set(i, entries.value(p), seen);
                 }
             }
-            if (runResult != null) {
+            if (runResult instanceof Double real) {
+                // Unboxed at once: where this is compiled together with the model, its box need not be made.
+                result.setReal(i, real, seenBase);
+            } else if (runResult != null) {
                 result.set(i, runResult, seenBase);
             }
         }

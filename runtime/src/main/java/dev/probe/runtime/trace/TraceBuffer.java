@@ -29,6 +29,12 @@ public final class TraceBuffer {
     private double[] logProbs = new double[8];
     private boolean[] controlled = new boolean[8];
     private int size;
+    /**
+     * One past the last slot that may hold a value or a distribution: slots from here on are null.
+     * A run whose entries are all unboxed reals with no distribution kept (importance sampling's
+     * common case) then clears nothing between runs.
+     */
+    private int referencesEnd;
 
     /** The number of entries. */
     public int size() {
@@ -43,8 +49,11 @@ public final class TraceBuffer {
     /** Forgets the entries from {@code mark} on. */
     public void truncate(int mark) {
         // Drops the references, so that a buffer kept between runs holds no value alive.
-        Arrays.fill(values, mark, size, null);
-        Arrays.fill(distributions, mark, size, null);
+        if (referencesEnd > mark) {
+            Arrays.fill(values, mark, referencesEnd, null);
+            Arrays.fill(distributions, mark, referencesEnd, null);
+            referencesEnd = mark;
+        }
         size = mark;
     }
 
@@ -64,6 +73,7 @@ public final class TraceBuffer {
         // readily the JIT inlines its callers (an observation into the model's code).
         if (distribution != null) {
             distributions[i] = distribution;
+            referencesEnd = size;
         }
         if (value instanceof Double) {
             reals[i] = (Double) value;
@@ -71,6 +81,7 @@ public final class TraceBuffer {
         } else {
             isReal[i] = false;
             values[i] = value;
+            referencesEnd = size;
         }
         logProbs[i] = logProb;
         controlled[i] = isControlled;
