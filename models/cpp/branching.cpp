@@ -1,7 +1,10 @@
-// The branching model of LANGUAGE.md, as a C++ simulator (the twin of builtin:branching).
+// The branching model of LANGUAGE.md, as a C++ simulator (the twin of builtin:branching);
+// --concurrent-runs N serves N runs at the same time.
 #include <cstdint>
 
 #include <probe/probe.hpp>
+
+#include "concurrent_runs.hpp"
 
 static int64_t fib(int64_t n) { return n < 2 ? 1 : fib(n - 1) + fib(n - 2); }
 
@@ -16,5 +19,5 @@ int main(int argc, char** argv) {
     }
     probe::observe(probe::Poisson(static_cast<double>(l)), "obs");
     return probe::Value(r);
-  }, argc, argv);
+  }, argc, argv, serve_options(argc, argv));
 }

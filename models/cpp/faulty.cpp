@@ -3,7 +3,9 @@
 //   faulty stall-after N   stops answering in its N-th run
 //   faulty garbage         asks for a distribution the runtime does not have
 //   faulty throw           throws in its first run (a simulator's own error)
-// With no arguments it is the plain Gaussian simulator.
+// With no arguments it is the plain Gaussian simulator; --concurrent-runs N (last) serves N runs at
+// the same time, the faults counting runs over all of them.
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -13,12 +15,14 @@
 
 #include <probe/probe.hpp>
 
+#include "concurrent_runs.hpp"
+
 int main(int argc, char** argv) {
-  std::string mode = argc > 1 ? argv[1] : "";
-  long after = argc > 2 ? std::atol(argv[2]) : 0;
-  long runs = 0;
+  std::string mode = argc > 1 && std::string(argv[1]) != "--concurrent-runs" ? argv[1] : "";
+  long after = argc > 2 && !mode.empty() ? std::atol(argv[2]) : 0;
+  std::atomic<long> runs = 0;
   return probe::serve("faulty-gaussian", "1.0", [&] {
-    ++runs;
+    long run = ++runs;
     if (mode == "garbage") {
       probe::sample(probe::Distribution{"Garbage", {1.0}, {}}, "mu");
     }
@@ -26,10 +30,10 @@ int main(int argc, char** argv) {
       throw std::runtime_error("the detector geometry file is missing");
     }
     double mu = probe::sample(probe::Normal(1, std::sqrt(5.0)), "mu");
-    if (mode == "die-after" && runs == after) std::abort();
-    if (mode == "stall-after" && runs == after) std::this_thread::sleep_for(std::chrono::hours(1));
+    if (mode == "die-after" && run == after) std::abort();
+    if (mode == "stall-after" && run == after) std::this_thread::sleep_for(std::chrono::hours(1));
     probe::observe(probe::Normal(mu, std::sqrt(2.0)), "obs0");
     probe::observe(probe::Normal(mu, std::sqrt(2.0)), "obs1");
     return probe::Value(mu);
-  }, argc, argv);
+  }, argc, argv, serve_options(argc, argv));
 }

@@ -1,8 +1,10 @@
-"""The branching model of LANGUAGE.md, as a Python simulator (the twin of builtin:branching)."""
+"""The branching model of LANGUAGE.md, as a Python simulator (the twin of builtin:branching);
+--concurrent-runs N serves N runs at the same time."""
 import sys
 
 import _checkout  # noqa: F401  (finds the client library in this checkout when it is not installed)
 import probe
+from _options import concurrent_runs
 
 
 def fib(n):
@@ -20,4 +22,4 @@ def branching():
 
 
 if __name__ == "__main__":
-    sys.exit(probe.serve("branching", "1.0", branching))
+    sys.exit(probe.serve("branching", "1.0", branching, concurrent_runs=concurrent_runs(sys.argv)))

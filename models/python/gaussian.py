@@ -1,9 +1,11 @@
-"""Gaussian with unknown mean, as a Python simulator (the twin of builtin:gaussian)."""
+"""Gaussian with unknown mean, as a Python simulator (the twin of builtin:gaussian);
+--concurrent-runs N serves N runs at the same time."""
 import math
 import sys
 
 import _checkout  # noqa: F401  (finds the client library in this checkout when it is not installed)
 import probe
+from _options import concurrent_runs
 
 
 def gaussian():
@@ -14,4 +16,4 @@ def gaussian():
 
 
 if __name__ == "__main__":
-    sys.exit(probe.serve("gaussian", "1.0", gaussian))
+    sys.exit(probe.serve("gaussian", "1.0", gaussian, concurrent_runs=concurrent_runs(sys.argv)))

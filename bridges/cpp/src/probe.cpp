@@ -3,8 +3,10 @@
 // a self-drawn run (the simulator draws its own choices from the run's seed).
 #include "probe/probe.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -13,7 +15,9 @@
 #include <sstream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include <grpcpp/grpcpp.h>
 
@@ -103,12 +107,39 @@ class Rng {
   uint64_t s1_;
 };
 
+/** Writes the messages of outbox as one frame (a batch when there are several) and empties it; false if the stream is gone. */
+bool write_frame(Stream* stream, std::vector<pb::SimulatorMessage>& outbox) {
+  if (outbox.empty()) return true;
+  bool ok;
+  if (outbox.size() == 1) {
+    ok = stream->Write(outbox.front());
+  } else {
+    pb::SimulatorMessage frame;
+    auto* batch = frame.mutable_batch()->mutable_messages();
+    batch->Reserve(static_cast<int>(outbox.size()));
+    for (pb::SimulatorMessage& m : outbox) batch->Add(std::move(m));
+    ok = stream->Write(frame);
+  }
+  outbox.clear();
+  return ok;
+}
+
+/** How a run's messages travel: out to the runtime, and the runtime's answers back to the run. */
+class Link {
+ public:
+  virtual ~Link() = default;
+  /** Queues or sends a message; waits: the run waits for an answer next. False if the stream is gone. */
+  virtual bool write(pb::SimulatorMessage&& m, bool waits) = 0;
+  /** The runtime's next message for run run_id (a Value, an Error or a Cancel), or false when the stream is gone. */
+  virtual bool answer(uint64_t run_id, pb::RuntimeMessage* m) = 0;
+};
+
 /**
  * The stream and what travels on it between runs: messages read but not yet taken (a batch is
  * unpacked here), StartRuns that arrived during a run (several runs in flight: served next, in
  * order), and, on a batching connection, the messages written since the simulator last waited.
  */
-struct Connection {
+struct Connection final : Link {
   Stream* stream = nullptr;
   std::deque<pb::RuntimeMessage> inbox;
   std::deque<pb::RuntimeMessage> pending;
@@ -119,27 +150,15 @@ struct Connection {
 
   /** Writes what waits in the outbox, as one frame; false if the stream is gone. */
   bool flush() {
-    if (outbox.empty()) return true;
-    bool ok;
-    if (outbox.size() == 1) {
-      ok = stream->Write(outbox.front());
-    } else {
-      pb::SimulatorMessage frame;
-      auto* batch = frame.mutable_batch()->mutable_messages();
-      batch->Reserve(static_cast<int>(outbox.size()));
-      for (pb::SimulatorMessage& m : outbox) batch->Add(std::move(m));
-      ok = stream->Write(frame);
-    }
-    outbox.clear();
     outbox_bytes = 0;
-    return ok;
+    return write_frame(stream, outbox);
   }
 
   /**
    * Queues a message: it goes out with the next one that waits (waits: this one), or when the
    * simulator has no run left to serve. A large outbox goes at once.
    */
-  bool write(pb::SimulatorMessage&& m, bool waits = false) {
+  bool write(pb::SimulatorMessage&& m, bool waits = false) override {
     if (!batching) {
       // Buffered by gRPC until the next message that flushes (one that waits, or a run's end).
       grpc::WriteOptions options;
@@ -168,11 +187,131 @@ struct Connection {
     inbox.pop_front();
     return true;
   }
+
+  bool answer(uint64_t, pb::RuntimeMessage* m) override {
+    while (true) {
+      if (!read(m)) return false;
+      if (!m->has_start()) return true;
+      // The runtime may send the next runs' StartRuns ahead (capability runs-in-flight): keep them.
+      pending.push_back(std::move(*m));
+    }
+  }
 };
+
+class Lane;
+
+/**
+ * One stream serving several runs at the same time (capability concurrent-runs:N), each on a
+ * lane: a thread of its own. The main thread reads; StartRuns queue for the first free lane, and
+ * every other message goes to the lane of its run id. Writes are serialised; on a batching
+ * connection they gather in one outbox that goes out when a run waits or a lane has nothing to do.
+ */
+struct Multiplexer {
+  /** The stream's writing side, guarded by write_mu (its reading side is read_all's). */
+  Connection out;
+  std::mutex write_mu;
+
+  std::mutex mu;
+  std::condition_variable started;
+  std::deque<pb::RuntimeMessage> starts;  // guarded by mu
+  std::map<uint64_t, Lane*> runs;         // guarded by mu: the runs in progress, by id
+  bool closed = false;                    // guarded by mu
+
+  /** Queues or sends a message as Connection::write does; one that waits goes out at once, with what was queued. */
+  bool write(pb::SimulatorMessage&& m, bool waits) {
+    std::lock_guard<std::mutex> g(write_mu);
+    return out.write(std::move(m), waits) && (!waits || out.flush());
+  }
+
+  bool flush() {
+    std::lock_guard<std::mutex> g(write_mu);
+    return out.flush();
+  }
+
+  /** Reads until the runtime closes the stream, handing each message to its lane. */
+  void read_all();
+
+ private:
+  void deliver(pb::RuntimeMessage&& m);
+};
+
+/** A thread serving runs of a Multiplexer, one at a time, and what the runtime sent its run. */
+class Lane final : public Link {
+ public:
+  explicit Lane(Multiplexer& mux) : mux_(mux) {}
+
+  bool write(pb::SimulatorMessage&& m, bool waits) override { return mux_.write(std::move(m), waits); }
+
+  bool answer(uint64_t, pb::RuntimeMessage* m) override {
+    std::unique_lock<std::mutex> l(mux_.mu);
+    arrived_.wait(l, [&] { return !inbox_.empty() || mux_.closed; });
+    if (inbox_.empty()) return false;
+    *m = std::move(inbox_.front());
+    inbox_.pop_front();
+    return true;
+  }
+
+  /** Takes the next StartRun (flushing what waits first when there is none yet); false once the stream is gone. */
+  bool next(pb::RuntimeMessage* start) {
+    std::unique_lock<std::mutex> l(mux_.mu);
+    if (mux_.starts.empty() && !mux_.closed) {
+      l.unlock();
+      mux_.flush();
+      l.lock();
+    }
+    mux_.started.wait(l, [&] { return !mux_.starts.empty() || mux_.closed; });
+    if (mux_.closed) return false;
+    *start = std::move(mux_.starts.front());
+    mux_.starts.pop_front();
+    inbox_.clear();
+    mux_.runs[start->start().run_id()] = this;
+    return true;
+  }
+
+  void done(uint64_t run_id) {
+    std::lock_guard<std::mutex> g(mux_.mu);
+    mux_.runs.erase(run_id);
+  }
+
+ private:
+  friend struct Multiplexer;
+  Multiplexer& mux_;
+  std::condition_variable arrived_;
+  std::deque<pb::RuntimeMessage> inbox_;  // guarded by mux_.mu
+};
+
+void Multiplexer::deliver(pb::RuntimeMessage&& m) {
+  if (m.has_start()) {
+    starts.push_back(std::move(m));
+    started.notify_one();
+    return;
+  }
+  uint64_t id = m.has_value() ? m.value().run_id() : m.has_cancel() ? m.cancel().run_id() : m.has_error() ? m.error().run_id() : 0;
+  auto it = runs.find(id);
+  if (it == runs.end()) return;  // a late error or cancel of a run already over
+  it->second->inbox_.push_back(std::move(m));
+  it->second->arrived_.notify_one();
+}
+
+void Multiplexer::read_all() {
+  pb::RuntimeMessage frame;
+  while (out.stream->Read(&frame)) {
+    std::lock_guard<std::mutex> g(mu);
+    if (frame.has_batch()) {
+      for (pb::RuntimeMessage& inner : *frame.mutable_batch()->mutable_messages()) deliver(std::move(inner));
+    } else {
+      deliver(std::move(frame));
+    }
+  }
+  std::lock_guard<std::mutex> g(mu);
+  closed = true;
+  started.notify_all();
+  for (auto& [id, lane] : runs) lane->arrived_.notify_one();
+}
 
 /** The run in progress on this thread. */
 struct Session {
-  Connection* connection = nullptr;
+  Link* connection = nullptr;
   uint64_t run_id = 0;
   /** The given observations, by name, and how often each name was observed so far in this run. */
   std::map<std::string, pb::Tensor> observations;
@@ -243,19 +382,14 @@ void to_proto(const Distribution& d, pb::Distribution* out) {
  */
 Value exchange(pb::SimulatorMessage& m, bool wants_value) {
   Session& s = session();
-  Connection& c = *s.connection;
+  Link& c = *s.connection;
   if (!c.write(std::move(m), wants_value)) {
     throw RunAborted("the runtime closed the connection");
   }
   if (!wants_value) return Value();
   pb::RuntimeMessage reply;
-  while (true) {
-    if (!c.read(&reply)) {
-      throw RunAborted("the runtime closed the connection");
-    }
-    if (!reply.has_start()) break;
-    // The runtime may send the next runs' StartRuns ahead (capability runs-in-flight): keep them.
-    c.pending.push_back(std::move(reply));
+  if (!c.answer(s.run_id, &reply)) {
+    throw RunAborted("the runtime closed the connection");
   }
   if (reply.has_value() && reply.value().run_id() == s.run_id) {
     return from_proto(reply.value().value());
@@ -733,7 +867,67 @@ bool loop_end(bool accepted) {
 
 }  // namespace detail
 
+namespace {
+
+/** Serves the run of start on link: its RunResult or Error, or nothing when the runtime aborted it. */
+std::optional<pb::SimulatorMessage> run_once(const pb::StartRun& start, Link* link, const Simulator& simulator) {
+  Session s{link, start.run_id(), {}, {}, std::nullopt};
+  if (start.self_draw()) s.rng.emplace(start.seed());
+  for (const pb::NamedValue& nv : start.observations()) s.observations[nv.name()] = nv.value();
+  current = &s;
+  pb::SimulatorMessage done;
+  try {
+    Value result = simulator();
+    done.mutable_result()->set_run_id(s.run_id);
+    to_proto(result, done.mutable_result()->mutable_value());
+  } catch (const RunAborted&) {
+    current = nullptr;
+    return std::nullopt;  // the runtime knows why; wait for the next run
+  } catch (const std::exception& e) {
+    done.Clear();
+    done.mutable_error()->set_code(pb::Error::SIMULATOR);
+    done.mutable_error()->set_run_id(s.run_id);
+    done.mutable_error()->set_message(e.what());
+  }
+  current = nullptr;
+  return done;
+}
+
+/** Serves runs on lanes threads at once until the runtime closes the stream. */
+void serve_concurrently(Stream* stream, bool batching, int lanes, const Simulator& simulator) {
+  Multiplexer mux;
+  mux.out.stream = stream;
+  mux.out.batching = batching;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < lanes; ++i) {
+    threads.emplace_back([&mux, &simulator] {
+      Lane lane(mux);
+      pb::RuntimeMessage start;
+      while (lane.next(&start)) {
+        uint64_t id = start.start().run_id();
+        std::optional<pb::SimulatorMessage> done = run_once(start.start(), &lane, simulator);
+        if (done) mux.write(std::move(*done), false);
+        lane.done(id);
+      }
+    });
+  }
+  mux.read_all();
+  for (std::thread& t : threads) t.join();
+  mux.flush();
+}
+
+}  // namespace
+
 int serve(const std::string& name, const std::string& version, Simulator simulator, int argc, char** argv) {
+  return serve(name, version, std::move(simulator), argc, argv, ServeOptions{});
+}
+
+int serve(const std::string& name, const std::string& version, Simulator simulator, int argc, char** argv,
+          const ServeOptions& options) {
+  if (options.concurrent_runs < 1) {
+    std::cerr << name << ": ServeOptions::concurrent_runs must be at least 1, got " << options.concurrent_runs << std::endl;
+    return 2;
+  }
   std::string address;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--probe-address") == 0 && i + 1 < argc) address = argv[i + 1];
@@ -783,6 +977,9 @@ int serve(const std::string& name, const std::string& version, Simulator simulat
   hello.mutable_hello()->add_capabilities("self-draw");
   hello.mutable_hello()->add_capabilities("runs-in-flight");
   hello.mutable_hello()->add_capabilities("batch");
+  if (options.concurrent_runs > 1) {
+    hello.mutable_hello()->add_capabilities("concurrent-runs:" + std::to_string(options.concurrent_runs));
+  }
   pb::RuntimeMessage welcome;
   if (!stream->Write(hello) || !stream->Read(&welcome) || !welcome.has_welcome()) {
     stream->WritesDone();
@@ -795,41 +992,32 @@ int serve(const std::string& name, const std::string& version, Simulator simulat
     return 3;
   }
 
-  Connection connection{stream.get()};
+  Connection connection;
+  connection.stream = stream.get();
+  // The runs the runtime will give at once: those of its Welcome's concurrent-runs:N (a runtime
+  // that does not list it gives one at a time).
+  int lanes = 1;
   for (const std::string& c : welcome.welcome().capabilities()) {
     if (c == "batch") connection.batching = true;
+    if (c.rfind("concurrent-runs:", 0) == 0) lanes = std::max(1, std::min(options.concurrent_runs, std::atoi(c.c_str() + 16)));
   }
-  pb::RuntimeMessage message;
-  while (true) {
-    if (!connection.pending.empty()) {
-      message = std::move(connection.pending.front());
-      connection.pending.pop_front();
-    } else if (!connection.read(&message)) {  // writes what the runs served so far sent, then waits
-      break;
+  if (lanes > 1) {
+    serve_concurrently(stream.get(), connection.batching, lanes, simulator);
+  } else {
+    pb::RuntimeMessage message;
+    while (true) {
+      if (!connection.pending.empty()) {
+        message = std::move(connection.pending.front());
+        connection.pending.pop_front();
+      } else if (!connection.read(&message)) {  // writes what the runs served so far sent, then waits
+        break;
+      }
+      if (!message.has_start()) continue;  // a late error or cancel of a run already over
+      std::optional<pb::SimulatorMessage> done = run_once(message.start(), &connection, simulator);
+      if (done && !connection.write(std::move(*done))) break;
     }
-    if (!message.has_start()) continue;  // a late error or cancel of a run already over
-    Session s{&connection, message.start().run_id(), {}, {}, std::nullopt};
-    if (message.start().self_draw()) s.rng.emplace(message.start().seed());
-    for (const pb::NamedValue& nv : message.start().observations()) s.observations[nv.name()] = nv.value();
-    current = &s;
-    pb::SimulatorMessage done;
-    try {
-      Value result = simulator();
-      done.mutable_result()->set_run_id(s.run_id);
-      to_proto(result, done.mutable_result()->mutable_value());
-    } catch (const RunAborted&) {
-      current = nullptr;
-      continue;  // the runtime knows why; wait for the next run
-    } catch (const std::exception& e) {
-      done.Clear();
-      done.mutable_error()->set_code(pb::Error::SIMULATOR);
-      done.mutable_error()->set_run_id(s.run_id);
-      done.mutable_error()->set_message(e.what());
-    }
-    current = nullptr;
-    if (!connection.write(std::move(done))) break;
+    connection.flush();
   }
-  connection.flush();
   stream->WritesDone();
   grpc::Status status = stream->Finish();
   if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {

@@ -178,9 +178,122 @@ class _Connection:
             self._inbox.extend(m.batch.messages)
         return self._inbox.popleft()
 
+    def answer(self, run_id):
+        """The runtime's next message for the run in progress (a Value, an Error or a Cancel); keeps
+        the StartRuns that arrive meanwhile (capability runs-in-flight) to serve them next."""
+        while True:
+            try:
+                reply = self.receive()
+            except grpc.RpcError as e:
+                raise RunAborted(f"the connection to the runtime failed: {e.details()}") from None
+            if reply is None:
+                raise RunAborted("the runtime closed the connection")
+            if reply.WhichOneof("kind") != "start":
+                return reply
+            self.pending.append(reply)
+
+    def read_frame(self):
+        """The runtime's next frame, as sent (a batch not unpacked), or None when it closed the stream."""
+        return next(self._replies, None)
+
     def close(self):
         self.flush()
         self._outbox.put(None)
+
+
+class _Multiplexer:
+    """One stream serving several runs at the same time (capability concurrent-runs:N), each on a
+    lane: a thread of its own calling the simulator. The serving thread reads; StartRuns queue for
+    the first free lane, every other message goes to the lane of its run id. Writes are serialised;
+    on a batching connection they gather in one frame that goes out when a run waits or a lane has
+    nothing to do."""
+
+    def __init__(self, connection, lanes):
+        self._connection = connection
+        self._write = threading.Lock()
+        self._lock = threading.Lock()
+        self._starts = queue.Queue()
+        self._runs = {}
+        self._lanes = lanes
+
+    def send(self, m, waits=False):
+        with self._write:
+            self._connection.send(m, waits)
+
+    def flush(self):
+        with self._write:
+            self._connection.flush()
+
+    def next_start(self, lane):
+        """The next StartRun for lane (flushing what waits first when there is none yet), or None once the stream is gone."""
+        if self._starts.empty():
+            self.flush()
+        start = self._starts.get()
+        if start is not None:
+            with self._lock:
+                self._runs[start.start.run_id] = lane
+        return start
+
+    def done(self, run_id):
+        with self._lock:
+            self._runs.pop(run_id, None)
+
+    def read_all(self):
+        """Reads until the runtime closes the stream, handing each message to its lane; then ends the lanes."""
+        try:
+            while True:
+                frame = self._connection.read_frame()
+                if frame is None:
+                    return
+                for m in (frame.batch.messages if frame.WhichOneof("kind") == "batch" else (frame,)):
+                    self._deliver(m)
+        finally:
+            with self._lock:
+                lanes = list(self._runs.values())
+                self._runs.clear()
+            for lane in lanes:
+                lane.inbox.put(None)
+            for _ in range(self._lanes):
+                self._starts.put(None)
+
+    def _deliver(self, m):
+        kind = m.WhichOneof("kind")
+        if kind == "start":
+            self._starts.put(m)
+            return
+        run_id = getattr(m, kind).run_id if kind in ("value", "cancel", "error") else 0
+        with self._lock:
+            lane = self._runs.get(run_id)
+        if lane is not None:  # else a late error or cancel of a run already over
+            lane.inbox.put(m)
+
+
+class _Lane:
+    """A thread of a _Multiplexer serving runs one at a time, and what the runtime sent its run."""
+
+    def __init__(self, mux):
+        self.mux = mux
+        self.inbox = queue.SimpleQueue()
+
+    def send(self, m, waits=False):
+        self.mux.send(m, waits)
+
+    def answer(self, run_id):
+        reply = self.inbox.get()
+        if reply is None:
+            raise RunAborted("the runtime closed the connection")
+        return reply
+
+    def serve(self, simulator):
+        while True:
+            self.inbox = queue.SimpleQueue()  # nothing left over from the last run
+            start = self.mux.next_start(self)
+            if start is None:
+                return
+            done = _run(simulator, _Session(self, start.start))
+            if done is not None:
+                self.mux.send(done)
+            self.mux.done(start.start.run_id)
 
 
 _MASK = (1 << 64) - 1
@@ -438,18 +551,8 @@ def _exchange(m, wants_value, shape=None):
     s.connection.send(m, wants_value)
     if not wants_value:
         return None
-    while True:
-        try:
-            reply = s.connection.receive()
-        except grpc.RpcError as e:
-            raise RunAborted(f"the connection to the runtime failed: {e.details()}") from None
-        if reply is None:
-            raise RunAborted("the runtime closed the connection")
-        kind = reply.WhichOneof("kind")
-        if kind != "start":
-            break
-        # The runtime may send the next runs' StartRuns ahead (capability runs-in-flight): keep them.
-        s.connection.pending.append(reply)
+    reply = s.connection.answer(s.run_id)
+    kind = reply.WhichOneof("kind")
     if kind == "value" and reply.value.run_id == s.run_id:
         return _from_tensor(reply.value.value, shape)
     if kind == "error":
@@ -670,11 +773,19 @@ def _channel(address):
     return grpc.secure_channel(address, credentials, options=options)
 
 
-def serve(name, version, simulator, argv=None):
+def serve(name, version, simulator, argv=None, concurrent_runs=1):
     """Connects to the runtime and serves runs until the runtime closes the stream: one call of
     simulator() is one run, its return value (a number, a numpy array or None) the run's result.
     Returns the process exit code: 0 when the runtime finished with it, non-zero after an error
-    (printed to stderr). Use it as sys.exit(probe.serve(...))."""
+    (printed to stderr). Use it as sys.exit(probe.serve(...)).
+
+    concurrent_runs: runs served at the same time, each on a thread of its own calling simulator():
+    with more than one, the runtime may give this connection up to that many runs whose choices it
+    decides (rmh, smc, ic), so that a simulator that waits (on the runtime, on I/O, on code that
+    releases the GIL) keeps several runs busy. simulator must then be safe to call from several
+    threads at once (no shared mutable state without a lock)."""
+    if not isinstance(concurrent_runs, int) or concurrent_runs < 1:
+        raise ValueError(f"probe.serve: concurrent_runs must be a whole number of at least 1, got {concurrent_runs!r}")
     address = _address(sys.argv if argv is None else argv)
     if not address:
         _say(name, "no runtime to attach to: run me through 'probe infer --simulator', or give"
@@ -699,18 +810,20 @@ def serve(name, version, simulator, argv=None):
             return 3
         connection = _Connection(channel, metadata)
         try:
-            return _serve(name, version, simulator, connection, address)
+            return _serve(name, version, simulator, connection, address, concurrent_runs)
         finally:
             connection.close()
 
 
-def _serve(name, version, simulator, connection, address):
+def _serve(name, version, simulator, connection, address, concurrent_runs):
     hello = pb.SimulatorMessage()
     # For testing the runtime's version check only: claim another protocol version.
     hello.hello.protocol_version = int(os.environ.get("PROBE_BRIDGE_PROTOCOL_VERSION", PROTOCOL_VERSION))
     hello.hello.simulator_name = name
     hello.hello.simulator_version = version
     hello.hello.capabilities.extend(["self-draw", "runs-in-flight", "batch"])
+    if concurrent_runs > 1:
+        hello.hello.capabilities.append(f"concurrent-runs:{concurrent_runs}")
     connection.send(hello)
     try:
         welcome = connection.receive()
@@ -722,6 +835,14 @@ def _serve(name, version, simulator, connection, address):
         _say(name, f"the runtime at {address} refused me{why}")
         return 3
     connection.batching = "batch" in welcome.welcome.capabilities
+    # The runs the runtime will give at once: those of its Welcome's concurrent-runs:N (a runtime
+    # that does not list it gives one at a time).
+    lanes = 1
+    for c in welcome.welcome.capabilities:
+        if c.startswith("concurrent-runs:"):
+            lanes = max(1, min(concurrent_runs, int(c.split(":", 1)[1])))
+    if lanes > 1:
+        return _serve_concurrently(name, simulator, connection, lanes)
     try:
         while True:
             message = connection.pending.popleft() if connection.pending else connection.receive()
@@ -737,6 +858,24 @@ def _serve(name, version, simulator, connection, address):
             return 0
         _say(name, f"the connection ended: {e.details()}")
         return 1
+
+
+def _serve_concurrently(name, simulator, connection, lanes):
+    mux = _Multiplexer(connection, lanes)
+    threads = [threading.Thread(target=_Lane(mux).serve, args=(simulator,), name=f"probe-lane-{i}", daemon=True)
+               for i in range(lanes)]
+    for t in threads:
+        t.start()
+    try:
+        mux.read_all()
+    except grpc.RpcError as e:
+        if e.code() != grpc.StatusCode.CANCELLED:
+            _say(name, f"the connection ended: {e.details()}")
+            return 1
+    finally:
+        for t in threads:
+            t.join()
+    return 0
 
 
 def _run(simulator, session):

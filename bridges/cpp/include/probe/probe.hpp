@@ -130,10 +130,26 @@ struct RunAborted : std::runtime_error {
 /** The simulator: one call is one run; it returns the run's result. */
 using Simulator = std::function<Value()>;
 
+/** How serve() serves runs. */
+struct ServeOptions {
+  /**
+   * Runs served at the same time, each on a thread of its own calling the simulator: with more than
+   * one, the runtime may give this connection up to that many runs whose choices it decides (rmh,
+   * smc, ic), their messages interleaved by run id, so that one process keeps several runs busy.
+   * The simulator must then be safe to call from several threads at once (no shared mutable state
+   * without a lock). 1: one run at a time, as a simulator that says nothing.
+   */
+  int concurrent_runs = 1;
+};
+
 /**
  * Connects to the runtime and serves runs until the runtime closes the stream. Returns the process
  * exit code: 0 when the runtime finished with it, non-zero after an error (printed to stderr).
  */
 int serve(const std::string& name, const std::string& version, Simulator simulator, int argc, char** argv);
+
+/** As serve() above, with options: several runs at the same time (ServeOptions::concurrent_runs). */
+int serve(const std::string& name, const std::string& version, Simulator simulator, int argc, char** argv,
+          const ServeOptions& options);
 
 }  // namespace probe

@@ -47,6 +47,16 @@ public final class BridgeServer implements AutoCloseable {
     /** The Hello capability of a simulator that reads and writes batches of messages (RuntimeBatch, SimulatorBatch). */
     public static final String BATCH = "batch";
 
+    /**
+     * The prefix of the Hello capability "concurrent-runs:N" of a simulator that serves up to N runs at
+     * the same time, each on a thread of its own, their messages interleaved by run id: runs whose
+     * choices the engine decides (rmh, smc, ic) then share its connection, up to N at once.
+     */
+    public static final String CONCURRENT_RUNS = "concurrent-runs:";
+
+    /** The most runs one connection serves at the same time ({@link #CONCURRENT_RUNS}); a simulator offering more gets this many. */
+    public static final int MAX_CONCURRENT_RUNS = 64;
+
     /** The capabilities this runtime uses when a simulator's Hello lists them; its Welcome names those it will use. */
     static final java.util.Set<String> KNOWN_CAPABILITIES = java.util.Set.of(SELF_DRAW, RUNS_IN_FLIGHT_CAPABILITY, BATCH);
 
@@ -281,8 +291,16 @@ public final class BridgeServer implements AutoCloseable {
                     return;
                 }
                 List<String> capabilities = m.getHello().getCapabilitiesList();
+                int concurrent;
+                try {
+                    concurrent = concurrentRuns(capabilities);
+                } catch (IllegalArgumentException e) {
+                    reject(out, Error.Code.PROTOCOL, "simulator " + m.getHello().getSimulatorName() + ": " + e.getMessage());
+                    return;
+                }
                 conn = new SimulatorConnection(m.getHello().getSimulatorName(), m.getHello().getSimulatorVersion(),
-                        capabilities.contains(SELF_DRAW), capabilities.contains(RUNS_IN_FLIGHT_CAPABILITY) ? RUNS_IN_FLIGHT : 1, capabilities.contains(BATCH), out);
+                        capabilities.contains(SELF_DRAW), capabilities.contains(RUNS_IN_FLIGHT_CAPABILITY) ? RUNS_IN_FLIGHT : 1,
+                        concurrent, capabilities.contains(BATCH), out);
                 if (closedWith != null) {
                     closedWith.attached(conn);
                 }
@@ -291,6 +309,9 @@ public final class BridgeServer implements AutoCloseable {
                     if (KNOWN_CAPABILITIES.contains(c)) {
                         welcome.addCapabilities(c);
                     }
+                }
+                if (concurrent > 1) {
+                    welcome.addCapabilities(CONCURRENT_RUNS + concurrent);
                 }
                 conn.send(RuntimeMessage.newBuilder().setWelcome(welcome).build());
                 synchronized (BridgeServer.this) {
@@ -322,6 +343,31 @@ public final class BridgeServer implements AutoCloseable {
                 }
             }
         };
+    }
+
+    /**
+     * The runs a simulator serves at once by its Hello's capabilities: N of "concurrent-runs:N", at
+     * most {@link #MAX_CONCURRENT_RUNS}; 1 without it.
+     *
+     * @throws IllegalArgumentException when N is not a positive whole number
+     */
+    static int concurrentRuns(List<String> capabilities) {
+        int n = 1;
+        for (String c : capabilities) {
+            if (c.startsWith(CONCURRENT_RUNS)) {
+                String count = c.substring(CONCURRENT_RUNS.length());
+                try {
+                    n = Integer.parseInt(count);
+                } catch (NumberFormatException e) {
+                    n = 0;
+                }
+                if (n < 1 || !count.chars().allMatch(Character::isDigit)) {
+                    throw new IllegalArgumentException("the capability \"" + c + "\" needs a positive whole number of runs,"
+                            + " such as \"" + CONCURRENT_RUNS + "4\"");
+                }
+            }
+        }
+        return Math.min(n, MAX_CONCURRENT_RUNS);
     }
 
     private void reject(StreamObserver<RuntimeMessage> out, Error.Code code, String message) {
@@ -368,37 +414,20 @@ public final class BridgeServer implements AutoCloseable {
         return String.join(" + ", names);
     }
 
-    /** An idle simulator, waiting up to {@code timeoutMillis}. */
-    SimulatorConnection take(long timeoutMillis) throws InterruptedException {
-        while (true) {
-            SimulatorConnection c = idle.poll(timeoutMillis, TimeUnit.MILLISECONDS);
-            if (c == null) {
-                throw new SimulatorException("no simulator was free for " + timeoutMillis / 1000 + " s"
-                        + (live() == 0 ? ": every simulator is gone" + rejectionNote() : ""));
-            }
-            if (!c.isClosed()) {
-                return c;
-            }
-        }
-    }
-
     /**
-     * A simulator for a run: one of its own, or, for a self-drawn run ({@code selfDrawn}), a free
-     * slot of a connection already carrying self-drawn runs when there is one. Self-drawn runs never
-     * wait on each other, so they may share; runs whose choices the engine decides may be batched
-     * across runs (inference compilation) and must never queue behind each other on one simulator.
+     * A simulator for a run: a free slot of a connection already carrying runs of the same kind
+     * when there is one, else one of its own. Self-drawn runs ({@code selfDrawn}) never wait on
+     * each other, so up to {@link SimulatorConnection#capacity} of them share a connection even when
+     * its simulator serves them one after another; runs whose choices the engine decides may be
+     * batched across runs (inference compilation) and must never queue behind each other, so they
+     * share only a connection whose simulator serves several at the same time ("concurrent-runs:N").
      */
     SimulatorConnection take(long timeoutMillis, boolean selfDrawn) throws InterruptedException {
-        if (!selfDrawn) {
-            SimulatorConnection c = take(timeoutMillis);
-            occupy(c, false);
-            return c;
-        }
         // A slot of a shared connection frees up without the connection ever going idle (another
         // thread keeps it busy): look at both, in short waits, until the deadline.
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (true) {
-            SimulatorConnection c = tryTake(true);
+            SimulatorConnection c = tryTake(selfDrawn);
             if (c != null) {
                 return c;
             }
@@ -409,7 +438,7 @@ public final class BridgeServer implements AutoCloseable {
             }
             c = idle.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(5)), TimeUnit.NANOSECONDS);
             if (c != null && !c.isClosed()) {
-                occupy(c, true);
+                occupy(c, selfDrawn);
                 return c;
             }
         }
@@ -421,12 +450,11 @@ public final class BridgeServer implements AutoCloseable {
      */
     SimulatorConnection tryTake(boolean selfDrawn) {
         synchronized (this) {
-            if (selfDrawn) {
-                for (SimulatorConnection c; (c = shared.poll()) != null;) {
-                    if (!c.isClosed()) {
-                        c.inFlight++;
-                        return c;
-                    }
+            java.util.ArrayDeque<SimulatorConnection> free = shared(selfDrawn);
+            for (SimulatorConnection c; (c = free.poll()) != null;) {
+                if (!c.isClosed()) {
+                    peak = Math.max(peak, ++c.inFlight);
+                    return c;
                 }
             }
         }
@@ -439,31 +467,58 @@ public final class BridgeServer implements AutoCloseable {
         return null;
     }
 
-    /** Marks a connection just taken from the idle ones as carrying one run, and offers its other slots to self-drawn runs. */
+    /** Marks a connection just taken from the idle ones as carrying one run, and offers its other slots to runs of the same kind. */
     private synchronized void occupy(SimulatorConnection c, boolean selfDrawn) {
         c.inFlight = 1;
-        if (selfDrawn && c.selfDraw) {
-            for (int slot = 1; slot < c.slots; slot++) {
-                shared.add(c);
-            }
+        peak = Math.max(peak, 1);
+        c.sharedSelfDrawn = selfDrawn;
+        for (int slot = 1; slot < c.capacity(selfDrawn); slot++) {
+            shared(selfDrawn).add(c);
         }
     }
 
-    /** Free slots of connections carrying self-drawn runs: one entry per slot. */
-    private final java.util.ArrayDeque<SimulatorConnection> shared = new java.util.ArrayDeque<>();
+    /** Free slots of connections carrying self-drawn runs, or other runs: one entry per slot. */
+    private final java.util.ArrayDeque<SimulatorConnection> sharedSelfDrawn = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<SimulatorConnection> sharedDecided = new java.util.ArrayDeque<>();
+
+    private java.util.ArrayDeque<SimulatorConnection> shared(boolean selfDrawn) {
+        return selfDrawn ? sharedSelfDrawn : sharedDecided;
+    }
 
     /** Gives a connection's slot back after a run; the connection is free for any run once its last run is over. */
     void release(SimulatorConnection c) {
         synchronized (this) {
             if (--c.inFlight > 0) {
-                shared.add(c);
+                shared(c.sharedSelfDrawn).add(c);
                 return;
             }
-            shared.removeIf(x -> x == c);
+            shared(c.sharedSelfDrawn).removeIf(x -> x == c);
         }
         if (!c.isClosed()) {
             idle.add(c);
         }
+    }
+
+    /** The most runs one connection has carried at once so far. Guarded by this. */
+    private int peak;
+
+    /** The most runs one simulator's connection has carried at once so far (0 before the first run). */
+    public synchronized int peakRunsPerSimulator() {
+        return peak;
+    }
+
+    /**
+     * Runs whose choices the engine decides that the simulators still connected can serve at once:
+     * one per simulator, N for one that serves "concurrent-runs:N".
+     */
+    public synchronized int concurrentRuns() {
+        int n = 0;
+        for (SimulatorConnection c : all) {
+            if (!c.isClosed()) {
+                n += c.concurrent;
+            }
+        }
+        return n;
     }
 
     /** Simulators still connected. */

@@ -32,26 +32,46 @@ final class SimulatorConnection {
      * and serves them in order. With more than one, each run reads its own messages, by run id.
      */
     final int slots;
+    /**
+     * How many runs the simulator serves at the same time, each on a thread of its own (capability
+     * "concurrent-runs:N"): 1 for a simulator that serves one run at a time. Runs whose choices the
+     * engine decides share a connection only up to this many.
+     */
+    final int concurrent;
     /** Runs in progress on this connection; guarded by the server that hands it out. */
     int inFlight;
+    /** Whether the runs in progress were taken as self-drawn ones; guarded by the server that hands it out. */
+    boolean sharedSelfDrawn;
     private final java.util.concurrent.ConcurrentHashMap<Long, LinkedBlockingQueue<SimulatorMessage>> runs =
             new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Whether the simulator reads and writes batches of messages in one frame (capability "batch"). */
     final boolean batch;
 
-    SimulatorConnection(String name, String version, boolean selfDraw, int slots, boolean batch, StreamObserver<RuntimeMessage> out) {
+    SimulatorConnection(String name, String version, boolean selfDraw, int slots, int concurrent, boolean batch,
+            StreamObserver<RuntimeMessage> out) {
         this.name = name;
         this.version = version;
         this.selfDraw = selfDraw;
         this.slots = slots;
+        this.concurrent = concurrent;
         this.batch = batch;
         this.out = out;
     }
 
+    /** Whether the connection may carry several runs at once, each reading its own messages by run id. */
+    private boolean multiplexed() {
+        return slots > 1 || concurrent > 1;
+    }
+
+    /** How many runs of one kind the connection carries at once: self-drawn ones ({@code selfDrawn}) queue, others do not. */
+    int capacity(boolean selfDrawn) {
+        return selfDrawn && selfDraw ? Math.max(slots, concurrent) : concurrent;
+    }
+
     /** Opens run {@code runId}'s own inbox on a connection of several slots, before its StartRun is sent. */
     void begin(long runId) {
-        if (slots > 1) {
+        if (multiplexed()) {
             LinkedBlockingQueue<SimulatorMessage> q = new LinkedBlockingQueue<>();
             runs.put(runId, q);
             if (closed) {
@@ -84,7 +104,7 @@ final class SimulatorConnection {
     }
 
     private void deliverOne(SimulatorMessage m) {
-        if (slots == 1) {
+        if (!multiplexed()) {
             inbox.add(m);
             return;
         }
@@ -116,7 +136,7 @@ final class SimulatorConnection {
      * the stream is gone.
      */
     SimulatorMessage next(long runId, long timeoutMillis) throws InterruptedException {
-        LinkedBlockingQueue<SimulatorMessage> q = slots == 1 ? inbox : runs.get(runId);
+        LinkedBlockingQueue<SimulatorMessage> q = multiplexed() ? runs.get(runId) : inbox;
         return q == null ? CLOSED : q.poll(timeoutMillis, TimeUnit.MILLISECONDS);
     }
 

@@ -87,10 +87,13 @@ public final class SimulatorModel implements Model {
         }
     }
 
-    /** One run per attached simulator (self-drawn runs: see {@link #runsPerThread()}). */
+    /**
+     * One run per attached simulator, N per simulator that serves "concurrent-runs:N" (self-drawn
+     * runs: see {@link #runsPerThread()}).
+     */
     @Override
     public int maxConcurrentRuns() {
-        return Math.max(1, server.live());
+        return Math.max(1, server.concurrentRuns());
     }
 
     /**

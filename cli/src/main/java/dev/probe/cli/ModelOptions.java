@@ -111,12 +111,19 @@ final class ModelOptions {
         return simulator != null ? "simulator:" + simulator : model;
     }
 
-    /** Threads to run: one per simulator for external simulators. */
+    /**
+     * Threads to run: for external simulators, one per run they serve at once once attached (one per
+     * simulator, N for one that serves "concurrent-runs:N"), else one per simulator.
+     */
     int threads(int requested) {
         if (!ppx.isEmpty()) {
             return ppx.size();
         }
-        return simulator != null || attach != null ? workers : requested;
+        if (simulator == null && attach == null) {
+            return requested;
+        }
+        BridgeServer server = launcher != null ? launcher.server() : attached;
+        return server == null ? workers : Math.max(workers, server.concurrentRuns());
     }
 
     /**

@@ -28,8 +28,8 @@ public interface Model {
 
     /**
      * How many runs of this model may be in progress at once (over all threads): unbounded for
-     * models that compute in the caller's thread; the number of attached simulators for external
-     * ones. Engines that advance runs side by side stay within it.
+     * models that compute in the caller's thread; for external simulators, the runs the attached
+     * ones serve at once (one each, or several for a simulator that serves runs concurrently). Engines that advance runs side by side stay within it.
      */
     default int maxConcurrentRuns() {
         return Integer.MAX_VALUE;
