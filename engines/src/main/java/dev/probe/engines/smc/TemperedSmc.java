@@ -122,7 +122,8 @@ public final class TemperedSmc implements Engine {
      * @param rounds                 rounds of moves over all temperatures
      * @param independenceMoves      independence moves tried (from the proposal)
      * @param independenceAcceptance the fraction of them accepted (NaN when none)
-     * @param walkMoves              block random-walk moves tried (all real sites common to the particles at once)
+     * @param walkMoves              block random-walk moves tried (all real sites common to the particles at once;
+     *                               none at a temperature where there is no such site)
      * @param walkAcceptance         the fraction of them accepted (NaN when none)
      * @param localMoves             single-site moves tried (random walk or prior draw)
      * @param localAcceptance        the fraction of them accepted (NaN when none)
@@ -145,8 +146,10 @@ public final class TemperedSmc implements Engine {
                 out.add(Figure.count("rounds", "rounds of moves", rounds));
                 out.add(Figure.count("independence_moves", "independence moves", independenceMoves));
                 out.add(Figure.real("independence_acceptance", "independence acceptance", independenceAcceptance));
-                out.add(Figure.count("walk_moves", "block-walk moves", walkMoves));
-                out.add(Figure.real("walk_acceptance", "block-walk acceptance", walkAcceptance));
+                if (walkMoves > 0) {
+                    out.add(Figure.count("walk_moves", "block-walk moves", walkMoves));
+                    out.add(Figure.real("walk_acceptance", "block-walk acceptance", walkAcceptance));
+                }
                 out.add(Figure.count("local_moves", "single-site moves", localMoves));
                 out.add(Figure.real("local_acceptance", "single-site acceptance", localAcceptance));
             }
@@ -214,6 +217,7 @@ public final class TemperedSmc implements Engine {
         int resamplings = 0;
         long independent = 0;
         long walked = 0;
+        long walkTried = 0;
         long local = 0;
         long rounds = 0;
         double minimumEss = n;
@@ -280,6 +284,7 @@ public final class TemperedSmc implements Engine {
                 }
                 moved += jumps / n;
                 rounds++;
+                walkTried += walk == null ? 0 : n;
             }
         }
         PosteriorBuilder builder = new PosteriorBuilder(n, settings.recordAddresses(), settings.keepTraces(),
@@ -292,7 +297,7 @@ public final class TemperedSmc implements Engine {
         }
         builder.add(chunk);
         long tried = n * rounds;
-        Report report = new Report(step, resamplings, rounds, tried, rate(independent, tried), tried, rate(walked, tried),
+        Report report = new Report(step, resamplings, rounds, tried, rate(independent, tried), walkTried, rate(walked, walkTried),
                 tried, rate(local, tried), minimumEss, proposalEss, proposed, fallbacks);
         return builder.build(logZ, null, settings.provenance(this), report);
     }
