@@ -59,6 +59,12 @@ final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--network", paramLabel = "DIR", description = "The trained network for --engine ic (or a plug-in engine's proposals).")
     Path network;
 
+    @Option(names = "--engine-option", paramLabel = "NAME=VALUE",
+            description = "A plug-in engine's option, as probe infer takes it without its dashes (e.g. --engine-option"
+                    + " rejuvenate=4); repeatable."
+                    + " Default: the engine's defaults.")
+    java.util.Map<String, String> engineOptions = new java.util.LinkedHashMap<>();
+
     @Option(names = "--json", description = "Machine-readable result on standard output.")
     boolean json;
 
@@ -100,13 +106,17 @@ final class CalibrateCommand implements Callable<Integer> {
         Model loaded = model.load(err);
         Artifact artifact = null;
         try {
-            // A plug-in engine (smc...) runs with its default options, and the network where it takes one.
+            // A plug-in engine (smc...) runs with its default options (or --engine-option's), and the network where it takes one.
             EngineProvider plugIn = switch (engine) {
                 case "is", "rmh", "ic" -> null;
                 default -> EngineProvider.find(engine).filter(p -> !p.name().equals("prior"))
                         .orElseThrow(() -> new UsageException("--engine " + engine + ": calibrate runs is, rmh, ic or"
                                 + " an installed plug-in engine (" + InferCommand.installedEngines() + ")"));
             };
+            if (plugIn == null && !engineOptions.isEmpty()) {
+                throw new UsageException("--engine-option is for plug-in engines (" + InferCommand.installedEngines()
+                        + "), not --engine " + engine);
+            }
             boolean takesNetwork = engine.equals("ic") || (plugIn != null && plugIn.options().contains("--network"));
             if (network != null && takesNetwork) {
                 Devices.prepare(1);
@@ -138,15 +148,34 @@ final class CalibrateCommand implements Callable<Integer> {
                     factory = () -> Inference.importanceSampling(loaded).traces(traces).proposal(proposal.get());
                     break;
                 default:
+                    java.util.Map<String, String> options = new java.util.HashMap<>();
+                    engineOptions.forEach((k, v) -> options.put(k.startsWith("-") ? k : "--" + k, v));
+                    for (String option : options.keySet()) {
+                        if (!plugIn.options().contains(option) || option.equals("--network")) {
+                            throw new UsageException("--engine-option " + option + ": not an option of --engine " + engine
+                                    + " (it takes " + new java.util.TreeSet<>(plugIn.options()) + "; --network is given as"
+                                    + " itself)");
+                        }
+                    }
                     EngineArguments arguments = new EngineArguments() {
                         @Override
                         public OptionalInt integer(String option) {
-                            return OptionalInt.empty();
+                            String v = options.get(option);
+                            try {
+                                return v == null ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(v.trim()));
+                            } catch (NumberFormatException e) {
+                                throw new IllegalArgumentException("--engine-option " + option + "=" + v + ": not a whole number");
+                            }
                         }
 
                         @Override
                         public OptionalDouble real(String option) {
-                            return OptionalDouble.empty();
+                            String v = options.get(option);
+                            try {
+                                return v == null ? OptionalDouble.empty() : OptionalDouble.of(Double.parseDouble(v.trim()));
+                            } catch (NumberFormatException e) {
+                                throw new IllegalArgumentException("--engine-option " + option + "=" + v + ": not a number");
+                            }
                         }
 
                         @Override

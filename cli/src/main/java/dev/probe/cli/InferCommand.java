@@ -51,8 +51,19 @@ final class InferCommand implements Callable<Integer> {
 
     @Option(names = "--rejuvenate", paramLabel = "K",
             description = "smc: Metropolis-Hastings moves per particle after each resampling. Default: 0."
-                    + " smc-tempered: rounds of moves (one independence, one single-site) at each temperature. Default: 2.")
+                    + " smc-tempered: the least rounds of moves (one independence, one block walk, one single-site) at each"
+                    + " temperature. Default: 2.")
     Integer rejuvenate;
+
+    @Option(names = "--max-rounds", paramLabel = "M",
+            description = "smc-tempered: the most rounds of moves at each temperature (rounds go on past --rejuvenate until"
+                    + " the particles have moved --jump population SDs per site). Default: 12.")
+    Integer maxRounds;
+
+    @Option(names = "--jump", paramLabel = "J",
+            description = "smc-tempered: rounds go on until the particles' mean squared jump, in population SDs, reaches J"
+                    + " per walked site; 0 keeps --rejuvenate rounds. Default: 1.")
+    Double jump;
 
     @Option(names = "--ess-threshold", paramLabel = "F",
             description = "smc, smc-tempered: resample when the ESS falls under F times the particles. Default: 0.5.")
@@ -134,6 +145,8 @@ final class InferCommand implements Callable<Integer> {
         given.put("--rejuvenate", rejuvenate);
         given.put("--ess-threshold", essThreshold);
         given.put("--cess", cess);
+        given.put("--max-rounds", maxRounds);
+        given.put("--jump", jump);
         given.put("--network", network);
         given.put("--group", group);
         given.put("--prior-mix", priorMix);

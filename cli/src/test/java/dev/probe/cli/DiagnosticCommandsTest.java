@@ -185,6 +185,18 @@ class DiagnosticCommandsTest {
         CliTest.Result unknown = CliTest.probe("calibrate", "builtin:gaussian", "--engine", "magic", "--runs", "100");
         assertEquals(2, unknown.code(), unknown.err());
         assertTrue(unknown.err().contains("--engine magic: calibrate runs is, rmh, ic or an installed plug-in engine"), unknown.err());
+        CliTest.Result option = CliTest.probe("calibrate", "builtin:gaussian", "--engine", "smc-tempered", "--runs", "100",
+                "--engine-option", "magic=1");
+        assertEquals(2, option.code(), option.err());
+        assertTrue(option.err().contains("--engine-option --magic: not an option of --engine smc-tempered"), option.err());
+        CliTest.Result notPlugIn = CliTest.probe("calibrate", "builtin:gaussian", "--engine", "is", "--runs", "100",
+                "--engine-option", "rejuvenate=1");
+        assertEquals(2, notPlugIn.code(), notPlugIn.err());
+        assertTrue(notPlugIn.err().contains("--engine-option is for plug-in engines"), notPlugIn.err());
+        CliTest.Result bad = CliTest.probe("calibrate", "builtin:gaussian", "--engine", "smc-tempered", "--runs", "100",
+                "--engine-option", "max-rounds=many");
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("--engine-option --max-rounds=many: not a whole number"), bad.err());
     }
 
     @Test

@@ -125,6 +125,24 @@ class TemperedSmcTest {
         assertEquals(one.diagnostics(TemperedSmc.Report.class), three.diagnostics(TemperedSmc.Report.class));
     }
 
+    /** With the default options too: the block walk's scale and the number of rounds come from the seed alone. */
+    @Test
+    void theSeedAloneFixesTheAdaptiveRounds() {
+        Posterior one = Inference.with(new TemperedSmc(TemperedSmc.Options.DEFAULT), RIDGE).observe("y", 1.5).traces(150)
+                .seed(11).threads(1).run();
+        Posterior two = Inference.with(new TemperedSmc(TemperedSmc.Options.DEFAULT), RIDGE).observe("y", 1.5).traces(150)
+                .seed(11).threads(2).run();
+        assertEquals(one.logEvidence().getAsDouble(), two.logEvidence().getAsDouble(), 0);
+        for (int i = 0; i < 150; i++) {
+            assertEquals((Double) one.value("a", i), (Double) two.value("a", i), 0);
+            assertEquals((Double) one.value("b", i), (Double) two.value("b", i), 0);
+        }
+        assertArrayEquals(one.logWeights(), two.logWeights(), 0);
+        TemperedSmc.Report report = one.diagnostics(TemperedSmc.Report.class);
+        assertEquals(report, two.diagnostics(TemperedSmc.Report.class));
+        assertTrue(report.rounds() >= 2L * report.temperatures(), "at least --rejuvenate rounds: " + report);
+    }
+
     /**
      * A sharp likelihood (200 counts) takes several temperatures, each
      * keeping about the target conditional ESS; the schedule ends at 1.
@@ -149,6 +167,53 @@ class TemperedSmcTest {
         }
         assertWithin(Exact.gammaPoisson(2, 1, many).mean(), means, "mean of rate");
         assertWithin(gammaPoissonLogEvidence(2, 1, many), logZ, "log evidence");
+    }
+
+    /** a, b ~ Normal(0, 1); y ~ Normal(a + b, 0.05): a posterior along the ridge a + b = y, sharp across it. */
+    private static final Model RIDGE = new Model() {
+        @Override
+        public Object run(dev.probe.runtime.model.Context ctx) {
+            double a = ctx.sample(dev.probe.runtime.distribution.Normal.of(0, 1), "a");
+            double b = ctx.sample(dev.probe.runtime.distribution.Normal.of(0, 1), "b");
+            ctx.observe(dev.probe.runtime.distribution.Normal.of(a + b, RIDGE_NOISE), "y");
+            return a;
+        }
+
+        @Override
+        public String name() {
+            return "ridge";
+        }
+    };
+    private static final double RIDGE_NOISE = 0.05;
+
+    /**
+     * The default options' adaptive rounds and block walk on a posterior whose two latents are
+     * correlated -0.998: exact Gaussian, Sigma = I - 1 1^T / (2 + s^2), mean y / (2 + s^2) each,
+     * evidence N(y; 0, 2 + s^2). Single-site moves alone cross such a ridge slowly; the walk,
+     * scaled by the particles' covariance, moves along it, and the rounds go on until the
+     * particles have moved.
+     */
+    @Test
+    void aCorrelatedPosteriorWithTheDefaultOptions() {
+        double y = 1.5;
+        double v = 2 + RIDGE_NOISE * RIDGE_NOISE;
+        int seeds = 5;
+        double[] means = new double[seeds];
+        double[] sds = new double[seeds];
+        double[] logZ = new double[seeds];
+        for (int s = 0; s < seeds; s++) {
+            Posterior p = Inference.with(new TemperedSmc(TemperedSmc.Options.DEFAULT), RIDGE).observe("y", y).traces(400)
+                    .seed(900 + s).threads(2).run();
+            TemperedSmc.Report report = p.diagnostics(TemperedSmc.Report.class);
+            assertTrue(report.walkAcceptance() > 0.1, "the block walk moves: " + report);
+            assertTrue(report.rounds() >= 2L * report.temperatures(), "at least --rejuvenate rounds: " + report);
+            means[s] = p.marginal("a").mean();
+            sds[s] = p.marginal("a").stddev();
+            logZ[s] = p.logEvidence().getAsDouble();
+        }
+        assertWithin(y / v, means, "mean of a");
+        assertWithin(Math.sqrt(1 - 1 / v), sds, "stddev of a");
+        assertWithin(-0.5 * Math.log(2 * Math.PI * v) - y * y / (2 * v), logZ, "log evidence");
     }
 
     private static void assertWithin(double exact, double[] estimates, String what) {

@@ -37,19 +37,27 @@ import dev.probe.runtime.trace.Variable;
  * Johansen and Aston 2016), found by bisection. When the ESS falls under a threshold the particles
  * are resampled (systematic), and at each temperature every particle takes rounds of
  * Metropolis-Hastings moves that leave pi_b invariant: an independence move from q (accepted with
- * (w(x') / w(x))^b) and a single-site move (a Gaussian random walk on a real choice, or a draw from
- * the prior) from the runtime's kernel with the tempered target. The sum over steps of the log of
- * the weighted mean increment estimates log Z without bias in Z.
+ * (w(x') / w(x))^b), a block random walk on the real choices all particles make, scaled by their
+ * covariance ({@link PopulationWalk}), and a single-site move (a Gaussian random walk on a real
+ * choice, or a draw from the prior) from the runtime's kernel with the tempered target. Rounds go
+ * on, between {@link Options#rejuvenate} and {@link Options#maxRounds}, until the particles have
+ * moved {@link Options#jump} population standard deviations per walked site (squared, on
+ * average). The sum over steps of the log of the weighted mean increment estimates log Z without
+ * bias in Z.
  *
- * <p>Particle i draws its first run from generator (seed, i) and its moves at step t from
- * (seed, t N + i); resampling at step t draws from (seed, -1 - t). The work of each step is cut
- * into tasks of {@link SequentialMonteCarlo#PARTICLES_PER_TASK} particles run by the backend, so
- * the result depends on the seed alone.
+ * <p>Particle i draws its first run from generator (seed, i) and round r of its moves at step t
+ * from (seed, (t MAX_ROUNDS + r) N + i); resampling at step t draws from (seed, -1 - t). The work of
+ * each round is cut into tasks of {@link SequentialMonteCarlo#PARTICLES_PER_TASK} particles run by
+ * the backend, and the driver sums what they report in particle order, so the result (the number
+ * of rounds included) depends on the seed alone.
  */
 public final class TemperedSmc implements Engine {
 
     /** Temperatures after which the engine gives up: a schedule this long means a target it cannot reach. */
     static final int MAX_TEMPERATURES = 10_000;
+
+    /** The most rounds of moves one temperature may take (streams are numbered by step, round and particle). */
+    static final int MAX_ROUNDS = 1_000;
 
     /**
      * Tempered SMC's options.
@@ -58,11 +66,27 @@ public final class TemperedSmc implements Engine {
      *                     the prior, or a trained network's
      * @param cess         the next temperature keeps this fraction of the particles as conditional ESS (0..1)
      * @param essThreshold resample when the ESS falls under this fraction of the particles (0..1]
-     * @param rejuvenate   rounds of moves (one independence, one single-site) per particle at each temperature
+     * @param rejuvenate   the least rounds of moves (one independence, one block walk, one single-site) per
+     *                     particle at each temperature
+     * @param maxRounds    the most rounds per temperature ({@code >= rejuvenate})
+     * @param jump         rounds go on (from {@code rejuvenate} to {@code maxRounds}) until the particles'
+     *                     mean squared jump, summed over the rounds and measured in the population's
+     *                     standard deviations (Mahalanobis), reaches {@code jump} per walked site; 0: always
+     *                     {@code rejuvenate} rounds
      */
-    public record Options(Proposal proposal, double cess, double essThreshold, int rejuvenate) implements EngineOptions {
-        /** Proposals from the prior, conditional ESS one half, resampling below half, two rounds of moves. */
-        public static final Options DEFAULT = new Options(Proposal.PRIOR, 0.5, 0.5, 2);
+    public record Options(Proposal proposal, double cess, double essThreshold, int rejuvenate, int maxRounds, double jump)
+            implements EngineOptions {
+        /**
+         * Proposals from the prior, conditional ESS one half, resampling below half, from 2 to 12
+         * rounds of moves until the particles have moved 1 population SD per site (squared, on average);
+         * docs/benchmarks.md ("Calibrated tempered SMC on the calorimeter") gives the measurements.
+         */
+        public static final Options DEFAULT = new Options(Proposal.PRIOR, 0.5, 0.5, 2, 12, 1.0);
+
+        /** A fixed number of rounds: {@code rejuvenate} at every temperature. */
+        public Options(Proposal proposal, double cess, double essThreshold, int rejuvenate) {
+            this(proposal, cess, essThreshold, rejuvenate, rejuvenate, 0);
+        }
 
         public Options {
             if (!(cess > 0 && cess < 1)) {
@@ -74,12 +98,19 @@ public final class TemperedSmc implements Engine {
             if (rejuvenate < 0) {
                 throw new IllegalArgumentException("rejuvenation rounds must not be negative, got " + rejuvenate);
             }
+            if (maxRounds < rejuvenate || maxRounds > MAX_ROUNDS) {
+                throw new IllegalArgumentException("the most rounds per temperature must be from --rejuvenate (" + rejuvenate
+                        + ") to " + MAX_ROUNDS + ", got " + maxRounds);
+            }
+            if (!(jump >= 0) || Double.isInfinite(jump)) {
+                throw new IllegalArgumentException("the jump target must be a finite number, 0 or more, got " + jump);
+            }
         }
 
         @Override
         public String describe() {
             return "proposal=" + proposal.name() + ", cess=" + cess + ", ess_threshold=" + essThreshold + ", rejuvenate="
-                    + rejuvenate;
+                    + rejuvenate + ", max_rounds=" + maxRounds + ", jump=" + jump;
         }
     }
 
@@ -88,8 +119,12 @@ public final class TemperedSmc implements Engine {
      *
      * @param temperatures           tempering steps from 0 to 1
      * @param resamplings            steps after which the particles were resampled
+     * @param rounds                 rounds of moves over all temperatures
      * @param independenceMoves      independence moves tried (from the proposal)
      * @param independenceAcceptance the fraction of them accepted (NaN when none)
+     * @param walkMoves              block random-walk moves tried (all real sites common to the particles at once;
+     *                               none at a temperature where there is no such site)
+     * @param walkAcceptance         the fraction of them accepted (NaN when none)
      * @param localMoves             single-site moves tried (random walk or prior draw)
      * @param localAcceptance        the fraction of them accepted (NaN when none)
      * @param minimumEss             the smallest ESS met after a reweighting
@@ -98,9 +133,9 @@ public final class TemperedSmc implements Engine {
      * @param proposed               choices drawn from a proposal other than the prior
      * @param fallbacks              controlled choices the proposal had nothing for (drawn from the prior)
      */
-    public record Report(int temperatures, int resamplings, long independenceMoves, double independenceAcceptance,
-            long localMoves, double localAcceptance, double minimumEss, double proposalEss, long proposed, long fallbacks)
-            implements Diagnostics {
+    public record Report(int temperatures, int resamplings, long rounds, long independenceMoves, double independenceAcceptance,
+            long walkMoves, double walkAcceptance, long localMoves, double localAcceptance, double minimumEss,
+            double proposalEss, long proposed, long fallbacks) implements Diagnostics {
         @Override
         public List<Figure> figures() {
             List<Figure> out = new ArrayList<>(List.of(Figure.count("temperatures", "temperatures", temperatures),
@@ -108,8 +143,13 @@ public final class TemperedSmc implements Engine {
                     Figure.real("minimum_ess", "least ESS", minimumEss),
                     Figure.real("proposal_ess", "ESS of the proposal's weights", proposalEss)));
             if (independenceMoves > 0) {
+                out.add(Figure.count("rounds", "rounds of moves", rounds));
                 out.add(Figure.count("independence_moves", "independence moves", independenceMoves));
                 out.add(Figure.real("independence_acceptance", "independence acceptance", independenceAcceptance));
+                if (walkMoves > 0) {
+                    out.add(Figure.count("walk_moves", "block-walk moves", walkMoves));
+                    out.add(Figure.real("walk_acceptance", "block-walk acceptance", walkAcceptance));
+                }
                 out.add(Figure.count("local_moves", "single-site moves", localMoves));
                 out.add(Figure.real("local_acceptance", "single-site acceptance", localAcceptance));
             }
@@ -141,8 +181,8 @@ public final class TemperedSmc implements Engine {
      * One task's particles: their traces and bridge corrections (log p - log q), the moves accepted,
      * and what the proposal did.
      */
-    private record Particles(Trace[] traces, double[] corrections, long independent, long local,
-            TreeSet<String> observed, long proposed, long fallbacks) implements Serializable {
+    private record Particles(Trace[] traces, double[] corrections, long independent, long walked, long local,
+            double jump, TreeSet<String> observed, long proposed, long fallbacks) implements Serializable {
     }
 
     @Override
@@ -155,7 +195,7 @@ public final class TemperedSmc implements Engine {
         TreeSet<String> observed = new TreeSet<>();
         long proposed = 0;
         long fallbacks = 0;
-        List<Particles> first = settings.backend().map(tasks, k -> advance(settings, null, null, 0, 0, k, n));
+        List<Particles> first = settings.backend().map(tasks, k -> advance(settings, null, null, 0, null, 0, 0, k, n));
         for (int k = 0; k < tasks; k++) {
             Particles p = first.get(k);
             System.arraycopy(p.traces(), 0, particles, k * size, p.traces().length);
@@ -176,7 +216,10 @@ public final class TemperedSmc implements Engine {
         int step = 0;
         int resamplings = 0;
         long independent = 0;
+        long walked = 0;
+        long walkTried = 0;
         long local = 0;
+        long rounds = 0;
         double minimumEss = n;
         while (temperature < 1) {
             step++;
@@ -204,6 +247,8 @@ public final class TemperedSmc implements Engine {
                         + " particles)");
             }
             minimumEss = Math.min(minimumEss, ess);
+            // The block walk's scale, from the weighted particles before resampling (which loses their spread).
+            PopulationWalk walk = options.maxRounds() > 0 ? PopulationWalk.of(particles, logW) : null;
             if (ess < options.essThreshold() * n) {
                 int[] ancestors = SequentialMonteCarlo.systematic(logW, Seeds.generator(settings.seed(), -1L - step));
                 Trace[] parents = particles.clone();
@@ -215,22 +260,31 @@ public final class TemperedSmc implements Engine {
                 }
                 resamplings++;
             }
-            if (options.rejuvenate() > 0) {
+            double moved = 0;
+            double wanted = walk == null ? 0 : options.jump() * walk.dimension();
+            for (int r = 0; r < options.maxRounds() && (r < options.rejuvenate() || moved < wanted); r++) {
                 Trace[] from = particles.clone();
                 double[] fromCorrections = corrections.clone();
                 int t = step;
+                int round = r;
                 double b = temperature;
-                List<Particles> moved = settings.backend().map(tasks,
-                        k -> advance(settings, from, fromCorrections, b, t, k, n));
+                List<Particles> after = settings.backend().map(tasks,
+                        k -> advance(settings, from, fromCorrections, b, walk, t, round, k, n));
+                double jumps = 0;
                 for (int k = 0; k < tasks; k++) {
-                    Particles p = moved.get(k);
+                    Particles p = after.get(k);
                     System.arraycopy(p.traces(), 0, particles, k * size, p.traces().length);
                     System.arraycopy(p.corrections(), 0, corrections, k * size, p.corrections().length);
                     independent += p.independent();
+                    walked += p.walked();
                     local += p.local();
+                    jumps += p.jump();
                     proposed += p.proposed();
                     fallbacks += p.fallbacks();
                 }
+                moved += jumps / n;
+                rounds++;
+                walkTried += walk == null ? 0 : n;
             }
         }
         PosteriorBuilder builder = new PosteriorBuilder(n, settings.recordAddresses(), settings.keepTraces(),
@@ -242,60 +296,77 @@ public final class TemperedSmc implements Engine {
                     p.result()));
         }
         builder.add(chunk);
-        long tried = (long) n * options.rejuvenate() * step;
-        Report report = new Report(step, resamplings, tried, tried == 0 ? Double.NaN : independent / (double) tried,
-                tried, tried == 0 ? Double.NaN : local / (double) tried, minimumEss, proposalEss, proposed, fallbacks);
+        long tried = n * rounds;
+        Report report = new Report(step, resamplings, rounds, tried, rate(independent, tried), walkTried, rate(walked, walkTried),
+                tried, rate(local, tried), minimumEss, proposalEss, proposed, fallbacks);
         return builder.build(logZ, null, settings.provenance(this), report);
     }
 
+    private static double rate(long accepted, long tried) {
+        return tried == 0 ? Double.NaN : accepted / (double) tried;
+    }
+
     /**
-     * Task k's particles at step t: whole runs drawn from the proposal at step 0 ({@code from}
-     * null), else {@code from}'s after {@link Options#rejuvenate} rounds of moves that leave pi_b
-     * invariant.
+     * Task k's particles at the start ({@code from} null: whole runs drawn from the proposal),
+     * else {@code from}'s after round {@code round} of moves at step t, each leaving pi_b
+     * invariant: an independence move from the proposal, a block random walk ({@code walk}, when
+     * there is one) and a single-site move. Particle i draws round r's numbers from stream
+     * (t MAX_ROUNDS + r) N + i.
      */
-    private Particles advance(Settings settings, Trace[] from, double[] fromCorrections, double temperature, int t, int k,
-            int n) {
+    private Particles advance(Settings settings, Trace[] from, double[] fromCorrections, double temperature,
+            PopulationWalk walk, int t, int round, int k, int n) {
         int start = k * SequentialMonteCarlo.PARTICLES_PER_TASK;
         int end = Math.min(n, start + SequentialMonteCarlo.PARTICLES_PER_TASK);
         Runner runner = Runner.conditioning(settings);
         Policy policy = Policy.proposing(options.proposal());
         Trace[] traces = new Trace[end - start];
         double[] corrections = new double[end - start];
-        long independent = 0;
-        long local = 0;
         if (from == null) {
             for (int i = start; i < end; i++) {
                 Run run = runner.run(policy, Seeds.generator(settings.seed(), i), i);
                 traces[i - start] = run.trace();
                 corrections[i - start] = run.logCorrection();
             }
-            return new Particles(traces, corrections, 0, 0, new TreeSet<>(runner.observedNames()), runner.proposed(),
+            return new Particles(traces, corrections, 0, 0, 0, 0, new TreeSet<>(runner.observedNames()), runner.proposed(),
                     runner.fallbacks());
         }
+        long independent = 0;
+        long walked = 0;
+        long local = 0;
+        double jump = 0;
         for (int i = start; i < end; i++) {
-            UniformRandomProvider rng = Seeds.generator(settings.seed(), (long) t * n + i);
+            UniformRandomProvider rng = Seeds.generator(settings.seed(), ((long) t * MAX_ROUNDS + round) * n + i);
             Trace x = from[i];
             double c = fromCorrections[i];
-            for (int r = 0; r < options.rejuvenate(); r++) {
-                // Independence move from q: pi_b(x') q(x) / (pi_b(x) q(x')) = (w(x') / w(x))^b.
-                Run run = runner.run(policy, rng, i);
-                double logAlpha = temperature * (run.logWeight() - (x.logLikelihood() + c));
-                if (logAlpha >= 0 || Math.log(rng.nextDouble()) < logAlpha) {
-                    x = run.trace();
-                    c = run.logCorrection();
-                    independent++;
-                }
-                Runner.TemperedMove m = runner.move(x, c, options.proposal(), temperature, rng, i);
+            // Independence move from q: pi_b(x') q(x) / (pi_b(x) q(x')) = (w(x') / w(x))^b.
+            Run run = runner.run(policy, rng, i);
+            double logAlpha = temperature * (run.logWeight() - (x.logLikelihood() + c));
+            if (logAlpha >= 0 || Math.log(rng.nextDouble()) < logAlpha) {
+                x = run.trace();
+                c = run.logCorrection();
+                independent++;
+            }
+            if (walk != null) {
+                Runner.TemperedMove m = runner.walk(x, c, options.proposal(), temperature, walk.walk(), rng, i);
                 x = m.trace();
                 c = m.correction();
                 if (m.accepted()) {
-                    local++;
+                    walked++;
                 }
+            }
+            Runner.TemperedMove m = runner.move(x, c, options.proposal(), temperature, rng, i);
+            x = m.trace();
+            c = m.correction();
+            if (m.accepted()) {
+                local++;
+            }
+            if (walk != null) {
+                jump += walk.squaredJump(from[i], x);
             }
             traces[i - start] = x;
             corrections[i - start] = c;
         }
-        return new Particles(traces, corrections, independent, local, new TreeSet<>(), runner.proposed(),
+        return new Particles(traces, corrections, independent, walked, local, jump, new TreeSet<>(), runner.proposed(),
                 runner.fallbacks());
     }
 

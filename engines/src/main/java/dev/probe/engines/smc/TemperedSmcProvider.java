@@ -9,7 +9,8 @@ import dev.probe.runtime.inference.Proposal;
 
 /**
  * {@code smc-tempered}: tempered SMC as a plug-in, with {@code --particles} (the traces),
- * {@code --cess F}, {@code --ess-threshold F}, {@code --rejuvenate K} and {@code --network DIR}.
+ * {@code --cess F}, {@code --ess-threshold F}, {@code --rejuvenate K}, {@code --max-rounds M}, {@code --jump J} and
+ * {@code --network DIR}.
  */
 public final class TemperedSmcProvider implements EngineProvider {
 
@@ -26,7 +27,7 @@ public final class TemperedSmcProvider implements EngineProvider {
 
     @Override
     public Set<String> options() {
-        return Set.of("--cess", "--rejuvenate", "--ess-threshold", "--network");
+        return Set.of("--cess", "--rejuvenate", "--max-rounds", "--jump", "--ess-threshold", "--network");
     }
 
     @Override
@@ -35,6 +36,15 @@ public final class TemperedSmcProvider implements EngineProvider {
         int rejuvenate = arguments.integer("--rejuvenate").orElse(defaults.rejuvenate());
         if (rejuvenate < 0) {
             throw new IllegalArgumentException("--rejuvenate must not be negative, got " + rejuvenate);
+        }
+        int maxRounds = arguments.integer("--max-rounds").orElse(Math.max(rejuvenate, defaults.maxRounds()));
+        if (maxRounds < rejuvenate || maxRounds > TemperedSmc.MAX_ROUNDS) {
+            throw new IllegalArgumentException("--max-rounds must be from --rejuvenate (" + rejuvenate + ") to "
+                    + TemperedSmc.MAX_ROUNDS + ", got " + maxRounds);
+        }
+        double jump = arguments.real("--jump").orElse(defaults.jump());
+        if (!(jump >= 0) || Double.isInfinite(jump)) {
+            throw new IllegalArgumentException("--jump must be a finite number, 0 or more, got " + jump);
         }
         double cess = arguments.real("--cess").orElse(defaults.cess());
         if (!(cess > 0 && cess < 1)) {
@@ -45,6 +55,6 @@ public final class TemperedSmcProvider implements EngineProvider {
             throw new IllegalArgumentException("--ess-threshold must be above 0 and at most 1, got " + threshold);
         }
         Proposal proposal = arguments.network().orElse(Proposal.PRIOR);
-        return new TemperedSmc(new TemperedSmc.Options(proposal, cess, threshold, rejuvenate));
+        return new TemperedSmc(new TemperedSmc.Options(proposal, cess, threshold, rejuvenate, maxRounds, jump));
     }
 }

@@ -96,6 +96,11 @@ final class ReplayExecution extends Execution {
     private int siteInstance;
     private Object siteValue;
     private Distribution<?> sitePrior;
+    /** A block move's sites and their new values (null: a single-site move), and how many of them this run met. */
+    private Address[] blockAddresses;
+    private int[] blockInstances;
+    private Object[] blockValues;
+    private int blockMet;
     private double freshLogProb;
     private double controlledLogPrior;
     private int controlledCount;
@@ -148,6 +153,8 @@ final class ReplayExecution extends Execution {
         this.siteInstance = instance;
         this.siteValue = value;
         this.sitePrior = null;
+        this.blockAddresses = null;
+        this.blockMet = 0;
         freshLogProb = 0;
         controlledLogPrior = 0;
         controlledCount = 0;
@@ -155,11 +162,47 @@ final class ReplayExecution extends Execution {
         proposer = bridge == Proposal.PRIOR ? null : bridge.start(observations);
     }
 
+    /**
+     * A run replaying {@code previous} with the choices at {@code addresses} (instances
+     * {@code instances}) set to {@code values} (a block move): each is used when the run meets it
+     * with a distribution compatible with the old one; {@link #blockMet} says how many were.
+     */
+    void beginBlock(UniformRandomProvider generator, Sites previous, Address[] addresses, int[] instances, Object[] values) {
+        begin(generator, previous, null, 0, null);
+        this.blockAddresses = addresses;
+        this.blockInstances = instances;
+        this.blockValues = values;
+    }
+
+    /** The block move's sites that the run just finished met and set. */
+    int blockMet() {
+        return blockMet;
+    }
+
+    /** The block site at {@code address} and {@code instance}, or -1. A linear scan: blocks are small. */
+    private int blockIndex(Address address, int instance) {
+        for (int j = 0; j < blockAddresses.length; j++) {
+            if (blockInstances[j] == instance && blockAddresses[j].equals(address)) {
+                return j;
+            }
+        }
+        return -1;
+    }
+
     @Override
     <T> T decide(Address address, int instance, Distribution<T> prior, boolean control) {
         bridged = control && proposer != null ? proposer.propose(address, instance, prior) : null;
         if (!control || old == null) {
             return prior.sample(rng);
+        }
+        if (blockAddresses != null) {
+            int j = blockIndex(address, instance);
+            Variable before = old.at(address, instance);
+            if (j >= 0 && before != null && compatible(before.distribution(), prior)) {
+                reused[old.positionOf(address, instance)] = true;
+                blockMet++;
+                return prior.cast(blockValues[j]);
+            }
         }
         boolean isSite = instance == siteInstance && address.equals(site);
         if (isSite) {

@@ -110,6 +110,37 @@ public final class Runner {
      */
     public TemperedMove move(Trace current, double correction, Proposal bridge, double temperature,
             UniformRandomProvider rng, long stream) {
+        return tempered(bridge, temperature).step(current, correction, temperature, rng, Policy.TO_THE_END, stream);
+    }
+
+    /**
+     * A block random walk for {@link #walk}: the choices at {@code addresses} (instances
+     * {@code instances}), real valued, move together by {@code factor} z, z standard normal and
+     * {@code factor} lower triangular (the Cholesky factor of the walk's covariance).
+     */
+    public record Walk(dev.probe.runtime.model.Address[] addresses, int[] instances, double[][] factor)
+            implements java.io.Serializable {
+        public Walk {
+            if (addresses.length != instances.length || factor.length != addresses.length) {
+                throw new IllegalArgumentException("a walk needs one instance and one factor row per address");
+            }
+        }
+    }
+
+    /**
+     * One block random-walk step with the tempered target of
+     * {@link #move(Trace, double, Proposal, double, UniformRandomProvider, long)}: all of
+     * {@code walk}'s sites move at once and the model is replayed with them (the other choices
+     * reused as by a single-site move). The walk is symmetric, so the ratio is the targets'; a
+     * state or proposal without one of its sites is rejected.
+     */
+    public TemperedMove walk(Trace current, double correction, Proposal bridge, double temperature, Walk walk,
+            UniformRandomProvider rng, long stream) {
+        return tempered(bridge, temperature).walk(current, correction, temperature, walk, rng, stream);
+    }
+
+    /** The moves whose tempered targets bridge from {@code bridge}'s proposal, after checking the temperature. */
+    private SingleSiteMoves tempered(Proposal bridge, double temperature) {
         if (!(temperature >= 0 && temperature <= 1)) {
             throw new IllegalArgumentException("a temperature is between 0 and 1, got " + temperature);
         }
@@ -117,7 +148,7 @@ public final class Runner {
             bridgedMoves = new SingleSiteMoves(settings, callSites, observedNames, bridge);
             this.bridge = bridge;
         }
-        return bridgedMoves.step(current, correction, temperature, rng, Policy.TO_THE_END, stream);
+        return bridgedMoves;
     }
 
     /**

@@ -90,6 +90,62 @@ final class SingleSiteMoves {
         return new Runner.TemperedMove(state, from.correction, false);
     }
 
+    /**
+     * One block random-walk step from {@code state} (bridge correction {@code correction}) targeting
+     * p(x) L(x)^temperature q(x)^(1 - temperature): every site of {@code walk} moves at once by
+     * {@code walk}'s factor times a standard normal vector. The walk is the same from every state, so
+     * it is symmetric: the ratio is the targets' (with the choices drawn afresh and dropped, as for a
+     * single-site move). A state or proposal that lacks one of the walk's sites has no walk back:
+     * the step is rejected.
+     */
+    Runner.TemperedMove walk(Trace state, double correction, double temperature, Runner.Walk walk, UniformRandomProvider rng,
+            long stream) {
+        if (current == null || current.trace != state) {
+            current = new ReplayExecution.Sites(state, correction);
+        }
+        ReplayExecution.Sites from = current;
+        int d = walk.addresses().length;
+        double[] z = new double[d];
+        ZigguratSampler.NormalizedGaussian normal = ZigguratSampler.NormalizedGaussian.of(rng);
+        for (int j = 0; j < d; j++) {
+            z[j] = normal.sample();
+        }
+        Object[] values = new Object[d];
+        boolean inSupport = true;
+        for (int j = 0; j < d; j++) {
+            Variable site = from.at(walk.addresses()[j], walk.instances()[j]);
+            if (site == null || site.distribution().valueType() != ValueType.REAL) {
+                return new Runner.TemperedMove(state, from.correction, false);
+            }
+            double step = 0;
+            double[] row = walk.factor()[j];
+            for (int k = 0; k <= j; k++) {
+                step += row[k] * z[k];
+            }
+            double v = (Double) site.value() + step;
+            values[j] = v;
+            inSupport &= site.distribution().logProbOf(v) > Double.NEGATIVE_INFINITY;
+        }
+        double u = rng.nextDouble();
+        if (!inSupport) {
+            // Out of a site's support: zero probability, rejected without running the model.
+            return new Runner.TemperedMove(state, from.correction, false);
+        }
+        RandomProviderState before = save(rng);
+        Step proposal = IndependentRuns.retrying(() -> {
+            ex.beginBlock(rng, from, walk.addresses(), walk.instances(), values);
+            Trace proposed = runTo(Policy.TO_THE_END);
+            double logAlpha = ex.blockMet() < d || ex.controlledCount() == 0 ? Double.NEGATIVE_INFINITY
+                    : ex.logTarget(temperature) - from.logTarget(temperature) + ex.staleLogProb() - ex.freshLogProb();
+            return new Step(proposed, logAlpha, ex.correction());
+        }, () -> Runner.restore(rng, before), "a step of chain", "chain", stream, settings.seed());
+        if (proposal.logAlpha >= 0 || (proposal.logAlpha > Double.NEGATIVE_INFINITY && Math.log(u) < proposal.logAlpha)) {
+            current = new ReplayExecution.Sites(proposal.trace, proposal.correction);
+            return new Runner.TemperedMove(proposal.trace, proposal.correction, true);
+        }
+        return new Runner.TemperedMove(state, from.correction, false);
+    }
+
     private static RandomProviderState save(UniformRandomProvider rng) {
         return rng instanceof RestorableUniformRandomProvider ? ((RestorableUniformRandomProvider) rng).saveState() : null;
     }
