@@ -136,6 +136,14 @@ public final class Plots {
             s.setLineColor(CHAIN_COLOURS[ch % CHAIN_COLOURS.length]);
             s.setLineWidth(0.8f);
         }
+        // Draw indices are equally spaced, and XChart then puts its ticks on data points with labels
+        // ("3850 7700 11550") that run into each other; one point drawn in no colour half a step after
+        // the first breaks the spacing, and XChart picks round ticks that fit.
+        int step = Math.max(1, chains[0].length / 1000);
+        XYSeries off = c.addSeries(" ", new double[] {step / 2.0}, new double[] {chains[0][0]});
+        off.setMarker(SeriesMarkers.NONE);
+        off.setLineColor(new Color(0, 0, 0, 0));
+        off.setShowInLegend(false);
         return Figure.of(c);
     }
 
