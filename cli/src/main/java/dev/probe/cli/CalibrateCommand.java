@@ -233,6 +233,7 @@ final class CalibrateCommand implements Callable<Integer> {
         root.put("bins", c.bins());
         root.put("alpha", c.alpha());
         root.put("passes", c.passes());
+        c.skipped().forEach(root.putArray("skipped")::add);
         ObjectNode vars = root.putObject("variables");
         List<Sbc.Uniformity> tests = c.tests();
         for (int v = 0; v < c.names().size(); v++) {
@@ -259,6 +260,9 @@ final class CalibrateCommand implements Callable<Integer> {
             Sbc.Uniformity u = tests.get(v);
             sb.append(String.format(Locale.ROOT, "%-12s chi-square %7.2f on %d df   p = %.4g%n", c.names().get(v), u.statistic(),
                     u.degreesOfFreedom(), u.pValue()));
+        }
+        for (String note : c.skipped()) {
+            sb.append("not ranked: ").append(note).append(System.lineSeparator());
         }
         sb.append(c.passes()
                 ? String.format(Locale.ROOT, "verdict: calibrated (every p-value at least %.3g)%n", c.alpha() / c.names().size())

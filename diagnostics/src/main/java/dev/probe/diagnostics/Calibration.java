@@ -24,19 +24,24 @@ import dev.probe.runtime.trace.Variable;
  * parameter. Runs are tasks of a {@link Backend} (threads here, or a cluster); each has its own
  * seed derived from the root seed and its index, so the result depends on the seed alone.
  *
- * @param names the parameters tested: named scalar random choices made once in every prior run
+ * @param names the parameters tested, as the posterior names them: each named scalar random choice
+ *     made the same number of times k in every prior run, itself when k = 1, and each of its
+ *     instances name[0] .. name[k-1] (ranked apart) when k &gt; 1
  * @param ranks ranks[variable][run], each in 0..draws
  * @param draws L, the posterior draws each truth is ranked among
  * @param bins the bins of the uniformity test
  * @param alpha the family-wise level of the verdict (Bonferroni over the parameters)
+ * @param skipped a note for each named random choice not ranked and why: made a varying number of
+ *     times across the prior runs (its i-th instance is not one parameter), or not a number
  */
-public record Calibration(List<String> names, int[][] ranks, int draws, int bins, double alpha) {
+public record Calibration(List<String> names, int[][] ranks, int draws, int bins, double alpha, List<String> skipped) {
 
     /** The default level: 1% across all parameters. */
     public static final double ALPHA = 0.01;
 
     public Calibration {
         names = List.copyOf(names);
+        skipped = List.copyOf(skipped);
     }
 
     /** The uniformity test of each parameter's ranks. */
@@ -83,17 +88,21 @@ public record Calibration(List<String> names, int[][] ranks, int draws, int bins
             throw new IllegalArgumentException("the " + (draws + 1) + " possible ranks do not fall into " + bins + " equal bins");
         }
         List<Trace> truths = prior.traces(runs).seed(seed).threads(Math.max(1, threads)).keepTraces(true).run().traces();
-        List<String> names = parameters(truths);
-        if (names.isEmpty()) {
-            throw new IllegalArgumentException("the model has no named scalar random choice made once in every run: nothing to calibrate");
+        List<String> skipped = new ArrayList<>();
+        List<Parameter> parameters = parameters(truths, skipped);
+        if (parameters.isEmpty()) {
+            throw new IllegalArgumentException("the model has no named scalar random choice made the same number of times in every"
+                    + " run: nothing to calibrate" + (skipped.isEmpty() ? "" : " (" + String.join("; ", skipped) + ")"));
         }
+        List<String> names = new ArrayList<>();
+        parameters.forEach(q -> names.add(q.column()));
         List<int[]> results = backend.map(runs, i -> {
             // Both seeds of run i come from a SplitMix-seeded stream: xoroshiro128++ seeded directly
             // with (seed, constant + i) gave nearly the same first draws in every run, so ties of a
             // discrete parameter were broken alike everywhere and its ranks piled into one bin.
             UniformRandomProvider seeds = Seeds.generator(seed, i);
             long runSeed = seeds.nextLong();
-            return ranksOf(truths.get(i), names, engine.get(), draws, runSeed, seeds.nextLong());
+            return ranksOf(truths.get(i), parameters, engine.get(), draws, runSeed, seeds.nextLong());
         });
         int[][] ranks = new int[names.size()][runs];
         for (int i = 0; i < runs; i++) {
@@ -102,22 +111,23 @@ public record Calibration(List<String> names, int[][] ranks, int draws, int bins
                 ranks[v][i] = r[v];
             }
         }
-        return new Calibration(names, ranks, draws, bins, ALPHA);
+        return new Calibration(names, ranks, draws, bins, ALPHA, skipped);
     }
 
-    private static int[] ranksOf(Trace truth, List<String> names, Inference inference, int draws, long seed, long rankSeed) {
+    private static int[] ranksOf(Trace truth, List<Parameter> parameters, Inference inference, int draws, long seed, long rankSeed) {
         Posterior p = inference.observations(observations(truth)).seed(seed).threads(1).run();
         UniformRandomProvider rng = Seeds.generator(rankSeed, 0);
         // L equally weighted draws: weighted runs resampled systematically, Markov chains thinned evenly.
         Posterior equal = p.isWeighted() ? p.resample(draws, rng.nextLong()) : p;
-        int[] out = new int[names.size()];
-        for (int v = 0; v < names.size(); v++) {
-            double[] column = Draws.column(equal, names.get(v));
+        int[] out = new int[parameters.size()];
+        for (int v = 0; v < parameters.size(); v++) {
+            Parameter q = parameters.get(v);
+            double[] column = q.column(equal);
             double[] picked = new double[draws];
             for (int j = 0; j < draws; j++) {
                 picked[j] = column[(int) ((long) j * column.length / draws)];
             }
-            out[v] = Sbc.rank(Draws.number(truth.variable(names.get(v)).value()), picked, rng);
+            out[v] = Sbc.rank(q.truth(truth), picked, rng);
         }
         return out;
     }
@@ -135,28 +145,133 @@ public record Calibration(List<String> names, int[][] ranks, int draws, int bins
         return out;
     }
 
-    /** Named scalar random choices made exactly once in every run. */
-    private static List<String> parameters(List<Trace> traces) {
-        Set<String> names = null;
-        for (Trace t : traces) {
-            Map<String, Integer> count = new LinkedHashMap<>();
+    /**
+     * One parameter: instance {@code instance} of the named random choice {@code name}, or element
+     * {@code element} of its array value (-1 for a number), known as {@code column}: the name itself
+     * for a number made once a run, name[i] for instance i of one made k times, name[j] for element j
+     * of an array made once.
+     */
+    private record Parameter(String name, int instance, int element, String column) {
+
+        /** Its value in a prior run. */
+        double truth(Trace t) {
             for (Variable v : t.variables()) {
-                if (v.isSample() && v.name() != null && (v.value() instanceof Number || v.value() instanceof Boolean)) {
-                    count.merge(v.name(), 1, Integer::sum);
+                if (v.isSample() && name.equals(v.name()) && v.instance() == instance) {
+                    return element < 0 ? Draws.number(v.value()) : elementOf(v.value(), element);
                 }
             }
-            Set<String> once = new LinkedHashSet<>();
-            count.forEach((k, c) -> {
-                if (c == 1) {
-                    once.add(k);
-                }
-            });
-            if (names == null) {
-                names = once;
-            } else {
-                names.retainAll(once);
+            throw new IllegalStateException("a prior run has no instance " + instance + " of " + name);
+        }
+
+        /** Its values in the posterior's draws. */
+        double[] column(Posterior p) {
+            if (element < 0) {
+                return Draws.column(p, column);
+            }
+            double[] out = new double[p.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = elementOf(p.value(name, i), element);
+            }
+            return out;
+        }
+    }
+
+    /** Element j of an array value (a Java array or a list) as a number; NaN when there is none. */
+    private static double elementOf(Object value, int j) {
+        if (value instanceof List<?> list) {
+            return j < list.size() ? Draws.number(list.get(j)) : Double.NaN;
+        }
+        return value != null && value.getClass().isArray() && j < java.lang.reflect.Array.getLength(value)
+                ? Draws.number(java.lang.reflect.Array.get(value, j)) : Double.NaN;
+    }
+
+    /** The length of an array value whose elements are numbers (a Java array or a list), -1 for anything else. */
+    private static int arrayLength(Object value) {
+        int n;
+        if (value instanceof List<?> list) {
+            n = list.size();
+        } else if (value != null && value.getClass().isArray()) {
+            n = java.lang.reflect.Array.getLength(value);
+        } else {
+            return -1;
+        }
+        for (int j = 0; j < n; j++) {
+            if (Double.isNaN(elementOf(value, j))) {
+                return -1;
             }
         }
-        return names == null ? List.of() : new ArrayList<>(names);
+        return n;
+    }
+
+    /**
+     * The named random choices with a number as value made the same number of times k in every
+     * run, each of their k instances a parameter, and those with an array of numbers of one length
+     * d made once in every run, each of their d elements a parameter; a note in {@code skipped} for
+     * every other named random choice.
+     */
+    private static List<Parameter> parameters(List<Trace> traces, List<String> skipped) {
+        // Per name: the fewest and most times made in a run, and whether every value was a number.
+        Map<String, int[]> made = new LinkedHashMap<>();
+        Set<String> notNumbers = new LinkedHashSet<>();
+        // Per name whose values are arrays of numbers: their fewest and most elements.
+        Map<String, int[]> lengths = new LinkedHashMap<>();
+        Set<String> scalars = new LinkedHashSet<>();
+        for (int r = 0; r < traces.size(); r++) {
+            final int run = r;
+            Map<String, Integer> count = new LinkedHashMap<>();
+            for (Variable v : traces.get(r).variables()) {
+                if (v.isSample() && v.name() != null) {
+                    count.merge(v.name(), 1, Integer::sum);
+                    if (v.value() instanceof Number || v.value() instanceof Boolean) {
+                        scalars.add(v.name());
+                    } else {
+                        int n = arrayLength(v.value());
+                        if (n < 0) {
+                            notNumbers.add(v.name());
+                        } else {
+                            int[] range = lengths.computeIfAbsent(v.name(), k -> new int[] {n, n});
+                            range[0] = Math.min(range[0], n);
+                            range[1] = Math.max(range[1], n);
+                        }
+                    }
+                }
+            }
+            for (String name : count.keySet()) {
+                // A name first met after run 0 was made 0 times in the runs before.
+                made.computeIfAbsent(name, k -> new int[] {run == 0 ? Integer.MAX_VALUE : 0, 0});
+            }
+            made.forEach((name, range) -> {
+                int c = count.getOrDefault(name, 0);
+                range[0] = Math.min(range[0], c);
+                range[1] = Math.max(range[1], c);
+            });
+        }
+        List<Parameter> out = new ArrayList<>();
+        made.forEach((name, range) -> {
+            int[] elements = lengths.get(name);
+            if (notNumbers.contains(name) || elements != null && scalars.contains(name)) {
+                skipped.add(name + ": not a number (or an array of numbers) in every run; not ranked");
+            } else if (range[0] != range[1]) {
+                skipped.add(String.format(java.util.Locale.ROOT, "%s: made %d to %d times per run; a varying number of"
+                        + " instances is not a fixed set of parameters, so it is not ranked", name, range[0], range[1]));
+            } else if (elements != null && range[0] > 1) {
+                skipped.add(String.format(java.util.Locale.ROOT, "%s: an array made %d times per run; only arrays made once"
+                        + " are ranked element by element", name, range[0]));
+            } else if (elements != null && elements[0] != elements[1]) {
+                skipped.add(String.format(java.util.Locale.ROOT, "%s: an array of %d to %d elements; a varying length is not a"
+                        + " fixed set of parameters, so it is not ranked", name, elements[0], elements[1]));
+            } else if (elements != null) {
+                for (int j = 0; j < elements[0]; j++) {
+                    out.add(new Parameter(name, 0, j, name + "[" + j + "]"));
+                }
+            } else if (range[0] == 1) {
+                out.add(new Parameter(name, 0, -1, name));
+            } else {
+                for (int i = 0; i < range[0]; i++) {
+                    out.add(new Parameter(name, i, -1, name + "[" + i + "]"));
+                }
+            }
+        });
+        return out;
     }
 }

@@ -2,22 +2,19 @@ package dev.probe.diagnostics;
 
 import java.util.Arrays;
 
-import org.apache.commons.statistics.distribution.NormalDistribution;
-
 /**
  * Convergence diagnostics of Markov chains as pure functions of {@code draws[chain][draw]}: the
  * rank-normalised split R-hat and the bulk and tail effective sample sizes of Vehtari, Gelman,
  * Simpson, Carpenter and Bürkner (Bayesian Analysis 16(2), 2021), computed as ArviZ and the R
  * package posterior compute them. Chains must have equal lengths ({@link #equalLengths} trims).
  *
- * <p>Internally the chains are pooled into one array, chain k at [k n, (k + 1) n), and one sort of
- * it serves everything that needs an order: the ranks, the median, the tail quantiles and the
- * order of the folded draws. Every other step is a linear pass, except the autocovariances of a
- * slowly mixing chain, which come from one FFT per pair of chains.
+ * <p>Internally the chains are pooled into one array, chain k at [k n, (k + 1) n), and one
+ * ranking of it ({@link Ranks}: a sort, or counts where the draws take few values) serves
+ * everything that needs an order: the ranks, the median, the tail quantiles and the ranks of the
+ * folded draws. Every other step is a linear pass, except the autocovariances of a slowly mixing
+ * chain, which come from one FFT per pair of chains.
  */
 public final class Convergence {
-
-    private static final NormalDistribution STANDARD_NORMAL = NormalDistribution.of(0, 1);
 
     private Convergence() {
     }
@@ -34,8 +31,8 @@ public final class Convergence {
         if (n < 2 || constant(x)) {
             return Double.NaN;
         }
-        int[] order = Sorting.order(x);
-        return rhat(x, order, normalScores(x, order), chains, n);
+        Ranks ranks = Ranks.of(x);
+        return rhat(ranks, ranks.scores(), chains, n);
     }
 
     /**
@@ -44,15 +41,43 @@ public final class Convergence {
      */
     public static double[] all(double[][] draws) {
         double[] x = splitPooled(draws);
-        int chains = 2 * draws.length;
-        int n = x.length / chains;
+        return all(x, 2 * draws.length, x.length / (2 * draws.length));
+    }
+
+    /**
+     * {@link #all} of the chains laid end to end in {@code column}, chain c's {@code lengths[c]}
+     * draws after chain c - 1's: trimmed to equal lengths as {@link #equalLengths} trims and split
+     * as {@link #split} splits, in one copy.
+     */
+    static double[] all(double[] column, int[] lengths) {
+        int len = Integer.MAX_VALUE;
+        for (int l : lengths) {
+            len = Math.min(len, l);
+        }
+        int half = len / 2;
+        double[] x = new double[2 * lengths.length * half];
+        int end = 0;
+        for (int c = 0; c < lengths.length; c++) {
+            end += lengths[c];
+            System.arraycopy(column, end - len, x, 2 * c * half, half);
+            System.arraycopy(column, end - half, x, (2 * c + 1) * half, half);
+        }
+        return all(x, 2 * lengths.length, half);
+    }
+
+    /** {@link #all} of {@code chains} pooled split chains of {@code n} draws. */
+    private static double[] all(double[] x, int chains, int n) {
         if (constant(x)) {
             return new double[] {Double.NaN, x.length, x.length};
         }
-        int[] order = Sorting.order(x);
-        double[] z = normalScores(x, order);
-        double rhat = n < 2 ? Double.NaN : rhat(x, order, z, chains, n);
-        return new double[] {rhat, ess(z, chains, n), tailEss(x, order, chains, n)};
+        Ranks ranks = Ranks.of(x);
+        double[] z = ranks.scores();
+        // The bulk ESS (its transforms, mostly) goes to another core while this one does R-hat and the
+        // tail ESS; each figure is computed as alone, so the thread count changes none.
+        java.util.concurrent.ForkJoinTask<Double> bulk = java.util.concurrent.ForkJoinTask.adapt(() -> ess(z, chains, n)).fork();
+        double rhat = n < 2 ? Double.NaN : rhat(ranks, z, chains, n);
+        double tail = tailEss(x, ranks, chains, n);
+        return new double[] {rhat, bulk.join(), tail};
     }
 
     /** Bulk ESS: the ESS of the mean of the rank-normalised split chains. */
@@ -61,7 +86,7 @@ public final class Convergence {
         if (constant(x)) {
             return x.length;
         }
-        return ess(normalScores(x, Sorting.order(x)), 2 * draws.length, x.length / (2 * draws.length));
+        return ess(Ranks.of(x).scores(), 2 * draws.length, x.length / (2 * draws.length));
     }
 
     /**
@@ -73,7 +98,7 @@ public final class Convergence {
         if (constant(x)) {
             return x.length;
         }
-        return tailEss(x, Sorting.order(x), 2 * draws.length, x.length / (2 * draws.length));
+        return tailEss(x, Ranks.of(x), 2 * draws.length, x.length / (2 * draws.length));
     }
 
     /** ESS of the mean of the draws as given (no splitting, no rank normalisation). */
@@ -114,7 +139,7 @@ public final class Convergence {
      */
     public static double[][] zScale(double[][] draws) {
         double[] x = pool(draws);
-        double[] z = normalScores(x, Sorting.order(x));
+        double[] z = Ranks.of(x).scores();
         double[][] out = new double[draws.length][];
         int k = 0;
         for (int c = 0; c < draws.length; c++) {
@@ -153,57 +178,16 @@ public final class Convergence {
         return out;
     }
 
-    /** The R-hat of pooled split chains given their order and normal scores: bulk and folded, the larger. */
-    private static double rhat(double[] x, int[] order, double[] z, int chains, int n) {
-        double median = quantileLinear(x, order, 0.5);
-        double[] folded = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            folded[i] = Math.abs(x[i] - median);
-        }
-        double[] zFolded = normalScores(folded, foldedOrder(x, order, folded, median));
+    /** The R-hat of pooled split chains given their ranks and normal scores: bulk and folded, the larger. */
+    private static double rhat(Ranks ranks, double[] z, int chains, int n) {
+        double[] zFolded = ranks.foldedScores(ranks.quantile(0.5));
         return Math.max(basicRhat(z, chains, n), basicRhat(zFolded, chains, n));
     }
 
-    /**
-     * An order that sorts the folded draws |x - median|, made from the order that sorts the draws:
-     * below the median they grow as x falls, from it on as x rises (rounding is monotone), so the
-     * two runs merge in one pass instead of a second sort. Ties fall together as in a sort, which is
-     * all the ranks need.
-     */
-    private static int[] foldedOrder(double[] x, int[] order, double[] folded, double median) {
-        if (!Double.isFinite(median)) {
-            // infinity - infinity is NaN: the runs are no longer monotone.
-            return Sorting.order(folded);
-        }
-        int s = x.length;
-        // The first sorted position holding a draw not below the median.
-        int lo = 0;
-        int hi = s;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (Double.compare(x[order[mid]], median) < 0) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        int up = lo;
-        int down = lo - 1;
-        int[] out = new int[s];
-        for (int k = 0; k < s; k++) {
-            if (down >= 0 && (up >= s || Double.compare(folded[order[down]], folded[order[up]]) <= 0)) {
-                out[k] = order[down--];
-            } else {
-                out[k] = order[up++];
-            }
-        }
-        return out;
-    }
-
-    /** The tail ESS of pooled split chains given their order. */
-    private static double tailEss(double[] x, int[] order, int chains, int n) {
-        double low = essOfIndicator(x, chains, n, quantileLinear(x, order, 0.05));
-        double high = essOfIndicator(x, chains, n, quantileLinear(x, order, 0.95));
+    /** The tail ESS of pooled split chains given their ranks. */
+    private static double tailEss(double[] x, Ranks ranks, int chains, int n) {
+        double low = essOfIndicator(x, chains, n, ranks.quantile(0.05));
+        double high = essOfIndicator(x, chains, n, ranks.quantile(0.95));
         return Math.min(low, high);
     }
 
@@ -233,52 +217,6 @@ public final class Convergence {
         }
         return ess(new IndicatorAutocovariances(bits, stride, ones, n), chains, n);
     }
-
-    /**
-     * The normal scores of the values' pooled ranks (ties averaged), given the order that sorts
-     * them: one score per run of equal values, whole ranks from a table shared by every variable.
-     */
-    private static double[] normalScores(double[] values, int[] order) {
-        int s = values.length;
-        double[] table = scores(s);
-        double[] z = new double[s];
-        for (int i = 0; i < s;) {
-            double v = values[order[i]];
-            int j = i;
-            while (j + 1 < s && Double.compare(values[order[j + 1]], v) == 0) {
-                j++;
-            }
-            double rank = (i + j) / 2.0 + 1;
-            int whole = (int) rank;
-            // A tie's average rank may end in .5: its score is computed once for the tie.
-            double score = whole == rank ? table[whole - 1] : score(rank, s);
-            for (int k = i; k <= j; k++) {
-                z[order[k]] = score;
-            }
-            i = j + 1;
-        }
-        return z;
-    }
-
-    private static double score(double rank, int s) {
-        return STANDARD_NORMAL.inverseCumulativeProbability((rank - 0.375) / (s + 0.25));
-    }
-
-    /** The normal scores of ranks 1..s, made once for every variable of a posterior (they share s). */
-    private static double[] scores(int s) {
-        double[] table = lastScores;
-        if (table == null || table.length != s) {
-            table = new double[s];
-            for (int r = 1; r <= s; r++) {
-                table[r - 1] = score(r, s);
-            }
-            lastScores = table;
-        }
-        return table;
-    }
-
-    /** The last table of {@link #scores}: an immutable array once published, so threads may share it. */
-    private static volatile double[] lastScores;
 
     /** The classic R-hat of {@code chains} pooled chains of {@code n} draws. */
     private static double basicRhat(double[] x, int chains, int n) {
@@ -592,14 +530,6 @@ public final class Convergence {
         int lo = (int) Math.floor(h);
         int hi = Math.min(lo + 1, sorted.length - 1);
         return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
-    }
-
-    /** The same quantile of values given the order that sorts them. */
-    private static double quantileLinear(double[] values, int[] order, double p) {
-        double h = (order.length - 1) * p;
-        int lo = (int) Math.floor(h);
-        int hi = Math.min(lo + 1, order.length - 1);
-        return values[order[lo]] + (h - lo) * (values[order[hi]] - values[order[lo]]);
     }
 
     static double[] pool(double[][] draws) {

@@ -111,12 +111,12 @@ public record Diagnostics(List<VariableCheck> variables, WeightCheck weights, Li
             // A variable that only some steps reach has no chain of its own.
             return null;
         }
-        double[][] chains = Convergence.equalLengths(Draws.chains(column, lengths));
-        if (chains[0].length < 4) {
+        // Trimmed to the shortest chain and split in one copy (Convergence.all(column, lengths)).
+        if (java.util.Arrays.stream(lengths).min().orElse(0) < 4) {
             return null;
         }
-        double[] figures = Convergence.all(chains);
-        return new VariableCheck(key, figures[0], figures[1], figures[2], chains.length);
+        double[] figures = Convergence.all(column, lengths);
+        return new VariableCheck(key, figures[0], figures[1], figures[2], lengths.length);
     }
 
     private static void warnMcmc(VariableCheck v, List<String> warnings) {

@@ -54,6 +54,11 @@ public final class Figure {
         return width;
     }
 
+    /** The panels, row by row (null where blank); for tests that look inside a chart. */
+    List<Chart<?, ?>> panels() {
+        return panels;
+    }
+
     public int height() {
         return height;
     }

@@ -49,7 +49,7 @@ public final class Plots {
     }
 
     /**
-     * A corner plot: histograms on the diagonal, scatter plots of up to 1,000 equally weighted
+     * A corner plot: histograms with their 5%, 50% and 95% quantiles on the diagonal, scatter plots of up to 1,000 equally weighted
      * draws below it.
      *
      * @param rows equally weighted draws, one column per name
@@ -136,6 +136,14 @@ public final class Plots {
             s.setLineColor(CHAIN_COLOURS[ch % CHAIN_COLOURS.length]);
             s.setLineWidth(0.8f);
         }
+        // Draw indices are equally spaced, and XChart then puts its ticks on data points with labels
+        // ("3850 7700 11550") that run into each other; one point drawn in no colour half a step after
+        // the first breaks the spacing, and XChart picks round ticks that fit.
+        int step = Math.max(1, chains[0].length / 1000);
+        XYSeries off = c.addSeries(" ", new double[] {step / 2.0}, new double[] {chains[0][0]});
+        off.setMarker(SeriesMarkers.NONE);
+        off.setLineColor(new Color(0, 0, 0, 0));
+        off.setShowInLegend(false);
         return Figure.of(c);
     }
 
@@ -222,7 +230,7 @@ public final class Plots {
         return Figure.of(c);
     }
 
-    private static XYChart histogramChart(String name, double[] values, double[] weights, int width, int height, boolean quantiles) {
+    private static XYChart histogramChart(String name, double[] values, double[] weights, int width, int height, boolean legend) {
         double[] x = Arrays.stream(values).filter(v -> !Double.isNaN(v)).toArray();
         double[] w = new double[x.length];
         for (int i = 0, j = 0; i < values.length; i++) {
@@ -230,7 +238,7 @@ public final class Plots {
                 w[j++] = weights == null ? 1 : weights[i];
             }
         }
-        XYChart c = xy(width, height, quantiles ? name : "", name, quantiles ? "density" : "");
+        XYChart c = xy(width, height, legend ? name : "", name, legend ? "density" : "");
         if (x.length == 0) {
             return c;
         }
@@ -266,7 +274,9 @@ public final class Plots {
             peak = Math.max(peak, density);
             px[2 * b + 1] = lo + b * binWidth;
             py[2 * b + 1] = density;
-            px[2 * b + 2] = lo + (b + 1) * binWidth;
+            // The last edge is hi itself: lo + bins * binWidth may round past it, and XChart refuses an area
+            // whose x values go back.
+            px[2 * b + 2] = b + 1 == bins ? hi : lo + (b + 1) * binWidth;
             py[2 * b + 2] = density;
         }
         px[0] = lo;
@@ -276,15 +286,16 @@ public final class Plots {
         s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Area);
         s.setFillColor(new Color(76, 114, 176, 160));
         s.setLineColor(BAR);
-        if (quantiles) {
-            for (double p : QUANTILES) {
-                double q = weightedQuantile(x, w, total, p);
-                XYSeries line = c.addSeries(String.format(Locale.ROOT, "%.0f%%: %.4g", 100 * p, q), new double[] {q, q},
-                        new double[] {0, peak});
-                dashed(line, p == 0.5 ? Color.BLACK : Color.DARK_GRAY);
-            }
-            c.getStyler().setLegendVisible(true);
+        // The quantiles' lines are drawn on the corner plot's diagonal too, without a legend. Besides, they
+        // keep XChart from placing the x ticks on the bin edges, which it does when every x value is
+        // equally spaced (labels such as -2.491, -1.187 that run into each other in a small panel).
+        for (double p : QUANTILES) {
+            double q = weightedQuantile(x, w, total, p);
+            XYSeries line = c.addSeries(String.format(Locale.ROOT, "%.0f%%: %.4g", 100 * p, q), new double[] {q, q},
+                    new double[] {0, peak});
+            dashed(line, p == 0.5 ? Color.BLACK : Color.DARK_GRAY);
         }
+        c.getStyler().setLegendVisible(legend);
         return c;
     }
 

@@ -63,4 +63,46 @@ class CalibrationTest {
         Calibration three = calibrate(() -> Inference.importanceSampling(GAUSSIAN).traces(300), 5, 3);
         assertArrayEquals(one.ranks()[0], three.ranks()[0]);
     }
+
+    /**
+     * A choice made three times in every run is three parameters, ranked apart (z[0], z[1], z[2], as the posterior
+     * names them); a choice made a varying number of times is skipped with a note. The model: z_i ~ N(0, 1), each
+     * observed once as y_i ~ N(z_i, 1), and k ~ 1 + Poisson-like coin flips of w's. A correct engine passes.
+     */
+    @Test
+    void eachInstanceOfARepeatedChoiceIsRankedAndAVaryingOneSkipped() {
+        Model repeated = ctx -> {
+            for (int i = 0; i < 3; i++) {
+                double z = ctx.sample(Normal.of(0, 1), "z");
+                ctx.observe(Normal.of(z, 1), "y" + i);
+            }
+            double w = ctx.sample(Normal.of(0, 1), "w");
+            if (w > 0) {
+                ctx.sample(Normal.of(w, 1), "w");
+            }
+            return null;
+        };
+        Calibration c = Calibration.run(Inference.prior(repeated), () -> Inference.importanceSampling(repeated).traces(1000), 200, 99,
+                20, 3, 2);
+        assertEquals(java.util.List.of("z[0]", "z[1]", "z[2]"), c.names());
+        assertEquals(1, c.skipped().size(), c.skipped().toString());
+        assertTrue(c.skipped().get(0).startsWith("w: made 1 to 2 times per run"), c.skipped().get(0));
+        assertTrue(c.passes(), "p-values " + c.tests().stream().map(Sbc.Uniformity::pValue).toList());
+    }
+
+    /** An array-valued choice made once a run is ranked element by element: theta ~ NormalArray(0, 1) of 2, y_j ~ N(theta_j, 1). */
+    @Test
+    void eachElementOfAnArrayChoiceIsRanked() {
+        Model vector = ctx -> {
+            double[] theta = ctx.sample(dev.probe.runtime.distribution.NormalArray.of(new double[2], new double[] {1, 1}), "theta");
+            ctx.observe(Normal.of(theta[0], 1), "y0");
+            ctx.observe(Normal.of(theta[1], 1), "y1");
+            return null;
+        };
+        Calibration c = Calibration.run(Inference.prior(vector), () -> Inference.importanceSampling(vector).traces(1000), 200, 99, 20,
+                4, 2);
+        assertEquals(java.util.List.of("theta[0]", "theta[1]"), c.names());
+        assertTrue(c.skipped().isEmpty(), c.skipped().toString());
+        assertTrue(c.passes(), "p-values " + c.tests().stream().map(Sbc.Uniformity::pValue).toList());
+    }
 }

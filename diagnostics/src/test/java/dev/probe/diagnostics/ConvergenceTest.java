@@ -153,6 +153,47 @@ class ConvergenceTest {
     }
 
     @Test
+    void countedRanksAreTheSortsToTheBit() {
+        // Draws with few distinct values (a discrete variable's states) are ranked by counting them: every
+        // figure must be the one the sort gives, ties across the median, -0.0 and 0.0 (apart, as in
+        // Double.compare) and 64 values (the most counted) included.
+        UniformRandomProvider rng = new XoRoShiRo128PlusPlus(40, 41);
+        for (double[] states : new double[][] {{2}, {0, 1}, {0, 1, 2}, {-1.5, -0.0, 0.0, 1.5, 3}, range(Ranks.MAX_COUNTED)}) {
+            for (int length : new int[] {8, 501, 4000}) {
+                double[] x = new double[length];
+                int state = 0;
+                for (int i = 0; i < length; i++) {
+                    // Runs of repeated values, as Metropolis-Hastings leaves them.
+                    if (rng.nextDouble() < 0.3) {
+                        state = rng.nextInt(states.length);
+                    }
+                    x[i] = states[state];
+                }
+                Ranks counted = Ranks.of(x);
+                Ranks sorted = Ranks.sorted(x);
+                String what = states.length + " values, " + length + " draws";
+                org.junit.jupiter.api.Assertions.assertNotEquals(sorted.getClass(), counted.getClass(), what);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(sorted.scores(), counted.scores(), what);
+                for (double p : new double[] {0, 0.05, 0.3, 0.5, 0.95, 1}) {
+                    assertEquals(sorted.quantile(p), counted.quantile(p), 0.0, what + ", p " + p);
+                }
+                double median = sorted.quantile(0.5);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(sorted.foldedScores(median), counted.foldedScores(median), what);
+            }
+        }
+        // One value more and the draws are sorted.
+        assertEquals(Ranks.sorted(new double[1]).getClass(), Ranks.of(range(Ranks.MAX_COUNTED + 1)).getClass());
+    }
+
+    private static double[] range(int n) {
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = i * 0.25 - 3;
+        }
+        return x;
+    }
+
+    @Test
     void essMatchesTheDefinitionSummedLagByLag() {
         // Short and long autocorrelations (direct sums, then the transform, then the unpadded transform), and the
         // tail indicators counted by bits: each against Geyer's sum over direct autocovariances of every lag.

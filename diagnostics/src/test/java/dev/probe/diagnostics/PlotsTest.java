@@ -112,4 +112,67 @@ class PlotsTest {
             }
         }
     }
+
+    /**
+     * The corner plot's and the trace plot's x tick labels are round numbers a round step apart and do not run
+     * into each other. In the corner plot, for weighted draws too: with their few bins, every x value of a bare histogram is a bin edge, equally spaced,
+     * and XChart then put its ticks on the edges (labels -2.491, -1.187, 0.118 in a 180-pixel panel).
+     */
+    @Test
+    void tickLabelsAreRoundAndApart() throws Exception {
+        UniformRandomProvider rng = new XoRoShiRo128PlusPlus(7, 8);
+        int n = 10_000;
+        double[] a = new double[n];
+        double[] b = new double[n];
+        double[] weights = new double[n];
+        double[][] rows = new double[n][];
+        for (int i = 0; i < n; i++) {
+            a[i] = -2 + 4 * rng.nextDouble();
+            b[i] = 2 + 1.3 * (rng.nextDouble() - 0.5);
+            weights[i] = Math.exp(6 * rng.nextDouble());
+            rows[i] = new double[] {a[i], b[i]};
+        }
+        for (int size : new int[] {180, 320}) {
+            List<org.knowm.xchart.XYChart> panels = Plots.cornerPanels(List.of("a", "b"), new double[][] {a, b}, weights, rows, size);
+            for (int k : new int[] {0, 2, 3}) {
+                assertXTicksRoundAndApart(panels.get(k), size, size, "corner panel " + k + " at " + size + " px");
+            }
+        }
+        // Trace plots: draw indices are equally spaced too, for short chains (every draw) and long ones (thinned).
+        for (int length : new int[] {1000, 50_000}) {
+            double[][] chains = ConvergenceTest.ar1(4, length, 0.5, 0, 33);
+            Figure f = Plots.traces("mu", chains, 1.0);
+            assertXTicksRoundAndApart((org.knowm.xchart.XYChart) f.panels().get(0), f.width(), f.height(), "traces of " + length);
+        }
+    }
+
+    private static void assertXTicksRoundAndApart(org.knowm.xchart.XYChart chart, int width, int height, String name) throws Exception {
+        chart.paint(new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB).createGraphics(), width, height);
+        org.knowm.xchart.internal.chartpart.AxisTickCalculator ticks = xTicks(chart);
+        List<Double> at = ticks.getTickLocations();
+        List<String> labels = ticks.getTickLabels();
+        String what = name + ": " + labels;
+        assertTrue(labels.size() >= 2, what);
+        java.awt.font.FontRenderContext frc = new java.awt.font.FontRenderContext(null, true, true);
+        java.awt.Font font = chart.getStyler().getAxisTickLabelsFont();
+        double step = Double.parseDouble(labels.get(1)) - Double.parseDouble(labels.get(0));
+        double decade = Math.pow(10, Math.floor(Math.log10(step)));
+        double mantissa = step / decade;
+        assertTrue(Math.abs(mantissa - Math.rint(mantissa)) < 1e-9 && List.of(1.0, 2.0, 5.0).contains(Math.rint(mantissa)),
+                "a step of 1, 2 or 5 times a power of ten: " + what);
+        for (int t = 0; t + 1 < labels.size(); t++) {
+            double half = (font.getStringBounds(labels.get(t), frc).getWidth() + font.getStringBounds(labels.get(t + 1), frc).getWidth()) / 2;
+            assertTrue(at.get(t + 1) - at.get(t) > half, "labels " + t + " and " + (t + 1) + " overlap: " + what);
+        }
+    }
+
+    /** The x axis's ticks of a painted chart, from XChart's internals (it has no public view of them). */
+    private static org.knowm.xchart.internal.chartpart.AxisTickCalculator xTicks(org.knowm.xchart.XYChart chart) throws Exception {
+        java.lang.reflect.Field pair = org.knowm.xchart.internal.chartpart.Chart.class.getDeclaredField("axisPair");
+        pair.setAccessible(true);
+        Object axis = ((org.knowm.xchart.internal.chartpart.AxisPair<?, ?>) pair.get(chart)).getXAxis();
+        java.lang.reflect.Field calculator = org.knowm.xchart.internal.chartpart.Axis.class.getDeclaredField("axisTickCalculator");
+        calculator.setAccessible(true);
+        return (org.knowm.xchart.internal.chartpart.AxisTickCalculator) calculator.get(axis);
+    }
 }

@@ -30,8 +30,8 @@ import dev.probe.runtime.model.Model;
  * to investigate, not a seed to hunt. Discrete parameters (branching's r, hmm's state) rank with
  * ties broken at random ({@link dev.probe.diagnostics.Sbc#rank}), which keeps their ranks uniform.
  *
- * <p>Calibration tests named scalar choices made once per run, so the hidden Markov model runs
- * with one step (its state named once); with more steps "state" repeats and is not tested. The
+ * <p>The hidden Markov model runs with one step (its state named once), which keeps it quick; with
+ * more steps each instance state[i] is a parameter of its own. The
  * mixture observes 3 points rather than 6, which keeps its label-switched mode, the one
  * single-site Metropolis-Hastings cannot cross (see {@link EnginesMatchExactPosteriorsTest}), small.
  * The whole class takes about 25 s on two cores.
