@@ -70,7 +70,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--sbi-tasks", paramLabel = "NAME", split = ",", description = "With --sbi: only these tasks. Default: all six.")
     List<String> sbiTasks;
 
-    @Option(names = "--sbi-engines", paramLabel = "NAME", split = ",", description = "With --sbi: only these engines. Default: is, rmh, smc.")
+    @Option(names = "--sbi-engines", paramLabel = "NAME", split = ",", description = "With --sbi: only these engines. Default: is, rmh, smc, smc-tempered.")
     List<String> sbiEngines;
 
     @Option(names = "--sbi-budgets", paramLabel = "N", split = ",", description = "With --sbi: simulation budgets. Default: 1000,10000,100000.")
@@ -84,8 +84,8 @@ final class BenchCommand implements Callable<Integer> {
             description = "With --sbi: posterior and reference draws per C2ST (sbibm: 10,000). Default: 10000.")
     int sbiDraws;
 
-    @Option(names = "--sbi-raw", description = "With --sbi: C2ST on the engines' own draws (resampled), without the kernel"
-            + " density smoothing that spreads repeated draws.")
+    @Option(names = "--sbi-raw", description = "With --sbi: C2ST on is' and smc's own draws (resampled), without the"
+            + " kernel density smoothing that spreads their repeated draws (rmh's and smc-tempered's are never smoothed).")
     boolean sbiRaw;
 
     @Option(names = "--sbi-dir", paramLabel = "DIR", defaultValue = "models/sbibm",
