@@ -275,6 +275,9 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT).build();
         private final ObjectMapper json = new ObjectMapper();
         private volatile String verdict;
+        private volatile boolean givingUp;
+        /** How long the cluster may take to confirm the cancellation of a job given up. */
+        private static final Duration CANCEL_CONFIRMED = Duration.ofSeconds(60);
 
         Stall(String host, int port, JobClient client, AutoCloseable results, Duration wait) {
             super("probe-flink-stall");
@@ -287,8 +290,15 @@ public final class FlinkBackend implements Backend, AutoCloseable {
             this.wait = wait;
         }
 
-        /** Why the job was given up, or null while it was not. */
+        /** Why the job was given up (once the cluster has been told, waiting for that), or null while it was not. */
         String verdict() {
+            if (givingUp && Thread.currentThread() != this) {
+                try {
+                    join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             return verdict;
         }
 
@@ -335,7 +345,8 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         }
 
         private void giveUp(int taskManagers, int slots) {
-            verdict = "--flink " + where + ": the job had no task running and the cluster no free task slot for "
+            givingUp = true;
+            String why = "--flink " + where + ": the job had no task running and the cluster no free task slot for "
                     + wait.toSeconds() + " s (" + (taskManagers == 0 ? "no TaskManager is registered: every one was lost"
                             : taskManagers + " TaskManagers with " + slots + " slots, all held by other jobs")
                     + "), so it was cancelled. Start the cluster's TaskManagers again (scripts/flink-cluster.sh"
@@ -351,6 +362,25 @@ public final class FlinkBackend implements Backend, AutoCloseable {
             } catch (Exception e) {
                 // The driver reports the verdict whatever the collection does.
             }
+            // A cancel is acknowledged before the job has ended: the verdict says "cancelled" only
+            // once the cluster does (a job left waiting for slots would hold the cluster's next ones).
+            long end = System.nanoTime() + CANCEL_CONFIRMED.toNanos();
+            try {
+                while (System.nanoTime() < end) {
+                    JsonNode j = get(job);
+                    String state = j == null ? "" : j.path("state").asText();
+                    if (state.equals("CANCELED") || state.equals("FAILED") || state.equals("FINISHED")) {
+                        verdict = why;
+                        return;
+                    }
+                    Thread.sleep(500);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            verdict = why.replace("so it was cancelled", "so it was cancelled, but the cluster had not confirmed it after "
+                    + CANCEL_CONFIRMED.toSeconds() + " s (cancel job " + client.getJobID() + " from Flink's web UI if it is still"
+                    + " listed)");
         }
 
         private JsonNode get(URI uri) throws InterruptedException {

@@ -300,6 +300,7 @@ class FlinkClusterEndToEndTest {
         assertEquals(1, r.code(), r.out() + r.err());
         assertTrue(r.err().startsWith("probe: --flink localhost:" + port + ": the job had no task running")
                 && r.err().contains("scripts/flink-cluster.sh start-taskmanagers") && r.err().strip().lines().count() == 1, r.err());
+        assertTrue(r.err().contains("so it was cancelled. Start"), "the cluster did not confirm the cancellation: " + r.err());
         assertEquals("CANCELED", get("/jobs/" + id).get("state").asText());
     }
 
