@@ -3,6 +3,7 @@
 //   faulty stall-after N   stops answering in its N-th run
 //   faulty garbage         asks for a distribution the runtime does not have
 //   faulty throw           throws in its first run (a simulator's own error)
+//   faulty sleep MS        waits MS milliseconds in every run (a simulator whose cost is waiting, for benchmarks)
 // With no arguments it is the plain Gaussian simulator; --concurrent-runs N (last) serves N runs at
 // the same time, the faults counting runs over all of them.
 #include <atomic>
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
       throw std::runtime_error("the detector geometry file is missing");
     }
     double mu = probe::sample(probe::Normal(1, std::sqrt(5.0)), "mu");
+    if (mode == "sleep") std::this_thread::sleep_for(std::chrono::milliseconds(after));
     if (mode == "die-after" && run == after) std::abort();
     if (mode == "stall-after" && run == after) std::this_thread::sleep_for(std::chrono::hours(1));
     probe::observe(probe::Normal(mu, std::sqrt(2.0)), "obs0");

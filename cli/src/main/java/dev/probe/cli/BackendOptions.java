@@ -30,6 +30,19 @@ final class BackendOptions {
                     + " process. Default: embedded.")
     String flink;
 
+    /** How long a cluster job may wait for a slot, with none of its tasks running, unless --flink-slot-wait says otherwise. */
+    static final int SLOT_WAIT_SECONDS = 120;
+
+    @Option(names = "--flink-slot-wait", paramLabel = "SECONDS",
+            description = "--backend flink: how long a job may go with no task running and no free task slot in the cluster"
+                    + " (every TaskManager lost) before it is cancelled with an error. Default: " + SLOT_WAIT_SECONDS + ".")
+    Integer slotWait;
+
+    @Option(names = "--network-shared",
+            description = "--backend flink: --network DIR is at the same path on every worker (a shared file system), so"
+                    + " workers read it there; without it, the network's files travel with the job.")
+    boolean networkShared;
+
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
@@ -38,8 +51,8 @@ final class BackendOptions {
 
     /** Options a worker's replay must not repeat: outputs, where the work runs, and what the replay sets itself. */
     private static final Set<String> NOT_REPLAYED = Set.of("--save", "--report", "--out", "--backend", "--flink", "--seed",
-            "--threads", "--token-file");
-    private static final Set<String> FLAGS_NOT_REPLAYED = Set.of("--quiet", "--json", "--debug");
+            "--threads", "--token-file", "--flink-slot-wait");
+    private static final Set<String> FLAGS_NOT_REPLAYED = Set.of("--quiet", "--json", "--debug", "--network-shared");
     /** Paths every worker must see at the driver's path: made absolute, since a worker runs elsewhere. */
     private static final Set<String> SHARED_PATHS = Set.of("--save-dataset", "--network");
 
@@ -68,6 +81,16 @@ final class BackendOptions {
         }
         if (flink != null && !backend.equals("flink")) {
             throw new UsageException("--flink is for --backend flink: add --backend flink, or drop --flink");
+        }
+        if (slotWait != null && !backend.equals("flink")) {
+            throw new UsageException("--flink-slot-wait is for --backend flink: add --backend flink, or drop --flink-slot-wait");
+        }
+        if (networkShared && !backend.equals("flink")) {
+            throw new UsageException("--network-shared is for --backend flink (workers elsewhere): drop it");
+        }
+        if (slotWait != null && slotWait <= 0) {
+            throw new UsageException("--flink-slot-wait " + slotWait + ": give a positive number of seconds (default "
+                    + SLOT_WAIT_SECONDS + ")");
         }
     }
 
@@ -134,7 +157,8 @@ final class BackendOptions {
             model.hearWorkers(replay);
         }
         try {
-            b = provider.open(flink, requestedThreads == null ? 0 : requestedThreads, replay);
+            b = provider.open(flink, requestedThreads == null ? 0 : requestedThreads, replay,
+                    java.time.Duration.ofSeconds(slotWait == null ? SLOT_WAIT_SECONDS : slotWait));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }
@@ -184,6 +208,16 @@ final class BackendOptions {
             }
             args.add(a);
         }
+        // A network travels with the job unless it is on a path every worker sees.
+        Map<String, Map<String, byte[]>> directories = new LinkedHashMap<>();
+        String network = args.stream().filter(a -> a.startsWith("--network=")).findFirst().orElse(null);
+        if (network == null && networkShared) {
+            throw new UsageException("--network-shared goes with --network DIR: give the network, or drop --network-shared");
+        }
+        if (network != null && !networkShared) {
+            String dir = network.substring("--network=".length());
+            directories.put(dir, Replay.pack(Path.of(dir)));
+        }
         // Scripts and observation files travel with the job: workers need not see this machine's files.
         for (String a : args.subList(1, args.size())) {
             String value = a.startsWith("--observations=") ? a.substring("--observations=".length()) : a;
@@ -202,6 +236,6 @@ final class BackendOptions {
         args.add(Long.toString(seed));
         args.add("--quiet");
         // One token for every task of this command: its simulators present it to their task's bridge.
-        return new Replay(args, files, dev.probe.bridge.BridgeSecurity.newToken());
+        return new Replay(args, files, directories, dev.probe.bridge.BridgeSecurity.newToken());
     }
 }

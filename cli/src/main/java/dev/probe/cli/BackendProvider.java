@@ -1,5 +1,6 @@
 package dev.probe.cli;
 
+import java.time.Duration;
 import java.util.Optional;
 import java.util.ServiceLoader;
 
@@ -22,9 +23,11 @@ public interface BackendProvider {
      * @param target      where it runs, as the user gave it ({@code --flink embedded} or {@code HOST:PORT}); null for the default
      * @param parallelism the tasks to run at once, or 0 for the backend's own choice
      * @param replay      how a worker that cannot be handed the command's tasks re-creates them
+     * @param slotWait    how long a job may go with no task running and nowhere to run one (every
+     *                    worker lost) before the backend gives it up with an error
      * @throws IllegalArgumentException when {@code target} is malformed (a usage error)
      */
-    Backend open(String target, int parallelism, Replay replay);
+    Backend open(String target, int parallelism, Replay replay, Duration slotWait);
 
     /** The installed provider called {@code name}. */
     static Optional<BackendProvider> find(String name) {

@@ -35,6 +35,8 @@ public final class Replay implements Serializable {
 
     private final List<String> args;
     private final Map<String, String> files;
+    /** The files of the directories the arguments name (--network), by the path as the arguments give it, then by file name. */
+    private final Map<String, Map<String, byte[]>> directories;
     /** The job's bridge token: what simulators started by a worker must present (never in the arguments, which get printed). */
     private final String bridgeToken;
     /** Driver side: told the identity of the model each worker's replay ran; not shipped. */
@@ -43,11 +45,14 @@ public final class Replay implements Serializable {
     /**
      * @param args        the subcommand and its arguments, the seed fixed
      * @param files       the text of the files the arguments name, by the argument naming them
+     * @param directories the files of the directories that travel with the job ({@code --network DIR}),
+     *                    by the value of the argument naming them (as {@link #pack} reads them)
      * @param bridgeToken the secret that simulators started by workers present to their task's bridge
      */
-    public Replay(List<String> args, Map<String, String> files, String bridgeToken) {
+    public Replay(List<String> args, Map<String, String> files, Map<String, Map<String, byte[]>> directories, String bridgeToken) {
         this.args = List.copyOf(args);
         this.files = new LinkedHashMap<>(files);
+        this.directories = new LinkedHashMap<>(directories);
         this.bridgeToken = bridgeToken;
     }
 
@@ -109,13 +114,19 @@ public final class Replay implements Serializable {
         Path dir = null;
         try {
             List<String> given = new ArrayList<>(args);
-            if (!files.isEmpty()) {
+            if (!files.isEmpty() || !directories.isEmpty()) {
+                // Private to this user (rwx------ on POSIX), fresh: nobody else can plant a link in it.
                 dir = Files.createTempDirectory("probe-replay");
                 for (Map.Entry<String, String> f : files.entrySet()) {
                     Path copy = dir.resolve(Path.of(f.getKey()).getFileName().toString());
                     Files.writeString(copy, f.getValue());
                     given.replaceAll(a -> a.equals(f.getKey()) ? copy.toString()
                             : a.equals("--observations=" + f.getKey()) ? "--observations=" + copy : a);
+                }
+                int n = 0;
+                for (Map.Entry<String, Map<String, byte[]>> d : directories.entrySet()) {
+                    Path copy = unpack(d.getValue(), dir.resolve("dir" + n++));
+                    given.replaceAll(a -> a.equals("--network=" + d.getKey()) ? "--network=" + copy : a);
                 }
             }
             Worker backend = new Worker(this, parallelism, call, earlier, from, to);
@@ -148,6 +159,76 @@ public final class Replay implements Serializable {
                 }
             }
         }
+    }
+
+    /** The most bytes of a directory that travels with a job: beyond, it belongs on a path every worker sees. */
+    static final long MOST_PACKED = 512L << 20;
+
+    /**
+     * Driver side: the regular files directly in {@code dir} (a trained network: its description
+     * and weights), by name, to travel with the job; subdirectories stay behind.
+     *
+     * @throws UsageException when {@code dir} is not a readable directory, or holds more than {@link #MOST_PACKED} bytes
+     */
+    public static Map<String, byte[]> pack(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new UsageException("--network " + dir + ": not a directory: give the directory a trained network was saved in");
+        }
+        Map<String, byte[]> packed = new java.util.TreeMap<>();
+        long bytes = 0;
+        try (Stream<Path> list = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) list.sorted()::iterator) {
+                if (!Files.isRegularFile(f)) {
+                    continue;
+                }
+                bytes += Files.size(f);
+                if (bytes > MOST_PACKED) {
+                    throw new UsageException("--network " + dir + ": more than " + (MOST_PACKED >> 20) + " MiB of files, too"
+                            + " much to travel with the job: put the network on a path every worker sees and add --network-shared");
+                }
+                packed.put(f.getFileName().toString(), Files.readAllBytes(f));
+            }
+        } catch (IOException e) {
+            throw new UsageException("--network " + dir + ": cannot read it (" + e.getMessage() + ")");
+        }
+        return packed;
+    }
+
+    /**
+     * Worker side: writes a packed directory's files into {@code to}, a new directory inside this
+     * replay's private temporary one, with permissions for this user alone; never through a link
+     * (files are created new, links not followed) and never outside {@code to} (a name with a
+     * separator, or . or .., is refused).
+     */
+    static Path unpack(Map<String, byte[]> packed, Path to) throws IOException {
+        java.nio.file.attribute.FileAttribute<?> privateDir = java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        java.nio.file.attribute.FileAttribute<?> privateFile = java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        boolean posix = to.getFileSystem().supportedFileAttributeViews().contains("posix");
+        if (posix) {
+            Files.createDirectory(to, privateDir);
+        } else {
+            Files.createDirectory(to);
+        }
+        for (Map.Entry<String, byte[]> f : packed.entrySet()) {
+            String name = f.getKey();
+            if (name.isEmpty() || name.equals(".") || name.equals("..") || name.contains("/") || name.contains("\\")
+                    || name.indexOf('\0') >= 0) {
+                throw new IllegalStateException("a packed directory holds a file named '" + name + "', which is no plain file name");
+            }
+            Path file = to.resolve(name);
+            java.util.Set<java.nio.file.OpenOption> options = java.util.Set.of(java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            try (java.nio.channels.SeekableByteChannel out = posix ? Files.newByteChannel(file, options, privateFile)
+                    : Files.newByteChannel(file, options)) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(f.getValue());
+                while (b.hasRemaining()) {
+                    out.write(b);
+                }
+            }
+        }
+        return to;
     }
 
     /** Ends a replayed command once its share of tasks is computed. An Error, so that no command catches it. */

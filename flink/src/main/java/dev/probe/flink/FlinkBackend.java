@@ -25,8 +25,10 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple4;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 import org.apache.flink.util.Collector;
@@ -63,10 +65,13 @@ public final class FlinkBackend implements Backend, AutoCloseable {
     private final int parallelism;
     private final Replay replay;
     private final MiniCluster embedded;
+    /** How long a job may go with no task running and no free slot in the cluster before it is given up. */
+    private final Duration slotWait;
     /** The results of this backend's earlier calls, which workers replay. */
     private final List<List<Serializable>> calls = new ArrayList<>();
 
-    private FlinkBackend(String host, int port, int parallelism, Replay replay, MiniCluster embedded) {
+    private FlinkBackend(String host, int port, int parallelism, Replay replay, MiniCluster embedded, Duration slotWait) {
+        this.slotWait = slotWait;
         this.host = host;
         this.port = port;
         this.parallelism = parallelism;
@@ -75,7 +80,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
     }
 
     /** A mini-cluster in this process with {@code parallelism} slots. */
-    public static FlinkBackend embedded(int parallelism, Replay replay) {
+    public static FlinkBackend embedded(int parallelism, Replay replay, Duration slotWait) {
         Configuration conf = new Configuration();
         conf.setString("rest.address", "localhost");
         conf.setString("rest.bind-address", "localhost");
@@ -86,7 +91,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         try {
             cluster.start();
             URI rest = cluster.getRestAddress().get();
-            return new FlinkBackend(rest.getHost(), rest.getPort(), parallelism, replay, cluster);
+            return new FlinkBackend(rest.getHost(), rest.getPort(), parallelism, replay, cluster, slotWait);
         } catch (Exception e) {
             try {
                 cluster.close();
@@ -101,13 +106,13 @@ public final class FlinkBackend implements Backend, AutoCloseable {
      * A session cluster's REST endpoint; {@code parallelism} 0 takes all its slots. Checks that it
      * answers (within seconds, never hanging) before any work.
      */
-    public static FlinkBackend remote(String host, int port, int parallelism, Replay replay) {
+    public static FlinkBackend remote(String host, int port, int parallelism, Replay replay, Duration slotWait) {
         int slots = slots(host, port);
         if (slots <= 0) {
             throw new ProbeException("--flink " + host + ":" + port + ": the cluster has no task slots (no TaskManager"
                     + " registered); start its TaskManagers and try again");
         }
-        return new FlinkBackend(host, port, parallelism > 0 ? parallelism : slots, replay, null);
+        return new FlinkBackend(host, port, parallelism > 0 ? parallelism : slots, replay, null, slotWait);
     }
 
     /** The cluster's task slots, from its REST endpoint's overview. */
@@ -160,9 +165,19 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         String name = "probe " + replay.args().get(0) + " (call " + call + ", " + count + " tasks in " + ranges + " ranges)";
         Pieces pieces = new Pieces(ranges);
         Thread cancel = null;
-        try (CloseableIterator<Tuple4<Long, Long, Integer, byte[]>> out = env.fromSequence(0, ranges - 1).flatMap(work)
-                .returns(Types.TUPLE(Types.LONG, Types.LONG, Types.INT, Types.PRIMITIVE_ARRAY(Types.BYTE)))
-                .executeAndCollect(name)) {
+        DataStream.Collector<Tuple4<Long, Long, Integer, byte[]>> sink = new DataStream.Collector<>();
+        env.fromSequence(0, ranges - 1).flatMap(work)
+                .returns(Types.TUPLE(Types.LONG, Types.LONG, Types.INT, Types.PRIMITIVE_ARRAY(Types.BYTE))).collectAsync(sink);
+        JobClient client;
+        try {
+            client = env.executeAsync(name);
+        } catch (Exception e) {
+            throw new ProbeException("--flink " + host + ":" + port + ": the job was not accepted: " + rootMessage(e), e);
+        }
+        Stall stall = null;
+        try (CloseableIterator<Tuple4<Long, Long, Integer, byte[]>> out = sink.getOutput()) {
+            stall = new Stall(host, port, client, out, slotWait);
+            stall.start();
             // Should this process end first (Ctrl-C), the job is cancelled (closing an unfinished
             // collection cancels it): a session cluster does not go on with work nobody reads,
             // and its tasks stop their simulators.
@@ -174,7 +189,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
                 }
             }, "probe-flink-cancel");
             Runtime.getRuntime().addShutdownHook(cancel);
-            while (out.hasNext()) {
+            while (out.hasNext() && stall.verdict() == null) {
                 byte[] whole = pieces.add(out.next());
                 if (whole == null) {
                     continue;
@@ -191,8 +206,14 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         } catch (ProbeException e) {
             throw e;
         } catch (Exception e) {
+            if (stall != null && stall.verdict() != null) {
+                throw new ProbeException(stall.verdict());
+            }
             throw new ProbeException("the Flink job failed: " + rootMessage(e), e);
         } finally {
+            if (stall != null) {
+                stall.interrupt();
+            }
             if (cancel != null) {
                 try {
                     Runtime.getRuntime().removeShutdownHook(cancel);
@@ -200,6 +221,9 @@ public final class FlinkBackend implements Backend, AutoCloseable {
                     // The JVM is exiting: the hook is running.
                 }
             }
+        }
+        if (stall.verdict() != null) {
+            throw new ProbeException(stall.verdict());
         }
         if (failed != null) {
             throw failed.failure();
@@ -231,6 +255,143 @@ public final class FlinkBackend implements Backend, AutoCloseable {
                 "rest.retry.delay", "1 s",
                 "rest.connection-timeout", "5 s",
                 "collect-sink.batch-size.max", "2mb"));
+    }
+
+    /**
+     * Watches a job through the cluster's REST endpoint, once a second: when for {@code wait} on
+     * end the job has had no task running (or being deployed) and the cluster no free slot (every
+     * TaskManager lost, or all slots held by other jobs), Flink would keep the job waiting, and
+     * the driver with it; instead the job is cancelled and the verdict names the cluster and the
+     * fix. Any moment with a task running or a slot free starts the count again. A poll that the
+     * endpoint does not answer counts as neither: a lost JobManager fails the collection itself.
+     */
+    static final class Stall extends Thread {
+        private final String where;
+        private final URI overview;
+        private final URI job;
+        private final JobClient client;
+        private final AutoCloseable results;
+        private final Duration wait;
+        private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT).build();
+        private final ObjectMapper json = new ObjectMapper();
+        private volatile String verdict;
+        private volatile boolean givingUp;
+        /** How long the cluster may take to confirm the cancellation of a job given up. */
+        private static final Duration CANCEL_CONFIRMED = Duration.ofSeconds(60);
+
+        Stall(String host, int port, JobClient client, AutoCloseable results, Duration wait) {
+            super("probe-flink-stall");
+            setDaemon(true);
+            this.where = host + ":" + port;
+            this.overview = URI.create("http://" + where + "/overview");
+            this.job = URI.create("http://" + where + "/jobs/" + client.getJobID().toHexString());
+            this.client = client;
+            this.results = results;
+            this.wait = wait;
+        }
+
+        /** Why the job was given up (once the cluster has been told, waiting for that), or null while it was not. */
+        String verdict() {
+            if (givingUp && Thread.currentThread() != this) {
+                try {
+                    join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return verdict;
+        }
+
+        @Override
+        public void run() {
+            long since = -1;
+            try {
+                while (!isInterrupted()) {
+                    Thread.sleep(1000);
+                    JsonNode j = get(job);
+                    JsonNode o = get(overview);
+                    if (j == null || o == null || !j.has("state") || !o.has("slots-available")) {
+                        continue;
+                    }
+                    String state = j.get("state").asText();
+                    if (state.equals("FINISHED") || state.equals("FAILED") || state.equals("CANCELED")) {
+                        return;
+                    }
+                    long now = System.nanoTime();
+                    if (running(j) > 0 || o.get("slots-available").asInt() > 0) {
+                        since = -1;
+                        continue;
+                    }
+                    if (since < 0) {
+                        since = now;
+                    } else if (now - since >= wait.toNanos()) {
+                        giveUp(o.path("taskmanagers").asInt(), o.path("slots-total").asInt());
+                        return;
+                    }
+                }
+            } catch (InterruptedException e) {
+                // The job ended: nothing to watch.
+            }
+        }
+
+        /** The job's tasks running, or on their way to it. */
+        private static int running(JsonNode job) {
+            int n = 0;
+            for (JsonNode v : job.path("vertices")) {
+                JsonNode tasks = v.path("tasks");
+                n += tasks.path("RUNNING").asInt() + tasks.path("DEPLOYING").asInt() + tasks.path("INITIALIZING").asInt();
+            }
+            return n;
+        }
+
+        private void giveUp(int taskManagers, int slots) {
+            givingUp = true;
+            String why = "--flink " + where + ": the job had no task running and the cluster no free task slot for "
+                    + wait.toSeconds() + " s (" + (taskManagers == 0 ? "no TaskManager is registered: every one was lost"
+                            : taskManagers + " TaskManagers with " + slots + " slots, all held by other jobs")
+                    + "), so it was cancelled. Start the cluster's TaskManagers again (scripts/flink-cluster.sh"
+                    + " start-taskmanagers for a cluster it started) or free slots, then run the command again; or let"
+                    + " jobs wait longer for slots with --flink-slot-wait SECONDS";
+            try {
+                client.cancel().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // Closing the results below cancels it too.
+            }
+            try {
+                results.close();
+            } catch (Exception e) {
+                // The driver reports the verdict whatever the collection does.
+            }
+            // A cancel is acknowledged before the job has ended: the verdict says "cancelled" only
+            // once the cluster does (a job left waiting for slots would hold the cluster's next ones).
+            long end = System.nanoTime() + CANCEL_CONFIRMED.toNanos();
+            try {
+                while (System.nanoTime() < end) {
+                    JsonNode j = get(job);
+                    String state = j == null ? "" : j.path("state").asText();
+                    if (state.equals("CANCELED") || state.equals("FAILED") || state.equals("FINISHED")) {
+                        verdict = why;
+                        return;
+                    }
+                    Thread.sleep(500);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            verdict = why.replace("so it was cancelled", "so it was cancelled, but the cluster had not confirmed it after "
+                    + CANCEL_CONFIRMED.toSeconds() + " s (cancel job " + client.getJobID() + " from Flink's web UI if it is still"
+                    + " listed)");
+        }
+
+        private JsonNode get(URI uri) throws InterruptedException {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(CONNECT).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                return r.statusCode() == 200 ? json.readTree(r.body()) : null;
+            } catch (IOException e) {
+                return null;
+            }
+        }
     }
 
     private static String rootMessage(Throwable e) {

@@ -1,5 +1,7 @@
 package dev.probe.flink;
 
+import java.time.Duration;
+
 import dev.probe.cli.BackendProvider;
 import dev.probe.cli.Replay;
 import dev.probe.runtime.engine.Backend;
@@ -13,9 +15,9 @@ public final class FlinkBackendProvider implements BackendProvider {
     }
 
     @Override
-    public Backend open(String target, int parallelism, Replay replay) {
+    public Backend open(String target, int parallelism, Replay replay, Duration slotWait) {
         if (target == null || target.equals("embedded")) {
-            return FlinkBackend.embedded(parallelism > 0 ? parallelism : Runtime.getRuntime().availableProcessors(), replay);
+            return FlinkBackend.embedded(parallelism > 0 ? parallelism : Runtime.getRuntime().availableProcessors(), replay, slotWait);
         }
         int colon = target.lastIndexOf(':');
         int port = -1;
@@ -28,6 +30,6 @@ public final class FlinkBackendProvider implements BackendProvider {
             throw new IllegalArgumentException("--flink " + target
                     + ": expected embedded or HOST:PORT (a JobManager's REST endpoint, e.g. --flink localhost:8081)");
         }
-        return FlinkBackend.remote(target.substring(0, colon), port, parallelism, replay);
+        return FlinkBackend.remote(target.substring(0, colon), port, parallelism, replay, slotWait);
     }
 }
