@@ -16,7 +16,6 @@ import dev.probe.runtime.distribution.Distribution;
 import dev.probe.runtime.distribution.Mixture;
 import dev.probe.runtime.distribution.Normal;
 import dev.probe.runtime.distribution.Poisson;
-import dev.probe.runtime.distribution.TruncatedNormal;
 
 /**
  * What each head's outputs mean, twice over: as differentiable log densities for training
@@ -180,6 +179,11 @@ final class HeadMath {
         return x > 20 ? x : Math.log1p(Math.exp(x));
     }
 
+    /** A mixture component's scale in the prior's frame. */
+    private static double sigma(float out) {
+        return softPlus(out) + ProposalNetwork.MIN_SCALE;
+    }
+
     private static double sigmoid(double x) {
         return 1 / (1 + Math.exp(-x));
     }
@@ -199,28 +203,35 @@ final class HeadMath {
     /** The proposal a head's outputs describe, for a prior with parameters {@code prior} (see {@link Choice}). */
     static Distribution<?> distribution(Head head, double[] prior, float[] out) {
         switch (head) {
-            case NORMAL:
-            case TRUNCATED: {
+            case NORMAL: {
                 int k = Head.MIXTURE;
                 double[] w = softmax(out, 0, k);
                 double m = prior[0];
                 double s = prior[1];
                 List<Distribution<Double>> parts = new ArrayList<>(k);
-                double[] b = head == Head.TRUNCATED ? bounds(prior) : null;
                 for (int i = 0; i < k; i++) {
-                    double loc = out[k + i];
-                    double sigma = softPlus(out[2 * k + i]) + ProposalNetwork.MIN_SCALE;
-                    if (head == Head.NORMAL) {
-                        parts.add(Normal.of(m + s * loc, s * sigma));
-                    } else {
-                        boolean finiteLow = Double.isFinite(prior[2]);
-                        boolean finiteHigh = Double.isFinite(prior[3]);
-                        double z = finiteLow && finiteHigh ? b[0] + (b[1] - b[0]) * sigmoid(loc)
-                                : finiteLow ? b[0] + softPlus(loc) : b[1] - softPlus(loc);
-                        parts.add(TruncatedNormal.of(m + s * z, s * sigma, prior[2], prior[3]));
-                    }
+                    parts.add(Normal.of(m + s * out[k + i], s * sigma(out[2 * k + i])));
                 }
                 return Mixture.of(w, parts);
+            }
+            case TRUNCATED: {
+                int k = Head.MIXTURE;
+                double[] w = softmax(out, 0, k);
+                double m = prior[0];
+                double s = prior[1];
+                double[] b = bounds(prior);
+                boolean finiteLow = Double.isFinite(prior[2]);
+                boolean finiteHigh = Double.isFinite(prior[3]);
+                double[] location = new double[k];
+                double[] scale = new double[k];
+                for (int i = 0; i < k; i++) {
+                    double loc = out[k + i];
+                    double z = finiteLow && finiteHigh ? b[0] + (b[1] - b[0]) * sigmoid(loc)
+                            : finiteLow ? b[0] + softPlus(loc) : b[1] - softPlus(loc);
+                    location[i] = m + s * z;
+                    scale[i] = s * sigma(out[2 * k + i]);
+                }
+                return new TruncatedNormalMixture(w, location, scale, prior[2], prior[3]);
             }
             case BERNOULLI:
                 return Bernoulli.of(clamp(sigmoid(out[0] + prior[0])));

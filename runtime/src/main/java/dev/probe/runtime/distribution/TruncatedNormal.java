@@ -57,6 +57,15 @@ public final class TruncatedNormal extends RealDistribution {
 
     @Override
     public Double sample(UniformRandomProvider rng) {
+        return draw(mean, stddev, low, high, rng);
+    }
+
+    /**
+     * A draw from Normal(mean, stddev) conditioned on [low, high] (the parameters already
+     * checked), for callers that hold the parameters without the object: the draws are those of
+     * {@link #sample} under the same generator.
+     */
+    public static double draw(double mean, double stddev, double low, double high, UniformRandomProvider rng) {
         // Commons Statistics 1.1's own sampler is wrong (for N(0.7, 0.1) on [0, 1] its draws
         // average 0.78, not 0.70): the standardised interval is sampled here, by inverting the
         // CDF on the side of zero where it keeps its precision, and by Robert's (1995) exponential
@@ -64,7 +73,7 @@ public final class TruncatedNormal extends RealDistribution {
         double a = (low - mean) / stddev;
         double b = (high - mean) / stddev;
         if ((b - a) * (Math.abs(a) + Math.abs(b) + 1) < 1e-2) {
-            return narrow(a, b, rng);
+            return narrow(mean, stddev, low, high, a, b, rng);
         }
         double z;
         if (a >= 0) {
@@ -88,7 +97,8 @@ public final class TruncatedNormal extends RealDistribution {
      * density (the distribution function cannot tell the ends apart there, so inversion would
      * give one end every time).
      */
-    private double narrow(double a, double b, UniformRandomProvider rng) {
+    private static double narrow(double mean, double stddev, double low, double high, double a, double b,
+            UniformRandomProvider rng) {
         double nearest = a > 0 ? a : b < 0 ? b : 0;
         while (true) {
             double x = low + rng.nextDouble() * (high - low);

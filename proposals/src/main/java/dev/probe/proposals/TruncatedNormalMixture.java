@@ -1,0 +1,153 @@
+package dev.probe.proposals;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.statistics.distribution.NormalDistribution;
+
+import dev.probe.runtime.distribution.Distribution;
+import dev.probe.runtime.distribution.Mixture;
+import dev.probe.runtime.distribution.RealDistribution;
+import dev.probe.runtime.distribution.Support;
+import dev.probe.runtime.distribution.TruncatedNormal;
+
+/**
+ * The TRUNCATED head's proposal: a mixture of normals truncated to one interval, the same
+ * distribution as a {@link Mixture} of {@link TruncatedNormal}s, made for a proposal that is drawn
+ * once and scored once. Each component's log normaliser is computed once here, so a density costs
+ * one exponential per component; a mixture of {@code TruncatedNormal} objects builds a Commons
+ * Statistics distribution per component (several error functions and its moments) for every
+ * choice of every run, a quarter of an {@code ic} run's time on a recursive model
+ * (docs/benchmarks.md). Draws are those of that mixture under the same generator (the same
+ * component choice, then {@link TruncatedNormal#draw}); densities agree to rounding (tested).
+ */
+final class TruncatedNormalMixture extends RealDistribution {
+
+    private static final NormalDistribution STANDARD = NormalDistribution.of(0, 1);
+    private static final double LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+    private final double[] weights;
+    private final double[] location;
+    private final double[] scale;
+    private final double low;
+    private final double high;
+    /** log w_k - log scale_k - log sqrt(2 pi) - log Z_k: component k's log density less its quadratic term. */
+    private final double[] constant;
+    private final double total;
+    /** The same mixture as runtime objects, made only where moments are asked for. */
+    private Mixture<Double> objects;
+
+    /**
+     * @param weights  the components' weights (positive, not necessarily normalised)
+     * @param location each component's mean before truncation
+     * @param scale    each component's standard deviation before truncation (positive)
+     */
+    TruncatedNormalMixture(double[] weights, double[] location, double[] scale, double low, double high) {
+        this.weights = weights;
+        this.location = location;
+        this.scale = scale;
+        this.low = low;
+        this.high = high;
+        double sum = 0;
+        for (double w : weights) {
+            sum += w;
+        }
+        total = sum;
+        constant = new double[weights.length];
+        for (int k = 0; k < weights.length; k++) {
+            double mass = mass((low - location[k]) / scale[k], (high - location[k]) / scale[k]);
+            if (!(mass > 0)) {
+                throw new IllegalArgumentException("TruncatedNormal: [" + low + ", " + high
+                        + "] holds no probability mass under Normal(" + location[k] + ", " + scale[k] + ")");
+            }
+            constant[k] = Math.log(weights[k] / total) - Math.log(scale[k]) - LOG_SQRT_2PI - Math.log(mass);
+        }
+    }
+
+    /** The standard normal's mass on [a, b], from the side of zero where it keeps its precision. */
+    private static double mass(double a, double b) {
+        if (a >= 0) {
+            return STANDARD.survivalProbability(a) - STANDARD.survivalProbability(b);
+        }
+        if (b <= 0) {
+            return STANDARD.cumulativeProbability(b) - STANDARD.cumulativeProbability(a);
+        }
+        return 1 - STANDARD.cumulativeProbability(a) - STANDARD.survivalProbability(b);
+    }
+
+    @Override
+    public String kind() {
+        return "Mixture";
+    }
+
+    @Override
+    public Support support() {
+        return Support.interval(low, true, high, true);
+    }
+
+    @Override
+    public Double sample(UniformRandomProvider rng) {
+        // The component: the first whose cumulative probability exceeds one uniform draw, as a
+        // Categorical's guide table finds it (one draw; the same component but at rounding ties).
+        double u = rng.nextDouble();
+        int k = 0;
+        double cumulative = weights[0] / total;
+        while (u >= cumulative && k < weights.length - 1) {
+            k++;
+            cumulative += weights[k] / total;
+        }
+        return TruncatedNormal.draw(location[k], scale[k], low, high, rng);
+    }
+
+    @Override
+    public double logDensity(double x) {
+        if (!(x >= low && x <= high)) {
+            return Double.NEGATIVE_INFINITY;
+        }
+        // log sum_k exp(term_k), shifted by the largest term; no array: two passes over the components.
+        double max = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < constant.length; k++) {
+            max = Math.max(max, term(k, x));
+        }
+        if (max == Double.NEGATIVE_INFINITY) {
+            return max;
+        }
+        double sum = 0;
+        for (int k = 0; k < constant.length; k++) {
+            sum += Math.exp(term(k, x) - max);
+        }
+        return max + Math.log(sum);
+    }
+
+    private double term(int k, double x) {
+        double d = (x - location[k]) / scale[k];
+        return constant[k] - 0.5 * d * d;
+    }
+
+    private Mixture<Double> objects() {
+        if (objects == null) {
+            List<Distribution<Double>> parts = new ArrayList<>(weights.length);
+            for (int k = 0; k < weights.length; k++) {
+                parts.add(TruncatedNormal.of(location[k], scale[k], low, high));
+            }
+            objects = Mixture.of(weights, parts);
+        }
+        return objects;
+    }
+
+    @Override
+    public double mean() {
+        return objects().mean();
+    }
+
+    @Override
+    public double variance() {
+        return objects().variance();
+    }
+
+    @Override
+    public String toString() {
+        return objects().toString();
+    }
+}
