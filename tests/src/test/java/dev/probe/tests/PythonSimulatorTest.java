@@ -114,7 +114,7 @@ class PythonSimulatorTest {
             assertArrayEquals(j.logWeights(), py.logWeights());
             EnginesMatchExactPosteriorsTest.assertPmf(py, "r", Arrays.copyOf(Exact.branchingPosterior(6), 12));
             // The unnamed draw is addressed by its Python call site: function, file, line and column.
-            assertTrue(py.addresses().stream().anyMatch(a -> a.startsWith("branching@branching.py:17:30#Poisson")), py.addresses().toString());
+            assertTrue(py.addresses().stream().anyMatch(a -> a.startsWith("branching@branching.py:19:30#Poisson")), py.addresses().toString());
         }
     }
 
