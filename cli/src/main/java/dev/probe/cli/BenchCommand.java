@@ -447,21 +447,7 @@ final class BenchCommand implements Callable<Integer> {
         };
         Model gaussian = Builtins.find("gaussian").orElseThrow().create();
         // One thread, and the timing thread itself, so that its own CPU time is the work's.
-        Backend here = new Backend() {
-            @Override
-            public <R extends java.io.Serializable> List<R> map(int count, Task<R> task) {
-                List<R> results = new java.util.ArrayList<>(count);
-                for (int i = 0; i < count; i++) {
-                    results.add(task.run(i));
-                }
-                return results;
-            }
-
-            @Override
-            public int parallelism() {
-                return 1;
-            }
-        };
+        Backend here = Backend.callingThread();
         Job is = n -> Inference.importanceSampling(gaussian).observe("obs0", 8.0).observe("obs1", 9.0).traces(n).seed(1)
                 .backend(here).run();
         java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();

@@ -46,6 +46,29 @@ public interface Backend {
         R run(int index);
     }
 
+    /**
+     * Tasks one after another on the calling thread, in task order; the first failure is thrown
+     * and no later task is started. For measuring a task's own work (its thread's CPU time and
+     * allocated bytes); {@link #together} still lends the thread pool's threads.
+     */
+    static Backend callingThread() {
+        return new Backend() {
+            @Override
+            public <R extends Serializable> List<R> map(int count, Task<R> task) {
+                List<R> results = new java.util.ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    results.add(task.run(i));
+                }
+                return results;
+            }
+
+            @Override
+            public int parallelism() {
+                return 1;
+            }
+        };
+    }
+
     /** Tasks on {@code threads} threads of this process, deep-stacked for recursive models. */
     static Backend threads(int threads) {
         if (threads <= 0) {

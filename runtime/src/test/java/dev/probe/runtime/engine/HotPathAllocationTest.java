@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.Serializable;
 import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
-import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -52,34 +49,26 @@ class HotPathAllocationTest {
     static final double MAX_BYTES_PER_RUN = 256;
 
     /** Runs every task on the calling thread, so that its allocation counter sees all of the work. */
-    static final Backend HERE = new Backend() {
-        @Override
-        public <R extends Serializable> List<R> map(int count, Task<R> task) {
-            List<R> results = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-                results.add(task.run(i));
-            }
-            return results;
-        }
-
-        @Override
-        public int parallelism() {
-            return 1;
-        }
-    };
+    static final Backend HERE = Backend.callingThread();
 
     private static Posterior importanceSampling(int runs) {
         return Inference.importanceSampling(GAUSSIAN).observe("obs0", 8.0).observe("obs1", 9.0).traces(runs).seed(1)
                 .backend(HERE).run();
     }
 
-    @Test
-    void importanceSamplingAllocatesOnlyColumnsAndTheModelsObjects() {
+    /** The JVM's per-thread allocation counter; the test is skipped where the JVM has none or it is off. */
+    private static com.sun.management.ThreadMXBean allocationCounter() {
         java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
         assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter in this JVM");
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
         assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(),
                 "per-thread allocation counting is off in this JVM");
+        return threads;
+    }
+
+    @Test
+    void importanceSamplingAllocatesOnlyColumnsAndTheModelsObjects() {
+        com.sun.management.ThreadMXBean threads = allocationCounter();
         long id = Thread.currentThread().getId();
         // Warm-up, so that the figure is the steady state's (the bound holds before it too).
         for (int k = 0; k < 5; k++) {
@@ -101,11 +90,7 @@ class HotPathAllocationTest {
 
     @Test
     void keptTracesAreWhatTheBoundCatches() {
-        java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
-        assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter in this JVM");
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
-        assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(),
-                "per-thread allocation counting is off in this JVM");
+        com.sun.management.ThreadMXBean threads = allocationCounter();
         long id = Thread.currentThread().getId();
         long before = threads.getThreadAllocatedBytes(id);
         Inference.importanceSampling(GAUSSIAN).observe("obs0", 8.0).observe("obs1", 9.0).traces(RUNS).seed(1).backend(HERE)
