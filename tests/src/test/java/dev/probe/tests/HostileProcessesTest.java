@@ -76,13 +76,10 @@ class HostileProcessesTest {
     }
 
     private static int simulator(Map<String, String> env) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Path.of("target", "cpp", "gaussian").toAbsolutePath().toString()).redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(Path.of("target", "cpp", "gaussian").toAbsolutePath().toString());
         pb.environment().remove("PROBE_BRIDGE_TOKEN");
         pb.environment().putAll(env);
-        Process p = pb.start();
-        p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the simulator did not finish");
-        return p.exitValue();
+        return Processes.run(pb, 60).code();
     }
 
     @Test

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -46,10 +45,8 @@ class PpxSimulatorTest {
     }
 
     private static void run(List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "timed out: " + cmd);
-        assertEquals(0, p.exitValue(), cmd + " failed (flatc is Debian's flatbuffers-compiler):\n" + out);
+        Processes.Finished p = Processes.run(new ProcessBuilder(cmd), 120);
+        assertEquals(0, p.code(), cmd + " failed (flatc is Debian's flatbuffers-compiler):\n" + p.output());
     }
 
     /** The test simulator's command, without the address Probe appends. */

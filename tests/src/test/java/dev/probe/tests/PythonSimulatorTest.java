@@ -15,7 +15,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -72,14 +71,12 @@ class PythonSimulatorTest {
 
     /** Runs a Python snippet with the checkout's client on the path; its standard output. */
     static String python(String code) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(PYTHON, "-c", code).redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(PYTHON, "-c", code);
         pb.environment().put("PYTHONPATH", ROOT.resolve("bridges/python").toString());
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "python timed out");
-        assertEquals(0, p.exitValue(), "the Python client does not import (apt-get install python3-grpcio python3-protobuf"
-                + " python3-numpy protobuf-compiler-grpc):\n" + out);
-        return out.trim();
+        Processes.Finished p = Processes.run(pb, 120);
+        assertEquals(0, p.code(), "the Python client does not import (apt-get install python3-grpcio python3-protobuf"
+                + " python3-numpy protobuf-compiler-grpc):\n" + p.output());
+        return p.output().trim();
     }
 
     /** A command that runs a simulator of models/python (which finds the client in the checkout itself). */
@@ -272,10 +269,8 @@ class PythonSimulatorTest {
     }
 
     private static void run(List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "timed out: " + cmd);
-        assertEquals(0, p.exitValue(), cmd + " failed:\n" + out);
+        Processes.Finished p = Processes.run(new ProcessBuilder(cmd), 300);
+        assertEquals(0, p.code(), cmd + " failed:\n" + p.output());
     }
 
     /** The command of docs/bridge.md: two Python simulators give the exact posterior N(7.25, 0.913). */
@@ -294,13 +289,13 @@ class PythonSimulatorTest {
         Path dir = Files.createTempDirectory("probe-tls");
         Path cert = dir.resolve("cert.pem");
         Path key = dir.resolve("key.pem");
-        Process ssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key.toString(), "-out", cert.toString())
-                .redirectErrorStream(true).start();
-        ssl.getInputStream().readAllBytes();
-        assertTrue(ssl.waitFor(30, TimeUnit.SECONDS) && ssl.exitValue() == 0, "openssl could not make a test certificate");
+        Processes.Finished ssl = Processes.run(new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key.toString(), "-out",
+                cert.toString()), 30);
+        assertEquals(0, ssl.code(), "openssl could not make a test certificate:\n" + ssl.output());
         String token = "python-over-tls-0123456789";
         Files.writeString(dir.resolve("token"), token);
+        Path probeOut = dir.resolve("probe-out.json");
         int port;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort();
@@ -308,7 +303,7 @@ class PythonSimulatorTest {
         Process probe = new ProcessBuilder(ROOT.resolve("probe").toString(), "infer", "--attach", "127.0.0.1:" + port, "--workers", "1",
                 "--token-file", dir.resolve("token").toString(), "--tls-cert", cert.toString(), "--tls-key", key.toString(),
                 "--attach-timeout", "120", "--observe", "obs0=8", "--observe", "obs1=9", "--traces", "2000", "--seed", "1", "--json",
-                "--quiet").directory(ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                "--quiet").directory(ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).redirectOutput(probeOut.toFile()).start();
         SimulatorBridgeTest.awaitListening(port, probe);
         // Without the CA the client speaks plain HTTP/2 to a TLS server: it cannot attach, and says so
         // once its patience (PROBE_CONNECT_TIMEOUT, shortened here) runs out.
@@ -316,22 +311,20 @@ class PythonSimulatorTest {
         plain.environment().put("PROBE_ADDRESS", "127.0.0.1:" + port);
         plain.environment().put("PROBE_BRIDGE_TOKEN", token);
         plain.environment().put("PROBE_CONNECT_TIMEOUT", "5");
-        Process p = plain.start();
-        String said = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(3, p.exitValue(), said);
-        assertTrue(said.contains("cannot reach the Probe runtime"), said);
+        Processes.Finished p = Processes.run(plain, 60);
+        assertEquals(3, p.code(), p.output());
+        assertTrue(p.output().contains("cannot reach the Probe runtime"), p.output());
         ProcessBuilder tls = new ProcessBuilder(PYTHON, ROOT.resolve("models/python/gaussian.py").toString()).redirectErrorStream(true);
         tls.environment().putAll(plain.environment());
         tls.environment().put("PROBE_BRIDGE_TLS_CA", cert.toString());
         tls.environment().remove("PROBE_CONNECT_TIMEOUT");
-        Process sim = tls.start();
-        String out = new String(probe.getInputStream().readAllBytes());
-        assertTrue(probe.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, probe.exitValue(), out);
-        assertTrue(sim.waitFor(10, TimeUnit.SECONDS));
-        assertEquals(0, sim.exitValue(), new String(sim.getInputStream().readAllBytes()));
-        JsonNode j = new ObjectMapper().readTree(out);
+        Path simOut = dir.resolve("sim-out.txt");
+        Process sim = tls.redirectOutput(simOut.toFile()).start();
+        Processes.Finished ran = Processes.await(probe, probeOut, 60, "probe infer --attach");
+        assertEquals(0, ran.code(), ran.output());
+        Processes.Finished served = Processes.await(sim, simOut, 10, "the Python simulator over TLS");
+        assertEquals(0, served.code(), served.output());
+        JsonNode j = new ObjectMapper().readTree(ran.output());
         // 5 standard errors of the posterior mean at the run's ESS.
         assertEquals(7.25, j.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(j.get("ess").asDouble()));
     }

@@ -42,10 +42,8 @@ class SimulatorBridgeTest {
     }
 
     private static void run(List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(600, TimeUnit.SECONDS), "timed out: " + cmd);
-        assertEquals(0, p.exitValue(), cmd + " failed:\n" + out);
+        Processes.Finished p = Processes.run(new ProcessBuilder(cmd), 600);
+        assertEquals(0, p.code(), cmd + " failed:\n" + p.output());
     }
 
     /** A network trained for {@code model} on its own runs (seed 1, a small LSTM). */
@@ -284,10 +282,11 @@ class SimulatorBridgeTest {
         String token = "hand-started-simulators-" + port;
         Path tokenFile = Files.createTempFile("probe-token", "");
         Files.writeString(tokenFile, token);
+        Path probeOut = Files.createTempFile("probe-out", ".json");
         Process probe = new ProcessBuilder(ROOT.resolve("probe").toString(), "infer", "--attach", "127.0.0.1:" + port, "--workers", "2",
                 "--token-file", tokenFile.toString(), "--attach-timeout", "120",
                 "--observe", "obs0=8", "--observe", "obs1=9", "--traces", "2000", "--seed", "1", "--json", "--quiet")
-                .directory(ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                .directory(ROOT.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).redirectOutput(probeOut.toFile()).start();
         // Started before the command listens, the simulators wait for it (PROBE_CONNECT_TIMEOUT).
         List<Process> sims = new java.util.ArrayList<>();
         for (int i = 0; i < 2; i++) {
@@ -296,15 +295,14 @@ class SimulatorBridgeTest {
             pb.environment().put("PROBE_BRIDGE_TOKEN", token);
             sims.add(pb.start());
         }
-        String out = new String(probe.getInputStream().readAllBytes());
-        assertTrue(probe.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, probe.exitValue(), out);
+        Processes.Finished ran = Processes.await(probe, probeOut, 60, "probe infer --attach");
+        assertEquals(0, ran.code(), ran.output());
         for (Process p : sims) {
             assertTrue(p.waitFor(10, TimeUnit.SECONDS), "a simulator did not exit when the runtime was done");
             assertEquals(0, p.exitValue());
         }
         Files.delete(tokenFile);
-        JsonNode j = new ObjectMapper().readTree(out);
+        JsonNode j = new ObjectMapper().readTree(ran.output());
         assertEquals(7.25, j.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(j.get("ess").asDouble()));
     }
 
