@@ -53,8 +53,12 @@ import json, sys, urllib.request
 jobs = sorted(json.load(sys.stdin)["jobs"], key=lambda j: j["start-time"])
 j = json.load(urllib.request.urlopen("http://localhost:'"$port"'/jobs/" + jobs[-1]["jid"]))
 first = min(v["start-time"] for v in j["vertices"] if v["start-time"] > 0)
-last = max(v["end-time"] for v in j["vertices"])
-print("         job: submitted -> first task %d ms, tasks %d ms, end -> result read by driver n/a" % (first - j["start-time"], last - first))'
+# A vertex not yet marked finished reports end-time -1 (the REST view lags the job): its span is
+# then the end of the job, and with neither known the span is not printed rather than negative.
+ends = [v["end-time"] for v in j["vertices"] if v["end-time"] > 0]
+last = max(ends) if len(ends) == len(j["vertices"]) else j.get("end-time", -1)
+span = "%d ms" % (last - first) if last >= first else "n/a (not finished when read)"
+print("         job: submitted -> first task %d ms, tasks %s, end -> result read by driver n/a" % (first - j["start-time"], span))'
 }
 
 # The fixed cost: one run (one simulator started, one job on the cluster).
