@@ -24,15 +24,18 @@ import dev.probe.runtime.trace.Variable;
  * parameter. Runs are tasks of a {@link Backend} (threads here, or a cluster); each has its own
  * seed derived from the root seed and its index, so the result depends on the seed alone.
  *
- * @param names the parameters tested, as the posterior names them: each named scalar random choice
- *     made the same number of times k in every prior run, itself when k = 1, and each of its
- *     instances name[0] .. name[k-1] (ranked apart) when k &gt; 1
+ * @param names the parameters tested, as the posterior names them: each named random choice made
+ *     the same number of times k in every prior run, itself when k = 1, and each of its instances
+ *     name[0] .. name[k-1] (ranked apart) when k &gt; 1; where its value is an array of one length d
+ *     in every run, each element of each instance: name[0] .. name[d-1] when k = 1, name[i][j] when
+ *     k &gt; 1
  * @param ranks ranks[variable][run], each in 0..draws
  * @param draws L, the posterior draws each truth is ranked among
  * @param bins the bins of the uniformity test
  * @param alpha the family-wise level of the verdict (Bonferroni over the parameters)
  * @param skipped a note for each named random choice not ranked and why: made a varying number of
- *     times across the prior runs (its i-th instance is not one parameter), or not a number
+ *     times across the prior runs (its i-th instance is not one parameter), an array of varying
+ *     length, or not a number
  */
 public record Calibration(List<String> names, int[][] ranks, int draws, int bins, double alpha, List<String> skipped) {
 
@@ -146,12 +149,18 @@ public record Calibration(List<String> names, int[][] ranks, int draws, int bins
     }
 
     /**
-     * One parameter: instance {@code instance} of the named random choice {@code name}, or element
-     * {@code element} of its array value (-1 for a number), known as {@code column}: the name itself
-     * for a number made once a run, name[i] for instance i of one made k times, name[j] for element j
-     * of an array made once.
+     * One parameter: instance {@code instance} of the named random choice {@code name} (its column
+     * in a posterior {@code key}: the name itself when made once a run, name[i] otherwise), or
+     * element {@code element} of that instance's array value (-1 for a number), known as
+     * {@code column}: the key for a number, key[j] for element j of an array.
      */
-    private record Parameter(String name, int instance, int element, String column) {
+    private record Parameter(String name, int instance, String key, int element, String column) {
+
+        /** Instance {@code instance} of {@code name}, made {@code made} times a run: a number (element -1) or an array's element. */
+        static Parameter of(String name, int made, int instance, int element) {
+            String key = made == 1 ? name : name + "[" + instance + "]";
+            return new Parameter(name, instance, key, element, element < 0 ? key : key + "[" + element + "]");
+        }
 
         /** Its value in a prior run. */
         double truth(Trace t) {
@@ -166,11 +175,11 @@ public record Calibration(List<String> names, int[][] ranks, int draws, int bins
         /** Its values in the posterior's draws. */
         double[] column(Posterior p) {
             if (element < 0) {
-                return Draws.column(p, column);
+                return Draws.column(p, key);
             }
             double[] out = new double[p.size()];
             for (int i = 0; i < out.length; i++) {
-                out[i] = elementOf(p.value(name, i), element);
+                out[i] = elementOf(p.value(key, i), element);
             }
             return out;
         }
@@ -204,10 +213,10 @@ public record Calibration(List<String> names, int[][] ranks, int draws, int bins
     }
 
     /**
-     * The named random choices with a number as value made the same number of times k in every
-     * run, each of their k instances a parameter, and those with an array of numbers of one length
-     * d made once in every run, each of their d elements a parameter; a note in {@code skipped} for
-     * every other named random choice.
+     * The named random choices made the same number of times k in every run: with a number as
+     * value, each of their k instances a parameter; with an array of numbers of one length d, each
+     * of the d elements of each of the k instances. A note in {@code skipped} for every other named
+     * random choice.
      */
     private static List<Parameter> parameters(List<Trace> traces, List<String> skipped) {
         // Per name: the fewest and most times made in a run, and whether every value was a number.
@@ -254,21 +263,19 @@ public record Calibration(List<String> names, int[][] ranks, int draws, int bins
             } else if (range[0] != range[1]) {
                 skipped.add(String.format(java.util.Locale.ROOT, "%s: made %d to %d times per run; a varying number of"
                         + " instances is not a fixed set of parameters, so it is not ranked", name, range[0], range[1]));
-            } else if (elements != null && range[0] > 1) {
-                skipped.add(String.format(java.util.Locale.ROOT, "%s: an array made %d times per run; only arrays made once"
-                        + " are ranked element by element", name, range[0]));
             } else if (elements != null && elements[0] != elements[1]) {
                 skipped.add(String.format(java.util.Locale.ROOT, "%s: an array of %d to %d elements; a varying length is not a"
                         + " fixed set of parameters, so it is not ranked", name, elements[0], elements[1]));
-            } else if (elements != null) {
-                for (int j = 0; j < elements[0]; j++) {
-                    out.add(new Parameter(name, 0, j, name + "[" + j + "]"));
-                }
-            } else if (range[0] == 1) {
-                out.add(new Parameter(name, 0, -1, name));
             } else {
+                // Instance by instance, and within an instance element by element: x, x[i], x[j] or x[i][j].
                 for (int i = 0; i < range[0]; i++) {
-                    out.add(new Parameter(name, i, -1, name + "[" + i + "]"));
+                    if (elements == null) {
+                        out.add(Parameter.of(name, range[0], i, -1));
+                    } else {
+                        for (int j = 0; j < elements[0]; j++) {
+                            out.add(Parameter.of(name, range[0], i, j));
+                        }
+                    }
                 }
             }
         });

@@ -48,56 +48,55 @@ abstract class Ranks {
         return table != null && whole == rank ? table[whole - 1] : score(rank, s);
     }
 
-    /** Ranks by one radix sort of the draws; the folded draws' order is merged from it. */
+    /**
+     * Ranks by one radix sort of the draws; the folded draws' order is merged from it. Ties are
+     * found, and the folded draws merged, along the sorted values (a sequential pass) rather than
+     * through the order (a gather per draw).
+     */
     private static final class Sorted extends Ranks {
-        private final double[] x;
         private final int[] order;
+        /** The draws in ascending order. */
+        private final double[] sorted;
 
         Sorted(double[] x) {
-            this.x = x;
-            this.order = Sorting.order(x);
+            Sorting.Sorted s = Sorting.sort(x);
+            this.order = s.order();
+            this.sorted = s.values();
         }
 
         @Override
         double[] scores() {
-            return normalScores(x, order);
+            return normalScores(sorted, order);
         }
 
         @Override
         double quantile(double p) {
-            double h = (order.length - 1) * p;
+            double h = (sorted.length - 1) * p;
             int lo = (int) Math.floor(h);
-            int hi = Math.min(lo + 1, order.length - 1);
-            return x[order[lo]] + (h - lo) * (x[order[hi]] - x[order[lo]]);
+            int hi = Math.min(lo + 1, sorted.length - 1);
+            return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
         }
 
         @Override
         double[] foldedScores(double median) {
-            double[] folded = new double[x.length];
-            for (int i = 0; i < x.length; i++) {
-                folded[i] = Math.abs(x[i] - median);
-            }
-            return normalScores(folded, foldedOrder(folded, median));
-        }
-
-        /**
-         * An order that sorts the folded draws |x - median|, made from the order that sorts the draws:
-         * below the median they grow as x falls, from it on as x rises (rounding is monotone), so the
-         * two runs merge in one pass instead of a second sort. Ties fall together as in a sort, which
-         * is all the ranks need.
-         */
-        private int[] foldedOrder(double[] folded, double median) {
+            int s = sorted.length;
             if (!Double.isFinite(median)) {
-                // infinity - infinity is NaN: the runs are no longer monotone.
-                return Sorting.order(folded);
+                // infinity - infinity is NaN: the runs are no longer monotone, so the folded draws are sorted.
+                double[] folded = new double[s];
+                for (int k = 0; k < s; k++) {
+                    folded[order[k]] = Math.abs(sorted[k] - median);
+                }
+                Sorting.Sorted f = Sorting.sort(folded);
+                return normalScores(f.values(), f.order());
             }
-            int s = x.length;
-            // The first sorted position holding a draw not below the median.
+            // Below the median |x - median| grows as x falls, from it on as x rises (rounding is monotone),
+            // so the two runs of the sorted draws merge in one pass instead of a second sort. Ties fall
+            // together as in a sort, which is all the ranks need.
             int lo = 0;
             int hi = s;
             while (lo < hi) {
                 int mid = (lo + hi) >>> 1;
-                if (Double.compare(x[order[mid]], median) < 0) {
+                if (Double.compare(sorted[mid], median) < 0) {
                     lo = mid + 1;
                 } else {
                     hi = mid;
@@ -105,29 +104,35 @@ abstract class Ranks {
             }
             int up = lo;
             int down = lo - 1;
-            int[] out = new int[s];
+            int[] foldedOrder = new int[s];
+            double[] foldedSorted = new double[s];
             for (int k = 0; k < s; k++) {
-                if (down >= 0 && (up >= s || Double.compare(folded[order[down]], folded[order[up]]) <= 0)) {
-                    out[k] = order[down--];
+                double below = down >= 0 ? Math.abs(sorted[down] - median) : Double.NaN;
+                double above = up < s ? Math.abs(sorted[up] - median) : Double.NaN;
+                if (down >= 0 && (up >= s || Double.compare(below, above) <= 0)) {
+                    foldedOrder[k] = order[down--];
+                    foldedSorted[k] = below;
                 } else {
-                    out[k] = order[up++];
+                    foldedOrder[k] = order[up++];
+                    foldedSorted[k] = above;
                 }
             }
-            return out;
+            return normalScores(foldedSorted, foldedOrder);
         }
 
         /**
-         * The normal scores of the values' pooled ranks (ties averaged), given the order that sorts
-         * them: one score per run of equal values, whole ranks from a table shared by every variable.
+         * The normal scores of the values' pooled ranks (ties averaged), given the values in
+         * ascending order and the order that sorts them: one score per run of equal values, whole
+         * ranks from a table shared by every variable.
          */
-        private static double[] normalScores(double[] values, int[] order) {
-            int s = values.length;
+        private static double[] normalScores(double[] sorted, int[] order) {
+            int s = sorted.length;
             double[] table = table(s);
             double[] z = new double[s];
             for (int i = 0; i < s;) {
-                double v = values[order[i]];
+                double v = sorted[i];
                 int j = i;
-                while (j + 1 < s && Double.compare(values[order[j + 1]], v) == 0) {
+                while (j + 1 < s && Double.compare(sorted[j + 1], v) == 0) {
                     j++;
                 }
                 double score = tieScore(i, j, s, table);

@@ -16,9 +16,23 @@ final class Sorting {
      * the sign of positive draws) cost no pass.
      */
     static int[] order(double[] keys) {
+        return sort(keys).order();
+    }
+
+    /**
+     * The order that sorts some values and the values in that order.
+     *
+     * @param order the indices of the values in ascending order (Double.compare's, ties in index order)
+     * @param values the values in that order, bit for bit
+     */
+    record Sorted(int[] order, double[] values) {
+    }
+
+    /** {@link #order}, with the sorted values themselves, which the sort has at hand. */
+    static Sorted sort(double[] keys) {
         int n = keys.length;
         if (n == 0) {
-            return new int[0];
+            return new Sorted(new int[0], new double[0]);
         }
         long[] k = new long[n];
         long[] k2 = new long[n];
@@ -58,7 +72,16 @@ final class Sorting {
             a = b;
             b = t;
         }
-        return a;
+        double[] sorted = new double[n];
+        for (int i = 0; i < n; i++) {
+            sorted[i] = Double.longBitsToDouble(unflip(k[i]));
+        }
+        return new Sorted(a, sorted);
+    }
+
+    /** The inverse of {@link #flip}. */
+    private static long unflip(long key) {
+        return key ^ ((~key >> 63) | Long.MIN_VALUE);
     }
 
     /** Flips the sign bit of a positive double's bits, every bit of a negative's: unsigned order is then Double.compare's. */

@@ -105,4 +105,26 @@ class CalibrationTest {
         assertTrue(c.skipped().isEmpty(), c.skipped().toString());
         assertTrue(c.passes(), "p-values " + c.tests().stream().map(Sbc.Uniformity::pValue).toList());
     }
+
+    /**
+     * An array-valued choice made twice a run is ranked element by element in each instance, named as the posterior names
+     * the instances (theta[0], theta[1]) with the element after: theta[i] ~ NormalArray(0, 1) of 3, observed as
+     * y_i ~ Normal(theta[i], 1) element-wise. A correct engine passes.
+     */
+    @Test
+    void eachElementOfEachInstanceOfARepeatedArrayChoiceIsRanked() {
+        Model vectors = ctx -> {
+            for (int i = 0; i < 2; i++) {
+                double[] theta = ctx.sample(dev.probe.runtime.distribution.NormalArray.of(new double[3], new double[] {1, 1, 1}), "theta");
+                ctx.observe(dev.probe.runtime.distribution.NormalArray.of(theta, new double[] {1, 1, 1}), "y");
+            }
+            return null;
+        };
+        Calibration c = Calibration.run(Inference.prior(vectors), () -> Inference.importanceSampling(vectors).traces(1000), 200, 99,
+                20, 5, 2);
+        assertEquals(java.util.List.of("theta[0][0]", "theta[0][1]", "theta[0][2]", "theta[1][0]", "theta[1][1]", "theta[1][2]"),
+                c.names());
+        assertTrue(c.skipped().isEmpty(), c.skipped().toString());
+        assertTrue(c.passes(), "p-values " + c.tests().stream().map(Sbc.Uniformity::pValue).toList());
+    }
 }

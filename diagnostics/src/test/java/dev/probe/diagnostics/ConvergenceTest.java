@@ -158,7 +158,11 @@ class ConvergenceTest {
         // figure must be the one the sort gives, ties across the median, -0.0 and 0.0 (apart, as in
         // Double.compare) and 64 values (the most counted) included.
         UniformRandomProvider rng = new XoRoShiRo128PlusPlus(40, 41);
-        for (double[] states : new double[][] {{2}, {0, 1}, {0, 1, 2}, {-1.5, -0.0, 0.0, 1.5, 3}, range(Ranks.MAX_COUNTED)}) {
+        // A median that is not finite too (most draws +infinity: infinity - infinity is NaN, so the sort's folded
+        // draws are sorted apart rather than merged).
+        double inf = Double.POSITIVE_INFINITY;
+        for (double[] states : new double[][] {{2}, {0, 1}, {0, 1, 2}, {-1.5, -0.0, 0.0, 1.5, 3}, range(Ranks.MAX_COUNTED),
+                {1, 2, inf, inf, inf, inf, inf}}) {
             for (int length : new int[] {8, 501, 4000}) {
                 double[] x = new double[length];
                 int state = 0;
@@ -179,6 +183,10 @@ class ConvergenceTest {
                 }
                 double median = sorted.quantile(0.5);
                 org.junit.jupiter.api.Assertions.assertArrayEquals(sorted.foldedScores(median), counted.foldedScores(median), what);
+                if (states[states.length - 1] == inf && length > 8) {
+                    // Infinity, or NaN where the interpolation meets infinity - infinity: not finite either way.
+                    assertTrue(!Double.isFinite(median), what + ": median " + median);
+                }
             }
         }
         // One value more and the draws are sorted.

@@ -63,4 +63,34 @@ class DiagnosticsTest {
     void theNetworkProposalIsKnownByTheNameTheProposalsModuleGivesIt() {
         assertEquals(NetworkProposal.NAME, Diagnostics.NETWORK_PROPOSAL);
     }
+
+    /**
+     * The figures do not depend on how many threads compute them: Diagnostics.of inside pools of 1 and 4 threads (its
+     * parallel parts run in the pool that calls it) gives equal records, for Markov chains with a continuous and a
+     * slowly mixing variable and for importance weights.
+     */
+    @Test
+    void theFiguresAreTheSameOnOneThreadAndOnFour() throws Exception {
+        dev.probe.runtime.model.Model model = ctx -> {
+            double mu = ctx.sample(dev.probe.runtime.distribution.Normal.of(0, 1), "mu");
+            boolean b = ctx.sample(dev.probe.runtime.distribution.Bernoulli.of(0.3), "b");
+            ctx.observe(dev.probe.runtime.distribution.Normal.of(mu + (b ? 3 : 0), 0.3), "y");
+            return null;
+        };
+        Posterior rmh = Inference.metropolisHastings(model).observe("y", 1.5).traces(40_000).seed(5).run();
+        Posterior is = infer(CalibrationTest.TOO_NARROW);
+        for (Posterior p : new Posterior[] {rmh, is}) {
+            java.util.concurrent.ForkJoinPool one = new java.util.concurrent.ForkJoinPool(1);
+            java.util.concurrent.ForkJoinPool four = new java.util.concurrent.ForkJoinPool(4);
+            try {
+                Diagnostics a = one.submit(() -> Diagnostics.of(p)).get();
+                Diagnostics b = four.submit(() -> Diagnostics.of(p)).get();
+                assertEquals(a, b);
+                assertEquals(a, Diagnostics.of(p));
+            } finally {
+                one.shutdown();
+                four.shutdown();
+            }
+        }
+    }
 }
