@@ -14,7 +14,8 @@
 # here when absent (probe compile, 200,000 self-drawn runs, seed 1: about 150 CPU s). CPU seconds
 # are user + sys of the whole process tree (the JVM and its two simulators, which it waits for),
 # start-up included; STARTUP_RUNS (default 2) inferences of 2 runs or particles per engine measure
-# the start-up. The analysis alone: python3 scripts/calorimeter_ess.py OUT.
+# the start-up. OBS_RUN=1 takes the sample's other run as the observation (use another OUT).
+# The analysis alone: python3 scripts/calorimeter_ess.py OUT.
 set -eu
 cd "$(dirname "$0")/.."
 OUT=${1:?usage: scripts/bench-calorimeter-ess.sh OUT [SEEDS] [SETTINGS...]}
@@ -44,11 +45,11 @@ options() {
 [ -f cli/target/probe-cli.jar ] || { echo "build Probe first: mvn -B -q -DskipTests package" >&2; exit 2; }
 SIM=build/cpp/calorimeter
 
-# The observation: the image of run 0 of `probe sample --simulator build/cpp/calorimeter -n 2 --seed 11`.
+# The observation: the image of run OBS_RUN (default 0) of `probe sample --simulator build/cpp/calorimeter -n 2 --seed 11`.
 if [ ! -f "$OUT/image.json" ]; then
   ./probe sample --simulator $SIM -n 2 --seed 11 2>/dev/null > "$OUT/sample.jsonl"
-  python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).readline()); json.dump({"image": r["variables"]["image"]}, open(sys.argv[2], "w"))' \
-    "$OUT/sample.jsonl" "$OUT/image.json"
+  python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).readlines()[int(sys.argv[3])]); json.dump({"image": r["variables"]["image"]}, open(sys.argv[2], "w"))' \
+    "$OUT/sample.jsonl" "$OUT/image.json" "${OBS_RUN:-0}"
 fi
 if [ ! -f "$NET/network.json" ]; then
   ./probe compile --simulator $SIM --workers 2 --traces 200000 --seed 1 --self-draw --out "$NET"
