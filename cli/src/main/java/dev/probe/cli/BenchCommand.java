@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.probe.models.BuiltinModel;
 import dev.probe.models.Builtins;
 import dev.probe.runtime.distribution.Normal;
-import dev.probe.runtime.engine.Backend;
 import dev.probe.runtime.inference.Inference;
 import dev.probe.runtime.model.Model;
 import picocli.CommandLine.Command;
@@ -138,13 +137,14 @@ final class BenchCommand implements Callable<Integer> {
             out.flush();
             return ExitCode.OK;
         }
-        // The floor first, in a fresh JVM: after the rows, the other models' runs have made the
-        // runtime's call sites polymorphic and the heap large, which is not what one model's user meets.
-        FloorFigures floorFigures = null;
+        // The floor in a JVM of its own, with a fixed pre-touched heap: not this one, whose heap grows
+        // as it goes, nor one where other models' runs have made the runtime's call sites polymorphic.
+        FloorBench.Figures floorFigures = null;
         if (only == null || only.contains("gaussian") || only.contains("floor")) {
-            err.println("probe bench: the floor against is on the Gaussian...");
+            err.println("probe bench: the floor against is on the Gaussian, in a JVM of its own with a pre-touched "
+                    + FloorBench.HEAP + " heap...");
             err.flush();
-            floorFigures = floorAgainstIs();
+            floorFigures = FloorBench.inChildJvm(seconds, repeats);
         }
         boolean anyModel = Builtins.all().stream().anyMatch(b -> only == null || only.contains(b.name()));
         if (!json && anyModel) {
@@ -178,7 +178,7 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         if (floorFigures != null) {
-            FloorFigures f = floorFigures;
+            FloorBench.Figures f = floorFigures;
             ObjectNode floor = root.putObject("floor");
             floor.put("model", "gaussian");
             floor.put("runs_per_timed_inference", f.runs());
@@ -351,144 +351,10 @@ final class BenchCommand implements Callable<Integer> {
         return traces / ((System.nanoTime() - t0) / 1e9);
     }
 
-    private static double medianOf(double[] x) {
+    static double medianOf(double[] x) {
         double[] s = x.clone();
         Arrays.sort(s);
         return s[s.length / 2];
-    }
-
-    /** A sink the floor's sums go to, so that the JIT cannot drop the loop. */
-    static volatile double sink;
-
-    /**
-     * Runs per timed inference in the floor comparison: the same for the floor and for {@code is},
-     * and small enough that a posterior of this size (a few columns of 8 MB) is made and dropped
-     * without page faults and heap growth dominating, as a whole-heap posterior of 2^26 runs did.
-     */
-    static final int FLOOR_RUNS = 1 << 20;
-
-    /** Least number of floor-then-is pairs timed: odd, so that a median is one pair's. */
-    static final int FLOOR_PAIRS = 21;
-
-    /**
-     * The floor against {@code is}, from interleaved pairs: per pair, wall, process CPU and the
-     * timing thread's own CPU nanoseconds of the floor and of {@code is} over {@link #FLOOR_RUNS}
-     * runs each.
-     */
-    record FloorFigures(int runs, double[] floorWall, double[] isWall, double[] floorCpu, double[] isCpu,
-            double[] floorThreadCpu, double[] isThreadCpu) {
-        int pairs() {
-            return floorWall.length;
-        }
-
-        double floorRate() {
-            return runs / (medianOf(floorWall) / 1e9);
-        }
-
-        double isRate() {
-            return runs / (medianOf(isWall) / 1e9);
-        }
-
-        /** {@code is}'s median wall time over the floor's. */
-        double wallRatio() {
-            return medianOf(isWall) / medianOf(floorWall);
-        }
-
-        /**
-         * {@code is}'s process CPU time over the floor's, summed over the pairs: the process's CPU
-         * clock ticks in hundredths of a second, too coarse for one floor inference.
-         */
-        double cpuRatio() {
-            return Arrays.stream(isCpu).sum() / Arrays.stream(floorCpu).sum();
-        }
-
-        /**
-         * {@code is}'s median CPU time of the thread that ran it over the floor's: the work alone,
-         * without the collector's and the compiler's threads, which a loaded machine's contention
-         * inflates most.
-         */
-        double threadCpuRatio() {
-            return medianOf(isThreadCpu) / medianOf(floorThreadCpu);
-        }
-
-        /** Quartile {@code q} (1, 2 or 3) of the per-pair wall-time ratios: the spread. */
-        double pairRatioQuartile(int q) {
-            double[] r = new double[pairs()];
-            for (int k = 0; k < r.length; k++) {
-                r[k] = isWall[k] / floorWall[k];
-            }
-            Arrays.sort(r);
-            return r[Math.min(r.length - 1, q * r.length / 4)];
-        }
-    }
-
-    /**
-     * The floor: what importance sampling on the Gaussian must do at the least, written by hand.
-     * Each run draws mu from its prior and adds the likelihood weight of the two observations;
-     * no trace, no posterior, one generator for all runs. It and {@code is} on the same model (a
-     * whole inference: its posterior of {@link #FLOOR_RUNS} runs is built, then dropped) are timed
-     * over the same number of runs in alternation on the calling thread, pair after pair, until the
-     * pairs have taken {@code 3 * seconds * repeats} seconds and at least {@link #FLOOR_PAIRS}
-     * were timed; medians are taken over the pairs, so that a shared machine's load, which varies
-     * from second to second, falls on both alike.
-     */
-    private FloorFigures floorAgainstIs() {
-        Normal prior = Normal.of(1, Math.sqrt(5));
-        double noise = Math.sqrt(2);
-        Job floor = n -> {
-            org.apache.commons.rng.UniformRandomProvider rng = dev.probe.runtime.inference.Seeds.generator(1, 0);
-            double sum = 0;
-            for (int i = 0; i < n; i++) {
-                double mu = prior.sample(rng);
-                Normal lik = Normal.of(mu, noise);
-                sum += Math.exp(lik.logProb(8.0) + lik.logProb(9.0));
-            }
-            sink = sum;
-        };
-        Model gaussian = Builtins.find("gaussian").orElseThrow().create();
-        // One thread, and the timing thread itself, so that its own CPU time is the work's.
-        Backend here = Backend.callingThread();
-        Job is = n -> Inference.importanceSampling(gaussian).observe("obs0", 8.0).observe("obs1", 9.0).traces(n).seed(1)
-                .backend(here).run();
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        int runs = FLOOR_RUNS;
-        // Warm-up: both compiled by the JIT before any pair counts.
-        for (int k = 0; k < 5; k++) {
-            floor.run(runs);
-            is.run(runs);
-        }
-        java.util.List<double[]> pairs = new java.util.ArrayList<>();
-        long until = System.nanoTime() + (long) (3e9 * seconds * repeats);
-        while (pairs.size() < FLOOR_PAIRS || System.nanoTime() < until || pairs.size() % 2 == 0) {
-            long c0 = processCpuNanos();
-            long h0 = threads.getCurrentThreadCpuTime();
-            long t0 = System.nanoTime();
-            floor.run(runs);
-            long t1 = System.nanoTime();
-            long h1 = threads.getCurrentThreadCpuTime();
-            long c1 = processCpuNanos();
-            is.run(runs);
-            long t2 = System.nanoTime();
-            long h2 = threads.getCurrentThreadCpuTime();
-            long c2 = processCpuNanos();
-            pairs.add(new double[] {t1 - t0, t2 - t1, c1 - c0, c2 - c1, h1 - h0, h2 - h1});
-        }
-        double[][] cols = new double[6][pairs.size()];
-        for (int k = 0; k < pairs.size(); k++) {
-            for (int c = 0; c < 6; c++) {
-                cols[c][k] = pairs.get(k)[c];
-            }
-        }
-        return new FloorFigures(runs, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5]);
-    }
-
-    /** CPU time of this whole process (every thread, the collector's included), in nanoseconds. */
-    private static long processCpuNanos() {
-        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
-            return sun.getProcessCpuTime();
-        }
-        return -1;
     }
 
     /** Prior-sampling runs per second of each script twin against its Java model, one thread. */

@@ -134,7 +134,16 @@ abstract class Execution implements Context {
     /** The value of a controlled choice, or of an uncontrolled one ({@code control} false). */
     abstract <T> T decide(Address address, int instance, Distribution<T> prior, boolean control);
 
-    /** Told the log prior of each choice just decided, once it is known. */
+    /**
+     * Whether the log prior density of the choice just decided is read: by a trace kept, or by the
+     * engine ({@link #decided}). Where it is not, it is not computed, and the entry and the run's
+     * log prior hold NaN for it.
+     */
+    boolean priorDensityRead() {
+        return traces;
+    }
+
+    /** Told the log prior of each choice just decided, once it is known (NaN where {@link #priorDensityRead} is false). */
     void decided(Address address, int instance, Distribution<?> prior, Object value, double logProb, boolean control) {
     }
 
@@ -187,7 +196,9 @@ abstract class Execution implements Context {
 
     private <T> T sample(Distribution<T> distribution, Address address, int instance, String name, boolean control) {
         T value = decide(address, instance, distribution, control);
-        double lp = distribution.logProb(value);
+        // NaN where no one reads it: then the prior's density is not computed (nor, where the JIT
+        // removes the model's distribution object, anything it holds for it).
+        double lp = priorDensityRead() ? distribution.logProb(value) : Double.NaN;
         logPrior += lp;
         variables.add(address, instance, name, Variable.Role.SAMPLE, traces ? distribution : null, value, lp, control);
         decided(address, instance, distribution, value, lp, control);
@@ -504,16 +515,23 @@ abstract class Execution implements Context {
         if (observations.isEmpty() || observationsMet >= observationLimit) {
             return;
         }
-        if (givenNames == null) {
-            givenNames = observations.names().stream().map(this::known).toArray(Named[]::new);
-        }
-        for (Named n : givenNames) {
+        for (Named n : givenNames()) {
             Counter c = n.counter;
             if (c.run == runNumber && c.given > c.count) {
                 throw new ModelException("observation '" + n.name + "' was given " + c.given + " values, but this run observes it "
                         + c.count + " time" + (c.count == 1 ? "" : "s") + ": give one value per occurrence");
             }
         }
+    }
+
+    /** The names given observation values, made once: apart, so that a run's check compiles small. */
+    private Named[] givenNames() {
+        Named[] g = givenNames;
+        if (g == null) {
+            g = observations.names().stream().map(this::known).toArray(Named[]::new);
+            givenNames = g;
+        }
+        return g;
     }
 
     /** An observation's log density, refused when NaN: every weight and statistic would be NaN. */

@@ -126,6 +126,15 @@ final class ProposalExecution extends Execution {
         return prior.cast(v);
     }
 
+    /**
+     * A choice drawn from its prior in a run that keeps no trace leaves its density unread: the
+     * importance correction counts proposed choices only ({@code lastLogQ} is NaN for the rest).
+     */
+    @Override
+    boolean priorDensityRead() {
+        return !Double.isNaN(lastLogQ) || super.priorDensityRead();
+    }
+
     @Override
     void decided(Address address, int instance, Distribution<?> prior, Object value, double logProb, boolean control) {
         if (!Double.isNaN(lastLogQ)) {

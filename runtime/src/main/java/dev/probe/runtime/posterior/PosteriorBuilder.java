@@ -291,8 +291,22 @@ public final class PosteriorBuilder {
             }
         }
 
-        /** The column of the entry at position {@code p} of a run, or null when it is not recorded. */
+        /**
+         * The column of the entry at position {@code p} of a run, or null when it is not recorded:
+         * where the last run recorded the same entry at this position, a few reference comparisons,
+         * small enough to be compiled into the run loop; otherwise {@link #columnLookedUp}.
+         */
         private ColumnData column(int p, String name, Address address, int instance, Variable.Role role) {
+            String[] names = lastNames;
+            if (names != null && p < names.length && names[p] == name && lastAddresses[p] == address
+                    && lastInstances[p] == instance && lastRoles[p] == role) {
+                return lastColumns[p];
+            }
+            return columnLookedUp(p, name, address, instance, role);
+        }
+
+        /** {@link #column} where the last run recorded another entry at position {@code p}: looked up, then remembered. */
+        private ColumnData columnLookedUp(int p, String name, Address address, int instance, Variable.Role role) {
             if (lastNames == null) {
                 lastNames = new String[16];
                 lastAddresses = new Address[16];
@@ -301,10 +315,6 @@ public final class PosteriorBuilder {
                 lastColumns = new ColumnData[16];
             }
             boolean remembered = p < lastNames.length;
-            if (remembered && lastRoles[p] == role && lastNames[p] == name && lastAddresses[p] == address
-                    && lastInstances[p] == instance) {
-                return lastColumns[p];
-            }
             ColumnData c = lookUp(name, address, instance, role);
             if (!remembered && p < MAX_REMEMBERED) {
                 int n = Math.min(MAX_REMEMBERED, 2 * p);
