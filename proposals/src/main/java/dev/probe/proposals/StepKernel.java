@@ -100,6 +100,11 @@ final class StepKernel {
         return out;
     }
 
+    /** Room for a step's gates. */
+    float[] scratch() {
+        return new float[gates];
+    }
+
     /** The observation's share of every step's gates (the LSTM bias included), once per inference. */
     float[] observationGates(float[] embedding) {
         float[] g = lstmBias.clone();
@@ -114,12 +119,15 @@ final class StepKernel {
     }
 
     /**
-     * One step of one run: {h, c, head outputs}. {@code h} and {@code c} are null at the run's
-     * first choice (the state is zero); {@code observationGates} comes from {@link #observationGates}.
+     * One step of one run: {h, c, head outputs}, each a new array. {@code h} and {@code c} are null
+     * at the run's first choice (the state is zero); {@code observationGates} comes from
+     * {@link #observationGates}; {@code scratch} holds the gates while the step works (from
+     * {@link #scratch}, one per thread at a time: a fresh array each step cost a fifth of ic's time
+     * on a recursive model, its memory cold in cache).
      */
-    float[][] step(float[] observationGates, float[] h, float[] c, int row, int kindRow, int previousRow, int previousKindRow,
-            float previousFeature, Head head) {
-        float[] g = new float[gates];
+    float[][] step(float[] observationGates, float[] scratch, float[] h, float[] c, int row, int kindRow, int previousRow,
+            int previousKindRow, float previousFeature, Head head) {
+        float[] g = scratch;
         float[] a = address[row];
         float[] k = kind[kindRow];
         float[] pa = previousAddress[previousRow];

@@ -55,7 +55,7 @@ class StepKernelTest {
                 for (int i = 0; i < steps.size(); i++) {
                     ProposalNetwork.Step s = steps.get(i);
                     float[][] alone = network.steps(List.of(s))[0];
-                    float[][] java = kernel.step(gates, s.h(), s.c(), s.row(), s.kind(), s.previousRow(), s.previousKind(),
+                    float[][] java = kernel.step(gates, kernel.scratch(), s.h(), s.c(), s.row(), s.kind(), s.previousRow(), s.previousKind(),
                             s.previousFeature(), s.head());
                     for (int part = 0; part < 3; part++) {
                         // Float32 sums of about 200 products of unit size: rounding near 1e-6 each, so 1e-4 is
