@@ -122,8 +122,8 @@ final class StepKernel {
      * One step of one run: {h, c, head outputs}, each a new array. {@code h} and {@code c} are null
      * at the run's first choice (the state is zero); {@code observationGates} comes from
      * {@link #observationGates}; {@code scratch} holds the gates while the step works (from
-     * {@link #scratch}, one per thread at a time: a fresh array each step cost a fifth of ic's time
-     * on a recursive model, its memory cold in cache).
+     * {@link #scratch}, one per thread at a time: a fresh array each step drew a seventh of the
+     * samples of ic on a recursive model, its memory cold in cache).
      */
     float[][] step(float[] observationGates, float[] scratch, float[] h, float[] c, int row, int kindRow, int previousRow,
             int previousKindRow, float previousFeature, Head head) {
