@@ -143,15 +143,21 @@ public final class NetworkProposal implements Proposal {
 
     /** Steps through the network: the Java step where there is one (row by row), else one native pass. */
     private float[][][] steps(List<ProposalNetwork.Step> steps, float[] gates) {
+        return steps(steps, gates, null);
+    }
+
+    /** The same, the Java step's gates in {@code scratch} where it is given ({@link StepKernel#scratch}). */
+    private float[][][] steps(List<ProposalNetwork.Step> steps, float[] gates, float[] scratch) {
         networkSteps.addAndGet(steps.size());
         StepKernel k = kernel;
         if (gates == null || k == null) {
             return network.steps(steps);
         }
+        float[] room = scratch != null ? scratch : k.scratch();
         float[][][] out = new float[steps.size()][][];
         for (int i = 0; i < out.length; i++) {
             ProposalNetwork.Step s = steps.get(i);
-            out[i] = k.step(gates, s.h(), s.c(), s.row(), s.kind(), s.previousRow(), s.previousKind(), s.previousFeature(),
+            out[i] = k.step(gates, room, s.h(), s.c(), s.row(), s.kind(), s.previousRow(), s.previousKind(), s.previousFeature(),
                     s.head());
         }
         return out;
@@ -196,6 +202,8 @@ public final class NetworkProposal implements Proposal {
         private float[] pendingH;
         private float[] pendingC;
         private double[] pendingFrame;
+        /** The Java step's gates, for this run's steps (a run proposes on one thread at a time). */
+        private float[] scratch;
 
         RunProposer(Cache cache, RunGroup group, int member) {
             this.cache = cache;
@@ -227,7 +235,10 @@ public final class NetworkProposal implements Proposal {
                 if (group != null) {
                     step = (float[][]) group.await(member, next, requests -> evaluate(requests, cache.gates()));
                 } else {
-                    step = steps(List.of(next), cache.gates())[0];
+                    if (scratch == null && kernel != null) {
+                        scratch = kernel.scratch();
+                    }
+                    step = steps(List.of(next), cache.gates(), scratch)[0];
                 }
             }
             pendingRow = row;

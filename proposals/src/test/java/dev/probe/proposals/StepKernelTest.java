@@ -55,7 +55,7 @@ class StepKernelTest {
                 for (int i = 0; i < steps.size(); i++) {
                     ProposalNetwork.Step s = steps.get(i);
                     float[][] alone = network.steps(List.of(s))[0];
-                    float[][] java = kernel.step(gates, s.h(), s.c(), s.row(), s.kind(), s.previousRow(), s.previousKind(),
+                    float[][] java = kernel.step(gates, kernel.scratch(), s.h(), s.c(), s.row(), s.kind(), s.previousRow(), s.previousKind(),
                             s.previousFeature(), s.head());
                     for (int part = 0; part < 3; part++) {
                         // Float32 sums of about 200 products of unit size: rounding near 1e-6 each, so 1e-4 is
@@ -67,6 +67,28 @@ class StepKernelTest {
                 }
             }
         }
+    }
+
+    /**
+     * The gates' tanh (float arithmetic, so that it vectorises) is tanh to float rounding: within 8
+     * float ulps of the exact value on a fine grid over [-12, 12] and near 0, exactly +-1 beyond the
+     * clamp, and odd. A wrong coefficient of the continued fraction moves it by far more.
+     */
+    @Test
+    void theGatesTanhIsTanhToFloatRounding() {
+        for (int i = -1_200_000; i <= 1_200_000; i++) {
+            float x = i * 1e-5f;
+            double exact = Math.tanh(x);
+            float ulp = Math.ulp((float) exact);
+            float got = StepKernel.tanh(x);
+            assertEquals(exact, got, 8 * Math.max(ulp, Float.MIN_NORMAL), "tanh(" + x + ")");
+            assertEquals(-got, StepKernel.tanh(-x), 0, "tanh is odd at " + x);
+        }
+        for (float x : new float[] {1e-30f, 1e-8f, 3e-4f}) {
+            assertEquals(x, StepKernel.tanh(x), 2 * Math.ulp(x), "tanh(" + x + ")");
+        }
+        assertEquals(1f, StepKernel.tanh(50f), 0);
+        assertEquals(-1f, StepKernel.tanh(Float.NEGATIVE_INFINITY), 0);
     }
 
     private static Choice choice(String address, Head head, Random random) {

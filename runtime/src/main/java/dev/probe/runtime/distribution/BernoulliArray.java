@@ -13,7 +13,7 @@ public final class BernoulliArray implements Distribution<boolean[]> {
         Params.nonEmpty("Bernoulli", "p", p.length);
         this.p = new double[p.length];
         for (int i = 0; i < p.length; i++) {
-            this.p[i] = Params.probability("Bernoulli", "p[" + i + "]", p[i]);
+            this.p[i] = Params.probability("Bernoulli", "p", i, p[i]);
         }
     }
 

@@ -18,7 +18,7 @@ public final class Categorical extends IntegerDistribution {
         Params.nonEmpty("Categorical", "weights", weights.length);
         double total = 0;
         for (int i = 0; i < weights.length; i++) {
-            Params.nonNegative("Categorical", "weights[" + i + "]", weights[i]);
+            Params.nonNegative("Categorical", "weights", i, weights[i]);
             total += weights[i];
         }
         if (!(total > 0) || !Double.isFinite(total)) {

@@ -24,7 +24,7 @@ public final class Dirichlet implements Distribution<double[]> {
         double sum = 0;
         double logGammas = 0;
         for (int i = 0; i < alpha.length; i++) {
-            this.alpha[i] = Params.positive("Dirichlet", "alphas[" + i + "]", alpha[i]);
+            this.alpha[i] = Params.positive("Dirichlet", "alphas", i, alpha[i]);
             sum += alpha[i];
             logGammas += LogGamma.value(alpha[i]);
         }

@@ -2,8 +2,10 @@ package dev.probe.runtime.distribution;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.StringJoiner;
 import java.util.function.Function;
@@ -196,12 +198,18 @@ public enum DistributionKind {
 
     /** The kind named {@code label}, e.g. {@code "Normal"}; empty where the runtime has none. */
     public static Optional<DistributionKind> named(String label) {
+        return Optional.ofNullable(BY_LABEL.get(label));
+    }
+
+    /** The kinds by label: every sample of a script and every proposal looks its kind up. */
+    private static final Map<String, DistributionKind> BY_LABEL = byLabel();
+
+    private static Map<String, DistributionKind> byLabel() {
+        Map<String, DistributionKind> m = new HashMap<>();
         for (DistributionKind k : values()) {
-            if (k.label.equals(label)) {
-                return Optional.of(k);
-            }
+            m.put(k.label, k);
         }
-        return Optional.empty();
+        return Map.copyOf(m);
     }
 
     /** The kinds' names in declaration order, for messages: "Normal, Uniform, ... and Mixture". */

@@ -20,7 +20,7 @@ public final class MultivariateNormal implements Distribution<double[]> {
         Params.nonEmpty("MultivariateNormal", "mean", n);
         this.mean = new double[n];
         for (int i = 0; i < n; i++) {
-            this.mean[i] = Params.finite("MultivariateNormal", "mean[" + i + "]", mean[i]);
+            this.mean[i] = Params.finite("MultivariateNormal", "mean", i, mean[i]);
         }
         if (cov.length != n) {
             throw new IllegalArgumentException("MultivariateNormal: cov must be " + n + " x " + n

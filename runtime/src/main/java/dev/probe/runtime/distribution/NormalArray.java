@@ -19,8 +19,8 @@ public final class NormalArray implements Distribution<double[]> {
         this.stddev = new double[n];
         double norm = 0;
         for (int i = 0; i < n; i++) {
-            this.mean[i] = Params.finite("Normal", "mean[" + i + "]", ArrayValues.at(mean, i));
-            this.stddev[i] = Params.positive("Normal", "stddev[" + i + "]", ArrayValues.at(stddev, i));
+            this.mean[i] = Params.finite("Normal", "mean", i, ArrayValues.at(mean, i));
+            this.stddev[i] = Params.positive("Normal", "stddev", i, ArrayValues.at(stddev, i));
             norm -= Math.log(this.stddev[i]) + RealDistribution.LOG_SQRT_2PI;
         }
         this.logNormalizer = norm;

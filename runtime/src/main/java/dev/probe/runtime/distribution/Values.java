@@ -160,7 +160,9 @@ public final class Values {
         int n = length(value);
         double[] out = new double[n];
         for (int i = 0; i < n; i++) {
-            out[i] = toDouble(element(value, i), what + "[" + i + "]");
+            Object e = element(value, i);
+            // The element's name ("what[i]") is made only for a message.
+            out[i] = e instanceof Number ? ((Number) e).doubleValue() : toDouble(e, what + "[" + i + "]");
         }
         return out;
     }
