@@ -76,8 +76,13 @@ final class BenchCommand implements Callable<Integer> {
     List<Integer> sbiBudgets;
 
     @Option(names = "--sbi-observations", paramLabel = "K", defaultValue = "10",
-            description = "With --sbi: the first K of each task's 10 observations. Default: 10.")
+            description = "With --sbi: K of each task's 10 observations, from --sbi-first on. Default: 10.")
     int sbiObservations;
+
+    @Option(names = "--sbi-first", paramLabel = "F", defaultValue = "1",
+            description = "With --sbi: start at each task's observation F (1..10), so that ranges of observations can run"
+                    + " as separate processes; each observation's figures are the same either way. Default: 1.")
+    int sbiFirst;
 
     @Option(names = "--sbi-draws", paramLabel = "N", defaultValue = "10000",
             description = "With --sbi: posterior and reference draws per C2ST (sbibm: 10,000). Default: 10000.")
@@ -242,6 +247,11 @@ final class BenchCommand implements Callable<Integer> {
             throw new UsageException("--sbi-observations must be 1.." + SbiTasks.OBSERVATIONS + " and --sbi-draws at least "
                     + 2 * dev.probe.diagnostics.C2st.FOLDS);
         }
+        if (sbiFirst < 1 || sbiFirst - 1 + sbiObservations > SbiTasks.OBSERVATIONS) {
+            throw new UsageException("--sbi-first " + sbiFirst + " with --sbi-observations " + sbiObservations + " runs past the "
+                    + SbiTasks.OBSERVATIONS + " observations of each task: give --sbi-first from 1 to "
+                    + (SbiTasks.OBSERVATIONS - sbiObservations + 1) + ", or fewer --sbi-observations");
+        }
         List<String> tasks = sbiTasks == null ? SbiTasks.ALL.stream().map(SbiTasks.Task::name).toList() : sbiTasks;
         tasks.forEach(SbiTasks::find);
         List<String> engines = sbiEngines == null ? SbiBench.ENGINES : sbiEngines;
@@ -251,7 +261,7 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         dev.probe.proposals.Devices.prepare(1);
-        SbiBench.run(out, err, root, json, new SbiBench.Options(tasks, engines, budgets, sbiObservations, sbiDraws, !sbiRaw, sbiDir));
+        SbiBench.run(out, err, root, json, new SbiBench.Options(tasks, engines, budgets, sbiFirst - 1, sbiObservations, sbiDraws, !sbiRaw, sbiDir));
         if (json) {
             out.println(Json.MAPPER.writeValueAsString(root));
         }

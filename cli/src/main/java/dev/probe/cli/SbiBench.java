@@ -46,19 +46,16 @@ final class SbiBench {
     static final java.util.Set<String> SMOOTHED = java.util.Set.of("is", "smc");
 
     /**
-     * Tempered SMC's rounds of moves (one independence, one single-site) at each temperature. On
-     * two_moons at 10^5 (10,000 draws) 1,000 particles with 5 rounds scored 0.521 on observation 1
-     * where 2,000 with 2 rounds scored 0.548, and on observation 2 1,000 particles with 8 rounds
-     * scored 0.504 where about 1,300 with 5 scored 0.560: the budget pays more in moves than in
-     * particles.
+     * Tempered SMC's options: the engine's defaults, rounds of moves (independence, block walk,
+     * single site) at each temperature from 2 to 12 until the particles have moved one population
+     * SD per site. On two_moons at 10^5 (10 observations, 10,000 draws) fixed rounds scored 0.541
+     * (8 rounds), 0.535 (4) and 0.531 (3): eight rounds suit the two separate crescents, three the
+     * observations whose crescents meet, and the adaptive rounds give each what it needs.
      */
-    static final int TEMPERED_ROUNDS = 8;
+    static final TemperedSmc.Options TEMPERED = TemperedSmc.Options.DEFAULT;
 
-    /**
-     * The share of the budget left after its pilot that tempered SMC plans to spend: the
-     * temperatures of the full run may be a few more than the pilot's.
-     */
-    static final double TEMPERED_SLACK = 0.8;
+    /** The fewest particles a further run of tempered SMC takes; a budget left that pays for fewer is not spent. */
+    static final int TEMPERED_LEAST = 64;
 
     /** SMC's rejuvenation moves per resampling. */
     static final int SMC_MOVES = 4;
@@ -155,15 +152,7 @@ final class SbiBench {
                 p = task.condition(Inference.with(smc, model), x).traces(particles).seed(seed).threads(1).run();
             }
             case "smc-tempered" -> {
-                // The temperatures, and so the executions per particle, are the schedule's: a
-                // pilot (128 particles, fewer at small budgets) measures them, and the particles
-                // fill the rest of the budget.
-                TemperedSmc smc = new TemperedSmc(new TemperedSmc.Options(Proposal.PRIOR, 0.5, 0.5, TEMPERED_ROUNDS));
-                int pilot = Math.max(8, Math.min(128, budget / 200));
-                task.condition(Inference.with(smc, model), x).traces(pilot).seed(seed + 7).threads(1).run();
-                double perParticle = model.runs.get() / (double) pilot;
-                int particles = (int) Math.max(2, TEMPERED_SLACK * (budget - model.runs.get()) / perParticle);
-                p = task.condition(Inference.with(smc, model), x).traces(particles).seed(seed).threads(1).run();
+                return tempered(task, model, x, budget, draws, seed);
             }
             default -> throw new UsageException("no engine '" + engine + "' in the sbi benchmark; it runs " + String.join(", ", ENGINES));
         }
@@ -171,8 +160,81 @@ final class SbiBench {
         return new Result(kernel ? task.smoothed(p, draws, seed + 1) : task.draws(p, draws, seed + 1), model.runs.get());
     }
 
-    /** Options of one benchmark. */
-    record Options(List<String> tasks, List<String> engines, List<Integer> budgets, int observations, int draws, boolean smooth, Path dir) {
+    /**
+     * Tempered SMC within a budget: independent runs, each as many particles as the budget left
+     * can pay for if every temperature took its most rounds ({@link TemperedSmc.Options#maxRounds}
+     * of three executions each) and the schedule one temperature more than any run so far, until
+     * fewer than {@link #TEMPERED_LEAST} particles could run; the first run has 128 particles (fewer
+     * at small budgets). The runs are pooled as one SMC sampler's islands: run k's draws are a
+     * share of the whole proportional to N_k Z_k (its particles times its evidence estimate).
+     */
+    static Result tempered(SbiTasks.Task task, Counting model, Object x, int budget, int draws, long seed) {
+        TemperedSmc smc = new TemperedSmc(TEMPERED);
+        List<Posterior> runs = new ArrayList<>();
+        int particles = Math.max(8, Math.min(128, budget / 200));
+        int temperatures = 0;
+        while (true) {
+            Posterior p = task.condition(Inference.with(smc, model), x).traces(particles).seed(seed + runs.size()).threads(1).run();
+            runs.add(p);
+            temperatures = Math.max(temperatures, p.diagnostics(TemperedSmc.Report.class).temperatures());
+            long worst = 1 + 3L * smc.options().maxRounds() * (temperatures + 1);
+            long n = (budget - model.runs.get()) / worst;
+            if (n < TEMPERED_LEAST) {
+                break;
+            }
+            particles = (int) n;
+        }
+        double[] log = new double[runs.size()];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < log.length; k++) {
+            log[k] = Math.log(runs.get(k).size()) + runs.get(k).logEvidence().orElseThrow();
+            max = Math.max(max, log[k]);
+        }
+        double total = 0;
+        for (int k = 0; k < log.length; k++) {
+            log[k] = Math.exp(log[k] - max);
+            total += log[k];
+        }
+        // Each run's share of the draws, rounded down, the rest going to the largest remainders' runs in turn.
+        int[] counts = new int[log.length];
+        int given = 0;
+        for (int k = 0; k < log.length; k++) {
+            counts[k] = (int) Math.floor(draws * log[k] / total);
+            given += counts[k];
+        }
+        for (int r = 0; given < draws; r++, given++) {
+            int best = 0;
+            double bestRest = -1;
+            for (int k = 0; k < log.length; k++) {
+                double rest = draws * log[k] / total - counts[k];
+                if (rest > bestRest) {
+                    bestRest = rest;
+                    best = k;
+                }
+            }
+            counts[best]++;
+        }
+        double[][] out = new double[draws][];
+        int at = 0;
+        for (int k = 0; k < log.length; k++) {
+            if (counts[k] > 0) {
+                for (double[] d : task.draws(runs.get(k), counts[k], seed + 1 + k)) {
+                    out[at++] = d;
+                }
+            }
+        }
+        // The runs' draws interleaved at random, so that no fold of the C2ST holds one run's alone.
+        java.util.Collections.shuffle(java.util.Arrays.asList(out), new java.util.Random(seed + 2));
+        return new Result(out, model.runs.get());
+    }
+
+    /**
+     * Options of one benchmark: observations {@code first} to {@code first + observations - 1}
+     * (0-based) of each task. Each observation's seeds are its own, so a range run alone gives
+     * the figures the whole run gives for it.
+     */
+    record Options(List<String> tasks, List<String> engines, List<Integer> budgets, int first, int observations, int draws,
+            boolean smooth, Path dir) {
     }
 
     /** Runs the benchmark and prints its table. */
@@ -180,8 +242,8 @@ final class SbiBench {
         Map<String, List<Map<String, Object>>> observations = loadObservations(o.dir().resolve("observations.json"));
         ArrayNode rows = root.putArray("sbi");
         if (!json) {
-            out.printf(Locale.ROOT, "mean C2ST over %d observations, %,d draws each%s (0.5: indistinguishable from the reference)%n",
-                    o.observations(), o.draws(), o.smooth() ? ", is and smc kernel-smoothed" : "");
+            out.printf(Locale.ROOT, "mean C2ST over %d observations (%d-%d), %,d draws each%s (0.5: indistinguishable from the reference)%n",
+                    o.observations(), o.first() + 1, o.first() + o.observations(), o.draws(), o.smooth() ? ", is and smc kernel-smoothed" : "");
             out.printf(Locale.ROOT, "%-24s %-6s", "task", "engine");
             for (int b : o.budgets()) {
                 out.printf(Locale.ROOT, " %14s", "C2ST @ " + b);
@@ -193,12 +255,12 @@ final class SbiBench {
             SbiTasks.Task task = SbiTasks.find(name);
             Script script = task.script(o.dir());
             List<Map<String, Object>> obs = observations.get(name);
-            if (obs == null || obs.size() < o.observations()) {
-                throw new UsageException(o.dir().resolve("observations.json") + " holds fewer than " + o.observations()
+            if (obs == null || obs.size() < o.first() + o.observations()) {
+                throw new UsageException(o.dir().resolve("observations.json") + " holds fewer than " + (o.first() + o.observations())
                         + " observations of " + name + "; run `probe bench --sbi --draw-observations`");
             }
             List<double[][]> references = new ArrayList<>();
-            for (int k = 0; k < o.observations(); k++) {
+            for (int k = o.first(); k < o.first() + o.observations(); k++) {
                 err.printf(Locale.ROOT, "probe bench --sbi: %s reference %d (%s)...%n", name, k + 1, task.reference().describe());
                 err.flush();
                 references.add(task.reference().sample(task, script, obs.get(k).get("x"), o.draws(), 77 + k));
@@ -216,7 +278,7 @@ final class SbiBench {
                     int budget = o.budgets().get(bi);
                     ArrayNode each = byBudget.putArray(String.valueOf(budget));
                     double sum = 0;
-                    for (int k = 0; k < o.observations(); k++) {
+                    for (int k = o.first(); k < o.first() + o.observations(); k++) {
                         err.printf(Locale.ROOT, "probe bench --sbi: %s %s budget %d observation %d...%n", name, engine, budget, k + 1);
                         err.flush();
                         Result r;
@@ -232,7 +294,7 @@ final class SbiBench {
                         }
                         maxRuns = Math.max(maxRuns, r.runs() * 1000 / budget);
                         long t0 = System.nanoTime();
-                        double c = C2st.accuracy(references.get(k), r.draws(), 42 + k);
+                        double c = C2st.accuracy(references.get(k - o.first()), r.draws(), 42 + k);
                         err.printf(Locale.ROOT, "probe bench --sbi:   %,d runs, C2ST %.3f (%.1f s)%n", r.runs(), c, (System.nanoTime() - t0) / 1e9);
                         each.add(Math.round(c * 1e4) / 1e4);
                         sum += c;

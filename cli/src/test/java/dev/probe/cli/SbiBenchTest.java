@@ -107,6 +107,22 @@ class SbiBenchTest {
     }
 
     @Test
+    void aRangeOfObservationsGivesTheFiguresTheWholeRunGivesThem() throws Exception {
+        CliTest.Result both = CliTest.probe("bench", "--sbi", "--sbi-tasks", "gaussian_mixture", "--sbi-budgets", "1000",
+                "--sbi-engines", "rmh", "--sbi-observations", "2", "--sbi-draws", "100", "--sbi-dir", DIR.toString(), "--json");
+        CliTest.Result second = CliTest.probe("bench", "--sbi", "--sbi-tasks", "gaussian_mixture", "--sbi-budgets", "1000",
+                "--sbi-engines", "rmh", "--sbi-first", "2", "--sbi-observations", "1", "--sbi-draws", "100", "--sbi-dir",
+                DIR.toString(), "--json");
+        assertEquals(0, both.code(), both.err());
+        assertEquals(0, second.code(), second.err());
+        JsonNode a = both.json().get("sbi").get(0).get("c2st").get("1000");
+        JsonNode b = second.json().get("sbi").get(0).get("c2st").get("1000");
+        assertEquals(2, a.size());
+        assertEquals(1, b.size());
+        assertEquals(a.get(1).asDouble(), b.get(0).asDouble());
+    }
+
+    @Test
     void badOptionsAreUsageErrors() throws Exception {
         CliTest.Result r = CliTest.probe("bench", "--sbi", "--sbi-tasks", "nope", "--sbi-dir", DIR.toString());
         assertEquals(2, r.code());
@@ -114,5 +130,8 @@ class SbiBenchTest {
         CliTest.Result e = CliTest.probe("bench", "--sbi", "--sbi-engines", "ic", "--sbi-dir", DIR.toString());
         assertEquals(2, e.code());
         assertTrue(e.err().contains("--sbi-engines"), e.err());
+        CliTest.Result f = CliTest.probe("bench", "--sbi", "--sbi-first", "8", "--sbi-observations", "5", "--sbi-dir", DIR.toString());
+        assertEquals(2, f.code());
+        assertTrue(f.err().contains("--sbi-first from 1 to 6"), f.err());
     }
 }
