@@ -7,6 +7,9 @@ import org.apache.commons.rng.sampling.distribution.ChengBetaSampler;
 /** The beta distribution on (0, 1). */
 public final class Beta extends RealDistribution {
 
+    /** The same for every instance; made once rather than per call (support() is asked per choice by proposals). */
+    private static final Support SUPPORT = Support.interval(0, false, 1, false);
+
     private final double alpha;
     private final double beta;
     private final double logBeta;
@@ -29,7 +32,7 @@ public final class Beta extends RealDistribution {
 
     @Override
     public Support support() {
-        return Support.interval(0, false, 1, false);
+        return SUPPORT;
     }
 
     @Override

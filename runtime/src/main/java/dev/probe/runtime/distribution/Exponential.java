@@ -6,6 +6,9 @@ import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
 /** The exponential distribution with a rate. */
 public final class Exponential extends RealDistribution {
 
+    /** The same for every instance; made once rather than per call (support() is asked per choice by proposals). */
+    private static final Support SUPPORT = Support.interval(0, true, Double.POSITIVE_INFINITY, false);
+
     private final double rate;
     private final double logRate;
 
@@ -26,7 +29,7 @@ public final class Exponential extends RealDistribution {
 
     @Override
     public Support support() {
-        return Support.interval(0, true, Double.POSITIVE_INFINITY, false);
+        return SUPPORT;
     }
 
     @Override

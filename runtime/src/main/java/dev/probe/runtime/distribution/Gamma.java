@@ -7,6 +7,9 @@ import org.apache.commons.rng.sampling.distribution.AhrensDieterMarsagliaTsangGa
 /** The gamma distribution with a shape and a rate (mean shape / rate). */
 public final class Gamma extends RealDistribution {
 
+    /** The same for every instance; made once rather than per call (support() is asked per choice by proposals). */
+    private static final Support SUPPORT = Support.interval(0, false, Double.POSITIVE_INFINITY, false);
+
     private final double shape;
     private final double rate;
     private final double logNormalizer;
@@ -29,7 +32,7 @@ public final class Gamma extends RealDistribution {
 
     @Override
     public Support support() {
-        return Support.interval(0, false, Double.POSITIVE_INFINITY, false);
+        return SUPPORT;
     }
 
     @Override

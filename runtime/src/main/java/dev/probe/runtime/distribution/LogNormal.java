@@ -7,6 +7,9 @@ import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
 /** The log-normal distribution: exp of Normal(mu, sigma). */
 public final class LogNormal extends RealDistribution {
 
+    /** The same for every instance; made once rather than per call (support() is asked per choice by proposals). */
+    private static final Support SUPPORT = Support.interval(0, false, Double.POSITIVE_INFINITY, false);
+
     private final double mu;
     private final double sigma;
     private final double logSigma;
@@ -29,7 +32,7 @@ public final class LogNormal extends RealDistribution {
 
     @Override
     public Support support() {
-        return Support.interval(0, false, Double.POSITIVE_INFINITY, false);
+        return SUPPORT;
     }
 
     @Override

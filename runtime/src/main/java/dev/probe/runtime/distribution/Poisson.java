@@ -7,6 +7,9 @@ import org.apache.commons.rng.sampling.distribution.PoissonSampler;
 /** The Poisson distribution with a rate (its mean). */
 public final class Poisson extends IntegerDistribution {
 
+    /** The same for every instance; made once rather than per call (support() is asked per choice by proposals). */
+    private static final Support SUPPORT = Support.integers(0, Double.POSITIVE_INFINITY);
+
     /** Commons RNG's Poisson samplers take means up to this. */
     static final double MAX_RATE = Integer.MAX_VALUE / 2.0;
 
@@ -33,7 +36,7 @@ public final class Poisson extends IntegerDistribution {
 
     @Override
     public Support support() {
-        return Support.integers(0, Double.POSITIVE_INFINITY);
+        return SUPPORT;
     }
 
     @Override

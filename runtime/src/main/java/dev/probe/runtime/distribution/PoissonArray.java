@@ -7,6 +7,9 @@ import org.apache.commons.rng.UniformRandomProvider;
 /** Independent Poisson counts, one per element: the array form of {@code Poisson} (a detector image of counts). */
 public final class PoissonArray implements Distribution<long[]> {
 
+    /** The same for every instance; made once rather than per call (support() is asked per choice by proposals). */
+    private static final Support SUPPORT = Support.integers(0, Double.POSITIVE_INFINITY);
+
     private final Poisson[] elements;
 
     private PoissonArray(double[] rate) {
@@ -37,7 +40,7 @@ public final class PoissonArray implements Distribution<long[]> {
 
     @Override
     public Support support() {
-        return Support.integers(0, Double.POSITIVE_INFINITY);
+        return SUPPORT;
     }
 
     @Override
