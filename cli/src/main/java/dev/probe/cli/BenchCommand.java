@@ -111,6 +111,15 @@ final class BenchCommand implements Callable<Integer> {
         if (!(seconds > 0) || repeats <= 0 || rowRuns <= 0) {
             throw new UsageException("--seconds, --repeats and --runs must be positive");
         }
+        if (only != null) {
+            List<String> known = new java.util.ArrayList<>(List.of("floor", "scripts", "sir", "statements", "diagnostics"));
+            Builtins.all().forEach(b -> known.add(b.name()));
+            for (String name : only) {
+                if (!known.contains(name)) {
+                    throw new UsageException("--models: no benchmark '" + name + "'; choose from " + String.join(", ", known));
+                }
+            }
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int cores = Runtime.getRuntime().availableProcessors();

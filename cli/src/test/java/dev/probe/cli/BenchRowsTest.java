@@ -34,4 +34,12 @@ class BenchRowsTest {
         assertEquals(ExitCode.USAGE, r.code(), r.err());
         assertTrue(r.err().contains("--runs"), r.err());
     }
+
+    /** A misspelt --models name was skipped in silence and the command printed nothing; now it is a usage error. */
+    @Test
+    void anUnknownModelNameIsAUsageError() throws Exception {
+        CliTest.Result r = CliTest.probe("bench", "--models", "gausian");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--models: no benchmark 'gausian'") && r.err().contains("gaussian"), r.err());
+    }
 }
