@@ -19,6 +19,9 @@
 #include <optional>
 #include <thread>
 
+#include <signal.h>
+#include <cerrno>
+
 #include <grpcpp/grpcpp.h>
 
 #include "probe/bridge/v1/bridge.grpc.pb.h"
@@ -916,6 +919,52 @@ void serve_concurrently(Stream* stream, bool batching, int lanes, const Simulato
   mux.flush();
 }
 
+/**
+ * The state and start time of process {@code pid} from /proc (fields 3 and 22 of its stat line),
+ * or "" when there is no such process. Where /proc is not mounted, "?" for a live process.
+ */
+std::string process_identity(long pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  if (!in) return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM ? "?" : "";
+  std::string line;
+  std::getline(in, line);
+  // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
+  size_t close = line.rfind(')');
+  if (close == std::string::npos) return "";
+  std::istringstream rest(line.substr(close + 1));
+  std::string field, state, start;
+  for (int i = 3; i <= 22 && rest >> field; ++i) {
+    if (i == 3) state = field;
+    if (i == 22) start = field;
+  }
+  if (state == "Z" || state == "X") return "";  // dead, not yet reaped
+  return start;
+}
+
+/**
+ * A simulator the runtime started (PROBE_PARENT_PID, set by 'probe infer --simulator' and by a
+ * cluster's tasks) ends when that process ends, even killed with SIGKILL, instead of waiting out
+ * PROBE_CONNECT_TIMEOUT or a stream that no longer leads anywhere: it checks five times a second.
+ */
+void watch_parent(const std::string& name) {
+  long parent = std::atol(env("PROBE_PARENT_PID").c_str());
+  if (parent <= 1) return;
+  std::string identity = process_identity(parent);
+  if (identity.empty()) {
+    std::cerr << name << ": the Probe runtime that started me (pid " << parent << ") is gone: exiting" << std::endl;
+    std::_Exit(3);
+  }
+  std::thread([name, parent, identity] {
+    while (true) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      if (process_identity(parent) != identity) {
+        std::cerr << name << ": the Probe runtime that started me (pid " << parent << ") is gone: exiting" << std::endl;
+        std::_Exit(3);
+      }
+    }
+  }).detach();
+}
+
 }  // namespace
 
 int serve(const std::string& name, const std::string& version, Simulator simulator, int argc, char** argv) {
@@ -933,6 +982,7 @@ int serve(const std::string& name, const std::string& version, Simulator simulat
     if (std::strcmp(argv[i], "--probe-address") == 0 && i + 1 < argc) address = argv[i + 1];
   }
   if (address.empty() && std::getenv("PROBE_ADDRESS") != nullptr) address = std::getenv("PROBE_ADDRESS");
+  watch_parent(name);
   if (address.empty()) {
     std::cerr << name << ": no runtime to attach to: run me through 'probe infer --simulator', or give"
               << " --probe-address HOST:PORT (or PROBE_ADDRESS) of a 'probe serve'" << std::endl;

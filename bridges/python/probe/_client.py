@@ -6,6 +6,7 @@ import os
 import queue
 import sys
 import threading
+import time
 import traceback
 
 try:
@@ -748,6 +749,60 @@ def _address(argv):
     return os.environ.get("PROBE_ADDRESS", "")
 
 
+def _process_identity(pid):
+    """The identity (start time) of process pid from /proc, None when it is gone or a zombie;
+    where /proc is not mounted, "?" for a live process."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            line = f.read()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return "?"
+    # The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
+    fields = line[line.rfind(")") + 1:].split()
+    if len(fields) < 20 or fields[0] in ("Z", "X"):
+        return None
+    return fields[19]
+
+
+def _watch_parent(name):
+    """A simulator the runtime started (PROBE_PARENT_PID, set by 'probe infer --simulator' and by a
+    cluster's tasks) ends when that process ends, even killed with SIGKILL, instead of waiting out
+    PROBE_CONNECT_TIMEOUT or a stream that no longer leads anywhere: it checks five times a second."""
+    try:
+        parent = int(os.environ.get("PROBE_PARENT_PID", "0"))
+    except ValueError:
+        return
+    if parent <= 1:
+        return
+    identity = _process_identity(parent)
+
+    def gone():
+        try:
+            _say(name, f"the Probe runtime that started me (pid {parent}) is gone: exiting")
+        except OSError:
+            pass  # the runtime read our standard error: the pipe may be gone with it
+        os._exit(3)
+
+    if identity is None:
+        gone()
+
+    def watch():
+        while True:
+            time.sleep(0.2)
+            if _process_identity(parent) != identity:
+                gone()
+
+    threading.Thread(target=watch, name="probe-parent-watch", daemon=True).start()
+
+
 def _say(name, text):
     print(f"{name}: {text}", file=sys.stderr, flush=True)
 
@@ -787,6 +842,7 @@ def serve(name, version, simulator, argv=None, concurrent_runs=1):
     if not isinstance(concurrent_runs, int) or concurrent_runs < 1:
         raise ValueError(f"probe.serve: concurrent_runs must be a whole number of at least 1, got {concurrent_runs!r}")
     address = _address(sys.argv if argv is None else argv)
+    _watch_parent(name)
     if not address:
         _say(name, "no runtime to attach to: run me through 'probe infer --simulator', or give"
                    " --probe-address HOST:PORT (or PROBE_ADDRESS) of a 'probe infer --attach'")

@@ -69,6 +69,9 @@ public final class SimulatorLauncher implements AutoCloseable {
                         : new ProcessBuilder("sh", "-c", command);
                 pb.environment().put("PROBE_ADDRESS", "127.0.0.1:" + server.port());
                 pb.environment().put(BridgeSecurity.TOKEN_ENV, server.security().token());
+                // The client libraries end a copy when this process is gone (docs/bridge.md), even
+                // killed with SIGKILL, when no hook of ours can run.
+                pb.environment().put("PROBE_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
                 pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
                 pb.redirectErrorStream(true);
                 Process p = pb.start();

@@ -133,6 +133,39 @@ class HostileProcessesTest {
         throw new AssertionError("the simulator's process " + sleeper + " outlived Ctrl-C");
     }
 
+    /**
+     * The runtime killed with SIGKILL, when no hook of its own can run: the C++ and the Python
+     * simulators it started end by themselves (they watch PROBE_PARENT_PID). They start two seconds
+     * late, after the runtime is gone, so without the watch they would wait out their patience for
+     * a runtime to connect to (PROBE_CONNECT_TIMEOUT, 60 s).
+     */
+    @Test
+    void simulatorsEndWhenTheRuntimeThatStartedThemIsKilled() throws Exception {
+        for (String simulator : new String[] {Path.of("target", "cpp", "gaussian").toAbsolutePath().toString(),
+            PythonSimulatorTest.PYTHON + " " + ROOT.resolve("models/python/gaussian.py")}) {
+            Path err = dir.resolve("err-killed");
+            Process probe = start(err, "infer", "--simulator", "sleep 2; exec " + simulator, "--workers", "2",
+                    "--traces", "1000", "--seed", "1", "--quiet");
+            // The launcher script execs the JVM: the copies are its children.
+            List<ProcessHandle> copies = List.of();
+            for (int i = 0; i < 1000 && copies.size() < 2; i++) {
+                Thread.sleep(10);
+                copies = probe.toHandle().children().toList();
+            }
+            assertEquals(2, copies.size(), "the runtime did not start two copies: " + Files.readString(err));
+            probe.destroyForcibly();
+            finish(probe, 30);
+            long end = System.nanoTime() + 15_000_000_000L;
+            while (copies.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            for (ProcessHandle copy : copies) {
+                assertFalse(copy.isAlive(), simulator + " (pid " + copy.pid() + ", " + copy.info().commandLine().orElse("?")
+                        + ") outlived the runtime that started it");
+            }
+        }
+    }
+
     @Test
     void twoWritersOfOneFileGiveOneWholeResultAndOneClearRefusal() throws Exception {
         Path post = dir.resolve("post.probe");
