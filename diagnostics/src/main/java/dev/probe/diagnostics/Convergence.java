@@ -47,22 +47,54 @@ public final class Convergence {
     /**
      * {@link #all} of the chains laid end to end in {@code column}, chain c's {@code lengths[c]}
      * draws after chain c - 1's: trimmed to equal lengths as {@link #equalLengths} trims and split
-     * as {@link #split} splits, in one copy.
+     * as {@link #split} splits, in one copy out of the column (a read-only view of the posterior's
+     * own). Null when a draw is NaN (a variable that some steps do not reach), the draws that
+     * trimming and splitting drop included.
      */
-    static double[] all(double[] column, int[] lengths) {
+    static double[] all(java.nio.DoubleBuffer column, int[] lengths) {
         int len = Integer.MAX_VALUE;
         for (int l : lengths) {
             len = Math.min(len, l);
         }
         int half = len / 2;
         double[] x = new double[2 * lengths.length * half];
+        double[] dropped = new double[0];
         int end = 0;
         for (int c = 0; c < lengths.length; c++) {
+            int start = end;
             end += lengths[c];
-            System.arraycopy(column, end - len, x, 2 * c * half, half);
-            System.arraycopy(column, end - half, x, (2 * c + 1) * half, half);
+            column.get(end - len, x, 2 * c * half, half);
+            column.get(end - half, x, (2 * c + 1) * half, half);
+            // The trimmed start and the middle draw of an odd length are not in x, but must be numbers too.
+            int cut = end - len - start + (len - 2 * half);
+            if (cut > 0) {
+                if (dropped.length < cut) {
+                    dropped = new double[cut];
+                }
+                column.get(start, dropped, 0, end - len - start);
+                if (len > 2 * half) {
+                    dropped[cut - 1] = column.get(end - len + half);
+                }
+                if (!complete(dropped, cut)) {
+                    return null;
+                }
+            }
+        }
+        if (!complete(x, x.length)) {
+            return null;
         }
         return all(x, 2 * lengths.length, half);
+    }
+
+    /** Whether none of the first {@code length} values is NaN. */
+    private static boolean complete(double[] x, int length) {
+        for (int i = 0; i < length; i++) {
+            double v = x[i];
+            if (v != v) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@link #all} of {@code chains} pooled split chains of {@code n} draws. */

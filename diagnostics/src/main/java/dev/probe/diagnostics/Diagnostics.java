@@ -106,16 +106,17 @@ public record Diagnostics(List<VariableCheck> variables, WeightCheck weights, Li
 
     /** A variable's convergence figures; null when it is not a number, some draws lack it or chains are too short. */
     private static VariableCheck check(Posterior p, String key, int[] lengths) {
-        double[] column = p.numbers(key);
-        if (column == null || !Draws.complete(column)) {
-            // A variable that only some steps reach has no chain of its own.
-            return null;
-        }
-        // Trimmed to the shortest chain and split in one copy (Convergence.all(column, lengths)).
-        if (java.util.Arrays.stream(lengths).min().orElse(0) < 4) {
+        // A read-only view of the posterior's column: the draws are copied once, trimmed to the shortest
+        // chain and split (Convergence.all(column, lengths)).
+        java.nio.DoubleBuffer column = p.numbersView(key);
+        if (column == null || java.util.Arrays.stream(lengths).min().orElse(0) < 4) {
             return null;
         }
         double[] figures = Convergence.all(column, lengths);
+        if (figures == null) {
+            // A variable that only some steps reach has no chain of its own.
+            return null;
+        }
         return new VariableCheck(key, figures[0], figures[1], figures[2], lengths.length);
     }
 

@@ -63,13 +63,23 @@ final class Fourier {
     /** Radix-2 Cooley-Tukey in place; {@code sign} -1 forward, +1 inverse (unscaled). */
     private static void transform(double[] re, double[] im, int sign) {
         int n = re.length;
-        int bits = Integer.numberOfTrailingZeros(n);
-        for (int i = 0; i < n; i++) {
-            int r = Integer.reverse(i) >>> (32 - bits);
+        // The bit-reversal permutation, r counting in reversed bits (no call per element: a first call
+        // runs this loop partly in the interpreter).
+        for (int i = 0, r = 0; i < n; i++) {
             if (r > i) {
-                exchange(re, i, r);
-                exchange(im, i, r);
+                double t = re[i];
+                re[i] = re[r];
+                re[r] = t;
+                t = im[i];
+                im[i] = im[r];
+                im[r] = t;
             }
+            int bit = n >> 1;
+            while ((r & bit) != 0) {
+                r ^= bit;
+                bit >>= 1;
+            }
+            r |= bit;
         }
         // The first stage's only twiddle is 1.
         for (int i = 0; i + 1 < n; i += 2) {
@@ -124,10 +134,4 @@ final class Fourier {
     }
 
     private static volatile double[][] lastTwiddles;
-
-    private static void exchange(double[] a, int i, int j) {
-        double t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-    }
 }

@@ -40,10 +40,14 @@ public final class ParetoK {
         int finite = 0;
         double max = Double.NEGATIVE_INFINITY;
         for (double lw : logWeights) {
+            // No call per weight (a first call runs this loop partly in the interpreter): lw > max is
+            // Math.max here but for a 0.0 after a -0.0, which the weights exp(lw - max) do not tell apart.
             if (lw > Double.NEGATIVE_INFINITY) {
                 finite++;
-                max = Math.max(max, lw);
-            } else if (Double.isNaN(lw)) {
+                if (lw > max) {
+                    max = lw;
+                }
+            } else if (lw != lw) {
                 throw new IllegalArgumentException("a log weight is NaN");
             }
         }

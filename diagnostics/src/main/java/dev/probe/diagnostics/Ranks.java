@@ -109,7 +109,8 @@ abstract class Ranks {
             for (int k = 0; k < s; k++) {
                 double below = down >= 0 ? Math.abs(sorted[down] - median) : Double.NaN;
                 double above = up < s ? Math.abs(sorted[up] - median) : Double.NaN;
-                if (down >= 0 && (up >= s || Double.compare(below, above) <= 0)) {
+                // Double.compare(below, above) <= 0 for two absolute values (no -0.0), without a call per draw.
+                if (down >= 0 && (up >= s || below <= above || above != above)) {
                     foldedOrder[k] = order[down--];
                     foldedSorted[k] = below;
                 } else {
@@ -131,9 +132,22 @@ abstract class Ranks {
             double[] z = new double[s];
             for (int i = 0; i < s;) {
                 double v = sorted[i];
+                if (i + 1 == s || v == v && sorted[i + 1] != v) {
+                    // No tie (for NaN, 0.0 and -0.0 the scan below decides): the whole rank's score, as tieScore gives it.
+                    z[order[i]] = table[i];
+                    i++;
+                    continue;
+                }
                 int j = i;
-                while (j + 1 < s && Double.compare(sorted[j + 1], v) == 0) {
-                    j++;
+                // Double.compare(sorted[j + 1], v) == 0 written out: no call per draw (a process's first call
+                // runs this scan partly in the interpreter); the bits decide only between 0.0 and -0.0.
+                while (j + 1 < s) {
+                    double w = sorted[j + 1];
+                    if (w == v ? v != 0 || Double.doubleToRawLongBits(w) == Double.doubleToRawLongBits(v) : w != w && v != v) {
+                        j++;
+                    } else {
+                        break;
+                    }
                 }
                 double score = tieScore(i, j, s, table);
                 for (int k = i; k <= j; k++) {
@@ -198,10 +212,13 @@ abstract class Ranks {
             int distinct = 0;
             long lastBits = 0;
             int last = -1;
+            int hashShift = 64 - Integer.numberOfTrailingZeros(size);
             for (int i = 0; i < x.length; i++) {
-                long bits = Double.doubleToLongBits(x[i]);
+                double v = x[i];
+                // Double.doubleToLongBits written out (no call per draw: a first call runs partly interpreted).
+                long bits = v != v ? 0x7ff8000000000000L : Double.doubleToRawLongBits(v);
                 if (last < 0 || bits != lastBits) {
-                    int h = (int) ((bits * 0x9E3779B97F4A7C15L) >>> (64 - Integer.numberOfTrailingZeros(size)));
+                    int h = (int) ((bits * 0x9E3779B97F4A7C15L) >>> hashShift);
                     while (slots[h] != 0 && keys[h] != bits) {
                         h = (h + 1) & (size - 1);
                     }

@@ -6,8 +6,13 @@ final class Sorting {
     private Sorting() {
     }
 
-    /** Bits sorted per pass: six passes cover a double, each with a count table that fits the L1 cache. */
+    /**
+     * Bits sorted per pass: six passes cover a double, each with a count table that fits the L1
+     * cache (the six are counted in one pass over the keys, written out for DIGIT = 11).
+     */
     private static final int DIGIT = 11;
+    /** Passes that cover a double's 64 bits. */
+    private static final int PASSES = (64 + DIGIT - 1) / DIGIT;
 
     /**
      * The indices of {@code keys} in ascending order of their keys (Double.compare's order, ties in
@@ -40,29 +45,41 @@ final class Sorting {
         int[] b = new int[n];
         long first = flip(Double.doubleToLongBits(keys[0]));
         long differ = 0;
+        int radix = 1 << DIGIT;
+        int mask = radix - 1;
+        int stride = radix + 1;
+        // Every pass's digit counts, made in the one pass that makes the keys: digit d's at d stride + 1.
+        int[] counts = new int[PASSES * stride];
+        // The loops over the draws call no method: a single call's loops run partly in the interpreter
+        // (until the JIT's on-stack replacement), where each call per draw costs more than its arithmetic.
         for (int i = 0; i < n; i++) {
-            long key = flip(Double.doubleToLongBits(keys[i]));
+            double v = keys[i];
+            // Double.doubleToLongBits (every NaN as the canonical one), then flip.
+            long bits = v != v ? 0x7ff8000000000000L : Double.doubleToRawLongBits(v);
+            long key = bits ^ ((bits >> 63) | Long.MIN_VALUE);
             k[i] = key;
             differ |= key ^ first;
             a[i] = i;
+            counts[(int) (key & mask) + 1]++;
+            counts[stride + (int) (key >>> DIGIT & mask) + 1]++;
+            counts[2 * stride + (int) (key >>> 2 * DIGIT & mask) + 1]++;
+            counts[3 * stride + (int) (key >>> 3 * DIGIT & mask) + 1]++;
+            counts[4 * stride + (int) (key >>> 4 * DIGIT & mask) + 1]++;
+            counts[5 * stride + (int) (key >>> 5 * DIGIT) + 1]++;
         }
-        int radix = 1 << DIGIT;
-        int mask = radix - 1;
-        int[] count = new int[radix + 1];
-        for (int shift = 0; shift < 64; shift += DIGIT) {
+        for (int pass = 0; pass < PASSES; pass++) {
+            int shift = pass * DIGIT;
             if ((differ >>> shift & mask) == 0) {
                 continue;
             }
-            java.util.Arrays.fill(count, 0);
-            for (int i = 0; i < n; i++) {
-                count[(int) (k[i] >>> shift & mask) + 1]++;
-            }
+            int o = pass * stride;
             for (int d = 0; d < radix; d++) {
-                count[d + 1] += count[d];
+                counts[o + d + 1] += counts[o + d];
             }
             for (int i = 0; i < n; i++) {
-                int p = count[(int) (k[i] >>> shift & mask)]++;
-                k2[p] = k[i];
+                long key = k[i];
+                int p = counts[o + (int) (key >>> shift & mask)]++;
+                k2[p] = key;
                 b[p] = a[i];
             }
             long[] tk = k;
@@ -74,14 +91,11 @@ final class Sorting {
         }
         double[] sorted = new double[n];
         for (int i = 0; i < n; i++) {
-            sorted[i] = Double.longBitsToDouble(unflip(k[i]));
+            long key = k[i];
+            // The inverse of flip.
+            sorted[i] = Double.longBitsToDouble(key ^ ((~key >> 63) | Long.MIN_VALUE));
         }
         return new Sorted(a, sorted);
-    }
-
-    /** The inverse of {@link #flip}. */
-    private static long unflip(long key) {
-        return key ^ ((~key >> 63) | Long.MIN_VALUE);
     }
 
     /** Flips the sign bit of a positive double's bits, every bit of a negative's: unsigned order is then Double.compare's. */

@@ -122,6 +122,32 @@ class ConvergenceTest {
         assertEquals(Convergence.essTail(draws), all[2], 0.0);
     }
 
+    /**
+     * The posterior's column, read through its view: trimmed and split in one copy, the figures of the trimmed chains;
+     * a NaN anywhere (a variable that some steps do not reach), in the draws that trimming or splitting drop too, gives
+     * none.
+     */
+    @Test
+    void aColumnOfChainsEndToEndGivesTheTrimmedChainsFiguresAndNoneWithANaN() {
+        // Lengths 13, 14, 15: trimmed to 13 (the first draw of the second chain, the first two of the third dropped), and
+        // 13 is odd (each chain's middle draw dropped by the split).
+        double[][] chains = {ar1(1, 13, 0.5, 0.0, 31)[0], ar1(1, 14, 0.5, 0.0, 32)[0], ar1(1, 15, 0.5, 0.0, 33)[0]};
+        int[] lengths = {13, 14, 15};
+        double[] column = Convergence.pool(chains);
+        double[] expected = Convergence.all(Convergence.equalLengths(chains));
+        double[] got = Convergence.all(java.nio.DoubleBuffer.wrap(column).asReadOnlyBuffer(), lengths);
+        for (int k = 0; k < 3; k++) {
+            assertEquals(expected[k], got[k], 0.0);
+        }
+        // A NaN at the second chain's trimmed draw, the third's second trimmed draw, the first and second chains' dropped
+        // middle draws, a kept draw of the second chain.
+        for (int at : new int[] {13, 28, 6, 20, 22}) {
+            double[] holed = column.clone();
+            holed[at] = Double.NaN;
+            assertEquals(null, Convergence.all(java.nio.DoubleBuffer.wrap(holed).asReadOnlyBuffer(), lengths), "NaN at " + at);
+        }
+    }
+
     @Test
     void ranksOfTiesAndFoldedDrawsMatchASortByDefinition() {
         // Rounded draws tie often (as Metropolis-Hastings repeats rejected states); the folded draws |x - median|

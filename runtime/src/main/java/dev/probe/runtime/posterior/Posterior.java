@@ -26,6 +26,8 @@ public final class Posterior {
     private final double[] logWeights;
     /** Normalised weights, computed when first needed: a posterior that is only saved never needs them. */
     private volatile double[] weights;
+    /** The effective sample size, computed when first asked for (NaN until then): the summary and the diagnostics share it. */
+    private volatile double ess = Double.NaN;
     private final Map<String, ColumnData> named;
     private final Map<String, ColumnData> byAddress;
     private final ColumnData result;
@@ -94,6 +96,15 @@ public final class Posterior {
      * present in every sample (the result's if there are none).
      */
     public double ess() {
+        double e = ess;
+        if (Double.isNaN(e)) {
+            e = computeEss();
+            ess = e;
+        }
+        return e;
+    }
+
+    private double computeEss() {
         if (chains == null) {
             return Statistics.kish(weights());
         }
@@ -189,6 +200,19 @@ public final class Posterior {
             throw new IllegalArgumentException("no variable '" + key + "' in this posterior; it has " + names());
         }
         return c.kind() != null && c.kind().numeric() ? Arrays.copyOf(c.numbers(), size()) : null;
+    }
+
+    /**
+     * A named variable's values, run by run, as {@link #numbers} gives them but without a copy: a
+     * read-only view of the posterior's own column (its bulk {@code get}s copy ranges of it where
+     * they are needed); null when its values are not numbers.
+     */
+    public java.nio.DoubleBuffer numbersView(String key) {
+        ColumnData c = named.get(key);
+        if (c == null) {
+            throw new IllegalArgumentException("no variable '" + key + "' in this posterior; it has " + names());
+        }
+        return c.kind() != null && c.kind().numeric() ? java.nio.DoubleBuffer.wrap(c.numbers(), 0, size()).slice().asReadOnlyBuffer() : null;
     }
 
     /** Run i's result. */

@@ -281,10 +281,20 @@ class PosteriorTest {
                             : ((Number) v).doubleValue();
                     assertEquals(expected, column[i], 0.0, key + " run " + i);
                 }
+                // The view without a copy holds the same values, and cannot change the posterior's.
+                java.nio.DoubleBuffer view = q.numbersView(key);
+                assertEquals(q.size(), view.remaining(), key);
+                assertTrue(view.isReadOnly(), key);
+                double[] viewed = new double[q.size()];
+                view.get(0, viewed, 0, viewed.length);
+                assertArrayEquals(column, viewed, 0.0, key);
+                assertThrows(java.nio.ReadOnlyBufferException.class, () -> view.put(0, 1.0));
             }
             assertEquals(null, q.numbers("v"), "an array variable has no column of numbers");
             assertEquals(null, q.numbers("label"));
+            assertEquals(null, q.numbersView("v"));
         }
         assertThrows(IllegalArgumentException.class, () -> p.numbers("nothing"));
+        assertThrows(IllegalArgumentException.class, () -> p.numbersView("nothing"));
     }
 }
