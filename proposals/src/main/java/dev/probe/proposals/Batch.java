@@ -40,14 +40,17 @@ public final class Batch {
     final int[] kind;
     final int[] previousAddress;
     final int[] previousKind;
+    /** The previous value's input features, {@link #features} per row ({@link Choice#features}). */
     final float[] previousFeature;
+    final int features;
     final Map<Head, HeadRows> heads = new EnumMap<>(Head.class);
     /** Choices in the batch that the network scores. */
     final int choices;
     /** Whether some run weighs its choices ({@link Run#weights}): the loss then multiplies each term by its weight. */
     boolean weighted;
 
-    private Batch(int size, int[] alive, int inputLength, int choices) {
+    private Batch(int size, int[] alive, int inputLength, int choices, int features) {
+        this.features = features;
         this.size = size;
         this.steps = alive.length;
         this.alive = alive;
@@ -63,7 +66,7 @@ public final class Batch {
         kind = new int[n];
         previousAddress = new int[n];
         previousKind = new int[n];
-        previousFeature = new float[n];
+        previousFeature = new float[n * features];
         this.choices = choices;
     }
 
@@ -126,7 +129,8 @@ public final class Batch {
             }
         }
         int inputLength = network.inputLength();
-        Batch b = new Batch(runs.size(), alive, inputLength, choices);
+        int nf = network.config().valueFeatures();
+        Batch b = new Batch(runs.size(), alive, inputLength, choices, nf);
         for (int place = 0; place < order.length; place++) {
             int bi = order[place];
             Run r = runs.get(bi);
@@ -136,7 +140,7 @@ public final class Batch {
             int t = 0;
             int prevRow = 0;
             int prevKind = 0;
-            float prevFeature = 0;
+            Choice previous = null;
             int[] rs = rows.get(bi);
             for (int i = 0; i < rs.length; i++) {
                 if (rs[i] <= 0) {
@@ -150,7 +154,9 @@ public final class Batch {
                 b.kind[at] = k;
                 b.previousAddress[at] = prevRow;
                 b.previousKind[at] = prevKind;
-                b.previousFeature[at] = prevFeature;
+                if (previous != null) {
+                    previous.features(nf, b.previousFeature, at * nf);
+                }
                 HeadRows h = b.heads.computeIfAbsent(c.head(), x -> new HeadRows());
                 h.rows.add(at);
                 h.priors.add(c.prior());
@@ -158,7 +164,7 @@ public final class Batch {
                 h.weights.add(r.weight(i));
                 prevRow = rs[i];
                 prevKind = k;
-                prevFeature = (float) c.feature();
+                previous = c;
                 t++;
             }
         }

@@ -157,7 +157,7 @@ public final class NetworkProposal implements Proposal {
         float[][][] out = new float[steps.size()][][];
         for (int i = 0; i < out.length; i++) {
             ProposalNetwork.Step s = steps.get(i);
-            out[i] = k.step(gates, room, s.h(), s.c(), s.row(), s.kind(), s.previousRow(), s.previousKind(), s.previousFeature(),
+            out[i] = k.step(gates, room, s.h(), s.c(), s.row(), s.kind(), s.previousRow(), s.previousKind(), s.previousFeatures(),
                     s.head());
         }
         return out;
@@ -192,18 +192,31 @@ public final class NetworkProposal implements Proposal {
         private final Cache cache;
         private final RunGroup group;
         private final int member;
+        /** The state after the last chosen step: one of the run's buffers, a shared first step's, or null. */
         private float[] h;
         private float[] c;
         private int previousRow;
         private int previousKind;
-        private float previousFeature;
+        /** The previous value's input features ({@link Choice#features}); zeros before the first choice. */
+        private final float[] previousFeatures = new float[network.config().valueFeatures()];
         private int pendingRow;
         private int pendingKind;
         private float[] pendingH;
         private float[] pendingC;
         private double[] pendingFrame;
+        private double[] pendingParameters;
+        private Head pendingHead;
         /** The Java step's gates, for this run's steps (a run proposes on one thread at a time). */
         private float[] scratch;
+        /**
+         * Two pairs of state arrays the Java step writes into by turns (never the pair {@code h}
+         * and {@code c} point to), and its head outputs per head: a run's steps allocate nothing.
+         */
+        private float[] hA;
+        private float[] cA;
+        private float[] hB;
+        private float[] cB;
+        private final float[][] outputs = new float[Head.values().length][];
 
         RunProposer(Cache cache, RunGroup group, int member) {
             this.cache = cache;
@@ -225,48 +238,78 @@ public final class NetworkProposal implements Proposal {
             double[] frame = Choice.frame(prior);
             double[] parameters = Choice.parameters(head, prior, frame);
             int kind = ProposalNetwork.kindIndex(prior.kind());
-            float[][] step;
+            float[] stateH;
+            float[] stateC;
+            float[] out;
             if (h == null) {
-                step = cache.firstSteps().computeIfAbsent((long) row * 1024 + kind, k -> steps(List.of(
-                        new ProposalNetwork.Step(cache.embedding(), null, null, row, kind, 0, 0, 0f, head)), cache.gates())[0]);
-            } else {
+                float[][] step = cache.firstSteps().computeIfAbsent((long) row * 1024 + kind, k -> steps(List.of(
+                        new ProposalNetwork.Step(cache.embedding(), null, null, row, kind, 0, 0,
+                                new float[previousFeatures.length], head)), cache.gates())[0]);
+                stateH = step[0];
+                stateC = step[1];
+                out = step[2];
+            } else if (group != null || kernel == null || cache.gates() == null) {
                 ProposalNetwork.Step next = new ProposalNetwork.Step(cache.embedding(), h, c, row, kind, previousRow, previousKind,
-                        previousFeature, head);
-                if (group != null) {
-                    step = (float[][]) group.await(member, next, requests -> evaluate(requests, cache.gates()));
-                } else {
-                    if (scratch == null && kernel != null) {
-                        scratch = kernel.scratch();
-                    }
-                    step = steps(List.of(next), cache.gates(), scratch)[0];
+                        previousFeatures.clone(), head);
+                float[][] step = group != null
+                        ? (float[][]) group.await(member, next, requests -> evaluate(requests, cache.gates()))
+                        : steps(List.of(next), cache.gates(), null)[0];
+                stateH = step[0];
+                stateC = step[1];
+                out = step[2];
+            } else {
+                StepKernel k = kernel;
+                if (scratch == null) {
+                    int hd = k.hidden();
+                    scratch = k.scratch();
+                    hA = new float[hd];
+                    cA = new float[hd];
+                    hB = new float[hd];
+                    cB = new float[hd];
                 }
+                boolean intoB = h == hA;
+                stateH = intoB ? hB : hA;
+                stateC = intoB ? cB : cA;
+                out = outputs[head.ordinal()];
+                if (out == null) {
+                    out = k.outputs(head);
+                    outputs[head.ordinal()] = out;
+                }
+                networkSteps.incrementAndGet();
+                k.step(cache.gates(), scratch, h, c, row, kind, previousRow, previousKind, previousFeatures, head, stateH, stateC,
+                        out);
             }
             pendingRow = row;
             pendingKind = kind;
             pendingFrame = frame;
-            pendingH = step[0];
-            pendingC = step[1];
-            Distribution<?> q = HeadMath.distribution(head, parameters, step[2]);
+            pendingParameters = parameters;
+            pendingHead = head;
+            pendingH = stateH;
+            pendingC = stateC;
+            Distribution<?> q = HeadMath.distribution(head, parameters, out);
             return priorMix == 0 ? q : defensive(q, prior);
         }
 
-        /** Everything the next proposal depends on: the LSTM state and the previous choice. */
-        private record State(float[] h, float[] c, int previousRow, int previousKind, float previousFeature) {
+        /** Everything the next proposal depends on: the LSTM state and the previous choice (copies). */
+        private record State(float[] h, float[] c, int previousRow, int previousKind, float[] previousFeatures) {
         }
 
         @Override
         public Object snapshot() {
-            return new State(h, c, previousRow, previousKind, previousFeature);
+            // The run's buffers are written again by its next steps: the snapshot keeps copies.
+            return new State(h == null ? null : h.clone(), c == null ? null : c.clone(), previousRow, previousKind,
+                    previousFeatures.clone());
         }
 
         @Override
         public void restore(Object snapshot) {
             State s = (State) snapshot;
-            h = s.h();
-            c = s.c();
+            // Copies again, so that a snapshot restored twice is never a buffer the steps write into.
+            h = s.h() == null ? null : s.h().clone();
+            c = s.c() == null ? null : s.c().clone();
             previousRow = s.previousRow();
             previousKind = s.previousKind();
-            previousFeature = s.previousFeature();
+            System.arraycopy(s.previousFeatures(), 0, previousFeatures, 0, previousFeatures.length);
             pendingRow = 0;
         }
 
@@ -279,7 +322,9 @@ public final class NetworkProposal implements Proposal {
             c = pendingC;
             previousRow = pendingRow;
             previousKind = pendingKind;
-            previousFeature = (float) Choice.feature(pendingFrame, Choice.numeric(value));
+            double v = Choice.numeric(value);
+            Choice.features(pendingHead, pendingParameters, v, Choice.feature(pendingFrame, v), previousFeatures.length,
+                    previousFeatures, 0);
             pendingRow = 0;
         }
     }

@@ -30,9 +30,10 @@ final class StepKernel {
     /** Per kind row, likewise. */
     private final float[][] kind;
     private final float[][] previousKind;
-    /** The previous value's share: feature * valueSlope + valueOffset. */
-    private final float[] valueSlope;
+    /** The previous value's share: the sum of feature f * valueSlope[f], plus valueOffset. */
+    private final float[][] valueSlope;
     private final float[] valueOffset;
+    private final int features;
     /**
      * The recurrent weights, row by row (H rows of 4H): a row of its own lets the JIT vectorise
      * {@code gates[j] += h[i] * row[j]}, which it does not do with an offset into one flat array.
@@ -66,7 +67,8 @@ final class StepKernel {
         at += ea;
         previousKind = project(kindTable, kinds, ek, ih, at);
         at += ek;
-        valueSlope = project(w.get("embed.value.weight"), 1, ev, ih, at)[0];
+        features = config.valueFeatures();
+        valueSlope = project(w.get("embed.value.weight"), features, ev, ih, at);
         valueOffset = project(w.get("embed.value.bias"), 1, ev, ih, at)[0];
         recurrent = rows(w.get("lstm.hh.weight"), hidden, gates);
         for (Head head : Head.values()) {
@@ -118,6 +120,16 @@ final class StepKernel {
         return g;
     }
 
+    /** Room for a step's head outputs for {@code head}. */
+    float[] outputs(Head head) {
+        return new float[headBias.get(head).length];
+    }
+
+    /** The LSTM's units. */
+    int hidden() {
+        return hidden;
+    }
+
     /**
      * One step of one run: {h, c, head outputs}, each a new array. {@code h} and {@code c} are null
      * at the run's first choice (the state is zero); {@code observationGates} comes from
@@ -126,14 +138,43 @@ final class StepKernel {
      * samples of ic on a recursive model, its memory cold in cache).
      */
     float[][] step(float[] observationGates, float[] scratch, float[] h, float[] c, int row, int kindRow, int previousRow,
-            int previousKindRow, float previousFeature, Head head) {
+            int previousKindRow, float[] previousFeatures, Head head) {
+        float[] h2 = new float[hidden];
+        float[] c2 = new float[hidden];
+        float[] out = outputs(head);
+        step(observationGates, scratch, h, c, row, kindRow, previousRow, previousKindRow, previousFeatures, head, h2, c2, out);
+        return new float[][] {h2, c2, out};
+    }
+
+    /**
+     * The same step into arrays the caller owns: the new state in {@code h2} and {@code c2} (of
+     * {@link #hidden} units, neither {@code h} nor {@code c}) and the head's outputs in {@code out}
+     * ({@link #outputs}). A run alternates two pairs of state arrays, so that its steps allocate
+     * nothing: at the inference's allocation rate new arrays land on memory cold in cache, and
+     * they were the step's most sampled lines.
+     */
+    void step(float[] observationGates, float[] scratch, float[] h, float[] c, int row, int kindRow, int previousRow,
+            int previousKindRow, float[] previousFeatures, Head head, float[] h2, float[] c2, float[] out) {
         float[] g = scratch;
         float[] a = address[row];
         float[] k = kind[kindRow];
         float[] pa = previousAddress[previousRow];
         float[] pk = previousKind[previousKindRow];
+        float f0 = previousFeatures == null ? 0 : previousFeatures[0];
+        float[] s0 = valueSlope[0];
         for (int j = 0; j < gates; j++) {
-            g[j] = observationGates[j] + a[j] + k[j] + pa[j] + pk[j] + (previousFeature * valueSlope[j] + valueOffset[j]);
+            g[j] = observationGates[j] + a[j] + k[j] + pa[j] + pk[j] + (f0 * s0[j] + valueOffset[j]);
+        }
+        if (features > 1 && previousFeatures != null) {
+            for (int f = 1; f < features; f++) {
+                float v = previousFeatures[f];
+                if (v != 0) {
+                    float[] sf = valueSlope[f];
+                    for (int j = 0; j < gates; j++) {
+                        g[j] += v * sf[j];
+                    }
+                }
+            }
         }
         if (h != null) {
             // Four rows at a time: the gates are loaded and stored a quarter as often.
@@ -141,14 +182,14 @@ final class StepKernel {
             for (; i + 4 <= hidden; i += 4) {
                 float h0 = h[i];
                 float h1 = h[i + 1];
-                float h2 = h[i + 2];
+                float h2i = h[i + 2];
                 float h3 = h[i + 3];
                 float[] w0 = recurrent[i];
                 float[] w1 = recurrent[i + 1];
                 float[] w2 = recurrent[i + 2];
                 float[] w3 = recurrent[i + 3];
                 for (int j = 0; j < gates; j++) {
-                    g[j] += h0 * w0[j] + h1 * w1[j] + h2 * w2[j] + h3 * w3[j];
+                    g[j] += h0 * w0[j] + h1 * w1[j] + h2i * w2[j] + h3 * w3[j];
                 }
             }
             for (; i < hidden; i++) {
@@ -164,7 +205,6 @@ final class StepKernel {
         sigmoids(g, 0, 2 * hidden);
         tanhs(g, 2 * hidden, 3 * hidden);
         sigmoids(g, 3 * hidden, gates);
-        float[] c2 = new float[hidden];
         if (c == null) {
             for (int i = 0; i < hidden; i++) {
                 c2[i] = g[i] * g[2 * hidden + i];
@@ -174,12 +214,12 @@ final class StepKernel {
                 c2[i] = g[i] * g[2 * hidden + i] + g[hidden + i] * c[i];
             }
         }
-        float[] h2 = new float[hidden];
         for (int i = 0; i < hidden; i++) {
             h2[i] = g[3 * hidden + i] * tanh(c2[i]);
         }
         float[][] weight = headWeight.get(head);
-        float[] out = headBias.get(head).clone();
+        float[] bias = headBias.get(head);
+        System.arraycopy(bias, 0, out, 0, bias.length);
         for (int i = 0; i < hidden; i++) {
             float hi = h2[i];
             float[] w = weight[i];
@@ -187,7 +227,6 @@ final class StepKernel {
                 out[j] += hi * w[j];
             }
         }
-        return new float[][] {h2, c2, out};
     }
 
     private static void sigmoids(float[] v, int from, int to) {
