@@ -187,7 +187,6 @@ public final class Artifact {
         cfg.put("address_embedding", c.addressEmbedding());
         cfg.put("kind_embedding", c.kindEmbedding());
         cfg.put("value_embedding", c.valueEmbedding());
-        cfg.put("value_features", c.valueFeatures());
         cfg.put("lstm_hidden", c.hidden());
         cfg.put("max_addresses", c.maxAddresses());
         cfg.put("max_categories", c.maxCategories());
@@ -265,9 +264,7 @@ public final class Artifact {
             ProposalNetwork.Config config = new ProposalNetwork.Config(req(m, "network", "observation_embedding").asInt(),
                     req(m, "network", "address_embedding").asInt(), req(m, "network", "kind_embedding").asInt(),
                     req(m, "network", "value_embedding").asInt(), req(m, "network", "lstm_hidden").asInt(),
-                    req(m, "network", "max_addresses").asInt(), req(m, "network", "max_categories").asInt(),
-                    // Networks made before the value's logarithms joined its input took the standardised value alone.
-                    m.path("network").path("value_features").asInt(1));
+                    req(m, "network", "max_addresses").asInt(), req(m, "network", "max_categories").asInt());
             List<String> kinds = new ArrayList<>();
             m.path("network").path("kinds").forEach(k -> kinds.add(k.asText()));
             if (!kinds.equals(ProposalNetwork.KINDS.stream().map(DistributionKind::label).toList())) {

@@ -40,17 +40,14 @@ public final class Batch {
     final int[] kind;
     final int[] previousAddress;
     final int[] previousKind;
-    /** The previous value's input features, {@link #features} per row ({@link Choice#features}). */
     final float[] previousFeature;
-    final int features;
     final Map<Head, HeadRows> heads = new EnumMap<>(Head.class);
     /** Choices in the batch that the network scores. */
     final int choices;
     /** Whether some run weighs its choices ({@link Run#weights}): the loss then multiplies each term by its weight. */
     boolean weighted;
 
-    private Batch(int size, int[] alive, int inputLength, int choices, int features) {
-        this.features = features;
+    private Batch(int size, int[] alive, int inputLength, int choices) {
         this.size = size;
         this.steps = alive.length;
         this.alive = alive;
@@ -66,7 +63,7 @@ public final class Batch {
         kind = new int[n];
         previousAddress = new int[n];
         previousKind = new int[n];
-        previousFeature = new float[n * features];
+        previousFeature = new float[n];
         this.choices = choices;
     }
 
@@ -129,8 +126,7 @@ public final class Batch {
             }
         }
         int inputLength = network.inputLength();
-        int nf = network.config().valueFeatures();
-        Batch b = new Batch(runs.size(), alive, inputLength, choices, nf);
+        Batch b = new Batch(runs.size(), alive, inputLength, choices);
         for (int place = 0; place < order.length; place++) {
             int bi = order[place];
             Run r = runs.get(bi);
@@ -140,7 +136,7 @@ public final class Batch {
             int t = 0;
             int prevRow = 0;
             int prevKind = 0;
-            Choice previous = null;
+            float prevFeature = 0;
             int[] rs = rows.get(bi);
             for (int i = 0; i < rs.length; i++) {
                 if (rs[i] <= 0) {
@@ -154,9 +150,7 @@ public final class Batch {
                 b.kind[at] = k;
                 b.previousAddress[at] = prevRow;
                 b.previousKind[at] = prevKind;
-                if (previous != null) {
-                    previous.features(nf, b.previousFeature, at * nf);
-                }
+                b.previousFeature[at] = prevFeature;
                 HeadRows h = b.heads.computeIfAbsent(c.head(), x -> new HeadRows());
                 h.rows.add(at);
                 h.priors.add(c.prior());
@@ -164,7 +158,7 @@ public final class Batch {
                 h.weights.add(r.weight(i));
                 prevRow = rs[i];
                 prevKind = k;
-                previous = c;
+                prevFeature = (float) c.feature();
                 t++;
             }
         }

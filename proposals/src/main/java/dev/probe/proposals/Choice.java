@@ -25,15 +25,6 @@ import dev.probe.runtime.distribution.Support;
  */
 public record Choice(String address, String kind, Head head, double[] prior, double value, double feature) {
 
-    /**
-     * A previous value's input features: the standardised value ({@link #feature}), then the
-     * logarithms of its distances to the support's lower and upper ends where they are finite
-     * ({@link #features}). A model that multiplies its choices (a fraction of a fraction of an
-     * energy) makes a product the network must carry from step to step; in logarithms it is a sum,
-     * which an LSTM's cell carries by adding.
-     */
-    public static final int FEATURES = 3;
-
     /** Probabilities are kept this far from 0 and 1 so that proposals keep the prior's support. */
     static final double EDGE = 1e-6;
 
@@ -115,53 +106,6 @@ public record Choice(String address, String kind, Head head, double[] prior, dou
     static double feature(double[] f, double value) {
         double z = (value - f[0]) / f[1];
         return Math.max(-10, Math.min(10, z));
-    }
-
-    /**
-     * Writes the first {@code n} (1 or {@link #FEATURES}) input features of a value into {@code out}
-     * from {@code at}: {@code feature} (the standardised value), then log(v - lower) and
-     * log(upper - v), each 0 where that end is infinite or the head has no interval: for TRUNCATED
-     * the support's ends, for counts (POISSON from 0, BINOMIAL from 0 to n) the distances plus one,
-     * for the rest (the real line, Bernoulli, categorical) zeros. Clipped to [-10, 10] like the
-     * standardised value.
-     */
-    static void features(Head head, double[] parameters, double value, double feature, int n, float[] out, int at) {
-        out[at] = (float) feature;
-        if (n == 1) {
-            return;
-        }
-        double lower = 0;
-        double upper = 0;
-        switch (head) {
-            case TRUNCATED:
-                if (Double.isFinite(parameters[2])) {
-                    lower = Math.log(value - parameters[2]);
-                }
-                if (Double.isFinite(parameters[3])) {
-                    upper = Math.log(parameters[3] - value);
-                }
-                break;
-            case POISSON:
-                lower = Math.log1p(value);
-                break;
-            case BINOMIAL:
-                lower = Math.log1p(value);
-                upper = Math.log1p(parameters[0] - value);
-                break;
-            default:
-                break;
-        }
-        out[at + 1] = (float) clip(lower);
-        out[at + 2] = (float) clip(upper);
-    }
-
-    /** This choice's input features for the next step, as {@link #features} writes them. */
-    void features(int n, float[] out, int at) {
-        features(head, prior, value, feature, n, out, at);
-    }
-
-    private static double clip(double x) {
-        return Double.isNaN(x) ? 0 : Math.max(-10, Math.min(10, x));
     }
 
     static double logit(double p) {

@@ -141,23 +141,22 @@ public final class NetworkProposal implements Proposal {
         return kernel;
     }
 
-    /** Steps through the network: the Java step where there is one (row by row), else one native pass. */
+    /**
+     * Steps through the network, each into new arrays: the Java step where there is one (row by
+     * row), else one native pass. A run's own later steps on the CPU go into its buffers instead
+     * ({@link RunProposer#propose}).
+     */
     private float[][][] steps(List<ProposalNetwork.Step> steps, float[] gates) {
-        return steps(steps, gates, null);
-    }
-
-    /** The same, the Java step's gates in {@code scratch} where it is given ({@link StepKernel#scratch}). */
-    private float[][][] steps(List<ProposalNetwork.Step> steps, float[] gates, float[] scratch) {
         networkSteps.addAndGet(steps.size());
         StepKernel k = kernel;
         if (gates == null || k == null) {
             return network.steps(steps);
         }
-        float[] room = scratch != null ? scratch : k.scratch();
+        float[] room = k.scratch();
         float[][][] out = new float[steps.size()][][];
         for (int i = 0; i < out.length; i++) {
             ProposalNetwork.Step s = steps.get(i);
-            out[i] = k.step(gates, room, s.h(), s.c(), s.row(), s.kind(), s.previousRow(), s.previousKind(), s.previousFeatures(),
+            out[i] = k.step(gates, room, s.h(), s.c(), s.row(), s.kind(), s.previousRow(), s.previousKind(), s.previousFeature(),
                     s.head());
         }
         return out;
@@ -197,15 +196,12 @@ public final class NetworkProposal implements Proposal {
         private float[] c;
         private int previousRow;
         private int previousKind;
-        /** The previous value's input features ({@link Choice#features}); zeros before the first choice. */
-        private final float[] previousFeatures = new float[network.config().valueFeatures()];
+        private float previousFeature;
         private int pendingRow;
         private int pendingKind;
         private float[] pendingH;
         private float[] pendingC;
         private double[] pendingFrame;
-        private double[] pendingParameters;
-        private Head pendingHead;
         /** The Java step's gates, for this run's steps (a run proposes on one thread at a time). */
         private float[] scratch;
         /**
@@ -217,6 +213,9 @@ public final class NetworkProposal implements Proposal {
         private float[] hB;
         private float[] cB;
         private final float[][] outputs = new float[Head.values().length][];
+        /** The kind last looked up (compared as the same string object) and its embedding row. */
+        private String kindLabel;
+        private int kindRow;
 
         RunProposer(Cache cache, RunGroup group, int member) {
             this.cache = cache;
@@ -237,23 +236,28 @@ public final class NetworkProposal implements Proposal {
             }
             double[] frame = Choice.frame(prior);
             double[] parameters = Choice.parameters(head, prior, frame);
-            int kind = ProposalNetwork.kindIndex(prior.kind());
+            String label = prior.kind();
+            if (label != kindLabel) {
+                // Kinds are constant strings: a run of one kind's choices looks its row up once.
+                kindLabel = label;
+                kindRow = ProposalNetwork.kindIndex(label);
+            }
+            int kind = kindRow;
             float[] stateH;
             float[] stateC;
             float[] out;
             if (h == null) {
                 float[][] step = cache.firstSteps().computeIfAbsent((long) row * 1024 + kind, k -> steps(List.of(
-                        new ProposalNetwork.Step(cache.embedding(), null, null, row, kind, 0, 0,
-                                new float[previousFeatures.length], head)), cache.gates())[0]);
+                        new ProposalNetwork.Step(cache.embedding(), null, null, row, kind, 0, 0, 0f, head)), cache.gates())[0]);
                 stateH = step[0];
                 stateC = step[1];
                 out = step[2];
             } else if (group != null || kernel == null || cache.gates() == null) {
                 ProposalNetwork.Step next = new ProposalNetwork.Step(cache.embedding(), h, c, row, kind, previousRow, previousKind,
-                        previousFeatures.clone(), head);
+                        previousFeature, head);
                 float[][] step = group != null
                         ? (float[][]) group.await(member, next, requests -> evaluate(requests, cache.gates()))
-                        : steps(List.of(next), cache.gates(), null)[0];
+                        : steps(List.of(next), cache.gates())[0];
                 stateH = step[0];
                 stateC = step[1];
                 out = step[2];
@@ -276,14 +280,12 @@ public final class NetworkProposal implements Proposal {
                     outputs[head.ordinal()] = out;
                 }
                 networkSteps.incrementAndGet();
-                k.step(cache.gates(), scratch, h, c, row, kind, previousRow, previousKind, previousFeatures, head, stateH, stateC,
+                k.step(cache.gates(), scratch, h, c, row, kind, previousRow, previousKind, previousFeature, head, stateH, stateC,
                         out);
             }
             pendingRow = row;
             pendingKind = kind;
             pendingFrame = frame;
-            pendingParameters = parameters;
-            pendingHead = head;
             pendingH = stateH;
             pendingC = stateC;
             Distribution<?> q = HeadMath.distribution(head, parameters, out);
@@ -291,25 +293,25 @@ public final class NetworkProposal implements Proposal {
         }
 
         /** Everything the next proposal depends on: the LSTM state and the previous choice (copies). */
-        private record State(float[] h, float[] c, int previousRow, int previousKind, float[] previousFeatures) {
+        private record State(float[] h, float[] c, int previousRow, int previousKind, float previousFeature) {
         }
 
         @Override
         public Object snapshot() {
             // The run's buffers are written again by its next steps: the snapshot keeps copies.
             return new State(h == null ? null : h.clone(), c == null ? null : c.clone(), previousRow, previousKind,
-                    previousFeatures.clone());
+                    previousFeature);
         }
 
         @Override
         public void restore(Object snapshot) {
             State s = (State) snapshot;
-            // Copies again, so that a snapshot restored twice is never a buffer the steps write into.
-            h = s.h() == null ? null : s.h().clone();
-            c = s.c() == null ? null : s.c().clone();
+            // The snapshot's copies are never the run's buffers, so the steps never write into them.
+            h = s.h();
+            c = s.c();
             previousRow = s.previousRow();
             previousKind = s.previousKind();
-            System.arraycopy(s.previousFeatures(), 0, previousFeatures, 0, previousFeatures.length);
+            previousFeature = s.previousFeature();
             pendingRow = 0;
         }
 
@@ -322,9 +324,7 @@ public final class NetworkProposal implements Proposal {
             c = pendingC;
             previousRow = pendingRow;
             previousKind = pendingKind;
-            double v = Choice.numeric(value);
-            Choice.features(pendingHead, pendingParameters, v, Choice.feature(pendingFrame, v), previousFeatures.length,
-                    previousFeatures, 0);
+            previousFeature = (float) Choice.feature(pendingFrame, Choice.numeric(value));
             pendingRow = 0;
         }
     }

@@ -45,14 +45,12 @@ public final class ProposalNetwork implements AutoCloseable {
      * @param hidden               the LSTM's hidden units
      * @param maxAddresses         addresses the network can learn
      * @param maxCategories        the most categories the categorical head proposes
-     * @param valueFeatures        the previous value's input features: 1 (the standardised value, as
-     *                             networks made before them) or {@link Choice#FEATURES}
      */
     /** The largest width of any layer or table: an LSTM of this many units already holds 200 million weights. */
     public static final int MAX_SIZE = 1 << 13;
 
     public record Config(int observationEmbedding, int addressEmbedding, int kindEmbedding, int valueEmbedding, int hidden,
-            int maxAddresses, int maxCategories, int valueFeatures) {
+            int maxAddresses, int maxCategories) {
 
         public Config {
             int[] all = {observationEmbedding, addressEmbedding, kindEmbedding, valueEmbedding, hidden, maxAddresses,
@@ -66,20 +64,6 @@ public final class ProposalNetwork implements AutoCloseable {
                             + " units would need more memory than training can give), got " + v);
                 }
             }
-            if (valueFeatures != 1 && valueFeatures != Choice.FEATURES) {
-                throw new IllegalArgumentException("a previous value is 1 or " + Choice.FEATURES + " input features, got "
-                        + valueFeatures);
-            }
-        }
-
-        /**
-         * Sizes with the previous value as all of {@link Choice#FEATURES} features (the standardised
-         * value and the logarithms of its distances to the support's finite ends).
-         */
-        public Config(int observationEmbedding, int addressEmbedding, int kindEmbedding, int valueEmbedding, int hidden,
-                int maxAddresses, int maxCategories) {
-            this(observationEmbedding, addressEmbedding, kindEmbedding, valueEmbedding, hidden, maxAddresses, maxCategories,
-                    Choice.FEATURES);
         }
 
         /**
@@ -99,26 +83,18 @@ public final class ProposalNetwork implements AutoCloseable {
 
         /** These sizes with another address embedding width. */
         public Config withAddressEmbedding(int width) {
-            return new Config(observationEmbedding, width, kindEmbedding, valueEmbedding, hidden, maxAddresses, maxCategories,
-                    valueFeatures);
+            return new Config(observationEmbedding, width, kindEmbedding, valueEmbedding, hidden, maxAddresses, maxCategories);
         }
 
         /** These sizes with another LSTM width. */
         public Config withHidden(int units) {
             return new Config(observationEmbedding, addressEmbedding, kindEmbedding, valueEmbedding, units, maxAddresses,
-                    maxCategories, valueFeatures);
+                    maxCategories);
         }
 
         /** These sizes with room for another number of addresses. */
         public Config withMaxAddresses(int n) {
-            return new Config(observationEmbedding, addressEmbedding, kindEmbedding, valueEmbedding, hidden, n, maxCategories,
-                    valueFeatures);
-        }
-
-        /** These sizes with the previous value as {@code n} input features (1: the standardised value alone). */
-        public Config withValueFeatures(int n) {
-            return new Config(observationEmbedding, addressEmbedding, kindEmbedding, valueEmbedding, hidden, maxAddresses,
-                    maxCategories, n);
+            return new Config(observationEmbedding, addressEmbedding, kindEmbedding, valueEmbedding, hidden, n, maxCategories);
         }
     }
 
@@ -279,7 +255,7 @@ public final class ProposalNetwork implements AutoCloseable {
         s.put("obs.fc2.bias", new Shape(eo));
         s.put("embed.address", new Shape(config.maxAddresses() + 1, config.addressEmbedding()));
         s.put("embed.kind", new Shape(KINDS.size() + 1, config.kindEmbedding()));
-        s.put("embed.value.weight", new Shape(config.valueFeatures(), config.valueEmbedding()));
+        s.put("embed.value.weight", new Shape(1, config.valueEmbedding()));
         s.put("embed.value.bias", new Shape(config.valueEmbedding()));
         int h = config.hidden();
         s.put("lstm.ih.weight", new Shape(lstmInput, 4L * h));
@@ -406,8 +382,7 @@ public final class ProposalNetwork implements AutoCloseable {
         NDArray k = into(p("embed.kind").get(m.create(kind)), m);
         NDArray pa = into(p("embed.address").get(m.create(previousAddress)), m);
         NDArray pk = into(p("embed.kind").get(m.create(previousKind)), m);
-        int nf = config.valueFeatures();
-        NDArray v = m.create(previousFeature, new Shape(previousFeature.length / nf, nf)).matMul(p("embed.value.weight"))
+        NDArray v = m.create(previousFeature, new Shape(previousFeature.length, 1)).matMul(p("embed.value.weight"))
                 .add(p("embed.value.bias"));
         NDArray x = NDArrays.concat(new NDList(a, k, pa, pk, v), 1);
         return x.matMul(into(w.get(new NDIndex("{}:", eo)), m)).add(obs);
@@ -552,12 +527,11 @@ public final class ProposalNetwork implements AutoCloseable {
      * @param kind        the prior kind's row
      * @param previousRow the previous choice's address row
      * @param previousKind the previous choice's kind row
-     * @param previousFeatures the previous choice's value features ({@link Config#valueFeatures} of them;
-     *                    zeros at a run's first choice)
+     * @param previousFeature the previous choice's value feature
      * @param head        the head that proposes the choice
      */
     public record Step(float[] observation, float[] h, float[] c, int row, int kind, int previousRow, int previousKind,
-            float[] previousFeatures, Head head) {
+            float previousFeature, Head head) {
     }
 
     /**
@@ -578,8 +552,7 @@ public final class ProposalNetwork implements AutoCloseable {
         long[] kind = new long[n];
         long[] prevRow = new long[n];
         long[] prevKind = new long[n];
-        int nf = config.valueFeatures();
-        float[] prevFeature = new float[n * nf];
+        float[] prevFeature = new float[n];
         for (int i = 0; i < n; i++) {
             Step s = steps.get(i);
             System.arraycopy(s.observation(), 0, obs, i * eo, eo);
@@ -594,7 +567,7 @@ public final class ProposalNetwork implements AutoCloseable {
             kind[i] = s.kind();
             prevRow[i] = s.previousRow();
             prevKind[i] = s.previousKind();
-            System.arraycopy(s.previousFeatures(), 0, prevFeature, i * nf, nf);
+            prevFeature[i] = s.previousFeature();
         }
         float[][][] out = new float[n][][];
         try (NDManager m = manager.newSubManager()) {

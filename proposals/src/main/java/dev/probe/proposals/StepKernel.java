@@ -30,10 +30,9 @@ final class StepKernel {
     /** Per kind row, likewise. */
     private final float[][] kind;
     private final float[][] previousKind;
-    /** The previous value's share: the sum of feature f * valueSlope[f], plus valueOffset. */
-    private final float[][] valueSlope;
+    /** The previous value's share: feature * valueSlope + valueOffset. */
+    private final float[] valueSlope;
     private final float[] valueOffset;
-    private final int features;
     /**
      * The recurrent weights, row by row (H rows of 4H): a row of its own lets the JIT vectorise
      * {@code gates[j] += h[i] * row[j]}, which it does not do with an offset into one flat array.
@@ -41,6 +40,15 @@ final class StepKernel {
     private final float[][] recurrent;
     private final Map<Head, float[][]> headWeight = new EnumMap<>(Head.class);
     private final Map<Head, float[]> headBias = new EnumMap<>(Head.class);
+    private final Map<Head, Integer> headWidth = new EnumMap<>(Head.class);
+
+    /**
+     * A head's rows and outputs are padded with zeros to a multiple of 16 floats, so that the
+     * head's loop is whole vectors (30 outputs ran as a vector of 16, one of 8 and six single ones).
+     */
+    private static int padded(int width) {
+        return (width + 15) / 16 * 16;
+    }
 
     StepKernel(ProposalNetwork network) {
         ProposalNetwork.Config config = network.config();
@@ -67,14 +75,19 @@ final class StepKernel {
         at += ea;
         previousKind = project(kindTable, kinds, ek, ih, at);
         at += ek;
-        features = config.valueFeatures();
-        valueSlope = project(w.get("embed.value.weight"), features, ev, ih, at);
+        valueSlope = project(w.get("embed.value.weight"), 1, ev, ih, at)[0];
         valueOffset = project(w.get("embed.value.bias"), 1, ev, ih, at)[0];
         recurrent = rows(w.get("lstm.hh.weight"), hidden, gates);
         for (Head head : Head.values()) {
-            headWeight.put(head, rows(w.get(ProposalNetwork.headName(head) + ".weight"), hidden,
-                    head.outputs(config.maxCategories())));
-            headBias.put(head, w.get(ProposalNetwork.headName(head) + ".bias"));
+            int width = head.outputs(config.maxCategories());
+            float[][] weight = new float[hidden][];
+            float[] flat = w.get(ProposalNetwork.headName(head) + ".weight");
+            for (int r = 0; r < hidden; r++) {
+                weight[r] = java.util.Arrays.copyOf(java.util.Arrays.copyOfRange(flat, r * width, (r + 1) * width), padded(width));
+            }
+            headWeight.put(head, weight);
+            headBias.put(head, java.util.Arrays.copyOf(w.get(ProposalNetwork.headName(head) + ".bias"), padded(width)));
+            headWidth.put(head, width);
         }
     }
 
@@ -120,7 +133,7 @@ final class StepKernel {
         return g;
     }
 
-    /** Room for a step's head outputs for {@code head}. */
+    /** Room for a step's head outputs for {@code head}: its outputs, then zeros to a multiple of 16. */
     float[] outputs(Head head) {
         return new float[headBias.get(head).length];
     }
@@ -138,43 +151,30 @@ final class StepKernel {
      * samples of ic on a recursive model, its memory cold in cache).
      */
     float[][] step(float[] observationGates, float[] scratch, float[] h, float[] c, int row, int kindRow, int previousRow,
-            int previousKindRow, float[] previousFeatures, Head head) {
+            int previousKindRow, float previousFeature, Head head) {
         float[] h2 = new float[hidden];
         float[] c2 = new float[hidden];
         float[] out = outputs(head);
-        step(observationGates, scratch, h, c, row, kindRow, previousRow, previousKindRow, previousFeatures, head, h2, c2, out);
-        return new float[][] {h2, c2, out};
+        step(observationGates, scratch, h, c, row, kindRow, previousRow, previousKindRow, previousFeature, head, h2, c2, out);
+        return new float[][] {h2, c2, java.util.Arrays.copyOf(out, headWidth.get(head))};
     }
 
     /**
      * The same step into arrays the caller owns: the new state in {@code h2} and {@code c2} (of
      * {@link #hidden} units, neither {@code h} nor {@code c}) and the head's outputs in {@code out}
-     * ({@link #outputs}). A run alternates two pairs of state arrays, so that its steps allocate
+     * ({@link #outputs}: the outputs, then padding). A run alternates two pairs of state arrays, so that its steps allocate
      * nothing: at the inference's allocation rate new arrays land on memory cold in cache, and
      * they were the step's most sampled lines.
      */
     void step(float[] observationGates, float[] scratch, float[] h, float[] c, int row, int kindRow, int previousRow,
-            int previousKindRow, float[] previousFeatures, Head head, float[] h2, float[] c2, float[] out) {
+            int previousKindRow, float previousFeature, Head head, float[] h2, float[] c2, float[] out) {
         float[] g = scratch;
         float[] a = address[row];
         float[] k = kind[kindRow];
         float[] pa = previousAddress[previousRow];
         float[] pk = previousKind[previousKindRow];
-        float f0 = previousFeatures == null ? 0 : previousFeatures[0];
-        float[] s0 = valueSlope[0];
         for (int j = 0; j < gates; j++) {
-            g[j] = observationGates[j] + a[j] + k[j] + pa[j] + pk[j] + (f0 * s0[j] + valueOffset[j]);
-        }
-        if (features > 1 && previousFeatures != null) {
-            for (int f = 1; f < features; f++) {
-                float v = previousFeatures[f];
-                if (v != 0) {
-                    float[] sf = valueSlope[f];
-                    for (int j = 0; j < gates; j++) {
-                        g[j] += v * sf[j];
-                    }
-                }
-            }
+            g[j] = observationGates[j] + a[j] + k[j] + pa[j] + pk[j] + (previousFeature * valueSlope[j] + valueOffset[j]);
         }
         if (h != null) {
             // Four rows at a time: the gates are loaded and stored a quarter as often.

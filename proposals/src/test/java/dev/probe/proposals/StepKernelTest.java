@@ -48,19 +48,15 @@ class StepKernelTest {
                     float[] c = first ? null : gaussians(hd, 1.0, random);
                     int previous = first ? 0 : 1 + random.nextInt(30);
                     int previousKind = first ? 0 : random.nextInt(ProposalNetwork.KINDS.size() + 1);
-                    // The standardised value and the logarithms of its distances to the support's ends.
-                    float[] features = new float[Choice.FEATURES];
-                    for (int f = 0; f < features.length && !first; f++) {
-                        features[f] = (float) random.nextGaussian();
-                    }
-                    steps.add(new ProposalNetwork.Step(embedding, h, c, row, kind, previous, previousKind, features, head));
+                    float feature = first ? 0 : (float) random.nextGaussian();
+                    steps.add(new ProposalNetwork.Step(embedding, h, c, row, kind, previous, previousKind, feature, head));
                 }
                 float[][][] batched = network.steps(steps);
                 for (int i = 0; i < steps.size(); i++) {
                     ProposalNetwork.Step s = steps.get(i);
                     float[][] alone = network.steps(List.of(s))[0];
                     float[][] java = kernel.step(gates, kernel.scratch(), s.h(), s.c(), s.row(), s.kind(), s.previousRow(), s.previousKind(),
-                            s.previousFeatures(), s.head());
+                            s.previousFeature(), s.head());
                     for (int part = 0; part < 3; part++) {
                         // Float32 sums of about 200 products of unit size: rounding near 1e-6 each, so 1e-4 is
                         // rounding, while a wrong weight or gate moves values by 1e-2 or more.
