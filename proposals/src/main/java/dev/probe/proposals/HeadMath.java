@@ -224,14 +224,20 @@ final class HeadMath {
                 boolean finiteHigh = Double.isFinite(prior[3]);
                 double[] location = new double[k];
                 double[] scale = new double[k];
+                double[] logW = new double[k];
+                double max = Double.NEGATIVE_INFINITY;
                 for (int i = 0; i < k; i++) {
+                    max = Math.max(max, out[i]);
+                }
+                for (int i = 0; i < k; i++) {
+                    logW[i] = out[i] - max; // log w[i], as softmax made w[i]
                     double loc = out[k + i];
                     double z = finiteLow && finiteHigh ? b[0] + (b[1] - b[0]) * sigmoid(loc)
                             : finiteLow ? b[0] + softPlus(loc) : b[1] - softPlus(loc);
                     location[i] = m + s * z;
                     scale[i] = s * sigma(out[2 * k + i]);
                 }
-                return new TruncatedNormalMixture(w, location, scale, prior[2], prior[3]);
+                return new TruncatedNormalMixture(w, logW, location, scale, prior[2], prior[3]);
             }
             case BERNOULLI:
                 return Bernoulli.of(clamp(sigmoid(out[0] + prior[0])));

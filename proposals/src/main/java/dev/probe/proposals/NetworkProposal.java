@@ -141,19 +141,18 @@ public final class NetworkProposal implements Proposal {
         return kernel;
     }
 
-    /** Steps through the network: the Java step where there is one (row by row), else one native pass. */
+    /**
+     * Steps through the network, each into new arrays: the Java step where there is one (row by
+     * row), else one native pass. A run's own later steps on the CPU go into its buffers instead
+     * ({@link RunProposer#propose}).
+     */
     private float[][][] steps(List<ProposalNetwork.Step> steps, float[] gates) {
-        return steps(steps, gates, null);
-    }
-
-    /** The same, the Java step's gates in {@code scratch} where it is given ({@link StepKernel#scratch}). */
-    private float[][][] steps(List<ProposalNetwork.Step> steps, float[] gates, float[] scratch) {
         networkSteps.addAndGet(steps.size());
         StepKernel k = kernel;
         if (gates == null || k == null) {
             return network.steps(steps);
         }
-        float[] room = scratch != null ? scratch : k.scratch();
+        float[] room = k.scratch();
         float[][][] out = new float[steps.size()][][];
         for (int i = 0; i < out.length; i++) {
             ProposalNetwork.Step s = steps.get(i);
@@ -192,6 +191,7 @@ public final class NetworkProposal implements Proposal {
         private final Cache cache;
         private final RunGroup group;
         private final int member;
+        /** The state after the last chosen step: one of the run's buffers, a shared first step's, or null. */
         private float[] h;
         private float[] c;
         private int previousRow;
@@ -204,6 +204,18 @@ public final class NetworkProposal implements Proposal {
         private double[] pendingFrame;
         /** The Java step's gates, for this run's steps (a run proposes on one thread at a time). */
         private float[] scratch;
+        /**
+         * Two pairs of state arrays the Java step writes into by turns (never the pair {@code h}
+         * and {@code c} point to), and its head outputs per head: a run's steps allocate nothing.
+         */
+        private float[] hA;
+        private float[] cA;
+        private float[] hB;
+        private float[] cB;
+        private final float[][] outputs = new float[Head.values().length][];
+        /** The kind last looked up (compared as the same string object) and its embedding row. */
+        private String kindLabel;
+        private int kindRow;
 
         RunProposer(Cache cache, RunGroup group, int member) {
             this.cache = cache;
@@ -224,44 +236,77 @@ public final class NetworkProposal implements Proposal {
             }
             double[] frame = Choice.frame(prior);
             double[] parameters = Choice.parameters(head, prior, frame);
-            int kind = ProposalNetwork.kindIndex(prior.kind());
-            float[][] step;
+            String label = prior.kind();
+            if (label != kindLabel) {
+                // Kinds are constant strings: a run of one kind's choices looks its row up once.
+                kindLabel = label;
+                kindRow = ProposalNetwork.kindIndex(label);
+            }
+            int kind = kindRow;
+            float[] stateH;
+            float[] stateC;
+            float[] out;
             if (h == null) {
-                step = cache.firstSteps().computeIfAbsent((long) row * 1024 + kind, k -> steps(List.of(
+                float[][] step = cache.firstSteps().computeIfAbsent((long) row * 1024 + kind, k -> steps(List.of(
                         new ProposalNetwork.Step(cache.embedding(), null, null, row, kind, 0, 0, 0f, head)), cache.gates())[0]);
-            } else {
+                stateH = step[0];
+                stateC = step[1];
+                out = step[2];
+            } else if (group != null || kernel == null || cache.gates() == null) {
                 ProposalNetwork.Step next = new ProposalNetwork.Step(cache.embedding(), h, c, row, kind, previousRow, previousKind,
                         previousFeature, head);
-                if (group != null) {
-                    step = (float[][]) group.await(member, next, requests -> evaluate(requests, cache.gates()));
-                } else {
-                    if (scratch == null && kernel != null) {
-                        scratch = kernel.scratch();
-                    }
-                    step = steps(List.of(next), cache.gates(), scratch)[0];
+                float[][] step = group != null
+                        ? (float[][]) group.await(member, next, requests -> evaluate(requests, cache.gates()))
+                        : steps(List.of(next), cache.gates())[0];
+                stateH = step[0];
+                stateC = step[1];
+                out = step[2];
+            } else {
+                StepKernel k = kernel;
+                if (scratch == null) {
+                    int hd = k.hidden();
+                    scratch = k.scratch();
+                    hA = new float[hd];
+                    cA = new float[hd];
+                    hB = new float[hd];
+                    cB = new float[hd];
                 }
+                boolean intoB = h == hA;
+                stateH = intoB ? hB : hA;
+                stateC = intoB ? cB : cA;
+                out = outputs[head.ordinal()];
+                if (out == null) {
+                    out = k.outputs(head);
+                    outputs[head.ordinal()] = out;
+                }
+                networkSteps.incrementAndGet();
+                k.step(cache.gates(), scratch, h, c, row, kind, previousRow, previousKind, previousFeature, head, stateH, stateC,
+                        out);
             }
             pendingRow = row;
             pendingKind = kind;
             pendingFrame = frame;
-            pendingH = step[0];
-            pendingC = step[1];
-            Distribution<?> q = HeadMath.distribution(head, parameters, step[2]);
+            pendingH = stateH;
+            pendingC = stateC;
+            Distribution<?> q = HeadMath.distribution(head, parameters, out);
             return priorMix == 0 ? q : defensive(q, prior);
         }
 
-        /** Everything the next proposal depends on: the LSTM state and the previous choice. */
+        /** Everything the next proposal depends on: the LSTM state and the previous choice (copies). */
         private record State(float[] h, float[] c, int previousRow, int previousKind, float previousFeature) {
         }
 
         @Override
         public Object snapshot() {
-            return new State(h, c, previousRow, previousKind, previousFeature);
+            // The run's buffers are written again by its next steps: the snapshot keeps copies.
+            return new State(h == null ? null : h.clone(), c == null ? null : c.clone(), previousRow, previousKind,
+                    previousFeature);
         }
 
         @Override
         public void restore(Object snapshot) {
             State s = (State) snapshot;
+            // The snapshot's copies are never the run's buffers, so the steps never write into them.
             h = s.h();
             c = s.c();
             previousRow = s.previousRow();

@@ -40,6 +40,15 @@ final class StepKernel {
     private final float[][] recurrent;
     private final Map<Head, float[][]> headWeight = new EnumMap<>(Head.class);
     private final Map<Head, float[]> headBias = new EnumMap<>(Head.class);
+    private final Map<Head, Integer> headWidth = new EnumMap<>(Head.class);
+
+    /**
+     * A head's rows and outputs are padded with zeros to a multiple of 16 floats, so that the
+     * head's loop is whole vectors (30 outputs ran as a vector of 16, one of 8 and six single ones).
+     */
+    private static int padded(int width) {
+        return (width + 15) / 16 * 16;
+    }
 
     StepKernel(ProposalNetwork network) {
         ProposalNetwork.Config config = network.config();
@@ -70,9 +79,15 @@ final class StepKernel {
         valueOffset = project(w.get("embed.value.bias"), 1, ev, ih, at)[0];
         recurrent = rows(w.get("lstm.hh.weight"), hidden, gates);
         for (Head head : Head.values()) {
-            headWeight.put(head, rows(w.get(ProposalNetwork.headName(head) + ".weight"), hidden,
-                    head.outputs(config.maxCategories())));
-            headBias.put(head, w.get(ProposalNetwork.headName(head) + ".bias"));
+            int width = head.outputs(config.maxCategories());
+            float[][] weight = new float[hidden][];
+            float[] flat = w.get(ProposalNetwork.headName(head) + ".weight");
+            for (int r = 0; r < hidden; r++) {
+                weight[r] = java.util.Arrays.copyOf(java.util.Arrays.copyOfRange(flat, r * width, (r + 1) * width), padded(width));
+            }
+            headWeight.put(head, weight);
+            headBias.put(head, java.util.Arrays.copyOf(w.get(ProposalNetwork.headName(head) + ".bias"), padded(width)));
+            headWidth.put(head, width);
         }
     }
 
@@ -118,6 +133,16 @@ final class StepKernel {
         return g;
     }
 
+    /** Room for a step's head outputs for {@code head}: its outputs, then zeros to a multiple of 16. */
+    float[] outputs(Head head) {
+        return new float[headBias.get(head).length];
+    }
+
+    /** The LSTM's units. */
+    int hidden() {
+        return hidden;
+    }
+
     /**
      * One step of one run: {h, c, head outputs}, each a new array. {@code h} and {@code c} are null
      * at the run's first choice (the state is zero); {@code observationGates} comes from
@@ -127,6 +152,22 @@ final class StepKernel {
      */
     float[][] step(float[] observationGates, float[] scratch, float[] h, float[] c, int row, int kindRow, int previousRow,
             int previousKindRow, float previousFeature, Head head) {
+        float[] h2 = new float[hidden];
+        float[] c2 = new float[hidden];
+        float[] out = outputs(head);
+        step(observationGates, scratch, h, c, row, kindRow, previousRow, previousKindRow, previousFeature, head, h2, c2, out);
+        return new float[][] {h2, c2, java.util.Arrays.copyOf(out, headWidth.get(head))};
+    }
+
+    /**
+     * The same step into arrays the caller owns: the new state in {@code h2} and {@code c2} (of
+     * {@link #hidden} units, neither {@code h} nor {@code c}) and the head's outputs in {@code out}
+     * ({@link #outputs}: the outputs, then padding). A run alternates two pairs of state arrays, so that its steps allocate
+     * nothing: at the inference's allocation rate new arrays land on memory cold in cache, and
+     * they were the step's most sampled lines.
+     */
+    void step(float[] observationGates, float[] scratch, float[] h, float[] c, int row, int kindRow, int previousRow,
+            int previousKindRow, float previousFeature, Head head, float[] h2, float[] c2, float[] out) {
         float[] g = scratch;
         float[] a = address[row];
         float[] k = kind[kindRow];
@@ -141,14 +182,14 @@ final class StepKernel {
             for (; i + 4 <= hidden; i += 4) {
                 float h0 = h[i];
                 float h1 = h[i + 1];
-                float h2 = h[i + 2];
+                float h2i = h[i + 2];
                 float h3 = h[i + 3];
                 float[] w0 = recurrent[i];
                 float[] w1 = recurrent[i + 1];
                 float[] w2 = recurrent[i + 2];
                 float[] w3 = recurrent[i + 3];
                 for (int j = 0; j < gates; j++) {
-                    g[j] += h0 * w0[j] + h1 * w1[j] + h2 * w2[j] + h3 * w3[j];
+                    g[j] += h0 * w0[j] + h1 * w1[j] + h2i * w2[j] + h3 * w3[j];
                 }
             }
             for (; i < hidden; i++) {
@@ -164,7 +205,6 @@ final class StepKernel {
         sigmoids(g, 0, 2 * hidden);
         tanhs(g, 2 * hidden, 3 * hidden);
         sigmoids(g, 3 * hidden, gates);
-        float[] c2 = new float[hidden];
         if (c == null) {
             for (int i = 0; i < hidden; i++) {
                 c2[i] = g[i] * g[2 * hidden + i];
@@ -174,12 +214,12 @@ final class StepKernel {
                 c2[i] = g[i] * g[2 * hidden + i] + g[hidden + i] * c[i];
             }
         }
-        float[] h2 = new float[hidden];
         for (int i = 0; i < hidden; i++) {
             h2[i] = g[3 * hidden + i] * tanh(c2[i]);
         }
         float[][] weight = headWeight.get(head);
-        float[] out = headBias.get(head).clone();
+        float[] bias = headBias.get(head);
+        System.arraycopy(bias, 0, out, 0, bias.length);
         for (int i = 0; i < hidden; i++) {
             float hi = h2[i];
             float[] w = weight[i];
@@ -187,7 +227,6 @@ final class StepKernel {
                 out[j] += hi * w[j];
             }
         }
-        return new float[][] {h2, c2, out};
     }
 
     private static void sigmoids(float[] v, int from, int to) {

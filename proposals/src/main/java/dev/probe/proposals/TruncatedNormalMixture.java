@@ -44,6 +44,14 @@ final class TruncatedNormalMixture extends RealDistribution {
      * @param scale    each component's standard deviation before truncation (positive)
      */
     TruncatedNormalMixture(double[] weights, double[] location, double[] scale, double low, double high) {
+        this(weights, null, location, scale, low, high);
+    }
+
+    /**
+     * The same, given {@code logWeights}, the weights' logarithms (a softmax knows them without
+     * computing one: its outputs less their maximum), which spares a logarithm per component.
+     */
+    TruncatedNormalMixture(double[] weights, double[] logWeights, double[] location, double[] scale, double low, double high) {
         this.weights = weights;
         this.location = location;
         this.scale = scale;
@@ -55,13 +63,19 @@ final class TruncatedNormalMixture extends RealDistribution {
         }
         total = sum;
         constant = new double[weights.length];
+        double logTotal = Math.log(sum);
         for (int k = 0; k < weights.length; k++) {
             double mass = mass((low - location[k]) / scale[k], (high - location[k]) / scale[k]);
             if (!(mass > 0)) {
                 throw new IllegalArgumentException("TruncatedNormal: [" + low + ", " + high
                         + "] holds no probability mass under Normal(" + location[k] + ", " + scale[k] + ")");
             }
-            constant[k] = Math.log(weights[k] / total) - Math.log(scale[k]) - LOG_SQRT_2PI - Math.log(mass);
+            double logWeight = logWeights == null ? Math.log(weights[k] / total) : logWeights[k] - logTotal;
+            // One logarithm for both factors, unless their product leaves the normal doubles.
+            double product = scale[k] * mass;
+            double logScaleMass = product >= Double.MIN_NORMAL && product < Double.POSITIVE_INFINITY ? Math.log(product)
+                    : Math.log(scale[k]) + Math.log(mass);
+            constant[k] = logWeight - logScaleMass - LOG_SQRT_2PI;
         }
     }
 
