@@ -63,6 +63,80 @@ class SbiBenchTest {
         }
     }
 
+    /** Log density of the 2-d normal N(x; m, S), S given as {S00, S01, S11}. */
+    private static double logNormal2(double[] x, double m0, double m1, double[] s) {
+        double det = s[0] * s[2] - s[1] * s[1];
+        double u = x[0] - m0;
+        double v = x[1] - m1;
+        return -Math.log(2 * Math.PI) - 0.5 * Math.log(det) - 0.5 * (s[2] * u * u - 2 * s[1] * u * v + s[0] * v * v) / det;
+    }
+
+    @Test
+    void slcpReferenceIntegratesTheMeanOutExactly() throws Exception {
+        List<?> points = (List<?>) SbiBench.loadObservations(DIR.resolve("observations.json")).get("slcp").get(0).get("x");
+        double[][] xs = new double[points.size()][];
+        double[] mean = new double[2];
+        for (int j = 0; j < xs.length; j++) {
+            xs[j] = SbiTasks.flat(points.get(j));
+            mean[0] += xs[j][0] / xs.length;
+            mean[1] += xs[j][1] / xs.length;
+        }
+        double[] w = new double[3];
+        for (double[] p : xs) {
+            w[0] += (p[0] - mean[0]) * (p[0] - mean[0]);
+            w[1] += (p[0] - mean[0]) * (p[1] - mean[1]);
+            w[2] += (p[1] - mean[1]) * (p[1] - mean[1]);
+        }
+        // At a few (|theta2|, |theta3|, theta4), the four points' likelihood integrated over the
+        // mean m on a fine grid (midpoint rule over 12 sd of N(xbar, S / 4) each way) against the
+        // closed form (2 pi)^-3 |S|^-3/2 exp(-tr(S^-1 W) / 2) / 4.
+        double[][] at = {{1.0, 1.2, 0.1}, {0.7, 1.5, -1.8}, {1.3, 0.9, 2.5}, {0.5, 0.6, 0.0}};
+        for (double[] t : at) {
+            double[] s = SbiTasks.SlcpGrid.covariance(t[0], t[1], t[2]);
+            double sd0 = Math.sqrt(s[0] / 4);
+            double sd1 = Math.sqrt(s[2] / 4);
+            int cells = 1200;
+            double sum = 0;
+            double max = Double.NEGATIVE_INFINITY;
+            double[] logs = new double[cells * cells];
+            for (int i = 0; i < cells; i++) {
+                double m0 = mean[0] + sd0 * (-12 + 24 * (i + 0.5) / cells);
+                for (int j = 0; j < cells; j++) {
+                    double m1 = mean[1] + sd1 * (-12 + 24 * (j + 0.5) / cells);
+                    double l = 0;
+                    for (double[] p : xs) {
+                        l += logNormal2(p, m0, m1, s);
+                    }
+                    logs[i * cells + j] = l;
+                    max = Math.max(max, l);
+                }
+            }
+            for (double l : logs) {
+                sum += Math.exp(l - max);
+            }
+            double numeric = max + Math.log(sum * (24 * sd0 / cells) * (24 * sd1 / cells));
+            double closed = -3 * Math.log(2 * Math.PI) - Math.log(4) + SbiTasks.SlcpGrid.logMarginal(t[0], t[1], t[2], w);
+            assertEquals(numeric, closed, 1e-6, "log of the likelihood integrated over m at " + java.util.Arrays.toString(t));
+        }
+    }
+
+    @Test
+    void slcpReferenceGivesTheFourSignModesEqualMassAndStaysInThePrior() throws Exception {
+        SbiTasks.Task task = SbiTasks.find("slcp");
+        Object x = SbiBench.loadObservations(DIR.resolve("observations.json")).get("slcp").get(9).get("x");
+        int n = 20_000;
+        double[][] draws = task.reference().sample(task, task.script(DIR), x, n, 5);
+        int[] modes = new int[4];
+        for (double[] d : draws) {
+            assertTrue(task.support().test(d), "a draw outside the prior's box");
+            modes[(d[2] > 0 ? 1 : 0) + (d[3] > 0 ? 2 : 0)]++;
+        }
+        for (int m : modes) {
+            // Each sign mode holds a quarter: binomial SE sqrt(n / 4 * 3 / 4) = 61 draws; five SE.
+            assertEquals(n / 4.0, m, 5 * Math.sqrt(n * 0.25 * 0.75));
+        }
+    }
+
     @Test
     void storedObservationsAreTheSeededDrawsOfEveryScript() throws Exception {
         Map<String, List<Map<String, Object>>> stored = SbiBench.loadObservations(DIR.resolve("observations.json"));
