@@ -36,7 +36,7 @@ import dev.probe.runtime.posterior.Posterior;
 final class SbiBench {
 
     /** The engines the benchmark runs, each as it spends a budget. */
-    static final List<String> ENGINES = List.of("is", "rmh", "smc", "smc-tempered");
+    static final List<String> ENGINES = List.of("is", "rmh", "smc", "smc-tempered", "is-fitted");
 
     /**
      * The engines whose draws repeat (weighted particles resampled), which the kernel smooths
@@ -68,7 +68,10 @@ final class SbiBench {
     static final int CHAINS = 40;
 
     /** What one engine run gave: its draws and how many model executions it took. */
-    record Result(double[][] draws, long runs) {
+    record Result(double[][] draws, long runs, String note) {
+        Result(double[][] draws, long runs) {
+            this(draws, runs, "");
+        }
     }
 
     /** A model that counts its executions. */
@@ -154,10 +157,63 @@ final class SbiBench {
             case "smc-tempered" -> {
                 return tempered(task, model, x, budget, draws, seed);
             }
+            case "is-fitted" -> p = fitted(task, model, x, budget, seed);
             default -> throw new UsageException("no engine '" + engine + "' in the sbi benchmark; it runs " + String.join(", ", ENGINES));
         }
         boolean kernel = smooth && SMOOTHED.contains(engine);
-        return new Result(kernel ? task.smoothed(p, draws, seed + 1) : task.draws(p, draws, seed + 1), model.runs.get());
+        double[][] out = kernel ? task.smoothed(p, draws, seed + 1) : task.draws(p, draws, seed + 1);
+        return new Result(out, model.runs.get(), engine.equals("is-fitted") ? weightsNote(p, out) : "");
+    }
+
+    /** The ESS of a weighted posterior's last runs and how many of the draws made from them are distinct. */
+    static String weightsNote(Posterior p, double[][] draws) {
+        double[] w = dev.probe.diagnostics.Samples.of(p).weights();
+        double total = 0;
+        double squares = 0;
+        double max = 0;
+        for (double v : w) {
+            total += v;
+            squares += v * v;
+            max = Math.max(max, v);
+        }
+        java.util.Set<java.util.List<Double>> distinct = new java.util.HashSet<>();
+        for (double[] d : draws) {
+            distinct.add(java.util.Arrays.stream(d).boxed().toList());
+        }
+        return String.format(Locale.ROOT, "last stage: %,d runs, ESS %,.0f, largest weight %.2g of the total; %,d distinct draws of %,d",
+                w.length, total * total / squares, max / total, distinct.size(), draws.length);
+    }
+
+    /** The standard deviations of {@code is-fitted}'s proposals, as multiples of the fitted ones: its second stage's, its last's. */
+    static final double FIT_WIDE = 1.5;
+    static final double FIT_NARROW = 1.1;
+
+    /**
+     * Importance sampling with a Gaussian proposal fitted in stages (population Monte Carlo,
+     * Cappé et al. 2004), within a budget: a pilot of tempered SMC (2 fixed rounds of moves at each
+     * temperature, about budget / 300 particles), importance sampling with a Gaussian fitted to the
+     * pilot's particles (its standard deviations widened by {@link #FIT_WIDE}) for a tenth of the
+     * budget, then importance sampling with a Gaussian fitted to those weighted runs (widened by
+     * {@link #FIT_NARROW}) for every execution left. The last stage's runs are independent, and where
+     * the proposal is close to the posterior their weights are nearly equal, so the systematic
+     * resampling of 10,000 draws from them repeats none (no run holds more than 1 / 10,000 of the
+     * weight): the draws are independent, unlike a chain's thinned steps or resampled particles.
+     */
+    static Posterior fitted(SbiTasks.Task task, Counting model, Object x, int budget, long seed) {
+        int particles = Math.max(16, Math.min(512, budget / 300));
+        TemperedSmc pilotEngine = new TemperedSmc(new TemperedSmc.Options(Proposal.PRIOR, 0.5, 0.5, 2));
+        Posterior p = task.condition(Inference.with(pilotEngine, model), x).traces(particles).seed(seed + 11).threads(1).run();
+        double[] widths = {FIT_WIDE, FIT_NARROW};
+        for (int stage = 0; stage < widths.length; stage++) {
+            long left = budget - model.runs.get();
+            int n = (int) (stage == widths.length - 1 ? left : Math.min(left / 2, budget / 10));
+            if (n < 2 * task.parameters().size()) {
+                break;
+            }
+            FittedGaussian q = new FittedGaussian(p, task.parameters(), widths[stage]);
+            p = task.condition(Inference.importanceSampling(model).proposal(q), x).traces(n).seed(seed + 12 + stage).threads(1).run();
+        }
+        return p;
     }
 
     /**
@@ -293,6 +349,10 @@ final class SbiBench {
                             continue;
                         }
                         maxRuns = Math.max(maxRuns, r.runs() * 1000 / budget);
+                        if (!r.note().isEmpty()) {
+                            err.printf(Locale.ROOT, "probe bench --sbi:   %s%n", r.note());
+                            err.flush();
+                        }
                         long t0 = System.nanoTime();
                         double c = C2st.accuracy(references.get(k - o.first()), r.draws(), 42 + k);
                         err.printf(Locale.ROOT, "probe bench --sbi:   %,d runs, C2ST %.3f (%.1f s)%n", r.runs(), c, (System.nanoTime() - t0) / 1e9);

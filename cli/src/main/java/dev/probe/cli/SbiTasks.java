@@ -95,20 +95,7 @@ final class SbiTasks {
                 squares += v * v;
             }
             double neff = total * total / squares;
-            double[] mean = new double[d];
-            for (int i = 0; i < w.length; i++) {
-                for (int j = 0; j < d; j++) {
-                    mean[j] += w[i] / total * cols[j][i];
-                }
-            }
-            double[][] cov = new double[d][d];
-            for (int i = 0; i < w.length; i++) {
-                for (int a = 0; a < d; a++) {
-                    for (int b = 0; b <= a; b++) {
-                        cov[a][b] += w[i] / total * (cols[a][i] - mean[a]) * (cols[b][i] - mean[b]);
-                    }
-                }
-            }
+            double[][] cov = covariance(cols, w, mean(cols, w));
             double h = Math.pow(neff, -1.0 / (d + 4));
             double[][] chol = cholesky(cov, h * h);
             double[] cumulative = new double[w.length];
@@ -153,6 +140,39 @@ final class SbiTasks {
 
         /** How the draws are made, for the docs and the bench's header. */
         String describe();
+    }
+
+    /** The weighted mean of the columns {@code cols} (weights {@code w}, any total). */
+    static double[] mean(double[][] cols, double[] w) {
+        double total = 0;
+        for (double v : w) {
+            total += v;
+        }
+        double[] mean = new double[cols.length];
+        for (int i = 0; i < w.length; i++) {
+            for (int j = 0; j < cols.length; j++) {
+                mean[j] += w[i] / total * cols[j][i];
+            }
+        }
+        return mean;
+    }
+
+    /** The lower triangle of the columns' weighted covariance about {@code mean}. */
+    static double[][] covariance(double[][] cols, double[] w, double[] mean) {
+        double total = 0;
+        for (double v : w) {
+            total += v;
+        }
+        int d = cols.length;
+        double[][] cov = new double[d][d];
+        for (int i = 0; i < w.length; i++) {
+            for (int a = 0; a < d; a++) {
+                for (int b = 0; b <= a; b++) {
+                    cov[a][b] += w[i] / total * (cols[a][i] - mean[a]) * (cols[b][i] - mean[b]);
+                }
+            }
+        }
+        return cov;
     }
 
     /** The lower Cholesky factor of {@code scale} times the lower triangle {@code lower} (made symmetric), with a small ridge. */

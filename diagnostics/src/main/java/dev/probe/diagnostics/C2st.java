@@ -220,6 +220,52 @@ public final class C2st {
             }
         }
 
+        /**
+         * {@code out[o + j] += sum over t < count of a[t] * w[rows[t] * h + j]}, the terms added one
+         * after another in t's order (so each element is the same double as adding them in one loop
+         * per term), four terms a pass: each pass reads and writes {@code out} once for four rows of
+         * {@code w}, where one loop per term reads and writes it for each.
+         */
+        private static void accumulate(double[] out, int o, double[] a, int[] rows, int count, double[] w, int h) {
+            int t = 0;
+            for (; t + 4 <= count; t += 4) {
+                double c0 = a[t];
+                double c1 = a[t + 1];
+                double c2 = a[t + 2];
+                double c3 = a[t + 3];
+                int w0 = rows[t] * h;
+                int w1 = rows[t + 1] * h;
+                int w2 = rows[t + 2] * h;
+                int w3 = rows[t + 3] * h;
+                for (int j = 0; j < h; j++) {
+                    double v = out[o + j];
+                    v += c0 * w[w0 + j];
+                    v += c1 * w[w1 + j];
+                    v += c2 * w[w2 + j];
+                    v += c3 * w[w3 + j];
+                    out[o + j] = v;
+                }
+            }
+            for (; t < count; t++) {
+                double c = a[t];
+                int wo = rows[t] * h;
+                for (int j = 0; j < h; j++) {
+                    out[o + j] += c * w[wo + j];
+                }
+            }
+        }
+
+        /** Scratch for {@link #accumulate}: the nonzero terms' factors and rows. */
+        private double[] factors = new double[0];
+        private int[] rowsOf = new int[0];
+
+        private void scratch(int n) {
+            if (factors.length < n) {
+                factors = new double[n];
+                rowsOf = new int[n];
+            }
+        }
+
         /** The logits of the first {@code size} rows of {@code pick}, keeping the activations. */
         private void forward(float[][] x, int[] pick, int size) {
             int h = hidden;
@@ -230,6 +276,7 @@ public final class C2st {
                 d2 = new double[size * h];
                 z = new double[size];
             }
+            scratch(Math.max(h, dim));
             double[] w1 = params[0];
             double[] b1 = params[1];
             double[] w2 = params[2];
@@ -240,25 +287,24 @@ public final class C2st {
                 int o = r * h;
                 System.arraycopy(b1, 0, a1, o, h);
                 for (int d = 0; d < dim; d++) {
-                    double xi = in[d];
-                    int wo = d * h;
-                    for (int j = 0; j < h; j++) {
-                        a1[o + j] += xi * w1[wo + j];
-                    }
+                    factors[d] = in[d];
+                    rowsOf[d] = d;
                 }
+                accumulate(a1, o, factors, rowsOf, dim, w1, h);
                 for (int j = 0; j < h; j++) {
                     a1[o + j] = Math.max(a1[o + j], 0);
                 }
                 System.arraycopy(b2, 0, a2, o, h);
+                // The second layer over the first's nonzero activations only (ReLU's zeros add nothing).
+                int count = 0;
                 for (int k = 0; k < h; k++) {
                     double ak = a1[o + k];
                     if (ak != 0) {
-                        int wo = k * h;
-                        for (int j = 0; j < h; j++) {
-                            a2[o + j] += ak * w2[wo + j];
-                        }
+                        factors[count] = ak;
+                        rowsOf[count++] = k;
                     }
                 }
+                accumulate(a2, o, factors, rowsOf, count, w2, h);
                 double logit = params[5][0];
                 for (int j = 0; j < h; j++) {
                     a2[o + j] = Math.max(a2[o + j], 0);
@@ -268,7 +314,12 @@ public final class C2st {
             }
         }
 
-        /** One Adam step on a batch; returns its loss (binary cross-entropy plus the L2 penalty). */
+        /**
+         * One Adam step on a batch; returns its loss (binary cross-entropy plus the L2 penalty). Each
+         * gradient element sums the batch's rows in their order, as one pass per row would; the
+         * weight gradients are summed a layer at a time after every row's deltas are known, four
+         * rows a pass ({@link #accumulate}).
+         */
         private double step(float[][] x, float[] y, int[] pick, int size) {
             forward(x, pick, size);
             int h = hidden;
@@ -283,6 +334,7 @@ public final class C2st {
             for (double[] g : grads) {
                 java.util.Arrays.fill(g, 0);
             }
+            scratch(Math.max(h, size));
             double[] w3 = params[4];
             for (int r = 0; r < size; r++) {
                 double zr = z[r];
@@ -296,40 +348,46 @@ public final class C2st {
                     grads[4][j] += a2[o + j] * dz;
                     d2[o + j] = a2[o + j] > 0 ? dz * w3[j] : 0;
                 }
-                // d1 = W2 d2 (through the transposed copy, a row at a time), then ReLU's mask.
+                // d1 = W2 d2 (through the transposed copy, over d2's nonzero entries), then ReLU's mask.
                 java.util.Arrays.fill(d1, o, o + h, 0);
+                int count = 0;
                 for (int j = 0; j < h; j++) {
                     double dj = d2[o + j];
                     if (dj != 0) {
-                        int wo = j * h;
-                        for (int k = 0; k < h; k++) {
-                            d1[o + k] += dj * w2t[wo + k];
-                        }
+                        factors[count] = dj;
+                        rowsOf[count++] = j;
                     }
                 }
+                accumulate(d1, o, factors, rowsOf, count, w2t, h);
                 for (int k = 0; k < h; k++) {
-                    double ak = a1[o + k];
-                    if (ak > 0) {
-                        int wo = k * h;
-                        for (int j = 0; j < h; j++) {
-                            grads[2][wo + j] += ak * d2[o + j];
-                        }
-                    } else {
+                    if (!(a1[o + k] > 0)) {
                         d1[o + k] = 0;
                     }
                 }
-                float[] in = x[pick[r]];
                 for (int j = 0; j < h; j++) {
                     grads[3][j] += d2[o + j];
                     grads[1][j] += d1[o + j];
                 }
-                for (int d = 0; d < dim; d++) {
-                    double xi = in[d];
-                    int wo = d * h;
-                    for (int j = 0; j < h; j++) {
-                        grads[0][wo + j] += xi * d1[o + j];
+            }
+            // dW2 row k = sum over the rows whose activation k is positive of a1[r][k] d2[r], in row order.
+            for (int k = 0; k < h; k++) {
+                int count = 0;
+                for (int r = 0; r < size; r++) {
+                    double ak = a1[r * h + k];
+                    if (ak > 0) {
+                        factors[count] = ak;
+                        rowsOf[count++] = r;
                     }
                 }
+                accumulate(grads[2], k * h, factors, rowsOf, count, d2, h);
+            }
+            // dW1 row d = sum over the rows of x[r][d] d1[r], in row order.
+            for (int d = 0; d < dim; d++) {
+                for (int r = 0; r < size; r++) {
+                    factors[r] = x[pick[r]][d];
+                    rowsOf[r] = r;
+                }
+                accumulate(grads[0], d * h, factors, rowsOf, size, d1, h);
             }
             for (int p = 0; p < 6; p += 2) {
                 for (int i = 0; i < params[p].length; i++) {
