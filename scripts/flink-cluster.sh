@@ -217,12 +217,28 @@ case "${1:-}" in
   kill-taskmanager)
     n="${2:?which TaskManager: 1, 2 or busy}"
     if [ "$n" = busy ]; then
-      # A TaskManager with a slot in use, found by its resource id in the logs this script keeps.
-      id="$(curl -s --max-time 5 "http://localhost:$port/taskmanagers" | python3 -c '
-import json, sys
-for t in json.load(sys.stdin)["taskmanagers"]:
-    if t["freeSlots"] < t["slotsNumber"]:
-        print(t["id"]); break')"
+      # A TaskManager on which a subtask of a running job is RUNNING now (a slot in use is not
+      # enough: a subtask that has finished keeps its slot, and losing it fails nothing), found
+      # by its resource id in the logs this script keeps.
+      id="$(python3 - "$port" <<'PY'
+import json, sys, urllib.request
+base = "http://localhost:%s" % sys.argv[1]
+def get(path):
+    with urllib.request.urlopen(base + path, timeout=5) as r:
+        return json.load(r)
+try:
+    for job in get("/jobs/overview")["jobs"]:
+        if job["state"] != "RUNNING":
+            continue
+        for vertex in get("/jobs/" + job["jid"])["vertices"]:
+            for task in get("/jobs/%s/vertices/%s" % (job["jid"], vertex["id"]))["subtasks"]:
+                if task["status"] == "RUNNING":
+                    print(task["taskmanager-id"])
+                    sys.exit(0)
+except OSError:
+    pass
+PY
+)"
       n="$(grep -l -F "$id" "$dir"/log/taskmanager-*.log 2>/dev/null | head -n 1 | sed -E 's/.*taskmanager-([0-9]+)\.log/\1/')"
       if [ -z "$id" ] || [ -z "$n" ]; then
         echo "flink-cluster: no TaskManager runs a task now" >&2
