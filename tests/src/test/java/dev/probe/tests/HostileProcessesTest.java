@@ -166,6 +166,46 @@ class HostileProcessesTest {
         }
     }
 
+    /**
+     * PPX simulators (pyprob's protocol) know nothing of Probe and serve until they are killed: the
+     * runtime killed with SIGKILL mid-run, the shell each copy runs under ends it, and nothing the
+     * runtime started is left.
+     */
+    @Test
+    void ppxSimulatorsEndWhenTheRuntimeThatStartedThemIsKilled() throws Exception {
+        Path classes = dir.resolve("ppx-python");
+        Processes.Finished flatc = Processes.run(new ProcessBuilder("flatc", "--python", "-o", classes.toString(),
+                ROOT.resolve("bridges/src/main/flatbuffers/ppx.fbs").toString()), 120);
+        assertEquals(0, flatc.code(), "flatc (Debian's flatbuffers-compiler): " + flatc.output());
+        String simulator = "env PYTHONPATH=" + classes + " " + PythonSimulatorTest.PYTHON + " "
+                + ROOT.resolve("tests/src/test/python/ppx_simulator.py") + " gaussian";
+        Path err = dir.resolve("err-ppx-killed");
+        Process probe = start(err, "infer", "--simulator", simulator, "--protocol", "ppx", "--workers", "2", "--traces",
+                "100000000", "--observe", "obs0=8", "--observe", "obs1=9", "--seed", "1", "--quiet");
+        // Both copies serving: the runtime starts the second once the first has answered its handshake.
+        java.util.function.Predicate<ProcessHandle> python = h -> h.info().command().orElse("").contains("python")
+                && h.info().commandLine().orElse("").contains("ppx_simulator.py");
+        List<ProcessHandle> started = List.of();
+        for (int i = 0; i < 3000 && started.stream().filter(python).count() < 2; i++) {
+            Thread.sleep(10);
+            started = probe.toHandle().descendants().toList();
+        }
+        List<ProcessHandle> copies = started;
+        assertEquals(2, copies.stream().filter(python).count(), "the runtime did not start two PPX simulators: " + Files.readString(err));
+        Thread.sleep(1000);
+        assertTrue(probe.isAlive(), Files.readString(err));
+        probe.destroyForcibly();
+        finish(probe, 30);
+        long end = System.nanoTime() + 15_000_000_000L;
+        while (copies.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        for (ProcessHandle copy : copies) {
+            assertFalse(copy.isAlive(), "pid " + copy.pid() + " (" + copy.info().commandLine().orElse("?")
+                    + ") outlived the runtime that started it");
+        }
+    }
+
     @Test
     void twoWritersOfOneFileGiveOneWholeResultAndOneClearRefusal() throws Exception {
         Path post = dir.resolve("post.probe");

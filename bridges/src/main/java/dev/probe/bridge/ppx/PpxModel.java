@@ -80,8 +80,9 @@ public final class PpxModel implements Model, AutoCloseable {
         try {
             for (int i = 0; i < workers; i++) {
                 String address = "tcp://127.0.0.1:" + freePort();
-                ProcessBuilder pb = new ProcessBuilder("sh", "-c", command + " " + address + " 1>&2");
+                ProcessBuilder pb = new ProcessBuilder("sh", "-c", WATCH, "probe-ppx-watch", command + " " + address + " 1>&2");
                 pb.environment().put("PROBE_PPX_ADDRESS", address);
+                pb.environment().put("PROBE_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
                 pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
                 pb.redirectError(ProcessBuilder.Redirect.INHERIT);
                 Process p = pb.start();
@@ -99,6 +100,29 @@ public final class PpxModel implements Model, AutoCloseable {
         }
         return m;
     }
+
+    /**
+     * The shell a PPX simulator runs under. PPX simulators (pyprob's, pyprob_cpp's) serve until
+     * killed and know nothing of Probe, so a runtime killed with SIGKILL, when no hook of its own can
+     * run, would leave them serving for ever. This shell starts the command (its argument) and
+     * reads its own parent from /proc five times a second: when the runtime exits, however, the
+     * kernel hands its children to another parent at once (before anyone reaps it), and the shell
+     * ends the command and everything the command started (its own session and process group
+     * through setsid where there is one). It passes the command's exit status on, and a TERM
+     * sent to it (by {@link #close}) to the command.
+     */
+    private static final String WATCH = String.join("\n",
+            "if command -v setsid >/dev/null 2>&1; then setsid sh -c \"$1\" & else sh -c \"$1\" & fi",
+            "c=$!",
+            "end() { kill -TERM -$c 2>/dev/null || kill -TERM $c 2>/dev/null; }",
+            "trap 'end; wait $c; exit 143' TERM INT HUP",
+            "while kill -0 $c 2>/dev/null; do",
+            "  read -r s < /proc/$$/stat",
+            "  set -- ${s##*) }",
+            "  if [ \"$2\" != \"$PROBE_PARENT_PID\" ]; then end; fi",
+            "  sleep 0.2",
+            "done",
+            "wait $c");
 
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
