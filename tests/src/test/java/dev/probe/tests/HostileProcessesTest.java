@@ -153,16 +153,7 @@ class HostileProcessesTest {
                 copies = probe.toHandle().children().toList();
             }
             assertEquals(2, copies.size(), "the runtime did not start two copies: " + Files.readString(err));
-            probe.destroyForcibly();
-            finish(probe, 30);
-            long end = System.nanoTime() + 15_000_000_000L;
-            while (copies.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < end) {
-                Thread.sleep(50);
-            }
-            for (ProcessHandle copy : copies) {
-                assertFalse(copy.isAlive(), simulator + " (pid " + copy.pid() + ", " + copy.info().commandLine().orElse("?")
-                        + ") outlived the runtime that started it");
-            }
+            killAndAwait(probe, copies);
         }
     }
 
@@ -194,6 +185,11 @@ class HostileProcessesTest {
         assertEquals(2, copies.stream().filter(python).count(), "the runtime did not start two PPX simulators: " + Files.readString(err));
         Thread.sleep(1000);
         assertTrue(probe.isAlive(), Files.readString(err));
+        killAndAwait(probe, copies);
+    }
+
+    /** Kills {@code probe} with SIGKILL and asserts that every one of {@code copies} ends within 15 s. */
+    private static void killAndAwait(Process probe, List<ProcessHandle> copies) throws Exception {
         probe.destroyForcibly();
         finish(probe, 30);
         long end = System.nanoTime() + 15_000_000_000L;
