@@ -8,6 +8,7 @@
 #   scripts/flink-cluster.sh status            the REST endpoint's overview
 #   scripts/flink-cluster.sh kill-taskmanager N  kills TaskManager N (1 or 2) at once (kill -9): a fault
 #   scripts/flink-cluster.sh kill-taskmanager busy  kills one that runs a task now
+#   scripts/flink-cluster.sh kill-jobmanager   kills the JobManager at once (kill -9): a fault
 #   scripts/flink-cluster.sh start-taskmanagers  starts again those not running, waits for them
 #
 # Environment: PROBE_FLINK_DIR (its folder: config, pids and logs under DIR/log; default
@@ -196,6 +197,16 @@ stop() {
   [ "$any" = yes ] && echo "flink-cluster: stopped" || echo "flink-cluster: was not running"
 }
 
+# kill -9 of the process in pid file $1 (named $2 in the messages): a fault, for testing.
+kill_now() {
+  if ! alive "$1"; then
+    echo "flink-cluster: $2 is not running" >&2
+    exit 1
+  fi
+  kill -9 "$(cat "$1")"
+  echo "flink-cluster: killed $2 (pid $(cat "$1"))"
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
@@ -214,6 +225,9 @@ case "${1:-}" in
       fi
     done
     ready ;;
+  kill-jobmanager)
+    # A fault, for testing: the JobManager killed at once (kill -9); the TaskManagers stay.
+    kill_now "$dir/pids/jobmanager.pid" "the JobManager" ;;
   kill-taskmanager)
     n="${2:?which TaskManager: 1, 2 or busy}"
     if [ "$n" = busy ]; then
@@ -245,14 +259,8 @@ PY
         exit 1
       fi
     fi
-    p="$dir/pids/taskmanager-$n.pid"
-    if ! alive "$p"; then
-      echo "flink-cluster: TaskManager $n is not running" >&2
-      exit 1
-    fi
-    kill -9 "$(cat "$p")"
-    echo "flink-cluster: killed TaskManager $n (pid $(cat "$p"))" ;;
+    kill_now "$dir/pids/taskmanager-$n.pid" "TaskManager $n" ;;
   *)
-    echo "usage: $0 start|stop|status|kill-taskmanager N|start-taskmanagers" >&2
+    echo "usage: $0 start|stop|status|kill-taskmanager N|busy|kill-jobmanager|start-taskmanagers" >&2
     exit 2 ;;
 esac

@@ -209,6 +209,12 @@ public final class FlinkBackend implements Backend, AutoCloseable {
             if (stall != null && stall.verdict() != null) {
                 throw new ProbeException(stall.verdict());
             }
+            if (rootCause(e) instanceof java.net.ConnectException) {
+                // The JobManager gone mid-job (killed, or its machine lost): the results it held are lost with it.
+                throw new ProbeException("--flink " + host + ":" + port + ": lost the Flink cluster mid-job (" + rootMessage(e)
+                        + "); nothing was saved: start the cluster again (scripts/flink-cluster.sh start) and run the same"
+                        + " command, whose seed gives the same result", e);
+            }
             throw new ProbeException("the Flink job failed: " + rootMessage(e), e);
         } finally {
             if (stall != null) {
@@ -394,11 +400,16 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         }
     }
 
-    private static String rootMessage(Throwable e) {
+    private static Throwable rootCause(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
+        return root;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = rootCause(e);
         return root.getMessage() == null ? root.getClass().getSimpleName() : root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 

@@ -304,6 +304,30 @@ class FlinkClusterEndToEndTest {
         assertEquals("CANCELED", get("/jobs/" + id).get("state").asText());
     }
 
+    /**
+     * The JobManager killed (kill -9) mid-job: the results it held are lost with it. The command
+     * does not wait for it: it ends within seconds, exit code 1, with one line saying what was lost
+     * and what to do. (The cluster is left without a JobManager: this test comes last.)
+     */
+    @Test
+    @Order(9)
+    void losingTheJobManagerMidJobEndsTheCommandWithAClearMessage() throws Exception {
+        allTaskManagers();
+        Process job = probe(onCluster(with(GAUSSIAN, "--traces", "100000000")));
+        try {
+            runningJob(120);
+            Run killed = script("kill-jobmanager");
+            assertEquals(0, killed.code(), killed.out() + killed.err());
+        } catch (Exception | AssertionError e) {
+            job.destroyForcibly();
+            throw e;
+        }
+        Run r = finish(job, 120);
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().startsWith("probe: --flink localhost:" + port + ": lost the Flink cluster mid-job")
+                && r.err().contains("scripts/flink-cluster.sh start") && r.err().strip().lines().count() == 1, r.err());
+    }
+
     private static String[] with(String[] args, String... more) {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of(more));
