@@ -165,6 +165,7 @@ final class SbiBench {
     static Result run(SbiTasks.Task task, Script script, Object x, String engine, int budget, int draws, boolean smooth,
             long seed) {
         Counting model = new Counting(task.model(script, x), budget);
+        StringBuilder stages = new StringBuilder();
         Posterior p;
         switch (engine) {
             case "is" -> p = task.condition(Inference.importanceSampling(model), x).traces(budget).seed(seed).threads(1).run();
@@ -196,12 +197,12 @@ final class SbiBench {
             case "smc-tempered" -> {
                 return tempered(task, model, x, budget, draws, seed);
             }
-            case "is-fitted" -> p = fitted(task, model, x, budget, seed);
+            case "is-fitted" -> p = fitted(task, model, x, budget, seed, stages);
             default -> throw new UsageException("no engine '" + engine + "' in the sbi benchmark; it runs " + String.join(", ", ENGINES));
         }
         boolean kernel = smooth && SMOOTHED.contains(engine);
         double[][] out = kernel ? task.smoothed(p, draws, seed + 1) : task.draws(p, draws, seed + 1);
-        return new Result(out, model.runs.get(), engine.equals("is-fitted") ? weightsNote(p, out) : "");
+        return new Result(out, model.runs.get(), engine.equals("is-fitted") ? stages + weightsNote(p, out) : "");
     }
 
     /** The ESS of a weighted posterior's last runs and how many of the draws made from them are distinct. */
@@ -238,10 +239,11 @@ final class SbiBench {
      * resampling of 10,000 draws from them repeats none (no run holds more than 1 / 10,000 of the
      * weight): the draws are independent, unlike a chain's thinned steps or resampled particles.
      */
-    static Posterior fitted(SbiTasks.Task task, Counting model, Object x, int budget, long seed) {
+    static Posterior fitted(SbiTasks.Task task, Counting model, Object x, int budget, long seed, StringBuilder stages) {
         int particles = Math.max(16, Math.min(512, budget / 300));
         TemperedSmc pilotEngine = new TemperedSmc(new TemperedSmc.Options(Proposal.PRIOR, 0.5, 0.5, 2));
         Posterior p = task.condition(Inference.with(pilotEngine, model), x).traces(particles).seed(seed + 11).threads(1).run();
+        stages.append(String.format(Locale.ROOT, "pilot: %,d particles, %,d runs; ", particles, model.runs.get()));
         double[] widths = {FIT_WIDE, FIT_NARROW};
         for (int stage = 0; stage < widths.length; stage++) {
             long left = budget - model.runs.get();
