@@ -86,7 +86,18 @@ final class FittedGaussian implements Proposal, Serializable {
                 Support support = r.support();
                 double lo = support.lower();
                 double hi = support.upper();
-                return Double.isInfinite(lo) && Double.isInfinite(hi) ? Normal.of(m, sd) : TruncatedNormal.of(m, sd, lo, hi);
+                if (Double.isInfinite(lo) && Double.isInfinite(hi)) {
+                    return Normal.of(m, sd);
+                }
+                try {
+                    return TruncatedNormal.of(m, sd, lo, hi);
+                } catch (IllegalArgumentException e) {
+                    // The support lies so far out in the conditional's tail that it holds no mass in
+                    // doubles (two_moons at 10^3: a Gaussian fitted across both crescents, its
+                    // conditional 87 SDs from the box): the prior proposes this one, which keeps
+                    // the proposal a density wherever the prior is one.
+                    return null;
+                }
             }
 
             @Override

@@ -57,6 +57,12 @@ final class SbiBench {
     /** The fewest particles a further run of tempered SMC takes; a budget left that pays for fewer is not spent. */
     static final int TEMPERED_LEAST = 64;
 
+    /**
+     * Under a budget of 25,600, further runs of tempered SMC are sized by this multiple of the
+     * most executions per particle a run has taken (their rounds and temperatures vary from run to run).
+     */
+    static final double TEMPERED_MARGIN = 1.5;
+
     /** SMC's rejuvenation moves per resampling. */
     static final int SMC_MOVES = 4;
 
@@ -74,18 +80,27 @@ final class SbiBench {
         }
     }
 
-    /** A model that counts its executions. */
+    /**
+     * A model that counts its executions and refuses any past {@code limit}: the execution that
+     * would overspend the budget throws {@link BudgetSpent} instead of running, so no engine can
+     * take more runs than its budget, whatever its sizing rule guessed.
+     */
     static final class Counting implements Model {
         final Model body;
+        final long limit;
         final AtomicLong runs = new AtomicLong();
 
-        Counting(Model body) {
+        Counting(Model body, long limit) {
             this.body = body;
+            this.limit = limit;
         }
 
         @Override
         public Object run(Context context) {
-            runs.incrementAndGet();
+            if (runs.incrementAndGet() > limit) {
+                runs.decrementAndGet();
+                throw new BudgetSpent(limit);
+            }
             return body.run(context);
         }
 
@@ -97,6 +112,25 @@ final class SbiBench {
         @Override
         public String identity() {
             return body.identity();
+        }
+    }
+
+    /** An execution refused because the budget is spent (the engine that asked for it overran its sizing). */
+    static final class BudgetSpent extends dev.probe.runtime.model.ModelException {
+        private static final long serialVersionUID = 1L;
+
+        BudgetSpent(long limit) {
+            super("the budget of " + limit + " model executions is spent");
+        }
+
+        /** Whether {@code e} or one of its causes is a refused execution. */
+        static boolean in(Throwable e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof BudgetSpent) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
@@ -130,7 +164,8 @@ final class SbiBench {
      */
     static Result run(SbiTasks.Task task, Script script, Object x, String engine, int budget, int draws, boolean smooth,
             long seed) {
-        Counting model = new Counting(task.model(script, x));
+        Counting model = new Counting(task.model(script, x), budget);
+        StringBuilder stages = new StringBuilder();
         Posterior p;
         switch (engine) {
             case "is" -> p = task.condition(Inference.importanceSampling(model), x).traces(budget).seed(seed).threads(1).run();
@@ -147,22 +182,27 @@ final class SbiBench {
             case "smc" -> {
                 // Resampling at every observation makes the executions per particle fixed: a pilot
                 // of a few particles measures them, and the rest of the budget sets the particles.
+                // The pilot has 32 particles, fewer under a budget of 9,600 (a particle costs an
+                // execution per observation and SMC_MOVES per resampling: 32 of them overspent
+                // 10^3 on gaussian_linear). Where the budget left pays for fewer than 2 particles,
+                // the pilot's are the posterior.
                 SequentialMonteCarlo smc = new SequentialMonteCarlo(new SequentialMonteCarlo.Options(Proposal.PRIOR, 1.0, SMC_MOVES));
-                int pilot = 32;
-                task.condition(Inference.with(smc, model), x).traces(pilot).seed(seed + 7).threads(1).run();
+                int pilot = Math.max(2, Math.min(32, budget / 300));
+                Posterior first = task.condition(Inference.with(smc, model), x).traces(pilot).seed(seed + 7).threads(1).run();
                 long perParticle = Math.max(1, (model.runs.get() + pilot - 1) / pilot);
-                int particles = (int) Math.max(2, (budget - model.runs.get()) / perParticle);
-                p = task.condition(Inference.with(smc, model), x).traces(particles).seed(seed).threads(1).run();
+                long particles = (budget - model.runs.get()) / perParticle;
+                p = particles < 2 ? first
+                        : task.condition(Inference.with(smc, model), x).traces((int) particles).seed(seed).threads(1).run();
             }
             case "smc-tempered" -> {
                 return tempered(task, model, x, budget, draws, seed);
             }
-            case "is-fitted" -> p = fitted(task, model, x, budget, seed);
+            case "is-fitted" -> p = fitted(task, model, x, budget, seed, stages);
             default -> throw new UsageException("no engine '" + engine + "' in the sbi benchmark; it runs " + String.join(", ", ENGINES));
         }
         boolean kernel = smooth && SMOOTHED.contains(engine);
         double[][] out = kernel ? task.smoothed(p, draws, seed + 1) : task.draws(p, draws, seed + 1);
-        return new Result(out, model.runs.get(), engine.equals("is-fitted") ? weightsNote(p, out) : "");
+        return new Result(out, model.runs.get(), engine.equals("is-fitted") ? stages + weightsNote(p, out) : "");
     }
 
     /** The ESS of a weighted posterior's last runs and how many of the draws made from them are distinct. */
@@ -199,10 +239,11 @@ final class SbiBench {
      * resampling of 10,000 draws from them repeats none (no run holds more than 1 / 10,000 of the
      * weight): the draws are independent, unlike a chain's thinned steps or resampled particles.
      */
-    static Posterior fitted(SbiTasks.Task task, Counting model, Object x, int budget, long seed) {
+    static Posterior fitted(SbiTasks.Task task, Counting model, Object x, int budget, long seed, StringBuilder stages) {
         int particles = Math.max(16, Math.min(512, budget / 300));
         TemperedSmc pilotEngine = new TemperedSmc(new TemperedSmc.Options(Proposal.PRIOR, 0.5, 0.5, 2));
         Posterior p = task.condition(Inference.with(pilotEngine, model), x).traces(particles).seed(seed + 11).threads(1).run();
+        stages.append(String.format(Locale.ROOT, "pilot: %,d particles, %,d runs; ", particles, model.runs.get()));
         double[] widths = {FIT_WIDE, FIT_NARROW};
         for (int stage = 0; stage < widths.length; stage++) {
             long left = budget - model.runs.get();
@@ -221,25 +262,50 @@ final class SbiBench {
      * can pay for if every temperature took its most rounds ({@link TemperedSmc.Options#maxRounds}
      * of three executions each) and the schedule one temperature more than any run so far, until
      * fewer than {@link #TEMPERED_LEAST} particles could run; the first run has 128 particles (fewer
-     * at small budgets). The runs are pooled as one SMC sampler's islands: run k's draws are a
+     * under 25,600, where the next runs are sized by what the runs so far cost, as the comment
+     * below says). The runs are pooled as one SMC sampler's islands: run k's draws are a
      * share of the whole proportional to N_k Z_k (its particles times its evidence estimate).
      */
     static Result tempered(SbiTasks.Task task, Counting model, Object x, int budget, int draws, long seed) {
         TemperedSmc smc = new TemperedSmc(TEMPERED);
         List<Posterior> runs = new ArrayList<>();
         int particles = Math.max(8, Math.min(128, budget / 200));
+        // Under 25,600 the worst case (every temperature at its most rounds) would stop after the
+        // first run, which spends a fifth to two fifths of 10^3 or 10^4: there, each next run is
+        // sized by the most executions per particle a run has taken so far, times TEMPERED_MARGIN,
+        // down to 8 particles (the fewest a first run has); a run that still reaches the budget is
+        // stopped there by the counting model and left out of the pool.
+        boolean small = particles < 128;
+        int least = small ? 8 : TEMPERED_LEAST;
         int temperatures = 0;
+        double perParticle = 0;
+        StringBuilder note = new StringBuilder();
         while (true) {
-            Posterior p = task.condition(Inference.with(smc, model), x).traces(particles).seed(seed + runs.size()).threads(1).run();
+            long before = model.runs.get();
+            Posterior p;
+            try {
+                p = task.condition(Inference.with(smc, model), x).traces(particles).seed(seed + runs.size()).threads(1).run();
+            } catch (dev.probe.runtime.model.ModelException e) {
+                if (runs.isEmpty() || !BudgetSpent.in(e)) {
+                    throw e;
+                }
+                note.append(String.format(Locale.ROOT, "; a run of %,d particles reached the budget after %,d runs and was left out",
+                        particles, model.runs.get() - before));
+                break;
+            }
             runs.add(p);
             temperatures = Math.max(temperatures, p.diagnostics(TemperedSmc.Report.class).temperatures());
-            long worst = 1 + 3L * smc.options().maxRounds() * (temperatures + 1);
+            perParticle = Math.max(perParticle, (model.runs.get() - before) / (double) particles);
+            note.append(runs.size() == 1 ? "" : ", ").append(String.format(Locale.ROOT, "%,d", particles));
+            long worst = small ? (long) Math.ceil(TEMPERED_MARGIN * perParticle)
+                    : 1 + 3L * smc.options().maxRounds() * (temperatures + 1);
             long n = (budget - model.runs.get()) / worst;
-            if (n < TEMPERED_LEAST) {
+            if (n < least) {
                 break;
             }
             particles = (int) n;
         }
+        note.insert(0, String.format(Locale.ROOT, "%d run%s of tempered SMC pooled, particles ", runs.size(), runs.size() == 1 ? "" : "s"));
         double[] log = new double[runs.size()];
         double max = Double.NEGATIVE_INFINITY;
         for (int k = 0; k < log.length; k++) {
@@ -281,7 +347,7 @@ final class SbiBench {
         }
         // The runs' draws interleaved at random, so that no fold of the C2ST holds one run's alone.
         java.util.Collections.shuffle(java.util.Arrays.asList(out), new java.util.Random(seed + 2));
-        return new Result(out, model.runs.get());
+        return new Result(out, model.runs.get(), note.toString());
     }
 
     /**
@@ -300,7 +366,7 @@ final class SbiBench {
         if (!json) {
             out.printf(Locale.ROOT, "mean C2ST over %d observations (%d-%d), %,d draws each%s (0.5: indistinguishable from the reference)%n",
                     o.observations(), o.first() + 1, o.first() + o.observations(), o.draws(), o.smooth() ? ", is and smc kernel-smoothed" : "");
-            out.printf(Locale.ROOT, "%-24s %-6s", "task", "engine");
+            out.printf(Locale.ROOT, "%-24s %-12s", "task", "engine");
             for (int b : o.budgets()) {
                 out.printf(Locale.ROOT, " %14s", "C2ST @ " + b);
             }
@@ -364,7 +430,7 @@ final class SbiBench {
                 // Over 100% would mean an engine overspent its budget (the table shows it; none should).
                 row.put("max_runs_per_mille_of_budget", maxRuns);
                 if (!json) {
-                    out.printf(Locale.ROOT, "%-24s %-6s", name, engine);
+                    out.printf(Locale.ROOT, "%-24s %-12s", name, engine);
                     for (double m : means) {
                         out.printf(Locale.ROOT, " %14.3f", m);
                     }

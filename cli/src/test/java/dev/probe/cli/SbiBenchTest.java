@@ -183,6 +183,44 @@ class SbiBenchTest {
     }
 
     @Test
+    void everyEngineStaysWithinSmallBudgetsAndTemperedSmcSpendsThem() throws Exception {
+        // Before the small-budget rules: smc's 32-particle pilot took 1,734 runs of 1,000 on
+        // gaussian_linear, tempered SMC stopped after its first run (176 of 1,000 there, 1,112 of
+        // 10,000 on gaussian_mixture), and is-fitted failed on two_moons at 1,000 (a conditional
+        // whose truncation to the prior's box held no mass).
+        Map<String, List<Map<String, Object>>> stored = SbiBench.loadObservations(DIR.resolve("observations.json"));
+        for (String name : List.of("gaussian_linear", "gaussian_mixture", "two_moons", "sir")) {
+            SbiTasks.Task task = SbiTasks.find(name);
+            Script script = task.script(DIR);
+            Object x = stored.get(name).get(0).get("x");
+            for (int budget : List.of(1_000, 10_000)) {
+                for (String engine : SbiBench.ENGINES) {
+                    SbiBench.Result r = SbiBench.run(task, script, x, engine, budget, 50, true, 1000);
+                    String what = name + " " + engine + " at " + budget + ": " + r.runs() + " runs; " + r.note();
+                    assertTrue(r.runs() <= budget, what);
+                    assertEquals(50, r.draws().length, what);
+                    if (engine.equals("smc-tempered")) {
+                        assertTrue(r.runs() >= budget / 2, what);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void theCountingModelRefusesTheExecutionPastItsBudget() throws Exception {
+        SbiTasks.Task task = SbiTasks.find("gaussian_mixture");
+        Object x = SbiBench.loadObservations(DIR.resolve("observations.json")).get(task.name()).get(0).get("x");
+        SbiBench.Counting model = new SbiBench.Counting(task.model(task.script(DIR), x), 100);
+        task.condition(Inference.importanceSampling(model), x).traces(100).seed(1).threads(1).run();
+        assertEquals(100, model.runs.get());
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> task.condition(Inference.importanceSampling(model), x).traces(1).seed(2).threads(1).run());
+        assertTrue(SbiBench.BudgetSpent.in(e), e.toString());
+        assertEquals(100, model.runs.get());
+    }
+
+    @Test
     void storedObservationsAreTheSeededDrawsOfEveryScript() throws Exception {
         Map<String, List<Map<String, Object>>> stored = SbiBench.loadObservations(DIR.resolve("observations.json"));
         Map<String, List<Map<String, Object>>> drawn = SbiBench.drawObservations(DIR);
