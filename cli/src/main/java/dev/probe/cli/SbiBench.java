@@ -261,8 +261,14 @@ final class SbiBench {
     /** {@code is-mixture}'s pilot chains whose median log joint is more than this many nats under the best chain's are left out of the first fit. */
     static final double MIX_PRUNE = 3;
 
-    /** {@code is-mixture} fits to weights clipped at the this-th largest (nonlinear PMC). */
-    static final int MIX_CLIP = 300;
+    /**
+     * {@code is-mixture} fits to weights clipped at the this-th largest (nonlinear PMC). On slcp's
+     * observation 9, whose first stages had an ESS of 2-8, clipping at the 300th largest spread each
+     * fit over runs without mass (last-stage ESS 299, C2ST 0.711); at the 100th, ESS 4,028 and
+     * 0.534; observation 10 went from 0.524 to 0.499 and the other eight moved by at most 0.007
+     * (docs/benchmarks.md).
+     */
+    static final int MIX_CLIP = 100;
 
     /** {@code is-mixture} fits to at most this many of the heaviest runs (before sign flips). */
     static final int MIX_KEEP = 6_000;
@@ -287,7 +293,7 @@ final class SbiBench {
      * sampling, five of 8% of the budget and the last with every execution left, each from a
      * {@link FittedMixture} of up to {@link #MIX_COMPONENTS} Gaussians fitted by weighted EM (to
      * the pilot's kept draws first, then to every importance run so far, their weights clipped at
-     * the {@link #MIX_CLIP}-th largest as in nonlinear PMC, Koblents and Míguez 2013, so that a
+     * the {@link #MIX_CLIP}-th largest as in nonlinear PMC, Koblents and Míguez 2015, so that a
      * few heavy runs cannot pull every component onto themselves), proposing 80% from the fit,
      * 17% from the fit with its standard deviations doubled and 3% from the prior. The draws are
      * the last stage's runs resampled systematically.
