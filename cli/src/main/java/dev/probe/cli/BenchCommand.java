@@ -69,7 +69,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--sbi-tasks", paramLabel = "NAME", split = ",", description = "With --sbi: only these tasks. Default: all six.")
     List<String> sbiTasks;
 
-    @Option(names = "--sbi-engines", paramLabel = "NAME", split = ",", description = "With --sbi: only these engines. Default: is, rmh, smc, smc-tempered, is-fitted.")
+    @Option(names = "--sbi-engines", paramLabel = "NAME", split = ",", description = "With --sbi: only these engines. Default: is, rmh, smc, smc-tempered, is-fitted, is-mixture.")
     List<String> sbiEngines;
 
     @Option(names = "--sbi-budgets", paramLabel = "N", split = ",", description = "With --sbi: simulation budgets. Default: 1000,10000,100000.")

@@ -58,23 +58,28 @@ final class FittedGaussian implements Proposal, Serializable {
         return mean.clone();
     }
 
+    /**
+     * The position of the choice at {@code address}, instance {@code instance}, among the fitted
+     * parameters named as {@link Samples} names its columns ({@code theta[3]}, or {@code beta} for a
+     * single instance); -1 if it is none of them.
+     */
+    static int parameter(Map<String, Integer> index, Address address, int instance) {
+        Integer j = index.get(address.key() + "[" + instance + "]");
+        if (j == null && instance == 0) {
+            j = index.get(address.key());
+        }
+        return j == null ? -1 : j;
+    }
+
     @Override
     public Proposer start(Observations observations) {
         return new Proposer() {
             private final double[] z = new double[mean.length];
             private int next;
 
-            private int at(Address address, int instance) {
-                Integer j = index.get(address.key() + "[" + instance + "]");
-                if (j == null && instance == 0) {
-                    j = index.get(address.key());
-                }
-                return j == null ? -1 : j;
-            }
-
             @Override
             public Distribution<?> propose(Address address, int instance, Distribution<?> prior) {
-                int j = at(address, instance);
+                int j = FittedGaussian.parameter(index, address, instance);
                 if (j != next || !(prior instanceof RealDistribution r)) {
                     return null;
                 }
@@ -102,7 +107,7 @@ final class FittedGaussian implements Proposal, Serializable {
 
             @Override
             public void chosen(Address address, int instance, Distribution<?> prior, Object value) {
-                int j = at(address, instance);
+                int j = FittedGaussian.parameter(index, address, instance);
                 if (j != next || !(value instanceof Number v)) {
                     return;
                 }

@@ -36,7 +36,7 @@ import dev.probe.runtime.posterior.Posterior;
 final class SbiBench {
 
     /** The engines the benchmark runs, each as it spends a budget. */
-    static final List<String> ENGINES = List.of("is", "rmh", "smc", "smc-tempered", "is-fitted");
+    static final List<String> ENGINES = List.of("is", "rmh", "smc", "smc-tempered", "is-fitted", "is-mixture");
 
     /**
      * The engines whose draws repeat (weighted particles resampled), which the kernel smooths
@@ -198,6 +198,9 @@ final class SbiBench {
                 return tempered(task, model, x, budget, draws, seed);
             }
             case "is-fitted" -> p = fitted(task, model, x, budget, seed, stages);
+            case "is-mixture" -> {
+                return mixture(task, model, x, budget, draws, seed);
+            }
             default -> throw new UsageException("no engine '" + engine + "' in the sbi benchmark; it runs " + String.join(", ", ENGINES));
         }
         boolean kernel = smooth && SMOOTHED.contains(engine);
@@ -207,7 +210,11 @@ final class SbiBench {
 
     /** The ESS of a weighted posterior's last runs and how many of the draws made from them are distinct. */
     static String weightsNote(Posterior p, double[][] draws) {
-        double[] w = dev.probe.diagnostics.Samples.of(p).weights();
+        return weightsNote(dev.probe.diagnostics.Samples.of(p).weights(), draws);
+    }
+
+    /** The ESS of weighted runs and how many of the draws made from them are distinct. */
+    static String weightsNote(double[] w, double[][] draws) {
         double total = 0;
         double squares = 0;
         double max = 0;
@@ -255,6 +262,228 @@ final class SbiBench {
             p = task.condition(Inference.importanceSampling(model).proposal(q), x).traces(n).seed(seed + 12 + stage).threads(1).run();
         }
         return p;
+    }
+
+    /** The parameters' columns of a posterior as rows, and its weights. */
+    static double[][] rows(Posterior p, List<String> parameters, double[][] weightsOut) {
+        dev.probe.diagnostics.Samples s = dev.probe.diagnostics.Samples.of(p);
+        double[] w = s.weights();
+        double[][] cols = new double[parameters.size()][];
+        for (int j = 0; j < cols.length; j++) {
+            cols[j] = s.column(parameters.get(j));
+        }
+        List<double[]> out = new ArrayList<>();
+        List<Double> ws = new ArrayList<>();
+        for (int i = 0; i < w.length; i++) {
+            if (!(w[i] > 0)) {
+                continue;
+            }
+            double[] r = new double[cols.length];
+            boolean ok = true;
+            for (int j = 0; j < cols.length; j++) {
+                r[j] = cols[j][i];
+                ok &= !Double.isNaN(r[j]);
+            }
+            if (ok) {
+                out.add(r);
+                ws.add(w[i]);
+            }
+        }
+        weightsOut[0] = ws.stream().mapToDouble(Double::doubleValue).toArray();
+        return out.toArray(new double[0][]);
+    }
+
+    /** {@code is-mixture}: Gaussian components fitted at each stage (at most; EM drops those with too few points). */
+    static final int MIX_COMPONENTS = 30;
+
+    /** {@code is-mixture}'s stages of importance sampling: five of 8% of the budget each, then the rest. */
+    static final int MIX_STAGES = 6;
+
+    /** {@code is-mixture}'s pilot chains whose median log joint is more than this many nats under the best chain's are left out of the first fit. */
+    static final double MIX_PRUNE = 3;
+
+    /**
+     * {@code is-mixture} fits to weights clipped at the this-th largest (nonlinear PMC). On slcp's
+     * observation 9, whose first stages had an ESS of 2-8, clipping at the 300th largest spread each
+     * fit over runs without mass (last-stage ESS 299, C2ST 0.711); at the 100th, ESS 4,028 and
+     * 0.534; observation 10 went from 0.524 to 0.499 and the other eight moved by at most 0.007
+     * (docs/benchmarks.md).
+     */
+    static final int MIX_CLIP = 100;
+
+    /** {@code is-mixture} fits to at most this many of the heaviest runs (before sign flips). */
+    static final int MIX_KEEP = 6_000;
+
+    /**
+     * The coordinates whose signs leave a task's posterior unchanged, which {@code is-mixture}'s
+     * fits use: slcp's theta2 and theta3 enter its likelihood squared and its prior is symmetric,
+     * so each fit is to the weighted points with both signs flipped every way (each a quarter of
+     * the weight). This is knowledge of the model given to the proposal, not found by the engine;
+     * the weights keep the draws exact whatever the proposal.
+     */
+    static int[] signSymmetries(SbiTasks.Task task) {
+        return task.name().equals("slcp") ? new int[] {2, 3} : new int[0];
+    }
+
+    /**
+     * Importance sampling with Gaussian-mixture proposals fitted in stages (population Monte Carlo
+     * with mixtures, Cappé et al. 2008), within a budget. A pilot of {@link #CHAINS}
+     * Metropolis-Hastings chains on a fifth of the budget (a fifth of each chain burn-in); the
+     * chains whose median log joint is more than {@link #MIX_PRUNE} nats under the best chain's
+     * (stuck outside a funnel) are left out. Then {@link #MIX_STAGES} stages of importance
+     * sampling, five of 8% of the budget and the last with every execution left, each from a
+     * {@link FittedMixture} of up to {@link #MIX_COMPONENTS} Gaussians fitted by weighted EM (to
+     * the pilot's kept draws first, then to every importance run so far, their weights clipped at
+     * the {@link #MIX_CLIP}-th largest as in nonlinear PMC, Koblents and Míguez 2015, so that a
+     * few heavy runs cannot pull every component onto themselves), proposing 80% from the fit,
+     * 17% from the fit with its standard deviations doubled and 3% from the prior. The draws are
+     * the last stage's runs resampled systematically.
+     */
+    static Result mixture(SbiTasks.Task task, Counting model, Object x, int budget, int draws, long seed) {
+        int pilotRuns = budget / 5;
+        int chains = Math.max(1, Math.min(CHAINS, pilotRuns / 100));
+        int perChain = (pilotRuns - 4 * chains) / chains;
+        int burnIn = perChain / 5;
+        MetropolisHastings mh = new MetropolisHastings(new MetropolisHastings.Options(chains, burnIn, 1));
+        Posterior p = task.condition(Inference.with(mh, model), x).traces(chains * (perChain - burnIn)).seed(seed + 21).threads(1)
+                .keepTraces(true).run();
+        double[] widths = {1, 2};
+        double[] shares = {0.80, 0.17};
+        double priorShare = 0.03;
+        int[] signs = signSymmetries(task);
+        double[][] w = new double[1][];
+        double[][] pts = rows(p, task.parameters(), w);
+        double[] fitWeights = pts.length == p.size() ? prunedChains(p, w[0]) : w[0];
+        List<double[]> fitPool = new ArrayList<>();
+        double[][] last = null;
+        double[] lastWeights = null;
+        boolean verbose = Boolean.getBoolean("probe.sbi.verbose");
+        for (int stage = 0; stage < MIX_STAGES; stage++) {
+            long left = budget - model.runs.get();
+            int n = (int) (stage == MIX_STAGES - 1 ? left : Math.min(left / (MIX_STAGES - stage), budget * 8L / 100));
+            if (signs.length > 0) {
+                double[][][] f = flipped(pts, fitWeights, signs);
+                pts = f[0];
+                fitWeights = f[1][0];
+            }
+            List<FittedMixture.Component> fit = FittedMixture.fit(pts, fitWeights, MIX_COMPONENTS, 50, seed + 30 + stage);
+            FittedMixture q = new FittedMixture(fit, task.parameters(), widths, shares, priorShare);
+            p = task.condition(Inference.importanceSampling(model).proposal(q), x).traces(n).seed(seed + 40 + stage).threads(1).run();
+            if (verbose) {
+                System.err.printf(Locale.ROOT, "  stage %d: %d components fitted on %d points; %s%n", stage, fit.size(), pts.length,
+                        weightsNote(p, task.draws(p, draws, seed)));
+            }
+            // This stage's runs with their unnormalised weights (prior times likelihood over proposal): N Z w_i.
+            double[][] sw = new double[1][];
+            last = rows(p, task.parameters(), sw);
+            lastWeights = sw[0];
+            double shift = Math.log(n) + p.logEvidence().orElseThrow();
+            for (int i = 0; i < last.length; i++) {
+                double[] r = java.util.Arrays.copyOf(last[i], last[i].length + 1);
+                r[last[i].length] = Math.log(lastWeights[i]) + shift;
+                fitPool.add(r);
+            }
+            if (fitPool.isEmpty()) {
+                continue;   // no run with weight yet: the next stage proposes from the same points
+            }
+            // The next fit: the heaviest runs so far (at most MIX_KEEP, none under 1e-4 of the clip), weights clipped.
+            double[] lw = new double[fitPool.size()];
+            for (int i = 0; i < lw.length; i++) {
+                lw[i] = fitPool.get(i)[task.parameters().size()];
+            }
+            double[] clipped = clipped(lw, MIX_CLIP);
+            Integer[] order = new Integer[lw.length];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            java.util.Arrays.sort(order, (a, b) -> Double.compare(clipped[b], clipped[a]));
+            int m = 0;
+            while (m < Math.min(MIX_KEEP, order.length) && clipped[order[m]] >= 1e-4) {
+                m++;
+            }
+            pts = new double[m][];
+            fitWeights = new double[m];
+            for (int i = 0; i < m; i++) {
+                double[] r = fitPool.get(order[i]);
+                pts[i] = java.util.Arrays.copyOf(r, r.length - 1);
+                fitWeights[i] = clipped[order[i]];
+            }
+        }
+        Map<String, double[]> columns = new LinkedHashMap<>();
+        for (int j = 0; j < task.parameters().size(); j++) {
+            double[] col = new double[last.length];
+            for (int i = 0; i < last.length; i++) {
+                col[i] = last[i][j];
+            }
+            columns.put(task.parameters().get(j), col);
+        }
+        double[][] out = new dev.probe.diagnostics.Samples(columns, lastWeights, null).equallyWeighted(task.parameters(), draws, seed + 1);
+        return new Result(out, model.runs.get(), weightsNote(lastWeights, out));
+    }
+
+    /**
+     * The pilot chains' draws' weights, zero for the chains whose median log joint is more than
+     * {@link #MIX_PRUNE} nats under the best chain's.
+     */
+    static double[] prunedChains(Posterior p, double[] w) {
+        int[] chain = dev.probe.diagnostics.Samples.of(p).chains();
+        if (chain == null) {
+            return w;
+        }
+        List<List<Double>> byChain = new ArrayList<>();
+        for (int i = 0; i < p.size(); i++) {
+            while (byChain.size() <= chain[i]) {
+                byChain.add(new ArrayList<>());
+            }
+            byChain.get(chain[i]).add(p.traces().get(i).logJoint());
+        }
+        double[] median = new double[byChain.size()];
+        double best = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < median.length; c++) {
+            List<Double> l = byChain.get(c);
+            java.util.Collections.sort(l);
+            median[c] = l.isEmpty() ? Double.NEGATIVE_INFINITY : l.get(l.size() / 2);
+            best = Math.max(best, median[c]);
+        }
+        double[] out = w.clone();
+        for (int i = 0; i < out.length; i++) {
+            if (median[chain[i]] < best - MIX_PRUNE) {
+                out[i] = 0;
+            }
+        }
+        return out;
+    }
+
+    /** The points with every combination of the signs of coordinates {@code signs} flipped, each weight shared out equally. */
+    static double[][][] flipped(double[][] pts, double[] w, int[] signs) {
+        int m = 1 << signs.length;
+        double[][] out = new double[pts.length * m][];
+        double[] ow = new double[pts.length * m];
+        for (int i = 0; i < pts.length; i++) {
+            for (int f = 0; f < m; f++) {
+                double[] r = pts[i].clone();
+                for (int b = 0; b < signs.length; b++) {
+                    if ((f >> b & 1) == 1) {
+                        r[signs[b]] = -r[signs[b]];
+                    }
+                }
+                out[i * m + f] = r;
+                ow[i * m + f] = w[i] / m;
+            }
+        }
+        return new double[][][] {out, {ow}};
+    }
+
+    /** exp of the log weights, those above the m-th largest set to it. */
+    static double[] clipped(double[] logW, int m) {
+        double[] sorted = logW.clone();
+        java.util.Arrays.sort(sorted);
+        double cap = sorted[Math.max(0, sorted.length - m)];
+        double[] out = new double[logW.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Math.exp(Math.min(logW[i], cap) - cap);
+        }
+        return out;
     }
 
     /**

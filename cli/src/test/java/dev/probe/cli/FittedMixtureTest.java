@@ -1,0 +1,122 @@
+package dev.probe.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Comparator;
+import java.util.List;
+
+import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
+import org.junit.jupiter.api.Test;
+
+import dev.probe.diagnostics.Samples;
+import dev.probe.language.Script;
+import dev.probe.language.SourceText;
+import dev.probe.runtime.inference.Inference;
+import dev.probe.runtime.inference.Proposal;
+import dev.probe.runtime.inference.Seeds;
+import dev.probe.runtime.posterior.Posterior;
+
+/** The Gaussian-mixture proposal of {@code is-mixture}: its EM fit, and importance sampling with it. */
+class FittedMixtureTest {
+
+    @Test
+    void weightedEmRecoversATwoComponentMixture() {
+        // 4,000 points from each of N((-2, 1), 0.5^2 I) and N((3, -1), diag(1, 0.25)); the first
+        // component's points weigh 3, so the weighted mixture is 0.75 / 0.25.
+        UniformRandomProvider r = Seeds.generator(7, 0);
+        ZigguratSampler.NormalizedGaussian z = ZigguratSampler.NormalizedGaussian.of(r);
+        int n = 4_000;
+        double[][] x = new double[2 * n][];
+        double[] w = new double[2 * n];
+        for (int i = 0; i < n; i++) {
+            x[i] = new double[] {-2 + 0.5 * z.sample(), 1 + 0.5 * z.sample()};
+            w[i] = 3;
+            x[n + i] = new double[] {3 + z.sample(), -1 + 0.5 * z.sample()};
+            w[n + i] = 1;
+        }
+        List<FittedMixture.Component> fit = FittedMixture.fit(x, w, 2, 50, 1);
+        assertEquals(2, fit.size());
+        fit = fit.stream().sorted(Comparator.comparingDouble(c -> c.mean()[0])).toList();
+        // The components are about 5 SDs apart along x (the second's SD 1) and 4 along y, so a point's
+        // responsibility for the other component is a far-tail density ratio, under 1e-4 summed over
+        // the points' shares, and the weights are the components' shares of the total weight,
+        // 12,000 / 16,000, to 1e-4 (this seed: 0.750009).
+        assertEquals(0.75, fit.get(0).weight(), 1e-4);
+        // Means within 5 standard errors (sd / sqrt(4,000): 0.0079 for SD 0.5, 0.0158 for SD 1);
+        // variances within 5 SE (variance * sqrt(2 / 3,999)).
+        double[][] mean = {{-2, 1}, {3, -1}};
+        double[][] var = {{0.25, 0.25}, {1, 0.25}};
+        for (int c = 0; c < 2; c++) {
+            double[][] l = fit.get(c).chol();
+            for (int a = 0; a < 2; a++) {
+                assertEquals(mean[c][a], fit.get(c).mean()[a], 5 * Math.sqrt(var[c][a] / n), "mean " + c + "," + a);
+                double v = 0;
+                for (int b = 0; b <= a; b++) {
+                    v += l[a][b] * l[a][b];
+                }
+                assertEquals(var[c][a], v, 5 * var[c][a] * Math.sqrt(2.0 / (n - 1)), "variance " + c + "," + a);
+            }
+        }
+    }
+
+    @Test
+    void importanceSamplingWithAFittedMixtureMeetsABimodalPosterior() {
+        // t ~ Uniform(-3, 3), y ~ Normal(t^2, 0.5), y = 2: two modes at t = +-sqrt(2), SD about 0.18.
+        Script script = Script.parse(SourceText.of("bimodal.ppl",
+                "let t = sample(Uniform(-3, 3), name: \"t\");\nobserve(Normal(t * t, 0.5), name: \"y\");\n"));
+        Posterior pilot = Inference.importanceSampling(script.model()).observe("y", 2.0).traces(2_000).seed(3).threads(1).run();
+        Samples ps = Samples.of(pilot);
+        double[] t = ps.column("t");
+        double[][] x = new double[t.length][];
+        for (int i = 0; i < t.length; i++) {
+            x[i] = new double[] {t[i]};
+        }
+        List<FittedMixture.Component> fit = FittedMixture.fit(x, ps.weights(), 4, 50, 5);
+        FittedMixture q = new FittedMixture(fit, List.of("t"), new double[] {1, 2}, new double[] {0.8, 0.17}, 0.03);
+        Posterior p = Inference.importanceSampling(script.model()).observe("y", 2.0).proposal(q).traces(20_000).seed(4).threads(1).run();
+        Samples s = Samples.of(p);
+        double[] v = s.column("t");
+        double[] w = s.weights();
+        double total = 0;
+        double squares = 0;
+        double positive = 0;
+        double second = 0;
+        for (int i = 0; i < v.length; i++) {
+            total += w[i];
+            squares += w[i] * w[i];
+            positive += v[i] > 0 ? w[i] : 0;
+            second += w[i] * v[i] * v[i];
+        }
+        double ess = total * total / squares;
+        positive /= total;
+        second /= total;
+        // The exact posterior by quadrature: 600,000 midpoints over the prior's [-3, 3].
+        int m = 600_000;
+        double z = 0;
+        double zPositive = 0;
+        double zSecond = 0;
+        double zFourth = 0;
+        for (int i = 0; i < m; i++) {
+            double u = -3 + 6 * (i + 0.5) / m;
+            double d = Math.exp(-0.5 * Math.pow((2 - u * u) / 0.5, 2));
+            z += d;
+            zPositive += u > 0 ? d : 0;
+            zSecond += d * u * u;
+            zFourth += d * u * u * u * u;
+        }
+        double exactPositive = zPositive / z;
+        double exactSecond = zSecond / z;
+        double sdSecond = Math.sqrt(zFourth / z - exactSecond * exactSecond);
+        // A fitted proposal close to the posterior: its weights nearly even.
+        assertTrue(ess > 0.5 * v.length, "ESS " + ess + " of " + v.length);
+        // Within 5 standard errors of ESS independent draws: sqrt(p (1 - p) / ESS) for the share of
+        // t > 0 (0.0035 at ESS 20,000), sd(t^2) / sqrt(ESS) for E t^2.
+        assertEquals(exactPositive, positive, 5 * Math.sqrt(exactPositive * (1 - exactPositive) / ess), "P(t > 0)");
+        assertEquals(exactSecond, second, 5 * sdSecond / Math.sqrt(ess), "E t^2");
+        // The mixture's conditionals leave no mode out: both are covered by fitted components.
+        assertTrue(fit.stream().anyMatch(c -> c.mean()[0] > 1) && fit.stream().anyMatch(c -> c.mean()[0] < -1), fit.toString());
+        assertTrue(q.components() >= 2 && Proposal.PRIOR != q);
+    }
+}
