@@ -105,12 +105,23 @@ public final class Convergence {
         Ranks ranks = Ranks.of(x);
         double[] z = ranks.scores();
         // The bulk ESS (its transforms, mostly) goes to another core while this one does R-hat and the
-        // tail ESS; each figure is computed as alone, so the thread count changes none.
+        // tail ESS, for long chains; each figure is computed as alone, so the thread count changes none.
+        if (x.length < FORK_MIN) {
+            double rhat = n < 2 ? Double.NaN : rhat(ranks, z, chains, n);
+            return new double[] {rhat, ess(z, chains, n), tailEss(x, ranks, chains, n)};
+        }
         java.util.concurrent.ForkJoinTask<Double> bulk = java.util.concurrent.ForkJoinTask.adapt(() -> ess(z, chains, n)).fork();
         double rhat = n < 2 ? Double.NaN : rhat(ranks, z, chains, n);
         double tail = tailEss(x, ranks, chains, n);
         return new double[] {rhat, bulk.join(), tail};
     }
+
+    /**
+     * Pooled draws from which the bulk ESS goes to another core: below it the transforms take well
+     * under a millisecond once compiled, less than starting the common pool's worker costs a fresh
+     * process (its classes and thread), so a light model's default run keeps it on the calling thread.
+     */
+    static final int FORK_MIN = 1 << 17;
 
     /** Bulk ESS: the ESS of the mean of the rank-normalised split chains. */
     public static double essBulk(double[][] draws) {

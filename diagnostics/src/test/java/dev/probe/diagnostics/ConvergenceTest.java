@@ -41,6 +41,26 @@ class ConvergenceTest {
     }
 
     @Test
+    void normalScoresEqualTheDistributionsInverseCdfToTheBit() {
+        // Ranks.score calls the inverse erfc itself rather than through NormalDistribution.of(0, 1):
+        // every whole and half rank of several draw counts (the default 10,000 among them), to the bit.
+        var normal = org.apache.commons.statistics.distribution.NormalDistribution.of(0, 1);
+        for (int s : new int[] {1, 2, 3, 4, 7, 100, 999, 4096, 10_000, 20_000, 65_537}) {
+            for (int twice = 2; twice <= 2 * s; twice++) {
+                double rank = twice / 2.0;
+                double expected = normal.inverseCumulativeProbability((rank - 0.375) / (s + 0.25));
+                double got = Ranks.score(rank, s);
+                if (Double.doubleToRawLongBits(expected) != Double.doubleToRawLongBits(got)) {
+                    assertEquals(expected, got, 0, "rank " + rank + " of " + s);
+                }
+            }
+        }
+        // The constant is the distribution's own sd * sqrt(2): Phi^-1(p) = -sqrt(2) erfc^-1(2p) at p where erfc^-1 = 1.
+        assertEquals(Double.doubleToRawLongBits(normal.inverseSurvivalProbability(org.apache.commons.numbers.gamma.Erfc.value(1) / 2)),
+                Double.doubleToRawLongBits(Ranks.ROOT_TWO * org.apache.commons.numbers.gamma.InverseErfc.value(org.apache.commons.numbers.gamma.Erfc.value(1))));
+    }
+
+    @Test
     void fourierAutocovarianceMatchesDirectSums() {
         UniformRandomProvider rng = new XoRoShiRo128PlusPlus(3, 4);
         double[] x = new double[37];
@@ -116,6 +136,17 @@ class ConvergenceTest {
     @Test
     void allAtOnceAgreesWithEachFigure() {
         double[][] draws = ar1(3, 501, 0.6, 0.0, 15);
+        double[] all = Convergence.all(draws);
+        assertEquals(Convergence.rhat(draws), all[0], 0.0);
+        assertEquals(Convergence.essBulk(draws), all[1], 0.0);
+        assertEquals(Convergence.essTail(draws), all[2], 0.0);
+    }
+
+    /** Long chains send the bulk ESS to another core: the same figures, to the bit, as each alone on this thread. */
+    @Test
+    void allAtOnceAgreesWithEachFigureWhenTheBulkEssIsForked() {
+        int perChain = Convergence.FORK_MIN / 4 + 2;
+        double[][] draws = ar1(4, perChain, 0.6, 0.0, 16);
         double[] all = Convergence.all(draws);
         assertEquals(Convergence.rhat(draws), all[0], 0.0);
         assertEquals(Convergence.essBulk(draws), all[1], 0.0);
