@@ -210,6 +210,42 @@ class ConvergenceTest {
     }
 
     @Test
+    void scoresOfRepeatedContinuousDrawsAreTheDefinitionsToTheBit() {
+        // Continuous draws that a Metropolis-Hastings chain repeats often (most draws tied, many ranks averaged to
+        // halves) or rarely, against the definition's scores of a plain sort, to the bit; folded draws too.
+        UniformRandomProvider rng = new XoRoShiRo128PlusPlus(50, 51);
+        for (double stay : new double[] {0.0, 0.1, 0.6, 0.95}) {
+            for (int length : new int[] {300, 4001}) {
+                double[] x = new double[length];
+                double v = rng.nextDouble();
+                for (int i = 0; i < length; i++) {
+                    if (rng.nextDouble() >= stay) {
+                        v = ZigguratSampler.NormalizedGaussian.of(rng).sample();
+                    }
+                    x[i] = v;
+                }
+                String what = "repeated with probability " + stay + ", " + length + " draws";
+                // The sort's path, whatever the number of distinct values (few are counted by Ranks.of).
+                Ranks ranks = Ranks.sorted(x);
+                double[] z = ranks.scores();
+                double[] zExpected = referenceZ(new double[][] {x})[0];
+                double median = ranks.quantile(0.5);
+                double[] folded = new double[length];
+                for (int i = 0; i < length; i++) {
+                    folded[i] = Math.abs(x[i] - median);
+                }
+                double[] zFolded = ranks.foldedScores(median);
+                double[] zFoldedExpected = referenceZ(new double[][] {folded})[0];
+                for (int i = 0; i < length; i++) {
+                    assertEquals(Double.doubleToRawLongBits(zExpected[i]), Double.doubleToRawLongBits(z[i]), what + ", draw " + i);
+                    assertEquals(Double.doubleToRawLongBits(zFoldedExpected[i]), Double.doubleToRawLongBits(zFolded[i]),
+                            what + ", folded draw " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void countedRanksAreTheSortsToTheBit() {
         // Draws with few distinct values (a discrete variable's states) are ranked by counting them: every
         // figure must be the one the sort gives, ties across the median, -0.0 and 0.0 (apart, as in
