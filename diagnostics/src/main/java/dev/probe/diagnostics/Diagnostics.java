@@ -84,7 +84,8 @@ public record Diagnostics(List<VariableCheck> variables, WeightCheck weights, Li
                 }
             }
         } else if (p.isWeighted()) {
-            weights = new WeightCheck(ParetoK.khat(p.logWeights()), p.ess(), p.size());
+            // The log weights through a view: a copy of a million would cost more than k-hat itself.
+            weights = new WeightCheck(ParetoK.khat(p.logWeightsView()), p.ess(), p.size());
             warnWeights(weights, ic, warnings);
         }
         return new Diagnostics(vars, weights, warnings);
