@@ -198,6 +198,11 @@ public final class ParetoK {
      * 0.5 by a weakly informative prior worth 10 observations, as loo's gpdfit does.
      */
     static double gpdShape(double[] x) {
+        return gpdShape(x, (long) (30 + (int) Math.floor(Math.sqrt(x.length))) * x.length >= PARALLEL_FIT);
+    }
+
+    /** {@link #gpdShape(double[])}, its grid shared among cores or not (the same figures: tested). */
+    static double gpdShape(double[] x, boolean parallel) {
         int n = x.length;
         int prior = 3;
         int grid = 30 + (int) Math.floor(Math.sqrt(n));
@@ -205,12 +210,16 @@ public final class ParetoK {
         double[] theta = new double[grid];
         double[] logLik = new double[grid];
         // Nearly all the time goes to the grid's points, a log1p per tail weight each: they are independent,
-        // so they are shared among cores, each computed as alone whatever the thread count.
-        java.util.stream.IntStream.range(0, grid).parallel().forEach(j -> {
-            theta[j] = 1 / x[n - 1] + (1 - Math.sqrt(grid / (j + 0.5))) / prior / xstar;
-            double k = meanLog1p(-theta[j], x);
-            logLik[j] = n * (Math.log(-theta[j] / k) - k - 1);
-        });
+        // so they are shared among cores, each computed as alone whatever the thread count. A small fit
+        // (under 2^17 log1p: 100,000 weights give 57,000, a million 252,000) stays on this thread: starting the common pool
+        // and its stream would cost a fresh process more than the fit.
+        if (!parallel) {
+            for (int j = 0; j < grid; j++) {
+                gridPoint(j, grid, prior, xstar, x, theta, logLik);
+            }
+        } else {
+            java.util.stream.IntStream.range(0, grid).parallel().forEach(j -> gridPoint(j, grid, prior, xstar, x, theta, logLik));
+        }
         double maxLogLik = Double.NEGATIVE_INFINITY;
         for (double l : logLik) {
             maxLogLik = Math.max(maxLogLik, l);
@@ -226,6 +235,17 @@ public final class ParetoK {
         double k = meanLog1p(-thetaHat, x);
         return (k * n + 10 * 0.5) / (n + 10);
     }
+
+    /** Grid point j: its theta and the profile log-likelihood there. */
+    private static void gridPoint(int j, int grid, int prior, double xstar, double[] x, double[] theta, double[] logLik) {
+        int n = x.length;
+        theta[j] = 1 / x[n - 1] + (1 - Math.sqrt(grid / (j + 0.5))) / prior / xstar;
+        double k = meanLog1p(-theta[j], x);
+        logLik[j] = n * (Math.log(-theta[j] / k) - k - 1);
+    }
+
+    /** The fits (grid points times tail weights) from which the grid is shared among cores. */
+    static final long PARALLEL_FIT = 1 << 17;
 
     private static double meanLog1p(double a, double[] x) {
         double s = 0;

@@ -106,6 +106,22 @@ class ParetoKTest {
         }
     }
 
+    /** The fit's grid on one thread or shared among cores: the same shape, to the bit. */
+    @Test
+    void theFitIsTheSameOnOneThreadAndSharedAmongCores() {
+        UniformRandomProvider rng = new XoRoShiRo128PlusPlus(8, 9);
+        for (int m : new int[] {5, 949, 3000}) {
+            double[] exceedances = new double[m];
+            for (int i = 0; i < m; i++) {
+                exceedances[i] = Math.pow(rng.nextDouble(), -0.6) - 1;
+            }
+            java.util.Arrays.sort(exceedances);
+            double alone = ParetoK.gpdShape(exceedances, false);
+            assertEquals(Double.doubleToRawLongBits(alone), Double.doubleToRawLongBits(ParetoK.gpdShape(exceedances, true)), m + " weights");
+            assertEquals(Double.doubleToRawLongBits(alone), Double.doubleToRawLongBits(ParetoK.gpdShape(exceedances)), m + " weights");
+        }
+    }
+
     /** The grid's log1p through Math.log stays within 2 ulps of Math.log1p over the arguments the fit gives it. */
     @Test
     void log1pAgreesWithTheLibrarysToTwoUlps() {
