@@ -276,6 +276,7 @@ final class InferCommand implements Callable<Integer> {
         if (!c.quiet) {
             inference.progress(bar);
         }
+        PhaseClock clock = PhaseClock.start();
         long t0 = System.nanoTime();
         Posterior posterior;
         try {
@@ -297,7 +298,13 @@ final class InferCommand implements Callable<Integer> {
                 unsaved = e;
             }
         }
+        if (clock != null) {
+            clock.mark("inference");
+        }
         Summary summary = new Summary(model.label(), engine, traces, seed, seconds, posterior);
+        if (clock != null) {
+            clock.mark("diagnostics");
+        }
         if (report != null) {
             dev.probe.diagnostics.Report.of(posterior, model.label()).write(report);
             err.println("probe: wrote the report to " + report);
@@ -308,6 +315,10 @@ final class InferCommand implements Callable<Integer> {
             out.print(summary.toTable());
         }
         out.flush();
+        if (clock != null) {
+            clock.mark("table");
+            err.println(clock.line());
+        }
         if (unsaved != null) {
             // The summary above is the work's result; only the file is missing.
             err.println("probe: the posterior could not be saved to " + save + ": " + unsaved.getMessage()

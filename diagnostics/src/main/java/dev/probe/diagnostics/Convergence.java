@@ -105,12 +105,23 @@ public final class Convergence {
         Ranks ranks = Ranks.of(x);
         double[] z = ranks.scores();
         // The bulk ESS (its transforms, mostly) goes to another core while this one does R-hat and the
-        // tail ESS; each figure is computed as alone, so the thread count changes none.
+        // tail ESS, for long chains; each figure is computed as alone, so the thread count changes none.
+        if (x.length < FORK_MIN) {
+            double rhat = n < 2 ? Double.NaN : rhat(ranks, z, chains, n);
+            return new double[] {rhat, ess(z, chains, n), tailEss(x, ranks, chains, n)};
+        }
         java.util.concurrent.ForkJoinTask<Double> bulk = java.util.concurrent.ForkJoinTask.adapt(() -> ess(z, chains, n)).fork();
         double rhat = n < 2 ? Double.NaN : rhat(ranks, z, chains, n);
         double tail = tailEss(x, ranks, chains, n);
         return new double[] {rhat, bulk.join(), tail};
     }
+
+    /**
+     * Pooled draws from which the bulk ESS goes to another core: below it the transforms take well
+     * under a millisecond once compiled, less than starting the common pool's worker costs a fresh
+     * process (its classes and thread), so a light model's default run keeps it on the calling thread.
+     */
+    static final int FORK_MIN = 1 << 17;
 
     /** Bulk ESS: the ESS of the mean of the rank-normalised split chains. */
     public static double essBulk(double[][] draws) {
@@ -333,8 +344,12 @@ public final class Convergence {
         final int chains;
         final int n;
         final double[] means;
-        /** The chains centred on their means, end to end (made when first needed). */
-        double[] centred;
+        /**
+         * The chains end to end, uncentred: each product is of draws less their chain's mean, taken
+         * as they are read (the same doubles a centred copy would hold, without its array: at a
+         * million draws a fresh array costs more to touch than the subtractions).
+         */
+        private double[] values;
         private final double[] mean;
         /** Lags known; from the transform, every lag below {@code exact}. */
         int known;
@@ -343,12 +358,7 @@ public final class Convergence {
 
         Autocovariances(double[] x, int chains, int n) {
             this(chains, n, chainMeans(x, chains, n), directLags(chains, n));
-            centred = new double[x.length];
-            for (int c = 0; c < chains; c++) {
-                for (int i = c * n; i < (c + 1) * n; i++) {
-                    centred[i] = x[i] - means[c];
-                }
-            }
+            values = x;
         }
 
         Autocovariances(int chains, int n, double[] means, int directLimit) {
@@ -413,8 +423,10 @@ public final class Convergence {
          * {@code sums}; each lag's sum is added term by term in the order a single-lag loop takes.
          */
         void sumBlock(int k, double[] sums) {
+            double[] x = values;
             for (int c = 0; c < chains; c++) {
                 int o = c * n;
+                double m = means[c];
                 double s0 = 0;
                 double s1 = 0;
                 double s2 = 0;
@@ -422,22 +434,22 @@ public final class Convergence {
                 int end = n - k - 3;
                 int i = 0;
                 for (; i < end; i++) {
-                    double d = centred[o + i];
+                    double d = x[o + i] - m;
                     int j = o + i + k;
-                    s0 += d * centred[j];
-                    s1 += d * centred[j + 1];
-                    s2 += d * centred[j + 2];
-                    s3 += d * centred[j + 3];
+                    s0 += d * (x[j] - m);
+                    s1 += d * (x[j + 1] - m);
+                    s2 += d * (x[j + 2] - m);
+                    s3 += d * (x[j + 3] - m);
                 }
                 // The longer lags run out of pairs first; the shorter ones finish alone, in order.
                 for (; i < n - k; i++) {
-                    double d = centred[o + i];
-                    s0 += d * centred[o + i + k];
+                    double d = x[o + i] - m;
+                    s0 += d * (x[o + i + k] - m);
                     if (i < n - k - 1) {
-                        s1 += d * centred[o + i + k + 1];
+                        s1 += d * (x[o + i + k + 1] - m);
                     }
                     if (i < n - k - 2) {
-                        s2 += d * centred[o + i + k + 2];
+                        s2 += d * (x[o + i + k + 2] - m);
                     }
                 }
                 sums[0] += s0 / n;
@@ -447,15 +459,20 @@ public final class Convergence {
             }
         }
 
-        /** The centred chains, for the transform. */
-        double[] centred() {
-            return centred;
+        /** The chains end to end for the transform, which subtracts {@link #offsets}' chain's from each. */
+        double[] values() {
+            return values;
+        }
+
+        /** What the transform subtracts from each chain's values: its mean. */
+        double[] offsets() {
+            return means;
         }
 
         /** Every lag below {@code exact} from one transform padded for lags up to {@code lags}. */
         private void transform(int lags) {
             int size = Math.max(2, Integer.highestOneBit(Math.max(1, n + lags - 1) * 2 - 1));
-            double[] sums = Fourier.summedAutocorrelation(centred(), chains, n, size);
+            double[] sums = Fourier.summedAutocorrelation(values(), offsets(), chains, n, size);
             exact = Math.min(n, size - n + 1);
             double scale = (double) size * n;
             // The lags already summed were used as they are: only the new ones are taken.
@@ -540,8 +557,11 @@ public final class Convergence {
             return before[w] + Long.bitCount(bits[w] & ((1L << j) - 1));
         }
 
+        /** The indicators centred on their chains' means, made when a transform first needs them. */
+        private double[] centred;
+
         @Override
-        double[] centred() {
+        double[] values() {
             if (centred == null) {
                 centred = new double[chains * n];
                 for (int c = 0; c < chains; c++) {
@@ -552,6 +572,12 @@ public final class Convergence {
                 }
             }
             return centred;
+        }
+
+        /** Nothing: {@link #values} are centred already (less 0.0, the same doubles). */
+        @Override
+        double[] offsets() {
+            return new double[chains];
         }
     }
 

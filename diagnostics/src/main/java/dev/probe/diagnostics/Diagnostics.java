@@ -71,7 +71,12 @@ public record Diagnostics(List<VariableCheck> variables, WeightCheck weights, Li
             // marginal summaries (the table's business) are not computed here.
             List<String> names = p.names();
             VariableCheck[] checks = new VariableCheck[names.size()];
-            java.util.stream.IntStream.range(0, names.size()).parallel().forEach(k -> checks[k] = check(p, names.get(k), lengths));
+            if (names.size() == 1) {
+                // One variable (the lightest models): no stream and no pool to start for it.
+                checks[0] = check(p, names.get(0), lengths);
+            } else {
+                java.util.stream.IntStream.range(0, names.size()).parallel().forEach(k -> checks[k] = check(p, names.get(k), lengths));
+            }
             for (VariableCheck v : checks) {
                 if (v != null) {
                     vars.add(v);
@@ -79,7 +84,8 @@ public record Diagnostics(List<VariableCheck> variables, WeightCheck weights, Li
                 }
             }
         } else if (p.isWeighted()) {
-            weights = new WeightCheck(ParetoK.khat(p.logWeights()), p.ess(), p.size());
+            // The log weights through a view: a copy of a million would cost more than k-hat itself.
+            weights = new WeightCheck(ParetoK.khat(p.logWeightsView()), p.ess(), p.size());
             warnWeights(weights, ic, warnings);
         }
         return new Diagnostics(vars, weights, warnings);
@@ -109,8 +115,14 @@ public record Diagnostics(List<VariableCheck> variables, WeightCheck weights, Li
         // A read-only view of the posterior's column: the draws are copied once, trimmed to the shortest
         // chain and split (Convergence.all(column, lengths)).
         java.nio.DoubleBuffer column = p.numbersView(key);
-        if (column == null || java.util.Arrays.stream(lengths).min().orElse(0) < 4) {
+        if (column == null || lengths.length == 0) {
             return null;
+        }
+        // No chain shorter than 4 (a loop: a stream here would load its classes for one minimum).
+        for (int length : lengths) {
+            if (length < 4) {
+                return null;
+            }
         }
         double[] figures = Convergence.all(column, lengths);
         if (figures == null) {

@@ -30,22 +30,29 @@ final class Fourier {
     }
 
     /**
-     * The autocorrelation sums sum_i d[i] d[i + lag] of {@code chains} centred chains of {@code n}
-     * values laid end to end, added over the chains, unscaled: element lag of the result times
-     * {@code size}, exact for lags 0 .. size - n (the zero padding keeps longer products from
-     * wrapping round). Two real chains share one complex transform as its real and imaginary parts;
-     * their power spectra are added and one inverse transform gives every lag.
+     * The autocorrelation sums sum_i d[i] d[i + lag] of {@code chains} chains of {@code n} values
+     * laid end to end, each centred as it is read (d = value - offsets[chain]), added over the
+     * chains, unscaled: element lag of the result times {@code size}, exact for lags 0 .. size - n
+     * (the zero padding keeps longer products from wrapping round). Two real chains share one
+     * complex transform as its real and imaginary parts; their power spectra are added and one
+     * inverse transform gives every lag.
      */
-    static double[] summedAutocorrelation(double[] centred, int chains, int n, int size) {
+    static double[] summedAutocorrelation(double[] values, double[] offsets, int chains, int n, int size) {
         double[] power = new double[size];
         double[] re = new double[size];
         double[] im = new double[size];
         for (int c = 0; c < chains; c += 2) {
             java.util.Arrays.fill(re, 0);
             java.util.Arrays.fill(im, 0);
-            System.arraycopy(centred, c * n, re, 0, n);
+            double a = offsets[c];
+            for (int i = 0; i < n; i++) {
+                re[i] = values[c * n + i] - a;
+            }
             if (c + 1 < chains) {
-                System.arraycopy(centred, (c + 1) * n, im, 0, n);
+                double b = offsets[c + 1];
+                for (int i = 0; i < n; i++) {
+                    im[i] = values[(c + 1) * n + i] - b;
+                }
             }
             transform(re, im, -1);
             // With Z = A + iB for real A and B: |A_k|^2 + |B_k|^2 = (|Z_k|^2 + |Z_(size-k)|^2) / 2.

@@ -37,30 +37,46 @@ public final class ParetoK {
      * equal (equal weights are not importance sampling: nothing to diagnose).
      */
     public static double khat(double[] logWeights) {
+        return khat(java.nio.DoubleBuffer.wrap(logWeights));
+    }
+
+    /**
+     * {@link #khat(double[])} of the log weights from {@code logWeights}' position to its limit (a
+     * read-only view of a posterior's own): read in chunks, without a copy of them all. A fresh
+     * array of a million doubles costs a fresh process more to touch than k-hat's arithmetic.
+     */
+    static double khat(java.nio.DoubleBuffer logWeights) {
+        int s = logWeights.remaining();
+        double[] chunk = new double[Math.min(s, CHUNK)];
         int finite = 0;
         double max = Double.NEGATIVE_INFINITY;
-        for (double lw : logWeights) {
-            // No call per weight (a first call runs this loop partly in the interpreter): lw > max is
-            // Math.max here but for a 0.0 after a -0.0, which the weights exp(lw - max) do not tell apart.
-            if (lw > Double.NEGATIVE_INFINITY) {
-                finite++;
-                if (lw > max) {
-                    max = lw;
+        for (int from = 0; from < s; from += chunk.length) {
+            int length = Math.min(chunk.length, s - from);
+            logWeights.get(logWeights.position() + from, chunk, 0, length);
+            for (int i = 0; i < length; i++) {
+                double lw = chunk[i];
+                // No call per weight (a first call runs this loop partly in the interpreter): lw > max is
+                // Math.max here but for a 0.0 after a -0.0, which the weights exp(lw - max) do not tell apart.
+                if (lw > Double.NEGATIVE_INFINITY) {
+                    finite++;
+                    if (lw > max) {
+                        max = lw;
+                    }
+                } else if (lw != lw) {
+                    throw new IllegalArgumentException("a log weight is NaN");
                 }
-            } else if (lw != lw) {
-                throw new IllegalArgumentException("a log weight is NaN");
             }
         }
         if (max == Double.POSITIVE_INFINITY) {
             throw new IllegalArgumentException("a log weight is +infinity");
         }
         // Zero weights are part of the sample: the tail is sized by S, all draws.
-        int m = Math.min(tailLength(logWeights.length), finite - 1);
+        int m = Math.min(tailLength(s), finite - 1);
         if (m < MIN_TAIL) {
             return Double.NaN;
         }
         // Only the cutoff and the m weights above it matter, in order: kept in a heap as the weights pass by.
-        double[] top = largest(logWeights, m + 1);
+        double[] top = largest(logWeights, m + 1, chunk);
         double cutoff = Math.exp(top[0] - max);
         double[] exceedances = new double[m];
         for (int i = 0; i < m; i++) {
@@ -72,6 +88,9 @@ public final class ParetoK {
         return gpdShape(exceedances);
     }
 
+    /** Values read at once from a buffer: 32 KB, at home in the first caches. */
+    private static final int CHUNK = 4096;
+
     /**
      * The {@code count} largest values (at most as many as there are values), ascending. Values
      * pass into a buffer of 4 count; when it is full, a selection keeps its count largest, and the
@@ -80,8 +99,15 @@ public final class ParetoK {
      * over S values costs O(S) predictable comparisons plus a few selections of 4 count values.
      */
     static double[] largest(double[] values, int count) {
-        if (count >= values.length) {
-            double[] all = values.clone();
+        return largest(java.nio.DoubleBuffer.wrap(values), count, new double[Math.min(values.length, CHUNK)]);
+    }
+
+    /** {@link #largest(double[], int)} of the values from the buffer's position to its limit, read through {@code chunk}. */
+    private static double[] largest(java.nio.DoubleBuffer values, int count, double[] chunk) {
+        int s = values.remaining();
+        if (count >= s) {
+            double[] all = new double[s];
+            values.get(values.position(), all, 0, s);
             Arrays.sort(all);
             return all;
         }
@@ -89,16 +115,21 @@ public final class ParetoK {
         int size = 0;
         boolean barred = false;
         double bar = 0;
-        for (double v : values) {
-            if (!barred || v > bar) {
-                buffer[size++] = v;
-                if (size == buffer.length) {
-                    // The count largest so far move to the front; the smallest of them is the bar.
-                    select(buffer, size, size - count);
-                    System.arraycopy(buffer, size - count, buffer, 0, count);
-                    size = count;
-                    bar = buffer[0];
-                    barred = true;
+        for (int from = 0; from < s; from += chunk.length) {
+            int length = Math.min(chunk.length, s - from);
+            values.get(values.position() + from, chunk, 0, length);
+            for (int i = 0; i < length; i++) {
+                double v = chunk[i];
+                if (!barred || v > bar) {
+                    buffer[size++] = v;
+                    if (size == buffer.length) {
+                        // The count largest so far move to the front; the smallest of them is the bar.
+                        select(buffer, size, size - count);
+                        System.arraycopy(buffer, size - count, buffer, 0, count);
+                        size = count;
+                        bar = buffer[0];
+                        barred = true;
+                    }
                 }
             }
         }
@@ -167,6 +198,11 @@ public final class ParetoK {
      * 0.5 by a weakly informative prior worth 10 observations, as loo's gpdfit does.
      */
     static double gpdShape(double[] x) {
+        return gpdShape(x, (long) (30 + (int) Math.floor(Math.sqrt(x.length))) * x.length >= PARALLEL_FIT);
+    }
+
+    /** {@link #gpdShape(double[])}, its grid shared among cores or not (the same figures: tested). */
+    static double gpdShape(double[] x, boolean parallel) {
         int n = x.length;
         int prior = 3;
         int grid = 30 + (int) Math.floor(Math.sqrt(n));
@@ -174,12 +210,16 @@ public final class ParetoK {
         double[] theta = new double[grid];
         double[] logLik = new double[grid];
         // Nearly all the time goes to the grid's points, a log1p per tail weight each: they are independent,
-        // so they are shared among cores, each computed as alone whatever the thread count.
-        java.util.stream.IntStream.range(0, grid).parallel().forEach(j -> {
-            theta[j] = 1 / x[n - 1] + (1 - Math.sqrt(grid / (j + 0.5))) / prior / xstar;
-            double k = meanLog1p(-theta[j], x);
-            logLik[j] = n * (Math.log(-theta[j] / k) - k - 1);
-        });
+        // so they are shared among cores, each computed as alone whatever the thread count. A small fit
+        // (under 2^17 log1p: 100,000 weights give 57,000, a million 252,000) stays on this thread: starting the common pool
+        // and its stream would cost a fresh process more than the fit.
+        if (!parallel) {
+            for (int j = 0; j < grid; j++) {
+                gridPoint(j, grid, prior, xstar, x, theta, logLik);
+            }
+        } else {
+            java.util.stream.IntStream.range(0, grid).parallel().forEach(j -> gridPoint(j, grid, prior, xstar, x, theta, logLik));
+        }
         double maxLogLik = Double.NEGATIVE_INFINITY;
         for (double l : logLik) {
             maxLogLik = Math.max(maxLogLik, l);
@@ -195,6 +235,17 @@ public final class ParetoK {
         double k = meanLog1p(-thetaHat, x);
         return (k * n + 10 * 0.5) / (n + 10);
     }
+
+    /** Grid point j: its theta and the profile log-likelihood there. */
+    private static void gridPoint(int j, int grid, int prior, double xstar, double[] x, double[] theta, double[] logLik) {
+        int n = x.length;
+        theta[j] = 1 / x[n - 1] + (1 - Math.sqrt(grid / (j + 0.5))) / prior / xstar;
+        double k = meanLog1p(-theta[j], x);
+        logLik[j] = n * (Math.log(-theta[j] / k) - k - 1);
+    }
+
+    /** The fits (grid points times tail weights) from which the grid is shared among cores. */
+    static final long PARALLEL_FIT = 1 << 17;
 
     private static double meanLog1p(double a, double[] x) {
         double s = 0;

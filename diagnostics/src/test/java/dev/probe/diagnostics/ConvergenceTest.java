@@ -41,6 +41,26 @@ class ConvergenceTest {
     }
 
     @Test
+    void normalScoresEqualTheDistributionsInverseCdfToTheBit() {
+        // Ranks.score calls the inverse erfc itself rather than through NormalDistribution.of(0, 1):
+        // every whole and half rank of several draw counts (the default 10,000 among them), to the bit.
+        var normal = org.apache.commons.statistics.distribution.NormalDistribution.of(0, 1);
+        for (int s : new int[] {1, 2, 3, 4, 7, 100, 999, 4096, 10_000, 20_000, 65_537}) {
+            for (int twice = 2; twice <= 2 * s; twice++) {
+                double rank = twice / 2.0;
+                double expected = normal.inverseCumulativeProbability((rank - 0.375) / (s + 0.25));
+                double got = Ranks.score(rank, s);
+                if (Double.doubleToRawLongBits(expected) != Double.doubleToRawLongBits(got)) {
+                    assertEquals(expected, got, 0, "rank " + rank + " of " + s);
+                }
+            }
+        }
+        // The constant is the distribution's own sd * sqrt(2): Phi^-1(p) = -sqrt(2) erfc^-1(2p) at p where erfc^-1 = 1.
+        assertEquals(Double.doubleToRawLongBits(normal.inverseSurvivalProbability(org.apache.commons.numbers.gamma.Erfc.value(1) / 2)),
+                Double.doubleToRawLongBits(Ranks.ROOT_TWO * org.apache.commons.numbers.gamma.InverseErfc.value(org.apache.commons.numbers.gamma.Erfc.value(1))));
+    }
+
+    @Test
     void fourierAutocovarianceMatchesDirectSums() {
         UniformRandomProvider rng = new XoRoShiRo128PlusPlus(3, 4);
         double[] x = new double[37];
@@ -122,6 +142,17 @@ class ConvergenceTest {
         assertEquals(Convergence.essTail(draws), all[2], 0.0);
     }
 
+    /** Long chains send the bulk ESS to another core: the same figures, to the bit, as each alone on this thread. */
+    @Test
+    void allAtOnceAgreesWithEachFigureWhenTheBulkEssIsForked() {
+        int perChain = Convergence.FORK_MIN / 4 + 2;
+        double[][] draws = ar1(4, perChain, 0.6, 0.0, 16);
+        double[] all = Convergence.all(draws);
+        assertEquals(Convergence.rhat(draws), all[0], 0.0);
+        assertEquals(Convergence.essBulk(draws), all[1], 0.0);
+        assertEquals(Convergence.essTail(draws), all[2], 0.0);
+    }
+
     /**
      * The posterior's column, read through its view: trimmed and split in one copy, the figures of the trimmed chains;
      * a NaN anywhere (a variable that some steps do not reach), in the draws that trimming or splitting drop too, gives
@@ -175,6 +206,42 @@ class ConvergenceTest {
             }
             double expected = Math.max(Convergence.basicRhat(referenceZ(split)), Convergence.basicRhat(referenceZ(folded)));
             assertEquals(expected, Convergence.rhat(draws), 0.0, "rounded to 1/" + round);
+        }
+    }
+
+    @Test
+    void scoresOfRepeatedContinuousDrawsAreTheDefinitionsToTheBit() {
+        // Continuous draws that a Metropolis-Hastings chain repeats often (most draws tied, many ranks averaged to
+        // halves) or rarely, against the definition's scores of a plain sort, to the bit; folded draws too.
+        UniformRandomProvider rng = new XoRoShiRo128PlusPlus(50, 51);
+        for (double stay : new double[] {0.0, 0.1, 0.6, 0.95}) {
+            for (int length : new int[] {300, 4001}) {
+                double[] x = new double[length];
+                double v = rng.nextDouble();
+                for (int i = 0; i < length; i++) {
+                    if (rng.nextDouble() >= stay) {
+                        v = ZigguratSampler.NormalizedGaussian.of(rng).sample();
+                    }
+                    x[i] = v;
+                }
+                String what = "repeated with probability " + stay + ", " + length + " draws";
+                // The sort's path, whatever the number of distinct values (few are counted by Ranks.of).
+                Ranks ranks = Ranks.sorted(x);
+                double[] z = ranks.scores();
+                double[] zExpected = referenceZ(new double[][] {x})[0];
+                double median = ranks.quantile(0.5);
+                double[] folded = new double[length];
+                for (int i = 0; i < length; i++) {
+                    folded[i] = Math.abs(x[i] - median);
+                }
+                double[] zFolded = ranks.foldedScores(median);
+                double[] zFoldedExpected = referenceZ(new double[][] {folded})[0];
+                for (int i = 0; i < length; i++) {
+                    assertEquals(Double.doubleToRawLongBits(zExpected[i]), Double.doubleToRawLongBits(z[i]), what + ", draw " + i);
+                    assertEquals(Double.doubleToRawLongBits(zFoldedExpected[i]), Double.doubleToRawLongBits(zFolded[i]),
+                            what + ", folded draw " + i);
+                }
+            }
         }
     }
 

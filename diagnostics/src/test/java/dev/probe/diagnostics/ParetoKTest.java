@@ -66,6 +66,62 @@ class ParetoKTest {
         }
     }
 
+    /**
+     * k-hat of log weights read through a view (in chunks, from a position, several chunks and a partial one)
+     * is the definition's to the bit: the m + 1 largest from a full sort, their exceedances over the
+     * cutoff, the fit.
+     */
+    @Test
+    void khatThroughAViewIsTheDefinitionsToTheBit() {
+        UniformRandomProvider rng = new XoRoShiRo128PlusPlus(5, 6);
+        for (int n : new int[] {10, 4096, 4097, 12_289, 100_003}) {
+            double[] backing = new double[n + 7];
+            for (int i = 0; i < backing.length; i++) {
+                // Heavy-tailed log weights (a Student-like ratio), a few zero weights among them.
+                double g = ZigguratSampler.NormalizedGaussian.of(rng).sample();
+                backing[i] = i % 97 == 5 ? Double.NEGATIVE_INFINITY : 2 * g * g - Math.log(rng.nextDouble());
+            }
+            double[] x = java.util.Arrays.copyOfRange(backing, 7, backing.length);
+            double[] sorted = x.clone();
+            java.util.Arrays.sort(sorted);
+            int finite = 0;
+            for (double v : x) {
+                finite += v > Double.NEGATIVE_INFINITY ? 1 : 0;
+            }
+            int m = Math.min(ParetoK.tailLength(n), finite - 1);
+            double expected = Double.NaN;
+            if (m >= ParetoK.MIN_TAIL) {
+                double max = sorted[n - 1];
+                double cutoff = Math.exp(sorted[n - m - 1] - max);
+                double[] exceedances = new double[m];
+                for (int i = 0; i < m; i++) {
+                    exceedances[i] = Math.exp(sorted[n - m + i] - max) - cutoff;
+                }
+                expected = ParetoK.gpdShape(exceedances);
+            }
+            java.nio.DoubleBuffer view = java.nio.DoubleBuffer.wrap(backing).position(7).asReadOnlyBuffer();
+            assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(ParetoK.khat(view)), n + " weights");
+            assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(ParetoK.khat(x)), n + " weights");
+            assertEquals(7, view.position(), "the view is read, not moved");
+        }
+    }
+
+    /** The fit's grid on one thread or shared among cores: the same shape, to the bit. */
+    @Test
+    void theFitIsTheSameOnOneThreadAndSharedAmongCores() {
+        UniformRandomProvider rng = new XoRoShiRo128PlusPlus(8, 9);
+        for (int m : new int[] {5, 949, 3000}) {
+            double[] exceedances = new double[m];
+            for (int i = 0; i < m; i++) {
+                exceedances[i] = Math.pow(rng.nextDouble(), -0.6) - 1;
+            }
+            java.util.Arrays.sort(exceedances);
+            double alone = ParetoK.gpdShape(exceedances, false);
+            assertEquals(Double.doubleToRawLongBits(alone), Double.doubleToRawLongBits(ParetoK.gpdShape(exceedances, true)), m + " weights");
+            assertEquals(Double.doubleToRawLongBits(alone), Double.doubleToRawLongBits(ParetoK.gpdShape(exceedances)), m + " weights");
+        }
+    }
+
     /** The grid's log1p through Math.log stays within 2 ulps of Math.log1p over the arguments the fit gives it. */
     @Test
     void log1pAgreesWithTheLibrarysToTwoUlps() {

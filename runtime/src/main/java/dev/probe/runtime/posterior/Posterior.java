@@ -76,6 +76,14 @@ public final class Posterior {
         return logWeights.clone();
     }
 
+    /**
+     * Each run's log weight, as {@link #logWeights} gives them but without a copy: a read-only view
+     * of the posterior's own array (its bulk {@code get}s copy ranges of it where they are needed).
+     */
+    public java.nio.DoubleBuffer logWeightsView() {
+        return java.nio.DoubleBuffer.wrap(logWeights).asReadOnlyBuffer();
+    }
+
     /** Run i's weight, the weights summing to one. */
     public double weight(int i) {
         return weights()[i];

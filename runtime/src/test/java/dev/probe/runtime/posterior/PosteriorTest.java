@@ -296,5 +296,12 @@ class PosteriorTest {
         }
         assertThrows(IllegalArgumentException.class, () -> p.numbers("nothing"));
         assertThrows(IllegalArgumentException.class, () -> p.numbersView("nothing"));
+        // The log weights' view: the same values as the copy, read-only.
+        java.nio.DoubleBuffer weights = p.logWeightsView();
+        assertTrue(weights.isReadOnly());
+        double[] viewed = new double[weights.remaining()];
+        weights.get(0, viewed, 0, viewed.length);
+        assertArrayEquals(p.logWeights(), viewed, 0.0);
+        assertThrows(java.nio.ReadOnlyBufferException.class, () -> weights.put(0, 1.0));
     }
 }
