@@ -249,7 +249,22 @@ final class SbiBench {
     static Posterior fitted(SbiTasks.Task task, Counting model, Object x, int budget, long seed, StringBuilder stages) {
         int particles = Math.max(16, Math.min(512, budget / 300));
         TemperedSmc pilotEngine = new TemperedSmc(new TemperedSmc.Options(Proposal.PRIOR, 0.5, 0.5, 2));
-        Posterior p = task.condition(Inference.with(pilotEngine, model), x).traces(particles).seed(seed + 11).threads(1).run();
+        Posterior p;
+        while (true) {
+            try {
+                p = task.condition(Inference.with(pilotEngine, model), x).traces(particles).seed(seed + 11).threads(1).run();
+                break;
+            } catch (dev.probe.runtime.model.ModelException e) {
+                // Every pilot particle drawn where the likelihood is zero (two_moons' observation 8 at
+                // 10^4: 33 particles from the prior, none right of the moon's centre): twice the
+                // particles, while the budget left pays for them three times over.
+                if (BudgetSpent.in(e) || budget - model.runs.get() < 6L * particles) {
+                    throw e;
+                }
+                stages.append(String.format(Locale.ROOT, "pilot of %,d particles had no weight; ", particles));
+                particles *= 2;
+            }
+        }
         stages.append(String.format(Locale.ROOT, "pilot: %,d particles, %,d runs; ", particles, model.runs.get()));
         double[] widths = {FIT_WIDE, FIT_NARROW};
         for (int stage = 0; stage < widths.length; stage++) {

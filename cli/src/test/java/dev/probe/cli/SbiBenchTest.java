@@ -208,6 +208,19 @@ class SbiBenchTest {
     }
 
     @Test
+    void isFittedDoublesAPilotThatHadNoWeight() throws Exception {
+        // two_moons' observation 8 at 10^4 under the bench's seed for it (1000 + 7): the pilot's
+        // 33 particles from the prior all fell where the likelihood is zero, and is-fitted failed
+        // (counted as C2ST 1.0) before the pilot was retried with twice the particles.
+        SbiTasks.Task task = SbiTasks.find("two_moons");
+        Object x = SbiBench.loadObservations(DIR.resolve("observations.json")).get(task.name()).get(7).get("x");
+        SbiBench.Result r = SbiBench.run(task, task.script(DIR), x, "is-fitted", 10_000, 50, true, 1007);
+        assertTrue(r.note().contains("pilot of 33 particles had no weight"), r.note());
+        assertTrue(r.runs() <= 10_000, r.runs() + " runs");
+        assertEquals(50, r.draws().length);
+    }
+
+    @Test
     void theCountingModelRefusesTheExecutionPastItsBudget() throws Exception {
         SbiTasks.Task task = SbiTasks.find("gaussian_mixture");
         Object x = SbiBench.loadObservations(DIR.resolve("observations.json")).get(task.name()).get(0).get("x");
