@@ -87,8 +87,16 @@ final class TruncatedNormalMixture extends RealDistribution {
         if (b <= 0) {
             return STANDARD.cumulativeProbability(b) - STANDARD.cumulativeProbability(a);
         }
-        return 1 - STANDARD.cumulativeProbability(a) - STANDARD.survivalProbability(b);
+        // A tail beyond FAR_TAIL standard deviations holds under 2^-54, and 1 less such a tail is 1
+        // in doubles: it is not computed (the same bits; most components of a trained proposal sit
+        // well inside their interval, and each tail is an error function).
+        double lower = a < -FAR_TAIL ? 0 : STANDARD.cumulativeProbability(a);
+        double upper = b > FAR_TAIL ? 0 : STANDARD.survivalProbability(b);
+        return 1 - lower - upper;
     }
+
+    /** Standard deviations past which a normal tail is below 2^-54 (its mass there is 9.5e-18). */
+    private static final double FAR_TAIL = 8.5;
 
     @Override
     public String kind() {
