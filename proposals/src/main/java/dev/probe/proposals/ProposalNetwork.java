@@ -2,6 +2,7 @@ package dev.probe.proposals;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -119,7 +120,15 @@ public final class ProposalNetwork implements AutoCloseable {
     private final ObservationLayout layout;
     private final AddressTable addresses;
     private final Device device;
-    private final NDManager manager;
+    /** The weights as they were given or drawn, by name in order; the parameters are made from them. */
+    private final LinkedHashMap<String, float[]> values = new LinkedHashMap<>();
+    private final Map<String, Shape> shapes;
+    /**
+     * The parameters and their manager, made when first needed: a saved network used only by the
+     * Java step on the CPU (inference with an observation vector) never starts the PyTorch engine,
+     * whose native library costs about a second of start-up.
+     */
+    private NDManager manager;
     private final LinkedHashMap<String, NDArray> params = new LinkedHashMap<>();
     private final int inputLength;
     private final int lstmInput;
@@ -140,31 +149,49 @@ public final class ProposalNetwork implements AutoCloseable {
         }
         this.lstmInput = config.observationEmbedding() + 2 * config.addressEmbedding() + 2 * config.kindEmbedding()
                 + config.valueEmbedding();
-        this.manager = NDManager.newBaseManager(device);
-        Map<String, Shape> shapes = shapes();
+        this.shapes = shapes();
         Random random = new Random(seed);
         for (Map.Entry<String, Shape> e : shapes.entrySet()) {
-            float[] values;
+            float[] v;
             if (weights != null) {
-                values = weights.get(e.getKey());
-                if (values == null || values.length != e.getValue().size()) {
-                    manager.close();
+                v = weights.get(e.getKey());
+                if (v == null || v.length != e.getValue().size()) {
                     throw new IllegalArgumentException("the weights do not fit the network: parameter " + e.getKey()
-                            + (values == null ? " is missing" : " has " + values.length + " values, not " + e.getValue().size()));
+                            + (v == null ? " is missing" : " has " + v.length + " values, not " + e.getValue().size()));
                 }
             } else {
-                values = initial(e.getKey(), e.getValue(), random);
+                v = initial(e.getKey(), e.getValue(), random);
             }
-            NDArray p = manager.create(values, e.getValue());
-            p.setName(e.getKey());
-            params.put(e.getKey(), p);
+            values.put(e.getKey(), v);
         }
         if (weights != null && weights.size() != shapes.size()) {
             Set<String> extra = new HashSet<>(weights.keySet());
             extra.removeAll(shapes.keySet());
-            manager.close();
             throw new IllegalArgumentException("the weights do not fit the network: unexpected parameters " + extra);
         }
+        if (weights == null) {
+            // A network to train: its parameters are needed at once.
+            materialise();
+        }
+    }
+
+    /** The parameters on the device, made from {@link #values} the first time they are needed. */
+    private synchronized LinkedHashMap<String, NDArray> materialise() {
+        if (manager == null) {
+            NDManager m = NDManager.newBaseManager(device);
+            for (Map.Entry<String, float[]> e : values.entrySet()) {
+                NDArray p = m.create(e.getValue(), shapes.get(e.getKey()));
+                p.setName(e.getKey());
+                params.put(e.getKey(), p);
+            }
+            manager = m;
+        }
+        return params;
+    }
+
+    /** Whether the parameters live on the device yet (after training, or a native pass). */
+    synchronized boolean materialised() {
+        return manager != null;
     }
 
     /** A new network with weights drawn from {@code seed}. */
@@ -196,6 +223,7 @@ public final class ProposalNetwork implements AutoCloseable {
 
     /** The manager that owns the parameters; trainers keep their optimiser state under it. */
     public NDManager manager() {
+        materialise();
         return manager;
     }
 
@@ -206,14 +234,14 @@ public final class ProposalNetwork implements AutoCloseable {
 
     /** The parameters by name, in a fixed order. */
     public Map<String, NDArray> parameters() {
-        return java.util.Collections.unmodifiableMap(params);
+        return java.util.Collections.unmodifiableMap(materialise());
     }
 
     /** Number of scalar weights. */
     public long size() {
         long n = 0;
-        for (NDArray p : params.values()) {
-            n += p.size();
+        for (float[] v : values.values()) {
+            n += v.length;
         }
         return n;
     }
@@ -221,7 +249,12 @@ public final class ProposalNetwork implements AutoCloseable {
     /** The weights as Java arrays, by name, in order. */
     public Map<String, float[]> weights() {
         Map<String, float[]> out = new LinkedHashMap<>();
-        params.forEach((k, v) -> out.put(k, v.toFloatArray()));
+        if (materialised()) {
+            // Training changes the parameters on the device: read them back.
+            params.forEach((k, v) -> out.put(k, v.toFloatArray()));
+        } else {
+            values.forEach((k, v) -> out.put(k, v.clone()));
+        }
         return out;
     }
 
@@ -314,7 +347,7 @@ public final class ProposalNetwork implements AutoCloseable {
     }
 
     private NDArray p(String name) {
-        return params.get(name);
+        return materialise().get(name);
     }
 
     /** An op's result made from a parameter lands in the parameter's manager: move it to {@code m}. */
@@ -491,7 +524,7 @@ public final class ProposalNetwork implements AutoCloseable {
     /** Names of the parameters a batch's loss depends on: only they need an update. */
     public Set<String> usedBy(Batch batch) {
         Set<String> used = new HashSet<>();
-        for (String name : params.keySet()) {
+        for (String name : values.keySet()) {
             if (name.startsWith("head.")) {
                 continue;
             }
@@ -512,9 +545,38 @@ public final class ProposalNetwork implements AutoCloseable {
 
     /** The observation embedding of one run's standardised input. */
     public float[] embed(float[] input) {
-        try (NDManager m = manager.newSubManager()) {
+        if (!materialised() && !device.isGpu() && layout.vectorLength() == inputLength) {
+            return embedInJava(input);
+        }
+        try (NDManager m = manager().newSubManager()) {
             return embedObservations(m.create(input, new Shape(1, inputLength))).toFloatArray();
         }
+    }
+
+    /**
+     * {@link #embedObservations} for one input without images, in Java: two dense layers with
+     * ReLUs, each output a sum in input order as the native product makes it (to float rounding).
+     */
+    private float[] embedInJava(float[] input) {
+        float[] hidden = dense(input, values.get("obs.fc1.weight"), values.get("obs.fc1.bias"));
+        return dense(hidden, values.get("obs.fc2.weight"), values.get("obs.fc2.bias"));
+    }
+
+    /** relu(x W + b) for W of shape (x.length, b.length), row-major. */
+    private static float[] dense(float[] x, float[] w, float[] b) {
+        int out = b.length;
+        float[] y = new float[out];
+        for (int i = 0; i < x.length; i++) {
+            float xi = x[i];
+            int base = i * out;
+            for (int j = 0; j < out; j++) {
+                y[j] += xi * w[base + j];
+            }
+        }
+        for (int j = 0; j < out; j++) {
+            y[j] = Math.max(0f, y[j] + b[j]);
+        }
+        return y;
     }
 
     /**
@@ -570,7 +632,7 @@ public final class ProposalNetwork implements AutoCloseable {
             prevFeature[i] = s.previousFeature();
         }
         float[][][] out = new float[n][][];
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = manager().newSubManager()) {
             NDArray gates = gateInputs(m.create(obs, new Shape(n, eo)), null, row, kind, prevRow, prevKind, prevFeature, m);
             NDList hc = first ? cell(gates, null, null) : cell(gates, m.create(h, new Shape(n, hd)), m.create(c, new Shape(n, hd)));
             float[] hs = hc.get(0).toFloatArray();
@@ -597,11 +659,24 @@ public final class ProposalNetwork implements AutoCloseable {
 
     /** The kind's embedding row: 0 for kinds without one. */
     static int kindIndex(String kind) {
-        return DistributionKind.named(kind).map(KINDS::indexOf).orElse(-1) + 1;
+        return KIND_ROWS.getOrDefault(kind, 0);
+    }
+
+    /** {@link #kindIndex} by label, made once: proposals and training batches look a row up per choice. */
+    private static final Map<String, Integer> KIND_ROWS = kindRows();
+
+    private static Map<String, Integer> kindRows() {
+        Map<String, Integer> rows = new HashMap<>();
+        for (int i = 0; i < KINDS.size(); i++) {
+            rows.put(KINDS.get(i).label(), i + 1);
+        }
+        return rows;
     }
 
     @Override
-    public void close() {
-        manager.close();
+    public synchronized void close() {
+        if (manager != null) {
+            manager.close();
+        }
     }
 }
