@@ -41,6 +41,16 @@ final class StepKernel {
     private final Map<Head, float[][]> headWeight = new EnumMap<>(Head.class);
     private final Map<Head, float[]> headBias = new EnumMap<>(Head.class);
     private final Map<Head, Integer> headWidth = new EnumMap<>(Head.class);
+    /** The same step in SIMD vectors where the JVM has the Vector API and the sizes fit; else null. */
+    private final VectorStep vector;
+
+    /**
+     * Whether {@link VectorStep} can be used: the JVM was started with
+     * {@code --add-modules jdk.incubator.vector} and {@code -Dprobe.vector-step=false} does not
+     * turn it off. Both steps give the same bits.
+     */
+    static final boolean VECTOR_AVAILABLE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+            && !"false".equals(System.getProperty("probe.vector-step"));
 
     /**
      * A head's rows and outputs are padded with zeros to a multiple of 16 floats, so that the
@@ -51,6 +61,11 @@ final class StepKernel {
     }
 
     StepKernel(ProposalNetwork network) {
+        this(network, VECTOR_AVAILABLE);
+    }
+
+    /** @param useVector whether to step in SIMD vectors where they fit (only when {@link #VECTOR_AVAILABLE}) */
+    StepKernel(ProposalNetwork network, boolean useVector) {
         ProposalNetwork.Config config = network.config();
         Map<String, float[]> w = network.weights();
         hidden = config.hidden();
@@ -89,6 +104,24 @@ final class StepKernel {
             headBias.put(head, java.util.Arrays.copyOf(w.get(ProposalNetwork.headName(head) + ".bias"), padded(width)));
             headWidth.put(head, width);
         }
+        vector = useVector && VECTOR_AVAILABLE ? vectorStep() : null;
+    }
+
+    /** The vector step, or null where a head's padded width or the units do not divide into vectors. */
+    private VectorStep vectorStep() {
+        int widest = 0;
+        for (float[] b : headBias.values()) {
+            if (b.length % 16 != 0) {
+                return null;
+            }
+            widest = Math.max(widest, b.length);
+        }
+        return VectorStep.of(hidden, widest, address, kind, previousAddress, previousKind, valueSlope, valueOffset, recurrent);
+    }
+
+    /** Whether this kernel steps in SIMD vectors ({@link VectorStep}). */
+    boolean vectorised() {
+        return vector != null;
     }
 
     private static float[][] rows(float[] flat, int n, int width) {
@@ -168,6 +201,11 @@ final class StepKernel {
      */
     void step(float[] observationGates, float[] scratch, float[] h, float[] c, int row, int kindRow, int previousRow,
             int previousKindRow, float previousFeature, Head head, float[] h2, float[] c2, float[] out) {
+        if (vector != null) {
+            vector.step(observationGates, scratch, h, c, row, kindRow, previousRow, previousKindRow, previousFeature,
+                    headWeight.get(head), headBias.get(head), h2, c2, out);
+            return;
+        }
         float[] g = scratch;
         float[] a = address[row];
         float[] k = kind[kindRow];
@@ -255,7 +293,7 @@ final class StepKernel {
         return y * p / q;
     }
 
-    private static final float TANH_LIMIT = 9f;
+    static final float TANH_LIMIT = 9f;
     /**
      * Lambert's continued fraction tanh x = x / (1 + x^2 / (3 + x^2 / (5 + ... / 27))), as
      * polynomials in t = x^2 with integer, positive coefficients (so Horner's rule never cancels),
@@ -263,21 +301,21 @@ final class StepKernel {
      * Cut after 27, it is within 3.3e-9 of tanh on [-9, 9] (relative); float rounding does the rest.
      */
     private static final float[][] TANH = lambert(13);
-    private static final float P0 = TANH[0][0];
-    private static final float P1 = TANH[0][1];
-    private static final float P2 = TANH[0][2];
-    private static final float P3 = TANH[0][3];
-    private static final float P4 = TANH[0][4];
-    private static final float P5 = TANH[0][5];
-    private static final float P6 = TANH[0][6];
-    private static final float Q0 = TANH[1][0];
-    private static final float Q1 = TANH[1][1];
-    private static final float Q2 = TANH[1][2];
-    private static final float Q3 = TANH[1][3];
-    private static final float Q4 = TANH[1][4];
-    private static final float Q5 = TANH[1][5];
-    private static final float Q6 = TANH[1][6];
-    private static final float Q7 = TANH[1][7];
+    static final float P0 = TANH[0][0];
+    static final float P1 = TANH[0][1];
+    static final float P2 = TANH[0][2];
+    static final float P3 = TANH[0][3];
+    static final float P4 = TANH[0][4];
+    static final float P5 = TANH[0][5];
+    static final float P6 = TANH[0][6];
+    static final float Q0 = TANH[1][0];
+    static final float Q1 = TANH[1][1];
+    static final float Q2 = TANH[1][2];
+    static final float Q3 = TANH[1][3];
+    static final float Q4 = TANH[1][4];
+    static final float Q5 = TANH[1][5];
+    static final float Q6 = TANH[1][6];
+    static final float Q7 = TANH[1][7];
 
     /**
      * The fraction cut after its {@code depth}-th odd number: r_k = (2k + 1) + t / r_(k+1) from

@@ -1,6 +1,10 @@
 package dev.probe.proposals;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -67,6 +71,96 @@ class StepKernelTest {
                 }
             }
         }
+    }
+
+    /**
+     * The SIMD step ({@link VectorStep}, used where the JVM has the Vector API) makes the scalar
+     * step's operations in its order, so both give the same bits: first and later steps of every
+     * head, at 32 and 128 units, with states large enough to drive gates past tanh's clamp. A width
+     * the vectors do not divide steps in scalars.
+     */
+    @Test
+    void theVectorStepGivesTheScalarStepsBits() {
+        assumeTrue(StepKernel.VECTOR_AVAILABLE, "the JVM lacks --add-modules jdk.incubator.vector");
+        ObservationLayout layout = new ObservationLayout(List.of(new ObservationLayout.Entry("y", null, new double[4],
+                new double[] {1, 1, 1, 1})));
+        ProposalNetwork.Config d = ProposalNetwork.Config.defaults();
+        for (int hidden : new int[] {32, 128, 18}) {
+            ProposalNetwork.Config config = new ProposalNetwork.Config(d.observationEmbedding(), d.addressEmbedding(),
+                    d.kindEmbedding(), d.valueEmbedding(), hidden, d.maxAddresses(), d.maxCategories());
+            try (ProposalNetwork network = ProposalNetwork.create(config, layout, Device.cpu(), 5)) {
+                Random random = new Random(3);
+                List<Choice> choices = new ArrayList<>();
+                for (int a = 0; a < 30; a++) {
+                    choices.add(choice("site/" + a, HEADS[a % HEADS.length], random));
+                }
+                Batch.of(List.of(new Run(new float[4], choices)), network, true);
+                StepKernel vector = new StepKernel(network, true);
+                StepKernel scalar = new StepKernel(network, false);
+                assertEquals(hidden != 18, vector.vectorised(), hidden + " units");
+                float[] gates = vector.observationGates(network.embed(new float[] {0.3f, -1.2f, 0.7f, 2.0f}));
+                for (int i = 0; i < 200; i++) {
+                    boolean first = i % 4 == 0;
+                    int row = 1 + random.nextInt(30);
+                    Head head = HEADS[(row - 1) % HEADS.length];
+                    int kind = ProposalNetwork.kindIndex(choices.get(row - 1).kind());
+                    double spread = i % 3 == 0 ? 20 : 1;
+                    float[] h = first ? null : gaussians(hidden, spread, random);
+                    float[] c = first ? null : gaussians(hidden, spread, random);
+                    int previous = first ? 0 : 1 + random.nextInt(30);
+                    int previousKind = first ? 0 : random.nextInt(ProposalNetwork.KINDS.size() + 1);
+                    float feature = first ? 0 : (float) random.nextGaussian();
+                    float[][] v = stepInto(vector, gates, h, c, row, kind, previous, previousKind, feature, head);
+                    float[][] s = stepInto(scalar, gates, h, c, row, kind, previous, previousKind, feature, head);
+                    for (int part = 0; part < 3; part++) {
+                        assertArrayEquals(s[part], v[part], hidden + " units, step " + i + ", part " + part);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A saved network used by the Java step never makes its parameters on the device (PyTorch's
+     * native library is what makes ic's start-up slow): its observation embedding is computed in
+     * Java, to float rounding of the native one, and its step kernel reads the weights as given.
+     */
+    @Test
+    void aSavedNetworkEmbedsItsObservationsInJavaWithoutTheNativeLibrary() {
+        ObservationLayout layout = new ObservationLayout(List.of(new ObservationLayout.Entry("y", null, new double[4],
+                new double[] {1, 1, 1, 1})));
+        try (ProposalNetwork trained = ProposalNetwork.create(ProposalNetwork.Config.defaults(), layout, Device.cpu(), 7)) {
+            Random random = new Random(4);
+            List<Choice> choices = new ArrayList<>();
+            for (int a = 0; a < 6; a++) {
+                choices.add(choice("site/" + a, HEADS[a % HEADS.length], random));
+            }
+            Batch.of(List.of(new Run(new float[4], choices)), trained, true);
+            try (ProposalNetwork saved = ProposalNetwork.of(trained.config(), layout, trained.addresses(), Device.cpu(),
+                    trained.weights())) {
+                for (int i = 0; i < 20; i++) {
+                    float[] input = gaussians(4, 2, random);
+                    assertClose(trained.embed(input), saved.embed(input), "the Java embedding of input " + i);
+                }
+                StepKernel kernel = new StepKernel(saved);
+                assertEquals(saved.config().hidden(), kernel.hidden());
+                assertFalse(saved.materialised(), "the saved network made its parameters on the device");
+                // Anything that needs the device still gets it.
+                assertEquals(trained.size(), saved.size());
+                assertEquals(trained.parameters().keySet(), saved.parameters().keySet());
+                assertTrue(saved.materialised());
+            }
+        }
+    }
+
+    /** A step into fresh arrays, through the kernel's buffer-writing step: {h, c, padded outputs}. */
+    private static float[][] stepInto(StepKernel k, float[] gates, float[] h, float[] c, int row, int kind, int previous,
+            int previousKind, float feature, Head head) {
+        float[] h2 = new float[k.hidden()];
+        float[] c2 = new float[k.hidden()];
+        float[] out = k.outputs(head);
+        k.step(gates, k.scratch(), h, c, row, kind, previous, previousKind, feature, head, h2, c2, out);
+        return new float[][] {h2, c2, out};
     }
 
     /**
