@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """ESS per CPU second from repeated inferences (scripts/bench-calorimeter-ess.sh writes them).
 
-    python3 scripts/calorimeter_ess.py OUT [--reference S1,S2,...] [--base is]
+    python3 scripts/calorimeter_ess.py OUT [--reference S1,S2,...] [--base is] [--latents A,B,...]
 
 Each setting S has runs OUT/S-s<seed>.json (probe infer --json) and OUT/S-s<seed>.time (wall,
 user and sys seconds from /usr/bin/time, the whole process tree), one per seed, all on one
@@ -20,7 +20,7 @@ the seeds' spread for a setting without bias (tempered SMC, whose settings agree
 biased one (`is` keeping one run of 10,000) for its bias as well.
 
 CPU seconds per inference are the mean user + sys over S's seeds, less the mean of the start-up
-runs of its engine (startup-is, startup-smc) where present. The 90% intervals come from a
+runs of its engine (startup-is, startup-smc, startup-ic) where present. The 90% intervals come from a
 bootstrap over S's seeds (4,000 resamples; v and m_ref held); with n seeds and normal errors an
 ESS is uncertain by a factor of about 1 +- 1.6 sqrt(2 / (n - 1)) at that level.
 """
@@ -34,9 +34,11 @@ import sys
 import numpy as np
 
 LATENTS = ("mass", "momentum", "x", "y")
+# The start-up runs' names by engine: startup-is, startup-smc, startup-ic.
+KINDS = {"is": "is", "smc-tempered": "smc", "ic": "ic"}
 
 
-def load(out):
+def load(out, latents):
     runs = {}
     for path in sorted(glob.glob(os.path.join(out, "*-s*.json"))):
         m = re.fullmatch(r"(.+)-s(\d+)\.json", os.path.basename(path))
@@ -48,8 +50,8 @@ def load(out):
         wall, user, sys_ = (float(x) for x in t[-3:])
         runs.setdefault(name, []).append({
             "seed": seed, "json": d, "cpu": user + sys_, "wall": wall,
-            "mean": np.array([d["variables"][k]["mean"] for k in LATENTS]),
-            "var": np.array([d["variables"][k]["stddev"] ** 2 for k in LATENTS]),
+            "mean": np.array([d["variables"][k]["mean"] for k in latents]),
+            "var": np.array([d["variables"][k]["stddev"] ** 2 for k in latents]),
         })
     return runs
 
@@ -89,10 +91,13 @@ def main():
     ap.add_argument("--reference", help="settings pooled as the reference (default: every smc-tempered setting)")
     ap.add_argument("--base", default="is", help="the setting the others are compared with (default: is)")
     ap.add_argument("--bootstrap", type=int, default=4000)
+    ap.add_argument("--latents", default=",".join(LATENTS),
+                    help="the posterior means compared, comma-separated (default: the calorimeter's %(default)s)")
     a = ap.parse_args()
+    latents = a.latents.split(",")
     np.seterr(divide="ignore", invalid="ignore")  # a resample whose means all agree has infinite ESS
-    runs = load(a.out)
-    startup = {k: np.mean([r["cpu"] for r in runs.pop("startup-" + k, [])] or [0.0]) for k in ("is", "smc")}
+    runs = load(a.out, latents)
+    startup = {k: np.mean([r["cpu"] for r in runs.pop("startup-" + k, [])] or [0.0]) for k in KINDS.values()}
     settings = sorted(runs, key=lambda s: (s != a.base, s))
     too_few = [s for s in settings if len(runs[s]) < 2]
     if too_few:
@@ -109,9 +114,9 @@ def main():
         sys.exit(f"no reference runs in {a.out}: run an smc-tempered setting, or name one with --reference")
     v = posterior_variance([r for s in refs for r in runs[s]])
     rng = np.random.default_rng(1)
-    print(f"start-up CPU s (subtracted): is {startup['is']:.1f}, smc-tempered {startup['smc']:.1f}")
+    print("start-up CPU s (subtracted): " + ", ".join(f"{k} {startup[k]:.1f}" for k in KINDS.values()))
     print("reference: " + ", ".join(f"{s} ({len(runs[s])} runs)" for s in refs))
-    print("posterior sd: " + ", ".join(f"{k} {np.sqrt(v[i]):.4f}" for i, k in enumerate(LATENTS)))
+    print("posterior sd: " + ", ".join(f"{k} {np.sqrt(v[i]):.4f}" for i, k in enumerate(latents)))
     rows = {}
     for s in settings:
         rs = runs[s]
@@ -119,10 +124,10 @@ def main():
         m_ref, e2 = reference_mean([runs[t] for t in refs if t != s])
         err, bias2 = mse(means, m_ref, e2)
         e = v / err
-        kind = "is" if rs[0]["json"]["engine"] == "is" else "smc"
+        kind = KINDS[rs[0]["json"]["engine"]]
         cpu = np.mean([r["cpu"] for r in rs])
         net = cpu - startup[kind]
-        b = np.empty((a.bootstrap, len(LATENTS)))
+        b = np.empty((a.bootstrap, len(latents)))
         for i in range(a.bootstrap):
             b[i] = v / mse(means[rng.integers(len(rs), size=len(rs))], m_ref, e2)[0]
         rows[s] = (e, net, b)
@@ -137,7 +142,7 @@ def main():
             extra = f"  Kish ESS {np.mean([x['ess'] for x in d]):.2f}"
         print(f"\n{s}: {len(rs)} seeds, CPU s {cpu:.1f} (without start-up {net:.1f}; min {min(r['cpu'] for r in rs):.1f},"
               f" max {max(r['cpu'] for r in rs):.1f}), wall s {np.mean([r['wall'] for r in rs]):.1f}\n {extra}")
-        for k, name in enumerate(LATENTS):
+        for k, name in enumerate(latents):
             lo, hi = np.percentile(b[:, k], [5, 95], method="inverted_cdf")
             print(f"  {name:9s} mean {means[:, k].mean():.4f}  sd of means {np.sqrt(err[k] - bias2[k]):.4f}"
                   f"  bias {np.sqrt(bias2[k]):.4f}  ESS {e[k]:7.2f} [{lo:.2f}, {hi:.2f}]  ESS/CPU s {e[k] / net:.3f}")
@@ -153,7 +158,7 @@ def main():
             print(f"  {s:10s} " + "  ".join(
                 f"{name} {ratio[k]:.1f} [{np.percentile(rb[:, k], 5, method='inverted_cdf'):.1f},"
                 f" {np.percentile(rb[:, k], 95, method='inverted_cdf'):.1f}]"
-                for k, name in enumerate(LATENTS)))
+                for k, name in enumerate(latents)))
 
 
 if __name__ == "__main__":
