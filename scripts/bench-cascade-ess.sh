@@ -10,8 +10,9 @@
 # Each setting runs at seeds 1..SEEDS, settings interleaved seed by seed; a run already in OUT is
 # not repeated. SETTINGS (default: is ic) are names from the table below; a name ending in v runs
 # with the Vector API's module (ic's step in SIMD vectors, docs/inference-compilation.md). The network is NET
-# (default OUT/net), trained here when absent (`probe compile`, 1,200,000 runs, --lstm-hidden 32,
-# seed 1: about 4 minutes on 2 cores). CPU seconds are user + sys of the whole command, JVM
+# (default OUT/net), trained here when absent (`probe compile`, 2,000,000 runs, --lstm-hidden 32
+# --batch-size 128 --learning-rate 0.002, seed 1: just under 5 minutes on 2 quiet cores); ic2 and ic3
+# run other networks, NET2 and NET3. CPU seconds are user + sys of the whole command, JVM
 # start-up and JIT compilation included (nothing is subtracted).
 set -eu
 cd "$(dirname "$0")/.."
@@ -27,6 +28,8 @@ options() {
   case $1 in
     is) echo "--engine is --traces ${IS_RUNS:-1000000}" ;;
     ic) echo "--engine ic --network $NET --traces ${IC_RUNS:-150000}" ;;
+    ic2) echo "--engine ic --network ${NET2:?ic2 runs the network in NET2} --traces ${IC_RUNS:-150000}" ;;
+    ic3) echo "--engine ic --network ${NET3:?ic3 runs the network in NET3} --traces ${IC_RUNS:-150000}" ;;
     is2m) echo "--engine is --traces 2000000" ;;
     ic600k|ic600kv) echo "--engine ic --network $NET --traces 600000" ;;
     *) echo "unknown setting '$1' in scripts/bench-cascade-ess.sh: add it to options()" >&2; exit 2 ;;
@@ -43,7 +46,8 @@ if [ ! -f "$OUT/obs.json" ]; then
 fi
 if [ ! -f "$NET/network.json" ]; then
   /usr/bin/time -f '%e %U %S' -o "$OUT/train.time" \
-    ./probe compile $MODEL --traces 1200000 --lstm-hidden 32 --seed 1 --out "$NET"
+    ./probe compile $MODEL --traces 2000000 --lstm-hidden 32 --batch-size 128 --learning-rate 0.002 --seed 1 \
+      --out "$NET"
   echo "training: $(cat "$OUT/train.time") (wall, user, sys s)"
 fi
 
