@@ -57,8 +57,11 @@ final class StepKernel {
      * head's loop is whole vectors (30 outputs ran as a vector of 16, one of 8 and six single ones).
      */
     private static int padded(int width) {
-        return (width + 15) / 16 * 16;
+        return (width + HEAD_PADDING - 1) / HEAD_PADDING * HEAD_PADDING;
     }
+
+    /** The multiple of floats a head's rows and outputs are padded to. */
+    static final int HEAD_PADDING = 16;
 
     StepKernel(ProposalNetwork network) {
         this(network, VECTOR_AVAILABLE);
@@ -104,19 +107,8 @@ final class StepKernel {
             headBias.put(head, java.util.Arrays.copyOf(w.get(ProposalNetwork.headName(head) + ".bias"), padded(width)));
             headWidth.put(head, width);
         }
-        vector = useVector && VECTOR_AVAILABLE ? vectorStep() : null;
-    }
-
-    /** The vector step, or null where a head's padded width or the units do not divide into vectors. */
-    private VectorStep vectorStep() {
-        int widest = 0;
-        for (float[] b : headBias.values()) {
-            if (b.length % 16 != 0) {
-                return null;
-            }
-            widest = Math.max(widest, b.length);
-        }
-        return VectorStep.of(hidden, widest, address, kind, previousAddress, previousKind, valueSlope, valueOffset, recurrent);
+        vector = useVector && VECTOR_AVAILABLE ? VectorStep.of(hidden, HEAD_PADDING, address, kind, previousAddress,
+                previousKind, valueSlope, valueOffset, recurrent) : null;
     }
 
     /** Whether this kernel steps in SIMD vectors ({@link VectorStep}). */

@@ -44,12 +44,12 @@ final class VectorStep {
 
     /**
      * The vector step for these weights, or null where the vectors do not divide the LSTM's units
-     * (each gate's block must be whole vectors) or a head's padded width.
+     * (each gate's block must be whole vectors) or the multiple heads' outputs are padded to.
      */
-    static VectorStep of(int hidden, int paddedHeadWidth, float[][] address, float[][] kind, float[][] previousAddress,
+    static VectorStep of(int hidden, int headPadding, float[][] address, float[][] kind, float[][] previousAddress,
             float[][] previousKind, float[] valueSlope, float[] valueOffset, float[][] recurrent) {
         int lanes = SPECIES.length();
-        if (lanes < 2 || hidden % lanes != 0 || paddedHeadWidth % lanes != 0) {
+        if (lanes < 2 || hidden % lanes != 0 || headPadding % lanes != 0) {
             return null;
         }
         return new VectorStep(hidden, address, kind, previousAddress, previousKind, valueSlope, valueOffset, recurrent);
