@@ -10,8 +10,8 @@
 # Each setting runs at seeds 1..SEEDS, settings interleaved seed by seed; a run already in OUT is
 # not repeated. SETTINGS (default: is ic) are names from the table below; a name ending in v runs
 # with the Vector API's module (ic's step in SIMD vectors, docs/inference-compilation.md). The network is NET
-# (default OUT/net), trained here when absent (`probe compile`, 2,000,000 runs, --lstm-hidden 32
-# --batch-size 128 --learning-rate 0.002, seed 1: just under 5 minutes on 2 quiet cores); ic2 and ic3
+# (default OUT/net), trained here when absent (`probe compile`, 1,700,000 runs, --lstm-hidden 32
+# --batch-size 128 --learning-rate 0.002 --recurrence call-tree, seed 1: 291 s on 2 quiet cores); ic2 and ic3
 # run other networks, NET2 and NET3. CPU seconds are user + sys of the whole command, JVM
 # start-up and JIT compilation included (nothing is subtracted).
 set -eu
@@ -46,7 +46,8 @@ if [ ! -f "$OUT/obs.json" ]; then
 fi
 if [ ! -f "$NET/network.json" ]; then
   /usr/bin/time -f '%e %U %S' -o "$OUT/train.time" \
-    ./probe compile $MODEL --traces 2000000 --lstm-hidden 32 --batch-size 128 --learning-rate 0.002 --seed 1 \
+    ./probe compile $MODEL --traces 1700000 --lstm-hidden 32 --batch-size 128 --learning-rate 0.002 \
+      --recurrence call-tree --seed 1 \
       --out "$NET"
   echo "training: $(cat "$OUT/train.time") (wall, user, sys s)"
 fi

@@ -84,6 +84,12 @@ final class CompileCommand implements Callable<Integer> {
             description = "LSTM hidden units. Default: 128 (sized for a CPU; pyprob uses 512).")
     int hidden;
 
+    @Option(names = "--recurrence", paramLabel = "R", defaultValue = "sequence",
+            description = "What a choice's LSTM step continues from: 'sequence', the choice made just before it (pyprob's"
+                    + " design); 'call-tree', its parent in the program's call tree for the cell state and the previous"
+                    + " choice's inputs (recursive simulators; docs/inference-compilation.md). Default: sequence.")
+    String recurrence;
+
     @Option(names = "--max-addresses", paramLabel = "N", defaultValue = "4096",
             description = "Addresses the network can learn; choices elsewhere fall back to the prior (a warning says how"
                     + " many). Default: 4096.")
@@ -138,6 +144,7 @@ final class CompileCommand implements Callable<Integer> {
         if (traces <= 0) {
             throw new UsageException("--traces must be positive, got " + traces);
         }
+        callTree();
         if (shards != null && saveDataset == null) {
             throw new UsageException("--shards cuts the dataset --save-dataset DIR writes; give --save-dataset DIR as well");
         }
@@ -176,6 +183,18 @@ final class CompileCommand implements Callable<Integer> {
         }
     }
 
+    /** Whether --recurrence asks for the call tree. */
+    private boolean callTree() {
+        switch (recurrence) {
+            case "sequence":
+                return false;
+            case "call-tree":
+                return true;
+            default:
+                throw new UsageException("--recurrence must be sequence or call-tree, got '" + recurrence + "'");
+        }
+    }
+
     private Integer compile(PrintWriter err, PrintWriter stdout) throws IOException {
         Map<String, int[]> imageShapes = images();
         // One PyTorch thread trains (faster than two at these sizes, measured in docs/benchmarks.md)
@@ -192,7 +211,8 @@ final class CompileCommand implements Callable<Integer> {
         try {
             options = new TrainingOptions(traces, batchSize, learningRate, validation, seed, common.threads(), chosen,
                     checkpointEvery != null ? checkpointEvery : Math.max(traces / 10, batchSize), out,
-                    ProposalNetwork.Config.defaults().withHidden(hidden).withMaxAddresses(maxAddresses), imageShapes);
+                    ProposalNetwork.Config.defaults().withHidden(hidden).withMaxAddresses(maxAddresses)
+                            .withCallTree(callTree()), imageShapes);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }

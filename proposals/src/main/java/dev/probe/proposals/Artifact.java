@@ -41,6 +41,12 @@ public final class Artifact {
     public static final String FORMAT = "probe-network";
     /** The version this Probe writes and reads. */
     public static final int VERSION = 1;
+    /**
+     * The version of a network.json with the call-tree recurrence: a Probe that reads only
+     * {@link #VERSION} refuses it rather than run it as a sequence network. The weights file's
+     * format is the same.
+     */
+    public static final int CALL_TREE_VERSION = 2;
     static final String METADATA = "network.json";
     static final String WEIGHTS = "weights.bin";
     private static final byte[] MAGIC = {'P', 'R', 'O', 'B', 'E', 'N', 'E', 'T'};
@@ -177,7 +183,7 @@ public final class Artifact {
     private ObjectNode metadata(long crc, long bytes, String weightsFile) {
         ObjectNode m = JSON.createObjectNode();
         m.put("format", FORMAT);
-        m.put("version", VERSION);
+        m.put("version", network.config().callTree() ? CALL_TREE_VERSION : VERSION);
         ObjectNode model = m.putObject("model");
         model.put("identity", modelIdentity);
         model.put("label", modelLabel);
@@ -190,6 +196,7 @@ public final class Artifact {
         cfg.put("lstm_hidden", c.hidden());
         cfg.put("max_addresses", c.maxAddresses());
         cfg.put("max_categories", c.maxCategories());
+        cfg.put("recurrence", c.callTree() ? "call-tree" : "sequence");
         cfg.put("parameters", network.size());
         ArrayNode kinds = cfg.putArray("kinds");
         ProposalNetwork.KINDS.forEach(k -> kinds.add(k.label()));
@@ -231,6 +238,19 @@ public final class Artifact {
 
     // ---- reading ------------------------------------------------------------------------------
 
+    /** Whether a saved "recurrence" is the call tree; networks saved before it existed are sequences. */
+    private static boolean recurrence(Path dir, String saved) {
+        switch (saved) {
+            case "sequence":
+                return false;
+            case "call-tree":
+                return true;
+            default:
+                throw new ArtifactException(dir + " holds a network with recurrence \"" + saved
+                        + "\", which this Probe does not know (sequence, call-tree): use the Probe that made it");
+        }
+    }
+
     /**
      * Reads the artifact in {@code dir} onto {@code device}.
      *
@@ -256,15 +276,17 @@ public final class Artifact {
                     + FORMAT + "\")");
         }
         int version = m.path("version").asInt(-1);
-        if (version != VERSION) {
-            throw new ArtifactException(dir + " holds a network in format version " + version + "; this Probe reads version "
-                    + VERSION + (version > VERSION ? ": use the Probe that made it, or a newer one" : ": train it again"));
+        if (version != VERSION && version != CALL_TREE_VERSION) {
+            throw new ArtifactException(dir + " holds a network in format version " + version + "; this Probe reads versions "
+                    + VERSION + " and " + CALL_TREE_VERSION
+                    + (version > CALL_TREE_VERSION ? ": use the Probe that made it, or a newer one" : ": train it again"));
         }
         try {
             ProposalNetwork.Config config = new ProposalNetwork.Config(req(m, "network", "observation_embedding").asInt(),
                     req(m, "network", "address_embedding").asInt(), req(m, "network", "kind_embedding").asInt(),
                     req(m, "network", "value_embedding").asInt(), req(m, "network", "lstm_hidden").asInt(),
-                    req(m, "network", "max_addresses").asInt(), req(m, "network", "max_categories").asInt());
+                    req(m, "network", "max_addresses").asInt(), req(m, "network", "max_categories").asInt(),
+                    recurrence(dir, m.path("network").path("recurrence").asText("sequence")));
             List<String> kinds = new ArrayList<>();
             m.path("network").path("kinds").forEach(k -> kinds.add(k.asText()));
             if (!kinds.equals(ProposalNetwork.KINDS.stream().map(DistributionKind::label).toList())) {

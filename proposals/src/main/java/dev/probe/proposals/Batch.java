@@ -41,13 +41,18 @@ public final class Batch {
     final int[] previousAddress;
     final int[] previousKind;
     final float[] previousFeature;
+    /**
+     * With the call-tree recurrence, the row whose cell state each row continues from (its
+     * parent's, {@link CallTree}), or -1 for the zero state; null for the plain sequence.
+     */
+    final int[] parentRow;
     final Map<Head, HeadRows> heads = new EnumMap<>(Head.class);
     /** Choices in the batch that the network scores. */
     final int choices;
     /** Whether some run weighs its choices ({@link Run#weights}): the loss then multiplies each term by its weight. */
     boolean weighted;
 
-    private Batch(int size, int[] alive, int inputLength, int choices) {
+    private Batch(int size, int[] alive, int inputLength, int choices, boolean callTree) {
         this.size = size;
         this.steps = alive.length;
         this.alive = alive;
@@ -64,6 +69,7 @@ public final class Batch {
         previousAddress = new int[n];
         previousKind = new int[n];
         previousFeature = new float[n];
+        parentRow = callTree ? new int[n] : null;
         this.choices = choices;
     }
 
@@ -126,7 +132,10 @@ public final class Batch {
             }
         }
         int inputLength = network.inputLength();
-        Batch b = new Batch(runs.size(), alive, inputLength, choices);
+        boolean callTree = network.config().callTree();
+        Batch b = new Batch(runs.size(), alive, inputLength, choices, callTree);
+        // Each row's own value feature, for the rows that take it as their parent's.
+        float[] features = callTree ? new float[b.run.length] : null;
         for (int place = 0; place < order.length; place++) {
             int bi = order[place];
             Run r = runs.get(bi);
@@ -138,6 +147,7 @@ public final class Batch {
             int prevKind = 0;
             float prevFeature = 0;
             int[] rs = rows.get(bi);
+            CallTree tree = callTree ? new CallTree() : null;
             for (int i = 0; i < rs.length; i++) {
                 if (rs[i] <= 0) {
                     continue;
@@ -148,9 +158,22 @@ public final class Batch {
                 b.run[at] = place;
                 b.address[at] = rs[i];
                 b.kind[at] = k;
-                b.previousAddress[at] = prevRow;
-                b.previousKind[at] = prevKind;
-                b.previousFeature[at] = prevFeature;
+                if (tree != null) {
+                    // The parent's row, address, kind and value; the zero state and inputs without one.
+                    String frame = CallTree.frame(c.address());
+                    int level = tree.parent(frame);
+                    int parent = level < 0 ? -1 : tree.id(level);
+                    b.parentRow[at] = parent;
+                    b.previousAddress[at] = parent < 0 ? 0 : b.address[parent];
+                    b.previousKind[at] = parent < 0 ? 0 : b.kind[parent];
+                    b.previousFeature[at] = parent < 0 ? 0 : features[parent];
+                    tree.push(level, frame, at);
+                    features[at] = (float) c.feature();
+                } else {
+                    b.previousAddress[at] = prevRow;
+                    b.previousKind[at] = prevKind;
+                    b.previousFeature[at] = prevFeature;
+                }
                 HeadRows h = b.heads.computeIfAbsent(c.head(), x -> new HeadRows());
                 h.rows.add(at);
                 h.priors.add(c.prior());

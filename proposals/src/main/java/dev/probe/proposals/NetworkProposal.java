@@ -40,6 +40,9 @@ public final class NetworkProposal implements Proposal {
             ConcurrentHashMap<Long, float[][]> firstSteps) {
     }
 
+    /** With the call-tree recurrence, each address row's {@link CallTree#frame}, made once; else null. */
+    private final String[] frames;
+
     /** The network's step in Java, made from its weights when first needed; null off the CPU. */
     private volatile StepKernel kernel;
 
@@ -81,6 +84,16 @@ public final class NetworkProposal implements Proposal {
         this.network = network;
         this.priorMix = priorMix;
         this.groupSize = groupSize;
+        if (network.config().callTree()) {
+            List<AddressTable.Entry> entries = network.addresses().entries();
+            frames = new String[entries.size() + 1];
+            frames[0] = "";
+            for (int i = 0; i < entries.size(); i++) {
+                frames[i + 1] = CallTree.frame(entries.get(i).key());
+            }
+        } else {
+            frames = null;
+        }
     }
 
     @Override
@@ -216,11 +229,31 @@ public final class NetworkProposal implements Proposal {
         /** The kind last looked up (compared as the same string object) and its embedding row. */
         private String kindLabel;
         private int kindRow;
+        /**
+         * With the call-tree recurrence: the stack of choices a later one can descend from, and per
+         * level that choice's cell state after its step (a copy), address row, kind row and value
+         * feature; the pending choice's parent level. Null for the plain sequence.
+         */
+        private CallTree tree;
+        private float[][] treeC;
+        private int[] treeRow;
+        private int[] treeKind;
+        private float[] treeFeature;
+        private int pendingParent;
+        /** The zero cell state, for a choice without a parent after the first. */
+        private float[] zeroC;
 
         RunProposer(Cache cache, RunGroup group, int member) {
             this.cache = cache;
             this.group = group;
             this.member = member;
+            if (frames != null) {
+                tree = new CallTree();
+                treeC = new float[4][];
+                treeRow = new int[4];
+                treeKind = new int[4];
+                treeFeature = new float[4];
+            }
         }
 
         @Override
@@ -243,6 +276,30 @@ public final class NetworkProposal implements Proposal {
                 kindRow = ProposalNetwork.kindIndex(label);
             }
             int kind = kindRow;
+            // The inputs the step continues from: the previous choice's, or under the call-tree
+            // recurrence its parent's (cell state, address, kind, value).
+            float[] inC = c;
+            int inRow = previousRow;
+            int inKind = previousKind;
+            float inFeature = previousFeature;
+            if (tree != null) {
+                int parent = tree.parent(frames[row]);
+                pendingParent = parent;
+                if (parent < 0) {
+                    inRow = 0;
+                    inKind = 0;
+                    inFeature = 0;
+                    if (h != null && zeroC == null) {
+                        zeroC = new float[h.length];
+                    }
+                    inC = zeroC;
+                } else {
+                    inC = treeC[parent];
+                    inRow = treeRow[parent];
+                    inKind = treeKind[parent];
+                    inFeature = treeFeature[parent];
+                }
+            }
             float[] stateH;
             float[] stateC;
             float[] out;
@@ -253,8 +310,8 @@ public final class NetworkProposal implements Proposal {
                 stateC = step[1];
                 out = step[2];
             } else if (group != null || kernel == null || cache.gates() == null) {
-                ProposalNetwork.Step next = new ProposalNetwork.Step(cache.embedding(), h, c, row, kind, previousRow, previousKind,
-                        previousFeature, head);
+                ProposalNetwork.Step next = new ProposalNetwork.Step(cache.embedding(), h, inC, row, kind, inRow, inKind, inFeature,
+                        head);
                 float[][] step = group != null
                         ? (float[][]) group.await(member, next, requests -> evaluate(requests, cache.gates()))
                         : steps(List.of(next), cache.gates())[0];
@@ -280,8 +337,7 @@ public final class NetworkProposal implements Proposal {
                     outputs[head.ordinal()] = out;
                 }
                 networkSteps.incrementAndGet();
-                k.step(cache.gates(), scratch, h, c, row, kind, previousRow, previousKind, previousFeature, head, stateH, stateC,
-                        out);
+                k.step(cache.gates(), scratch, h, inC, row, kind, inRow, inKind, inFeature, head, stateH, stateC, out);
             }
             pendingRow = row;
             pendingKind = kind;
@@ -292,15 +348,27 @@ public final class NetworkProposal implements Proposal {
             return priorMix == 0 ? q : defensive(q, prior);
         }
 
-        /** Everything the next proposal depends on: the LSTM state and the previous choice (copies). */
-        private record State(float[] h, float[] c, int previousRow, int previousKind, float previousFeature) {
+        /**
+         * Everything the next proposal depends on: the LSTM state and the previous choice (copies),
+         * and under the call-tree recurrence the stack and its levels' inputs (copies).
+         */
+        private record State(float[] h, float[] c, int previousRow, int previousKind, float previousFeature, CallTree tree,
+                float[][] treeC, int[] treeRow, int[] treeKind, float[] treeFeature) {
         }
 
         @Override
         public Object snapshot() {
             // The run's buffers are written again by its next steps: the snapshot keeps copies.
+            float[][] cells = null;
+            if (tree != null) {
+                cells = new float[treeC.length][];
+                for (int i = 0; i < tree.depth(); i++) {
+                    cells[i] = treeC[i].clone();
+                }
+            }
             return new State(h == null ? null : h.clone(), c == null ? null : c.clone(), previousRow, previousKind,
-                    previousFeature);
+                    previousFeature, tree == null ? null : tree.copy(), cells, tree == null ? null : treeRow.clone(),
+                    tree == null ? null : treeKind.clone(), tree == null ? null : treeFeature.clone());
         }
 
         @Override
@@ -312,6 +380,17 @@ public final class NetworkProposal implements Proposal {
             previousRow = s.previousRow();
             previousKind = s.previousKind();
             previousFeature = s.previousFeature();
+            if (tree != null) {
+                // Copies again: the levels' cell arrays are written into by later choices.
+                tree = s.tree().copy();
+                treeC = new float[s.treeC().length][];
+                for (int i = 0; i < tree.depth(); i++) {
+                    treeC[i] = s.treeC()[i].clone();
+                }
+                treeRow = s.treeRow().clone();
+                treeKind = s.treeKind().clone();
+                treeFeature = s.treeFeature().clone();
+            }
             pendingRow = 0;
         }
 
@@ -325,6 +404,26 @@ public final class NetworkProposal implements Proposal {
             previousRow = pendingRow;
             previousKind = pendingKind;
             previousFeature = (float) Choice.feature(pendingFrame, Choice.numeric(value));
+            if (tree != null) {
+                int level = tree.push(pendingParent, frames[pendingRow], 0);
+                if (level == treeRow.length) {
+                    int n = 2 * level;
+                    treeC = java.util.Arrays.copyOf(treeC, n);
+                    treeRow = java.util.Arrays.copyOf(treeRow, n);
+                    treeKind = java.util.Arrays.copyOf(treeKind, n);
+                    treeFeature = java.util.Arrays.copyOf(treeFeature, n);
+                }
+                // The step wrote its cell state into one of the run's buffers: the level keeps a copy.
+                float[] keep = treeC[level];
+                if (keep == null) {
+                    keep = new float[c.length];
+                    treeC[level] = keep;
+                }
+                System.arraycopy(c, 0, keep, 0, c.length);
+                treeRow[level] = pendingRow;
+                treeKind[level] = pendingKind;
+                treeFeature[level] = previousFeature;
+            }
             pendingRow = 0;
         }
     }

@@ -130,6 +130,65 @@ class ProbeCommandEndToEndTest {
         assertEquals(1, damaged.err().strip().lines().count(), damaged.err());
     }
 
+    /**
+     * A recursive script trained with --recurrence call-tree: the artifact says so and ic meets the
+     * exact posterior. Three fair coins, the third made by the right-hand call after the left one's
+     * coin, so its parent in the call tree is not the choice made just before it; their sum is seen
+     * with Gaussian noise.
+     */
+    @Test
+    void aCallTreeNetworkMeetsTheExactPosteriorOfARecursiveScript(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path script = dir.resolve("split.ppl");
+        Files.writeString(script, String.join("\n",
+                "fn split(depth) {",
+                "  if depth >= 2 {",
+                "    return 0;",
+                "  }",
+                "  let coin = sample(Categorical([0.5, 0.5]));",
+                "  return coin + split(depth + 1) + split(depth + 1);",
+                "}",
+                "let total = split(0);",
+                "tag(total, name: \"total\");",
+                "observe(Normal(total, 0.5), name: \"y\");",
+                "return total;", ""));
+        Path net = dir.resolve("net");
+        Run compile = probe("compile", script.toString(), "--traces", "6000", "--recurrence", "call-tree", "--lstm-hidden", "16",
+                "--out", net.toString(), "--seed", "1", "--quiet");
+        assertEquals(0, compile.code(), compile.err());
+        JsonNode saved = new ObjectMapper().readTree(net.resolve("network.json").toFile());
+        assertEquals("call-tree", saved.get("network").get("recurrence").asText());
+        assertEquals(2, saved.get("version").asInt(), "a Probe without the call tree refuses it");
+        assertEquals(3, saved.get("addresses").size(), saved.get("addresses").toString());
+
+        Run ic = probe("infer", script.toString(), "--engine", "ic", "--network", net.toString(), "--observe", "y=2.4",
+                "--traces", "4000", "--seed", "2", "--json", "--quiet");
+        assertEquals(0, ic.code(), ic.err());
+        JsonNode j = new ObjectMapper().readTree(ic.out());
+        assertEquals(0, j.get("fallbacks").asLong());
+        // Exact: P(total = k | y) is proportional to C(3, k) N(y; k, 0.5).
+        double[] w = new double[4];
+        double z = 0;
+        double mean = 0;
+        for (int k = 0; k <= 3; k++) {
+            w[k] = new int[] {1, 3, 3, 1}[k] * Math.exp(-0.5 * Math.pow((2.4 - k) / 0.5, 2));
+            z += w[k];
+        }
+        double second = 0;
+        for (int k = 0; k <= 3; k++) {
+            mean += k * w[k] / z;
+            second += k * k * w[k] / z;
+        }
+        double sd = Math.sqrt(second - mean * mean);
+        double ess = j.get("ess").asDouble();
+        assertTrue(ess > 1000, "ESS " + ess + " of 4,000 runs");
+        // 5 Monte Carlo standard errors of the posterior mean.
+        assertEquals(mean, j.get("variables").get("total").get("mean").asDouble(), 5 * sd / Math.sqrt(ess));
+
+        Run bad = probe("compile", script.toString(), "--recurrence", "tree", "--out", dir.resolve("n2").toString());
+        assertEquals(2, bad.code(), bad.err());
+        assertEquals("probe: --recurrence must be sequence or call-tree, got 'tree'", bad.err().strip());
+    }
+
     @Test
     void errorsAreOneClearLineAndTheSpecifiedExitCode() throws Exception {
         Run usage = probe("infer", "builtin:gaussian", "--traces", "-5");
