@@ -331,6 +331,10 @@ class InferenceCompilationTest {
         Files.writeString(json, meta.replace("\"version\" : 1", "\"version\" : 99"));
         ArtifactException version = assertThrows(ArtifactException.class, () -> Artifact.load(dir, Device.cpu()));
         assertTrue(version.getMessage().contains("format version 99"), version.getMessage());
+        // Version 2 is the call-tree recurrence's and only its: a sequence network marked 2 is damaged.
+        Files.writeString(json, meta.replace("\"version\" : 1", "\"version\" : 2"));
+        ArtifactException mismatch = assertThrows(ArtifactException.class, () -> Artifact.load(dir, Device.cpu()));
+        assertTrue(mismatch.getMessage().contains("format version 2 with recurrence sequence"), mismatch.getMessage());
 
         Files.writeString(json, meta.substring(0, meta.length() / 2));
         ArtifactException broken = assertThrows(ArtifactException.class, () -> Artifact.load(dir, Device.cpu()));

@@ -238,17 +238,28 @@ public final class Artifact {
 
     // ---- reading ------------------------------------------------------------------------------
 
-    /** Whether a saved "recurrence" is the call tree; networks saved before it existed are sequences. */
-    private static boolean recurrence(Path dir, String saved) {
+    /**
+     * Whether a saved "recurrence" is the call tree; networks saved before it existed are
+     * sequences. A call-tree network is format version {@link #CALL_TREE_VERSION} and no other is.
+     */
+    private static boolean recurrence(Path dir, int version, String saved) {
+        boolean callTree;
         switch (saved) {
             case "sequence":
-                return false;
+                callTree = false;
+                break;
             case "call-tree":
-                return true;
+                callTree = true;
+                break;
             default:
                 throw new ArtifactException(dir + " holds a network with recurrence \"" + saved
                         + "\", which this Probe does not know (sequence, call-tree): use the Probe that made it");
         }
+        if (callTree != (version == CALL_TREE_VERSION)) {
+            throw new ArtifactException(dir.resolve(METADATA) + " is damaged: format version " + version + " with recurrence "
+                    + saved + " (a call-tree network is version " + CALL_TREE_VERSION + ", no other is): train the network again");
+        }
+        return callTree;
     }
 
     /**
@@ -286,7 +297,7 @@ public final class Artifact {
                     req(m, "network", "address_embedding").asInt(), req(m, "network", "kind_embedding").asInt(),
                     req(m, "network", "value_embedding").asInt(), req(m, "network", "lstm_hidden").asInt(),
                     req(m, "network", "max_addresses").asInt(), req(m, "network", "max_categories").asInt(),
-                    recurrence(dir, m.path("network").path("recurrence").asText("sequence")));
+                    recurrence(dir, version, m.path("network").path("recurrence").asText("sequence")));
             List<String> kinds = new ArrayList<>();
             m.path("network").path("kinds").forEach(k -> kinds.add(k.asText()));
             if (!kinds.equals(ProposalNetwork.KINDS.stream().map(DistributionKind::label).toList())) {

@@ -9,8 +9,9 @@ package dev.probe.proposals;
  * <p>An unnamed choice's address is its own site followed by the chain of call sites that led to
  * it, innermost first, and its kind: {@code shower@14:18/shower@17:10/main@24:17#Beta}. Its
  * <em>frame</em> is that chain without its own site ({@code shower@17:10/main@24:17}); a choice
- * made in the script's top level, a named choice and any address without this shape (an external
- * simulator's) have the empty frame. A choice's parent is the latest earlier choice, still on the
+ * made in the script's top level, and any key without a '/' before its last '#' (a name, most
+ * external simulators' addresses) have the empty frame. Only the key is read, so a name such as
+ * {@code layer1/p3#x} is read as the frame {@code p3}. A choice's parent is the latest earlier choice, still on the
  * stack, whose frame encloses its own (is a suffix of it, or equal to it): the choice made by the
  * function invocation that called this one, or the previous choice of the same invocation. On a
  * recursive simulator such as a particle shower this makes the state that reaches a particle's

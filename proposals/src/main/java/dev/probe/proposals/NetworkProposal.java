@@ -40,8 +40,16 @@ public final class NetworkProposal implements Proposal {
             ConcurrentHashMap<Long, float[][]> firstSteps) {
     }
 
-    /** With the call-tree recurrence, each address row's {@link CallTree#frame}, made once; else null. */
+    /**
+     * With the call-tree recurrence, each address row's {@link CallTree#frame}, made once for the
+     * rows the table had when the proposal was made ({@link #frame} reads later rows); else null.
+     */
     private final String[] frames;
+
+    /** The frame of an address row. */
+    private String frame(int row) {
+        return row < frames.length ? frames[row] : CallTree.frame(network.addresses().entries().get(row - 1).key());
+    }
 
     /** The network's step in Java, made from its weights when first needed; null off the CPU. */
     private volatile StepKernel kernel;
@@ -283,7 +291,7 @@ public final class NetworkProposal implements Proposal {
             int inKind = previousKind;
             float inFeature = previousFeature;
             if (tree != null) {
-                int parent = tree.parent(frames[row]);
+                int parent = tree.parent(frame(row));
                 pendingParent = parent;
                 if (parent < 0) {
                     inRow = 0;
@@ -405,7 +413,7 @@ public final class NetworkProposal implements Proposal {
             previousKind = pendingKind;
             previousFeature = (float) Choice.feature(pendingFrame, Choice.numeric(value));
             if (tree != null) {
-                int level = tree.push(pendingParent, frames[pendingRow], 0);
+                int level = tree.push(pendingParent, frame(pendingRow), 0);
                 if (level == treeRow.length) {
                     int n = 2 * level;
                     treeC = java.util.Arrays.copyOf(treeC, n);

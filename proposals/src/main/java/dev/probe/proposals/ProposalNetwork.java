@@ -560,7 +560,12 @@ public final class ProposalNetwork implements AutoCloseable {
         if (sequence) {
             return last.getShape().get(0) == n ? last : last.get(new NDIndex("0:{}", n));
         }
-        return NDArrays.concat(cs, 0).get(m.create(index));
+        // The concatenation is let go at once (the gather's gradient needs only its shape), so a
+        // batch holds one step's copy of the states at a time, not one per step.
+        NDArray pool = NDArrays.concat(cs, 0);
+        NDArray gathered = pool.get(m.create(index));
+        pool.close();
+        return gathered;
     }
 
     private static float[] floats(List<Double> values) {
