@@ -12,7 +12,7 @@
 # --prior-mix PRIOR_MIX, default 0.02, defensive importance sampling); a name ending in v runs
 # with the Vector API's module (ic's step in SIMD vectors, docs/inference-compilation.md). The network is NET
 # (default OUT/net), trained here when absent (`probe compile`, 1,700,000 runs, --lstm-hidden 32
-# --batch-size 128 --learning-rate 0.002 --recurrence call-tree, seed 1: 291 s on 2 quiet cores); ic2 and ic3
+# --batch-size 128 --learning-rate 0.002 --recurrence call-tree, seed 1: 253 s on 2 quiet cores); ic2 and ic3
 # run other networks, NET2 and NET3. CPU seconds are user + sys of the whole command, JVM
 # start-up and JIT compilation included (nothing is subtracted).
 set -eu
