@@ -144,7 +144,9 @@ final class CompileCommand implements Callable<Integer> {
         if (traces <= 0) {
             throw new UsageException("--traces must be positive, got " + traces);
         }
-        callTree();
+        if (!ProposalNetwork.Config.RECURRENCES.contains(recurrence)) {
+            throw new UsageException("--recurrence must be sequence or call-tree, got '" + recurrence + "'");
+        }
         if (shards != null && saveDataset == null) {
             throw new UsageException("--shards cuts the dataset --save-dataset DIR writes; give --save-dataset DIR as well");
         }
@@ -183,18 +185,6 @@ final class CompileCommand implements Callable<Integer> {
         }
     }
 
-    /** Whether --recurrence asks for the call tree. */
-    private boolean callTree() {
-        switch (recurrence) {
-            case "sequence":
-                return false;
-            case "call-tree":
-                return true;
-            default:
-                throw new UsageException("--recurrence must be sequence or call-tree, got '" + recurrence + "'");
-        }
-    }
-
     private Integer compile(PrintWriter err, PrintWriter stdout) throws IOException {
         Map<String, int[]> imageShapes = images();
         // One PyTorch thread trains (faster than two at these sizes, measured in docs/benchmarks.md)
@@ -212,7 +202,7 @@ final class CompileCommand implements Callable<Integer> {
             options = new TrainingOptions(traces, batchSize, learningRate, validation, seed, common.threads(), chosen,
                     checkpointEvery != null ? checkpointEvery : Math.max(traces / 10, batchSize), out,
                     ProposalNetwork.Config.defaults().withHidden(hidden).withMaxAddresses(maxAddresses)
-                            .withCallTree(callTree()), imageShapes);
+                            .withCallTree(recurrence.equals(ProposalNetwork.Config.CALL_TREE)), imageShapes);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }

@@ -27,6 +27,8 @@ public final class AddressTable {
 
     private final int capacity;
     private final List<Entry> entries = new ArrayList<>();
+    /** Each entry's {@link CallTree#frame}, made once when it joins the table. */
+    private final List<String> frames = new ArrayList<>();
     private final Map<String, Integer> rows = new HashMap<>();
     /** Addresses turned away because the table was full (up to {@link #REFUSED_KEPT} kept), and their choices. */
     private final java.util.Set<String> refused = new java.util.HashSet<>();
@@ -43,6 +45,7 @@ public final class AddressTable {
         for (Entry e : entries) {
             t.rows.put(e.key(), t.entries.size() + 1);
             t.entries.add(e);
+            t.frames.add(CallTree.frame(e.key()));
         }
         return t;
     }
@@ -69,6 +72,11 @@ public final class AddressTable {
         return r;
     }
 
+    /** The {@link CallTree#frame} of a row's address; "" for row 0. */
+    String frame(int row) {
+        return row == 0 ? "" : frames.get(row - 1);
+    }
+
     /** Addresses training met after the table was full (counted up to a million): their choices go to the prior. */
     public int refusedAddresses() {
         return refused.size();
@@ -91,6 +99,7 @@ public final class AddressTable {
                 return -1;
             }
             entries.add(new Entry(c.address(), c.kind(), c.head(), 0));
+            frames.add(CallTree.frame(c.address()));
             r = entries.size();
             rows.put(c.address(), r);
         }

@@ -196,7 +196,7 @@ public final class Artifact {
         cfg.put("lstm_hidden", c.hidden());
         cfg.put("max_addresses", c.maxAddresses());
         cfg.put("max_categories", c.maxCategories());
-        cfg.put("recurrence", c.callTree() ? "call-tree" : "sequence");
+        cfg.put("recurrence", c.recurrence());
         cfg.put("parameters", network.size());
         ArrayNode kinds = cfg.putArray("kinds");
         ProposalNetwork.KINDS.forEach(k -> kinds.add(k.label()));
@@ -243,18 +243,11 @@ public final class Artifact {
      * sequences. A call-tree network is format version {@link #CALL_TREE_VERSION} and no other is.
      */
     private static boolean recurrence(Path dir, int version, String saved) {
-        boolean callTree;
-        switch (saved) {
-            case "sequence":
-                callTree = false;
-                break;
-            case "call-tree":
-                callTree = true;
-                break;
-            default:
-                throw new ArtifactException(dir + " holds a network with recurrence \"" + saved
-                        + "\", which this Probe does not know (sequence, call-tree): use the Probe that made it");
+        if (!ProposalNetwork.Config.RECURRENCES.contains(saved)) {
+            throw new ArtifactException(dir + " holds a network with recurrence \"" + saved
+                    + "\", which this Probe does not know (sequence, call-tree): use the Probe that made it");
         }
+        boolean callTree = saved.equals(ProposalNetwork.Config.CALL_TREE);
         if (callTree != (version == CALL_TREE_VERSION)) {
             throw new ArtifactException(dir.resolve(METADATA) + " is damaged: format version " + version + " with recurrence "
                     + saved + " (a call-tree network is version " + CALL_TREE_VERSION + ", no other is): train the network again");
@@ -297,7 +290,7 @@ public final class Artifact {
                     req(m, "network", "address_embedding").asInt(), req(m, "network", "kind_embedding").asInt(),
                     req(m, "network", "value_embedding").asInt(), req(m, "network", "lstm_hidden").asInt(),
                     req(m, "network", "max_addresses").asInt(), req(m, "network", "max_categories").asInt(),
-                    recurrence(dir, version, m.path("network").path("recurrence").asText("sequence")));
+                    recurrence(dir, version, m.path("network").path("recurrence").asText(ProposalNetwork.Config.SEQUENCE)));
             List<String> kinds = new ArrayList<>();
             m.path("network").path("kinds").forEach(k -> kinds.add(k.asText()));
             if (!kinds.equals(ProposalNetwork.KINDS.stream().map(DistributionKind::label).toList())) {

@@ -160,7 +160,7 @@ public final class Batch {
                 b.kind[at] = k;
                 if (tree != null) {
                     // The parent's row, address, kind and value; the zero state and inputs without one.
-                    String frame = CallTree.frame(c.address());
+                    String frame = table.frame(rs[i]);
                     int level = tree.parent(frame);
                     int parent = level < 0 ? -1 : tree.id(level);
                     b.parentRow[at] = parent;

@@ -40,17 +40,6 @@ public final class NetworkProposal implements Proposal {
             ConcurrentHashMap<Long, float[][]> firstSteps) {
     }
 
-    /**
-     * With the call-tree recurrence, each address row's {@link CallTree#frame}, made once for the
-     * rows the table had when the proposal was made ({@link #frame} reads later rows); else null.
-     */
-    private final String[] frames;
-
-    /** The frame of an address row. */
-    private String frame(int row) {
-        return row < frames.length ? frames[row] : CallTree.frame(network.addresses().entries().get(row - 1).key());
-    }
-
     /** The network's step in Java, made from its weights when first needed; null off the CPU. */
     private volatile StepKernel kernel;
 
@@ -92,16 +81,6 @@ public final class NetworkProposal implements Proposal {
         this.network = network;
         this.priorMix = priorMix;
         this.groupSize = groupSize;
-        if (network.config().callTree()) {
-            List<AddressTable.Entry> entries = network.addresses().entries();
-            frames = new String[entries.size() + 1];
-            frames[0] = "";
-            for (int i = 0; i < entries.size(); i++) {
-                frames[i + 1] = CallTree.frame(entries.get(i).key());
-            }
-        } else {
-            frames = null;
-        }
     }
 
     @Override
@@ -207,6 +186,59 @@ public final class NetworkProposal implements Proposal {
         return Mixture.of(new double[] {1 - priorMix, priorMix}, (java.util.List) java.util.List.of(q, prior));
     }
 
+    /**
+     * A run's call-tree stack ({@link CallTree}) and, per level, what a later choice descending
+     * from that level's choice continues from: its cell state after its step (a copy, since the
+     * step wrote it into one of the run's reused buffers), address row, kind row and value feature.
+     */
+    private static final class Stack {
+        private final CallTree tree;
+        private float[][] cell;
+        private int[] row;
+        private int[] kind;
+        private float[] feature;
+
+        Stack() {
+            this(new CallTree(), new float[4][], new int[4], new int[4], new float[4]);
+        }
+
+        private Stack(CallTree tree, float[][] cell, int[] row, int[] kind, float[] feature) {
+            this.tree = tree;
+            this.cell = cell;
+            this.row = row;
+            this.kind = kind;
+            this.feature = feature;
+        }
+
+        /** Records a chosen choice whose parent is at {@code parent} ({@link CallTree#parent}). */
+        void push(int parent, String frame, float[] c, int r, int k, float f) {
+            int level = tree.push(parent, frame, 0);
+            if (level == row.length) {
+                int n = 2 * level;
+                cell = java.util.Arrays.copyOf(cell, n);
+                row = java.util.Arrays.copyOf(row, n);
+                kind = java.util.Arrays.copyOf(kind, n);
+                feature = java.util.Arrays.copyOf(feature, n);
+            }
+            if (cell[level] == null) {
+                cell[level] = new float[c.length];
+            }
+            System.arraycopy(c, 0, cell[level], 0, c.length);
+            row[level] = r;
+            kind[level] = k;
+            feature[level] = f;
+        }
+
+        /** A copy sharing no array with this one, for a snapshot and for a restore from it. */
+        Stack copy() {
+            float[][] cells = new float[cell.length][];
+            for (int i = 0; i < tree.depth(); i++) {
+                cells[i] = cell[i].clone();
+            }
+            return new Stack(tree.copy(), cells, row.clone(), kind.clone(), feature.clone());
+        }
+    }
+
     /** Proposes the choices of one run, carrying the LSTM state from choice to choice. */
     private final class RunProposer implements Proposer {
         private final Cache cache;
@@ -237,16 +269,9 @@ public final class NetworkProposal implements Proposal {
         /** The kind last looked up (compared as the same string object) and its embedding row. */
         private String kindLabel;
         private int kindRow;
-        /**
-         * With the call-tree recurrence: the stack of choices a later one can descend from, and per
-         * level that choice's cell state after its step (a copy), address row, kind row and value
-         * feature; the pending choice's parent level. Null for the plain sequence.
-         */
-        private CallTree tree;
-        private float[][] treeC;
-        private int[] treeRow;
-        private int[] treeKind;
-        private float[] treeFeature;
+        /** With the call-tree recurrence, the choices a later one can descend from; null for the plain sequence. */
+        private Stack stack;
+        /** The pending choice's parent level in {@link #stack}. */
         private int pendingParent;
         /** The zero cell state, for a choice without a parent after the first. */
         private float[] zeroC;
@@ -255,12 +280,8 @@ public final class NetworkProposal implements Proposal {
             this.cache = cache;
             this.group = group;
             this.member = member;
-            if (frames != null) {
-                tree = new CallTree();
-                treeC = new float[4][];
-                treeRow = new int[4];
-                treeKind = new int[4];
-                treeFeature = new float[4];
+            if (network.config().callTree()) {
+                stack = new Stack();
             }
         }
 
@@ -290,8 +311,8 @@ public final class NetworkProposal implements Proposal {
             int inRow = previousRow;
             int inKind = previousKind;
             float inFeature = previousFeature;
-            if (tree != null) {
-                int parent = tree.parent(frame(row));
+            if (stack != null) {
+                int parent = stack.tree.parent(network.addresses().frame(row));
                 pendingParent = parent;
                 if (parent < 0) {
                     inRow = 0;
@@ -302,10 +323,10 @@ public final class NetworkProposal implements Proposal {
                     }
                     inC = zeroC;
                 } else {
-                    inC = treeC[parent];
-                    inRow = treeRow[parent];
-                    inKind = treeKind[parent];
-                    inFeature = treeFeature[parent];
+                    inC = stack.cell[parent];
+                    inRow = stack.row[parent];
+                    inKind = stack.kind[parent];
+                    inFeature = stack.feature[parent];
                 }
             }
             float[] stateH;
@@ -360,23 +381,14 @@ public final class NetworkProposal implements Proposal {
          * Everything the next proposal depends on: the LSTM state and the previous choice (copies),
          * and under the call-tree recurrence the stack and its levels' inputs (copies).
          */
-        private record State(float[] h, float[] c, int previousRow, int previousKind, float previousFeature, CallTree tree,
-                float[][] treeC, int[] treeRow, int[] treeKind, float[] treeFeature) {
+        private record State(float[] h, float[] c, int previousRow, int previousKind, float previousFeature, Stack stack) {
         }
 
         @Override
         public Object snapshot() {
             // The run's buffers are written again by its next steps: the snapshot keeps copies.
-            float[][] cells = null;
-            if (tree != null) {
-                cells = new float[treeC.length][];
-                for (int i = 0; i < tree.depth(); i++) {
-                    cells[i] = treeC[i].clone();
-                }
-            }
             return new State(h == null ? null : h.clone(), c == null ? null : c.clone(), previousRow, previousKind,
-                    previousFeature, tree == null ? null : tree.copy(), cells, tree == null ? null : treeRow.clone(),
-                    tree == null ? null : treeKind.clone(), tree == null ? null : treeFeature.clone());
+                    previousFeature, stack == null ? null : stack.copy());
         }
 
         @Override
@@ -388,16 +400,9 @@ public final class NetworkProposal implements Proposal {
             previousRow = s.previousRow();
             previousKind = s.previousKind();
             previousFeature = s.previousFeature();
-            if (tree != null) {
-                // Copies again: the levels' cell arrays are written into by later choices.
-                tree = s.tree().copy();
-                treeC = new float[s.treeC().length][];
-                for (int i = 0; i < tree.depth(); i++) {
-                    treeC[i] = s.treeC()[i].clone();
-                }
-                treeRow = s.treeRow().clone();
-                treeKind = s.treeKind().clone();
-                treeFeature = s.treeFeature().clone();
+            if (stack != null) {
+                // A copy again: the levels' cell arrays are written into by later choices.
+                stack = s.stack().copy();
             }
             pendingRow = 0;
         }
@@ -412,25 +417,8 @@ public final class NetworkProposal implements Proposal {
             previousRow = pendingRow;
             previousKind = pendingKind;
             previousFeature = (float) Choice.feature(pendingFrame, Choice.numeric(value));
-            if (tree != null) {
-                int level = tree.push(pendingParent, frame(pendingRow), 0);
-                if (level == treeRow.length) {
-                    int n = 2 * level;
-                    treeC = java.util.Arrays.copyOf(treeC, n);
-                    treeRow = java.util.Arrays.copyOf(treeRow, n);
-                    treeKind = java.util.Arrays.copyOf(treeKind, n);
-                    treeFeature = java.util.Arrays.copyOf(treeFeature, n);
-                }
-                // The step wrote its cell state into one of the run's buffers: the level keeps a copy.
-                float[] keep = treeC[level];
-                if (keep == null) {
-                    keep = new float[c.length];
-                    treeC[level] = keep;
-                }
-                System.arraycopy(c, 0, keep, 0, c.length);
-                treeRow[level] = pendingRow;
-                treeKind[level] = pendingKind;
-                treeFeature[level] = previousFeature;
+            if (stack != null) {
+                stack.push(pendingParent, network.addresses().frame(pendingRow), c, pendingRow, pendingKind, previousFeature);
             }
             pendingRow = 0;
         }

@@ -110,6 +110,16 @@ public final class ProposalNetwork implements AutoCloseable {
                     callTree);
         }
 
+        /** The recurrences' names, as {@code probe compile --recurrence} and a saved network give them. */
+        public static final String SEQUENCE = "sequence";
+        public static final String CALL_TREE = "call-tree";
+        public static final List<String> RECURRENCES = List.of(SEQUENCE, CALL_TREE);
+
+        /** This network's recurrence, by name ({@link #RECURRENCES}). */
+        public String recurrence() {
+            return callTree ? CALL_TREE : SEQUENCE;
+        }
+
         /** These sizes with the call-tree recurrence on or off. */
         public Config withCallTree(boolean on) {
             return new Config(observationEmbedding, addressEmbedding, kindEmbedding, valueEmbedding, hidden, maxAddresses,
