@@ -85,6 +85,12 @@ final class InferCommand implements Callable<Integer> {
                     + " sampling; guards posterior modes the network under-covers). Default: 0.")
     Double priorMix;
 
+    @Option(names = "--widen", paramLabel = "W",
+            description = "--engine ic: make each component of the network's proposals for real-valued choices W times as"
+                    + " wide (heavier tails; guards regions of the posterior the network under-covers, which ESS does not"
+                    + " show). Default: 1.")
+    Double widen;
+
     @Option(names = "--group", paramLabel = "K",
             description = "--engine ic: runs advanced side by side so that their network steps are batched (the result"
                     + " does not depend on it beyond float rounding). Default: 1 on the CPU (each run's step is made in"
@@ -122,6 +128,8 @@ final class InferCommand implements Callable<Integer> {
 
     /** The engines whose runs are particles, for which --particles is another name of --traces. */
     private static final java.util.Set<String> PARTICLE_ENGINES = java.util.Set.of("smc", "smc-tempered");
+    /** Options of the network's proposal, taken by every engine that takes --network. */
+    private static final java.util.Set<String> NETWORK_OPTIONS = java.util.Set.of("--group", "--prior-mix", "--widen");
 
     /** Probe's own engines, in the order its usage lists them; plug-ins follow. */
     private static final java.util.List<String> OWN_ENGINES = java.util.List.of("prior", "is", "rmh", "ic");
@@ -150,6 +158,7 @@ final class InferCommand implements Callable<Integer> {
         given.put("--network", network);
         given.put("--group", group);
         given.put("--prior-mix", priorMix);
+        given.put("--widen", widen);
         given.values().removeIf(java.util.Objects::isNull);
         return given;
     }
@@ -176,16 +185,19 @@ final class InferCommand implements Callable<Integer> {
         if (priorMix != null && !(priorMix >= 0 && priorMix < 1)) {
             throw new UsageException("--prior-mix must be at least 0 and below 1, got " + priorMix);
         }
+        if (widen != null && !(widen >= 1 && widen <= NetworkProposal.MAX_WIDEN)) {
+            throw new UsageException("--widen must be at least 1 (the network's own proposal) and at most "
+                    + (int) NetworkProposal.MAX_WIDEN + ", got " + widen);
+        }
         java.util.Map<String, Object> given = engineOptions();
         java.util.Set<String> accepted = new java.util.HashSet<>(provider.options());
         if (accepted.contains("--network")) {
-            accepted.add("--group");
-            accepted.add("--prior-mix");
+            accepted.addAll(NETWORK_OPTIONS);
         }
         for (String option : given.keySet()) {
             if (!accepted.contains(option)) {
                 String owners = EngineProvider.installed().stream().filter(p -> p.options().contains(option)
-                        || (p.options().contains("--network") && (option.equals("--group") || option.equals("--prior-mix"))))
+                        || (p.options().contains("--network") && NETWORK_OPTIONS.contains(option)))
                         .map(EngineProvider::name).collect(java.util.stream.Collectors.joining(" or "));
                 throw new UsageException(owners.isEmpty() ? option + " is not an option of --engine " + engine
                         : option + " is for --engine " + owners + "; --engine " + engine + " would ignore it: drop it or choose "
@@ -210,7 +222,8 @@ final class InferCommand implements Callable<Integer> {
                 artifact = network(loaded);
             }
             Proposal proposal = artifact == null ? null : new NetworkProposal(artifact.network(),
-                    priorMix == null ? 0 : priorMix, group != null ? group : artifact.suggestedGroupSize());
+                    priorMix == null ? 0 : priorMix, widen == null ? 1 : widen,
+                    group != null ? group : artifact.suggestedGroupSize());
             Engine chosen;
             try {
                 chosen = provider.create(new EngineArguments() {

@@ -76,6 +76,8 @@ class HostileInputTest {
                 "--burn-in is for --engine rmh");
         assertError(infer("builtin:gaussian", "--observe", "obs0=8", "--observe", "obs1=9", "--prior-mix", "0.1"),
                 ExitCode.USAGE, "--prior-mix is for --engine ic");
+        assertError(infer("builtin:gaussian", "--observe", "obs0=8", "--observe", "obs1=9", "--widen", "1.2"),
+                ExitCode.USAGE, "--widen is for --engine ic");
     }
 
     @Test

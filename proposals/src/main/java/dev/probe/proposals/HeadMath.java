@@ -212,6 +212,14 @@ final class HeadMath {
 
     /** The proposal a head's outputs describe, for a prior with parameters {@code prior} (see {@link Choice}). */
     static Distribution<?> distribution(Head head, double[] prior, float[] out) {
+        return distribution(head, prior, out, 1);
+    }
+
+    /**
+     * The same, with every component of the real heads (NORMAL, TRUNCATED) {@code widen} times as
+     * wide as the network says; the discrete heads are as they are.
+     */
+    static Distribution<?> distribution(Head head, double[] prior, float[] out, double widen) {
         switch (head) {
             case NORMAL: {
                 int k = Head.MIXTURE;
@@ -220,7 +228,7 @@ final class HeadMath {
                 double s = prior[1];
                 List<Distribution<Double>> parts = new ArrayList<>(k);
                 for (int i = 0; i < k; i++) {
-                    parts.add(Normal.of(m + s * out[k + i], s * sigma(out[2 * k + i])));
+                    parts.add(Normal.of(m + s * out[k + i], widen * s * sigma(out[2 * k + i])));
                 }
                 return Mixture.of(w, parts);
             }
@@ -245,7 +253,7 @@ final class HeadMath {
                     double z = finiteLow && finiteHigh ? b[0] + (b[1] - b[0]) * sigmoid(loc)
                             : finiteLow ? b[0] + softPlus(loc) : b[1] - softPlus(loc);
                     location[i] = m + s * z;
-                    scale[i] = s * sigma(out[2 * k + i]);
+                    scale[i] = widen * s * sigma(out[2 * k + i]);
                 }
                 return new TruncatedNormalMixture(w, logW, location, scale, prior[2], prior[3]);
             }

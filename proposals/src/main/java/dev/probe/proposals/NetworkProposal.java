@@ -27,6 +27,7 @@ public final class NetworkProposal implements Proposal {
 
     private final ProposalNetwork network;
     private final double priorMix;
+    private final double widen;
     private final int groupSize;
     /** The observations last seen, their embedding and the first steps computed for them. */
     private volatile Cache cache;
@@ -50,6 +51,9 @@ public final class NetworkProposal implements Proposal {
      */
     public static final int DEFAULT_GROUP = 32;
 
+    /** The widest a proposal may be made ({@link #NetworkProposal(ProposalNetwork, double, double, int)}). */
+    public static final double MAX_WIDEN = 100;
+
     public NetworkProposal(ProposalNetwork network) {
         this(network, 0);
     }
@@ -72,6 +76,21 @@ public final class NetworkProposal implements Proposal {
      *                  by the seed alone. On the CPU they do not depend on it at all.
      */
     public NetworkProposal(ProposalNetwork network, double priorMix, int groupSize) {
+        this(network, priorMix, 1, groupSize);
+    }
+
+    /**
+     * @param widen how many times wider than the network says each component of a real-valued
+     *              choice's proposal is (at least 1; 1 is the network's own proposal). A network
+     *              fitted on finitely many runs can be too narrow where the posterior has little
+     *              mass: importance sampling then misses that region in most inferences and
+     *              over-weights it in the few that land there, which Kish's ESS does not show
+     *              (docs/inference-compilation.md). Heavier tails keep the weights bounded there.
+     */
+    public NetworkProposal(ProposalNetwork network, double priorMix, double widen, int groupSize) {
+        if (!(widen >= 1 && widen <= MAX_WIDEN)) {
+            throw new IllegalArgumentException("the proposals' widening must be in [1, " + (int) MAX_WIDEN + "], got " + widen);
+        }
         if (!(priorMix >= 0 && priorMix < 1)) {
             throw new IllegalArgumentException("the prior's share of each proposal must be in [0, 1), got " + priorMix);
         }
@@ -80,6 +99,7 @@ public final class NetworkProposal implements Proposal {
         }
         this.network = network;
         this.priorMix = priorMix;
+        this.widen = widen;
         this.groupSize = groupSize;
     }
 
@@ -373,7 +393,7 @@ public final class NetworkProposal implements Proposal {
             pendingFrame = frame;
             pendingH = stateH;
             pendingC = stateC;
-            Distribution<?> q = HeadMath.distribution(head, parameters, out);
+            Distribution<?> q = HeadMath.distribution(head, parameters, out, widen);
             return priorMix == 0 ? q : defensive(q, prior);
         }
 

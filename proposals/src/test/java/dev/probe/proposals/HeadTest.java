@@ -56,6 +56,46 @@ class HeadTest {
     }
 
     @Test
+    void widenedRealProposalsAreWiderAndStillDensities() {
+        // Fixed head outputs, as a network might give them, for a choice on (0, 1), one on (0, inf)
+        // and one on the whole line; widened 1.5 times, each must still integrate to 1 (the
+        // truncated components' normalisers follow their new scales) and have a larger variance.
+        float[] out = new float[3 * Head.MIXTURE];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) Math.sin(3.0 * i);
+        }
+        for (Distribution<?> prior : List.of(dev.probe.runtime.distribution.Beta.of(2, 2),
+                dev.probe.runtime.distribution.Gamma.of(4, 0.5), dev.probe.runtime.distribution.Normal.of(1, 2))) {
+            Head head = Head.of(prior, 64);
+            double[] parameters = Choice.parameters(head, prior, Choice.frame(prior));
+            Distribution<?> own = HeadMath.distribution(head, parameters, out, 1);
+            Distribution<?> wide = HeadMath.distribution(head, parameters, out, 1.5);
+            double low = prior.support().lower();
+            double high = prior.support().upper();
+            double from = Double.isInfinite(low) ? own.mean() - 60 * Math.sqrt(own.variance()) : low;
+            double to = Double.isInfinite(high) ? own.mean() + 60 * Math.sqrt(own.variance()) : high;
+            assertEquals(1, integral(wide, from, to), 1e-4, prior + ": the widened proposal's total mass");
+            assertEquals(1, integral(own, from, to), 1e-4, prior + ": the proposal's total mass");
+            assertTrue(wide.variance() > own.variance(), prior + ": variance " + wide.variance() + " against "
+                    + own.variance());
+        }
+    }
+
+    /** The integral of a density on [a, b] by Simpson's rule on 200,000 intervals. */
+    private static double integral(Distribution<?> d, double a, double b) {
+        int n = 200_000;
+        double h = (b - a) / n;
+        double sum = 0;
+        for (int i = 0; i <= n; i++) {
+            double x = Math.min(Math.max(a + i * h, a), b);
+            // The ends of a closed support hold no mass; the density there may be infinite.
+            double f = i == 0 || i == n ? 0 : Math.exp(d.logProbOf(x));
+            sum += f * (i == 0 || i == n ? 1 : i % 2 == 1 ? 4 : 2);
+        }
+        return sum * h / 3;
+    }
+
+    @Test
     void softPlusIsWithinAFewUlpsOfLog1pOfExp() {
         // The scales' softplus replaced log1p(exp(x)) by Kahan's identity; a slip in it (log(1 + y)
         // alone loses all precision below x = -37, and 30% of it near -20) shows as thousands of ulps.

@@ -29,6 +29,11 @@ final class Compiled {
         return new NetworkProposal(network(model), priorMix);
     }
 
+    /** The network's proposals for real-valued choices made {@code widen} times as wide. */
+    static NetworkProposal widened(Model model, double widen) {
+        return new NetworkProposal(network(model), 0, widen, 1);
+    }
+
     private static ProposalNetwork network(Model model) {
         return TRAINED.computeIfAbsent(model.identity(), k -> {
             TrainingOptions o = new TrainingOptions(10_000, 64, 1e-3, 256, 1, 2, Device.cpu(), 0, null,

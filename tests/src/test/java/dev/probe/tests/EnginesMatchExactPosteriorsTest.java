@@ -27,6 +27,8 @@ import dev.probe.runtime.posterior.Posterior;
  * <p>{@code ic} is importance sampling with the proposals of a network trained for the model by
  * {@link Compiled} (a short real training): every head kind meets an exact answer here (normal
  * mixtures, truncated mixtures on (0, 1) and (0, inf), categorical, Poisson, Bernoulli).
+ * {@code ic-widened} is the same with the real heads' components 1.5 times as wide
+ * ({@code --widen}): a different proposal, the same exact posterior.
  */
 class EnginesMatchExactPosteriorsTest {
 
@@ -42,6 +44,8 @@ class EnginesMatchExactPosteriorsTest {
                 return Inference.prior(model).traces(50_000);
             case "ic":
                 return Inference.importanceSampling(model).proposal(Compiled.proposal(model)).traces(10_000);
+            case "ic-widened":
+                return Inference.importanceSampling(model).proposal(Compiled.widened(model, 1.5)).traces(10_000);
             default:
                 throw new IllegalArgumentException(engine);
         }
@@ -88,7 +92,7 @@ class EnginesMatchExactPosteriorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"is", "rmh", "ic"})
+    @ValueSource(strings = {"is", "rmh", "ic", "ic-widened"})
     void gaussianWithUnknownMean(String engine) {
         Posterior p = engine(engine, builtin("gaussian").create()).observe("obs0", 8.0).observe("obs1", 9.0).seed(1).run();
         Exact.Moments exact = Exact.normalMean(1, Math.sqrt(5), Math.sqrt(2), 8, 9);
@@ -112,7 +116,7 @@ class EnginesMatchExactPosteriorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"is", "rmh", "ic"})
+    @ValueSource(strings = {"is", "rmh", "ic", "ic-widened"})
     void betaBernoulliCoin(String engine) {
         List<Integer> flips = List.of(1, 1, 0, 1, 1, 1, 0, 1, 1, 0);
         Posterior p = engine(engine, builtin("coin").create()).observe("flip", flips).seed(2).run();
@@ -121,7 +125,7 @@ class EnginesMatchExactPosteriorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"is", "rmh", "ic"})
+    @ValueSource(strings = {"is", "rmh", "ic", "ic-widened"})
     void gammaPoissonCounts(String engine) {
         List<Integer> counts = List.of(3, 5, 4, 6, 2);
         Posterior p = engine(engine, builtin("gamma-poisson").create()).observe("count", counts).seed(3).run();

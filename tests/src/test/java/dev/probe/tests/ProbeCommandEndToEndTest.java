@@ -111,6 +111,19 @@ class ProbeCommandEndToEndTest {
                 "--seed", "2", "--json");
         double isEss = new ObjectMapper().readTree(is.out()).get("ess").asDouble();
         assertTrue(ess >= 5 * isEss, "ic ESS " + ess + ", prior IS ESS " + isEss);
+        // Wider proposals (--widen): another proposal, so another ESS, and the same exact posterior.
+        Run wide = probe("infer", "builtin:gaussian", "--engine", "ic", "--network", net.toString(), "--observe", "obs0=8",
+                "--observe", "obs1=9", "--traces", "2000", "--seed", "2", "--widen", "1.5", "--json");
+        assertEquals(0, wide.code(), wide.err());
+        JsonNode w = new ObjectMapper().readTree(wide.out());
+        double wideEss = w.get("ess").asDouble();
+        assertTrue(Math.abs(wideEss - ess) > 1, "--widen 1.5 left the ESS at " + wideEss + " (" + ess + " without)");
+        assertEquals(7.25, w.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(wideEss));
+        Run narrow = probe("infer", "builtin:gaussian", "--engine", "ic", "--network", net.toString(), "--observe", "obs0=8",
+                "--observe", "obs1=9", "--widen", "0.5");
+        assertEquals(2, narrow.code(), narrow.err());
+        assertTrue(narrow.err().contains("--widen must be at least 1"), narrow.err());
+        assertEquals(1, narrow.err().strip().lines().count(), narrow.err());
 
         // The network belongs to its model; other mistakes are usage errors with one clear line.
         Run other = probe("infer", "builtin:coin", "--engine", "ic", "--network", net.toString(), "--observe", "flip=[1,0]");
