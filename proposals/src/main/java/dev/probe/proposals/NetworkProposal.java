@@ -85,7 +85,8 @@ public final class NetworkProposal implements Proposal {
      *              fitted on finitely many runs can be too narrow where the posterior has little
      *              mass: importance sampling then misses that region in most inferences and
      *              over-weights it in the few that land there, which Kish's ESS does not show
-     *              (docs/inference-compilation.md). Heavier tails keep the weights bounded there.
+     *              (docs/inference-compilation.md). Wider components reach such a region in more
+     *              inferences, at some ESS where the network was right.
      */
     public NetworkProposal(ProposalNetwork network, double priorMix, double widen, int groupSize) {
         if (!(widen >= 1 && widen <= MAX_WIDEN)) {
@@ -114,6 +115,12 @@ public final class NetworkProposal implements Proposal {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** {@link #NAME}, then {@code prior_mix} and {@code widen} where they are not the network's own proposal. */
+    @Override
+    public String describe() {
+        return NAME + (priorMix != 0 ? ", prior_mix=" + priorMix : "") + (widen != 1 ? ", widen=" + widen : "");
     }
 
     /** Network evaluations made so far (first steps shared between runs count once). */

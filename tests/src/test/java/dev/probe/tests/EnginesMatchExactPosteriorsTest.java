@@ -99,6 +99,10 @@ class EnginesMatchExactPosteriorsTest {
         assertEquals(7.25, exact.mean(), 1e-12);
         assertEquals(0.9129, exact.stddev(), 1e-4);
         assertMoments(p, "mu", exact.mean(), exact.stddev());
+        if (engine.startsWith("ic")) {
+            // The provenance says which proposals made the posterior, settings included.
+            assertEquals(engine.equals("ic") ? "proposal=network" : "proposal=network, widen=1.5", p.provenance().options());
+        }
         if (!engine.equals("rmh")) {
             // log Z's standard error is about sqrt((N / ESS - 1) / N) by the delta method.
             double se = Math.sqrt((p.size() / p.ess() - 1) / p.size());

@@ -66,7 +66,7 @@ public final class SequentialMonteCarlo implements Engine {
 
         @Override
         public String describe() {
-            return "proposal=" + proposal.name() + ", ess_threshold=" + essThreshold + ", rejuvenate=" + rejuvenate;
+            return "proposal=" + proposal.describe() + ", ess_threshold=" + essThreshold + ", rejuvenate=" + rejuvenate;
         }
     }
 

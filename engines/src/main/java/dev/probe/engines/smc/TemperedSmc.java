@@ -109,7 +109,7 @@ public final class TemperedSmc implements Engine {
 
         @Override
         public String describe() {
-            return "proposal=" + proposal.name() + ", cess=" + cess + ", ess_threshold=" + essThreshold + ", rejuvenate="
+            return "proposal=" + proposal.describe() + ", cess=" + cess + ", ess_threshold=" + essThreshold + ", rejuvenate="
                     + rejuvenate + ", max_rounds=" + maxRounds + ", jump=" + jump;
         }
     }

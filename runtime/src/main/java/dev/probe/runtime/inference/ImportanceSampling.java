@@ -28,7 +28,7 @@ public final class ImportanceSampling implements Engine {
     public record Options(Proposal proposal) implements EngineOptions {
         @Override
         public String describe() {
-            return "proposal=" + proposal.name();
+            return "proposal=" + proposal.describe();
         }
     }
 

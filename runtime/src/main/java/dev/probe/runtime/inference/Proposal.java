@@ -34,4 +34,13 @@ public interface Proposal {
     default String name() {
         return this == PRIOR ? "prior" : getClass().getSimpleName();
     }
+
+    /**
+     * The name and, after commas, whatever settings change the proposals (as {@code key=value}),
+     * for a posterior's provenance: two posteriors made with different settings are not one
+     * experiment. By default the name alone.
+     */
+    default String describe() {
+        return name();
+    }
 }
