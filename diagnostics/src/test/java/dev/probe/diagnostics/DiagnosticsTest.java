@@ -53,6 +53,28 @@ class DiagnosticsTest {
         network.save(saved);
         assertEquals(d.warnings(), Diagnostics.of(Posterior.load(saved)).warnings());
 
+        // Settings after the name (ic --widen, --prior-mix) leave it the network's proposal.
+        Proposal widened = new Proposal() {
+            @Override
+            public Proposer start(Observations observations) {
+                return CalibrationTest.TOO_NARROW.start(observations);
+            }
+
+            @Override
+            public String name() {
+                return NetworkProposal.NAME;
+            }
+
+            @Override
+            public String describe() {
+                return NetworkProposal.NAME + ", widen=1.2";
+            }
+        };
+        Posterior wide = infer(widened);
+        assertEquals("proposal=network, widen=1.2", wide.provenance().options());
+        assertTrue(Diagnostics.of(wide).warnings().get(0).contains("Train the network longer"),
+                Diagnostics.of(wide).warnings().toString());
+
         Diagnostics other = Diagnostics.of(infer(CalibrationTest.TOO_NARROW));
         assertFalse(other.ok());
         assertTrue(other.warnings().get(0).contains("--engine ic"), other.warnings().toString());
