@@ -210,14 +210,10 @@ final class HeadMath {
         return w;
     }
 
-    /** The proposal a head's outputs describe, for a prior with parameters {@code prior} (see {@link Choice}). */
-    static Distribution<?> distribution(Head head, double[] prior, float[] out) {
-        return distribution(head, prior, out, 1);
-    }
-
     /**
-     * The same, with every component of the real heads (NORMAL, TRUNCATED) {@code widen} times as
-     * wide as the network says; the discrete heads are as they are.
+     * The proposal a head's outputs describe, for a prior with parameters {@code prior} (see
+     * {@link Choice}), with every component of the real heads (NORMAL, TRUNCATED) {@code widen}
+     * times as wide as the network says (1: as it says); the discrete heads are as they are.
      */
     static Distribution<?> distribution(Head head, double[] prior, float[] out, double widen) {
         switch (head) {
