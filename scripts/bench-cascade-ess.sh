@@ -33,9 +33,7 @@ options() {
     ic2) echo "--engine ic --network ${NET2:?ic2 runs the network in NET2} --traces ${IC_RUNS:-150000}" ;;
     ic3) echo "--engine ic --network ${NET3:?ic3 runs the network in NET3} --traces ${IC_RUNS:-150000}" ;;
     icmix) echo "--engine ic --network $NET --traces ${IC_RUNS:-150000} --prior-mix ${PRIOR_MIX:-0.02}" ;;
-    icw) echo "--engine ic --network $NET --traces ${IC_RUNS:-150000} --widen ${WIDEN:-1.2}" ;;
-    ic2w) echo "--engine ic --network ${NET2:?ic2w runs the network in NET2} --traces ${IC_RUNS:-150000} --widen ${WIDEN:-1.2}" ;;
-    ic3w) echo "--engine ic --network ${NET3:?ic3w runs the network in NET3} --traces ${IC_RUNS:-150000} --widen ${WIDEN:-1.2}" ;;
+    icw|ic2w|ic3w) echo "$(options "${1%w}") --widen ${WIDEN:-1.2}" ;;
     is2m) echo "--engine is --traces 2000000" ;;
     ic600k|ic600kv) echo "--engine ic --network $NET --traces 600000" ;;
     *) echo "unknown setting '$1' in scripts/bench-cascade-ess.sh: add it to options()" >&2; exit 2 ;;

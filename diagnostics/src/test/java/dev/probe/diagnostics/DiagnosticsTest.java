@@ -24,17 +24,27 @@ import dev.probe.runtime.posterior.Posterior;
 class DiagnosticsTest {
 
     /** {@link CalibrationTest#TOO_NARROW} under the network proposal's name, as ic and smc --network record it. */
-    private static final Proposal NARROW_NETWORK = new Proposal() {
-        @Override
-        public Proposer start(Observations observations) {
-            return CalibrationTest.TOO_NARROW.start(observations);
-        }
+    private static final Proposal NARROW_NETWORK = narrowNetwork("");
 
-        @Override
-        public String name() {
-            return NetworkProposal.NAME;
-        }
-    };
+    /** The same, its provenance naming {@code settings} after the name (as {@code ic --widen} does). */
+    private static Proposal narrowNetwork(String settings) {
+        return new Proposal() {
+            @Override
+            public Proposer start(Observations observations) {
+                return CalibrationTest.TOO_NARROW.start(observations);
+            }
+
+            @Override
+            public String name() {
+                return NetworkProposal.NAME;
+            }
+
+            @Override
+            public String describe() {
+                return NetworkProposal.NAME + settings;
+            }
+        };
+    }
 
     private static Posterior infer(Proposal proposal) {
         return Inference.importanceSampling(CalibrationTest.GAUSSIAN).observe("obs0", 8.0).observe("obs1", 9.0)
@@ -54,23 +64,7 @@ class DiagnosticsTest {
         assertEquals(d.warnings(), Diagnostics.of(Posterior.load(saved)).warnings());
 
         // Settings after the name (ic --widen, --prior-mix) leave it the network's proposal.
-        Proposal widened = new Proposal() {
-            @Override
-            public Proposer start(Observations observations) {
-                return CalibrationTest.TOO_NARROW.start(observations);
-            }
-
-            @Override
-            public String name() {
-                return NetworkProposal.NAME;
-            }
-
-            @Override
-            public String describe() {
-                return NetworkProposal.NAME + ", widen=1.2";
-            }
-        };
-        Posterior wide = infer(widened);
+        Posterior wide = infer(narrowNetwork(", widen=1.2"));
         assertEquals("proposal=network, widen=1.2", wide.provenance().options());
         assertTrue(Diagnostics.of(wide).warnings().get(0).contains("Train the network longer"),
                 Diagnostics.of(wide).warnings().toString());
