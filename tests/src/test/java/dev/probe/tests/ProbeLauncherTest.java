@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
 
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The launcher ./probe in a checkout that has never been built: its first run builds quietly (no
  * Maven output, no terminal escapes before the command's own output) and shows Maven's output
- * only when the build fails. Maven and Java are stand-ins here, so nothing is installed.
+ * only when the build fails; and the garbage collector it chooses. Maven, Java and nproc are
+ * stand-ins here, so nothing is installed.
  */
 class ProbeLauncherTest {
 
@@ -57,6 +59,41 @@ class ProbeLauncherTest {
         assertEquals(0, r.code(), r.err());
         assertEquals("| mu | 7.25 |\n", r.out());
         assertEquals("probe: building Probe (first run; this takes a minute)...\n", r.err());
+    }
+
+    /**
+     * The collector the launcher asks Java for, with {@code processors} processors and
+     * {@code javaOptions} in PROBE_JAVA_OPTS: the java it starts is a stand-in that prints its
+     * options, in a checkout that looks built.
+     */
+    private String javaOptions(int processors, String javaOptions) throws Exception {
+        Path checkout = Files.createDirectories(dir.resolve("built"));
+        Files.copy(Path.of("..", "probe"), checkout.resolve("probe"), StandardCopyOption.REPLACE_EXISTING);
+        Files.createDirectories(checkout.resolve("cli/target/lib"));
+        Files.writeString(checkout.resolve("cli/target/probe-cli.jar"), "");
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        script(bin.resolve("java"), "echo \"$@\"\n");
+        script(bin.resolve("nproc"), "echo " + processors + "\n");
+        ProcessBuilder pb = new ProcessBuilder("bash", checkout.resolve("probe").toString(), "infer", "builtin:gaussian")
+                .directory(checkout.toFile());
+        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        pb.environment().put("PROBE_JAVA_OPTS", javaOptions);
+        pb.redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile());
+        Process p = pb.start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the launcher hangs");
+        assertEquals(0, p.exitValue(), Files.readString(dir.resolve("err")));
+        return Files.readString(dir.resolve("out"), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void twoProcessorsGetTheSerialCollectorUnlessTheUserNamesOne() throws Exception {
+        assertTrue(javaOptions(2, "").contains("-XX:+UseSerialGC"));
+        assertTrue(javaOptions(1, "-Xmx2g").contains("-XX:+UseSerialGC"));
+        // More processors: the JVM chooses. A collector of the user's: theirs alone (two would
+        // stop Java with "multiple garbage collectors selected").
+        assertFalse(javaOptions(8, "").contains("GC"));
+        String own = javaOptions(2, "-XX:+UseG1GC");
+        assertTrue(own.contains("-XX:+UseG1GC") && !own.contains("Serial"), own);
     }
 
     @Test
