@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 
 import ai.djl.Device;
 
+import dev.probe.compiler.FocusedSource;
 import dev.probe.compiler.RunSource;
 import dev.probe.compiler.ShardedDataset;
 import dev.probe.compiler.TraceDataset;
@@ -107,6 +108,10 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--json", description = "With --plane: the table as JSON.")
     boolean json;
 
+    @Option(names = "--focus", paramLabel = "SHARE", description = "Train for the observation of --observations/--observe:"
+            + " only the SHARE (0 to 1) of simulated runs whose observations are nearest to it (docs/inference-compilation.md).")
+    Double focus;
+
     @Mixin
     CommonOptions common;
 
@@ -137,9 +142,20 @@ final class CompileCommand implements Callable<Integer> {
             throw new UsageException("--save-dataset only simulates runs; train from the file with a second probe compile"
                     + " --dataset FILE --out DIR");
         }
-        if (!model.observe.isEmpty() || model.observationsFile != null) {
+        boolean observed = !model.observe.isEmpty() || model.observationsFile != null;
+        if (focus != null && !(focus > 0 && focus <= 1)) {
+            throw new UsageException("--focus must be a share of the runs, above 0 and at most 1, got " + focus);
+        }
+        if (focus != null && (plane != null || saveDataset != null)) {
+            throw new UsageException("--focus trains a network for one observation; it does not go with "
+                    + (plane != null ? "--plane" : "--save-dataset"));
+        }
+        if (focus != null && !observed) {
+            throw new UsageException("--focus trains for one observation: give it with --observations FILE or --observe NAME=VALUE");
+        }
+        if (observed && focus == null) {
             throw new UsageException("compile simulates its observations from the model; --observe and --observations"
-                    + " belong to probe infer");
+                    + " belong to probe infer, or to compile with --focus SHARE (a network for that observation)");
         }
         if (traces <= 0) {
             throw new UsageException("--traces must be positive, got " + traces);
@@ -362,6 +378,11 @@ final class CompileCommand implements Callable<Integer> {
             source = data.source(dataset, options.seed());
         } else {
             source = RunSource.online(loaded, model.label(), options.seed(), model.threads(common.threads()), 64);
+        }
+        if (focus != null) {
+            Map<String, double[]> target = new java.util.LinkedHashMap<>();
+            model.observations().forEach((name, value) -> target.put(name, dev.probe.proposals.ObservationLayout.flatten(value)));
+            source = new FocusedSource(source, target, focus);
         }
         return source;
     }

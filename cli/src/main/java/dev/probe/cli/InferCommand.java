@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import dev.probe.compiler.FocusedSource;
 import dev.probe.proposals.Artifact;
 import dev.probe.proposals.Devices;
 import dev.probe.proposals.NetworkProposal;
@@ -220,6 +221,7 @@ final class InferCommand implements Callable<Integer> {
         try {
             if (network != null) {
                 artifact = network(loaded);
+                warnIfFocusedElsewhere(artifact, err);
             }
             Proposal proposal = artifact == null ? null : new NetworkProposal(artifact.network(),
                     priorMix == null ? 0 : priorMix, widen == null ? 1 : widen,
@@ -275,6 +277,30 @@ final class InferCommand implements Callable<Integer> {
             throw new UsageException(e.getMessage(), e);
         }
         return artifact;
+    }
+
+    /**
+     * A network trained with compile --focus serves the observations near its focus: elsewhere
+     * its proposals are still exact to use but may be poor, which a warning says.
+     */
+    private void warnIfFocusedElsewhere(Artifact artifact, PrintWriter err) {
+        com.fasterxml.jackson.databind.JsonNode focus = artifact.training().path("focus");
+        if (focus.isMissingNode()) {
+            return;
+        }
+        java.util.Map<String, double[]> observed = new java.util.LinkedHashMap<>();
+        model.observations().forEach((name, value) -> observed.put(name, dev.probe.proposals.ObservationLayout.flatten(value)));
+        double[] d = FocusedSource.distance(focus, observed);
+        if (d == null || d[0] > d[1]) {
+            // Distances in the runs' spreads (the square root of the sum of squared scaled differences).
+            err.printf(java.util.Locale.ROOT, "probe: warning: %s was trained for another observation (compile --focus %s):"
+                    + " these observations are %s from it, its training runs within %.3g; its proposals may be poor here"
+                    + " (train without --focus, or with --focus for these observations)%n", network,
+                    focus.path("share").asText(), d == null ? "not comparable"
+                            : String.format(java.util.Locale.ROOT, "%.3g spreads", Math.sqrt(d[0])),
+                    Math.sqrt(focus.path("threshold").asDouble()));
+            err.flush();
+        }
     }
 
     private Integer infer(Model loaded, Engine chosen, PrintWriter out, PrintWriter err) throws IOException {

@@ -237,6 +237,9 @@ public final class Trainer {
     private static void fill(ObjectNode r, TrainingOptions o, RunSource source, long done, double seconds, double validLoss,
             ArrayNode history, ProposalNetwork network, long skippedSteps, int longest) {
         r.put("source", source.describe());
+        if (source instanceof FocusedSource focused) {
+            r.set("focus", focused.record());
+        }
         r.put("traces", done);
         r.put("batch_size", o.batchSize());
         r.put("learning_rate", o.learningRate());

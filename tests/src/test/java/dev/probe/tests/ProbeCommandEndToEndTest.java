@@ -144,6 +144,56 @@ class ProbeCommandEndToEndTest {
     }
 
     /**
+     * compile --focus: a network trained on the runs whose observations are nearest to one; ic
+     * with it meets the exact posterior there, and its record says what it was trained on.
+     */
+    @Test
+    void compileFocusedOnOneObservation(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path net = dir.resolve("net");
+        Run compile = probe("compile", "builtin:gaussian", "--traces", "20000", "--out", net.toString(), "--seed", "1",
+                "--observe", "obs0=8", "--observe", "obs1=9", "--focus", "0.1");
+        assertEquals(0, compile.code(), compile.err());
+        assertTrue(compile.out().contains("trained builtin:gaussian on 20,000 traces"), compile.out());
+        assertTrue(Files.readString(net.resolve("network.json")).contains("focused on one observation: the 0.1 of runs nearest it"));
+        Run ic = probe("infer", "builtin:gaussian", "--engine", "ic", "--network", net.toString(), "--observe", "obs0=8",
+                "--observe", "obs1=9", "--traces", "2000", "--seed", "2", "--json");
+        assertEquals(0, ic.code(), ic.err());
+        JsonNode j = new ObjectMapper().readTree(ic.out());
+        double ess = j.get("ess").asDouble();
+        // Exact posterior N(7.25, 0.9129), 5 standard errors as above.
+        assertEquals(7.25, j.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(ess));
+        assertEquals(0.9129, j.get("variables").get("mu").get("stddev").asDouble(), 5 * 0.9129 / Math.sqrt(2 * ess));
+        assertTrue(ess >= 0.8 * 2000, "ic ESS " + ess + " of 2,000");
+        assertFalse(ic.err().contains("warning"), ic.err());
+        // Elsewhere the network still gives the exact posterior, with a warning that it was trained for another observation.
+        Run far = probe("infer", "builtin:gaussian", "--engine", "ic", "--network", net.toString(), "--observe", "obs0=-4",
+                "--observe", "obs1=-3", "--traces", "2000", "--seed", "2", "--json", "--quiet");
+        assertEquals(0, far.code(), far.err());
+        assertTrue(far.err().contains("probe: warning: " + net + " was trained for another observation (compile --focus 0.1):"),
+                far.err());
+
+        String[][] wrong = {
+            {"--focus", "0.1"},
+            {"--focus", "0", "--observe", "obs0=8", "--observe", "obs1=9"},
+            {"--focus", "1.5", "--observe", "obs0=8", "--observe", "obs1=9"},
+            {"--observe", "obs0=8", "--observe", "obs1=9"},
+        };
+        String[] says = {"--focus trains for one observation: give it with --observations FILE or --observe NAME=VALUE",
+            "--focus must be a share of the runs, above 0 and at most 1, got 0.0",
+            "--focus must be a share of the runs, above 0 and at most 1, got 1.5",
+            "belong to probe infer, or to compile with --focus SHARE"};
+        for (int i = 0; i < wrong.length; i++) {
+            List<String> args = new ArrayList<>(List.of("compile", "builtin:gaussian", "--traces", "1000", "--out",
+                    dir.resolve("other").toString()));
+            args.addAll(List.of(wrong[i]));
+            Run r = probe(args.toArray(String[]::new));
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains(says[i]), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+        }
+    }
+
+    /**
      * A recursive script trained with --recurrence call-tree: the artifact says so and ic meets the
      * exact posterior. Three fair coins, the third made by the right-hand call after the left one's
      * coin, so its parent in the call tree is not the choice made just before it; their sum is seen
