@@ -109,7 +109,7 @@ final class CompileCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--focus", paramLabel = "SHARE", description = "Train for the observation of --observations/--observe:"
-            + " only the SHARE (0 to 1) of simulated runs whose observations are nearest to it (docs/inference-compilation.md).")
+            + " only the SHARE (above 0, at most 1) of simulated runs whose observations are nearest to it (docs/inference-compilation.md).")
     Double focus;
 
     @Mixin
@@ -146,9 +146,15 @@ final class CompileCommand implements Callable<Integer> {
         if (focus != null && !(focus > 0 && focus <= 1)) {
             throw new UsageException("--focus must be a share of the runs, above 0 and at most 1, got " + focus);
         }
-        if (focus != null && (plane != null || saveDataset != null)) {
+        if (focus != null && (plane != null || saveDataset != null || dataset != null)) {
             throw new UsageException("--focus trains a network for one observation; it does not go with "
-                    + (plane != null ? "--plane" : "--save-dataset"));
+                    + (plane != null ? "--plane" : saveDataset != null ? "--save-dataset"
+                            : "--dataset (a fixed set of runs, which filtering would serve again and again: simulate instead)"));
+        }
+        if (focus != null && FocusedSource.pilotSize(validation, focus) > FocusedSource.MAX_PILOT) {
+            throw new UsageException("--focus " + focus + " with --validation " + validation + " would simulate "
+                    + FocusedSource.pilotSize(validation, focus) + " pilot runs at once, over " + FocusedSource.MAX_PILOT
+                    + ": give a larger --focus or a smaller --validation");
         }
         if (focus != null && !observed) {
             throw new UsageException("--focus trains for one observation: give it with --observations FILE or --observe NAME=VALUE");
@@ -380,9 +386,13 @@ final class CompileCommand implements Callable<Integer> {
             source = RunSource.online(loaded, model.label(), options.seed(), model.threads(common.threads()), 64);
         }
         if (focus != null) {
-            Map<String, double[]> target = new java.util.LinkedHashMap<>();
-            model.observations().forEach((name, value) -> target.put(name, dev.probe.proposals.ObservationLayout.flatten(value)));
-            source = new FocusedSource(source, target, focus);
+            try {
+                Map<String, double[]> target = new java.util.LinkedHashMap<>();
+                model.observations().forEach((name, value) -> target.put(name, dev.probe.proposals.ObservationLayout.flatten(value)));
+                source = new FocusedSource(source, target, focus);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--focus: " + e.getMessage(), e);
+            }
         }
         return source;
     }

@@ -288,15 +288,21 @@ final class InferCommand implements Callable<Integer> {
         if (focus.isMissingNode()) {
             return;
         }
+        // Only the focus's observations, as the network's layout already checked them.
+        java.util.Map<String, Object> given = model.observations();
         java.util.Map<String, double[]> observed = new java.util.LinkedHashMap<>();
-        model.observations().forEach((name, value) -> observed.put(name, dev.probe.proposals.ObservationLayout.flatten(value)));
+        focus.path("observation").properties().forEach(e -> {
+            if (given.containsKey(e.getKey())) {
+                observed.put(e.getKey(), dev.probe.proposals.ObservationLayout.flatten(given.get(e.getKey())));
+            }
+        });
         double[] d = FocusedSource.distance(focus, observed);
         if (d == null || d[0] > d[1]) {
             // Distances in the runs' spreads (the square root of the sum of squared scaled differences).
             err.printf(java.util.Locale.ROOT, "probe: warning: %s was trained for another observation (compile --focus %s):"
                     + " these observations are %s from it, its training runs within %.3g; its proposals may be poor here"
                     + " (train without --focus, or with --focus for these observations)%n", network,
-                    focus.path("share").asText(), d == null ? "not comparable"
+                    focus.path("share").asText(), d == null ? "not measurable"
                             : String.format(java.util.Locale.ROOT, "%.3g spreads", Math.sqrt(d[0])),
                     Math.sqrt(focus.path("threshold").asDouble()));
             err.flush();

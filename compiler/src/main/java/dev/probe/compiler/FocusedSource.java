@@ -16,17 +16,27 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * {@code keep} of the prior's runs nearest to it (Euclidean distance, each observed value scaled
  * by its spread over the prior's runs). A network trained on them is one observation's: it learns
  * q(choices | observations) only where the observations are like that one, with all of its
- * capacity and all of the training's runs there (truncated sequential neural posterior estimation,
- * Deistler et al. 2022, does the same with the prior truncated to the posterior's region).
+ * capacity and all of the training's runs there. It is the rejection step of approximate Bayesian
+ * computation (keep the simulations nearest the data; Beaumont et al. 2002 then fit a regression
+ * to them), used here to choose training data, not as the answer; truncated proposals for neural
+ * posterior estimation (Deistler et al. 2022) narrow the prior over the latents instead.
  * Filtering runs by their observations leaves the choices' distribution given the observations
  * unchanged, so the loss still has its minimum at the posterior there; importance sampling with
  * the network stays exact anywhere, and is poorer for observations far from the focus.
  *
  * <p>The threshold is the {@code keep} quantile of the distances of the inner source's validation
- * runs (asked for {@code n / keep} of them), whose nearest make the validation set; training runs
- * are the inner source's blocks filtered by the same threshold, in order, so a seed fixes them.
+ * runs (asked for {@code n / keep} of them: a pilot), and every run within it, ties included, is
+ * kept, for validation and training alike (with discrete observations ties can keep more than
+ * {@code keep}; the record says how many were kept). Training runs are the inner source's blocks
+ * filtered in order, so a seed fixes them. The inner source must simulate afresh: a trace dataset
+ * holds a fixed set of runs, which filtering would serve again and again.
  */
 public final class FocusedSource implements RunSource {
+
+    /** The most pilot runs a focus may ask for (all held at once). */
+    public static final long MAX_PILOT = 5_000_000;
+    /** Inner blocks in a row that keep nothing before the focus is given up as unreachable. */
+    private static final int EMPTY_BLOCKS = 100;
 
     private final RunSource inner;
     private final Map<String, double[]> target;
@@ -34,60 +44,110 @@ public final class FocusedSource implements RunSource {
     private Map<String, double[]> scale;
     private double threshold = Double.NaN;
     private final List<SimulatedRun> spare = new ArrayList<>();
+    private long pilotRuns;
+    private long pilotKept;
+    private long simulated;
+    private long kept;
 
     /**
-     * @param target the observation to focus on: values by observation name, flattened
+     * @param target the observation to focus on: finite values by observation name, flattened
      *               ({@link dev.probe.proposals.ObservationLayout#flatten})
      * @param keep   the share of the prior's runs kept, in (0, 1]
      */
     public FocusedSource(RunSource inner, Map<String, double[]> target, double keep) {
         if (!(keep > 0 && keep <= 1)) {
-            throw new IllegalArgumentException("the share of runs kept must be in (0, 1], got " + keep);
+            throw new IllegalArgumentException("the share of runs kept must be above 0 and at most 1, got " + keep);
         }
         if (target.isEmpty()) {
             throw new IllegalArgumentException("focusing needs an observation to focus on");
         }
+        target.forEach((name, values) -> {
+            for (double v : values) {
+                if (!Double.isFinite(v)) {
+                    throw new IllegalArgumentException("the observation " + name + " to focus on holds " + v
+                            + ": give finite values");
+                }
+            }
+        });
         this.inner = inner;
         this.target = new LinkedHashMap<>(target);
         this.keep = keep;
     }
 
+    /** The pilot's size for {@code n} validation runs at share {@code keep}. */
+    public static long pilotSize(int n, double keep) {
+        return (long) Math.ceil(n / keep);
+    }
+
     @Override
     public List<SimulatedRun> validation(int n) {
-        List<SimulatedRun> pilot = inner.validation((int) Math.min(Integer.MAX_VALUE - 8, Math.ceil(n / keep)));
+        long size = pilotSize(n, keep);
+        if (size > MAX_PILOT) {
+            throw new IllegalArgumentException("a focus on the nearest " + keep + " of the runs with " + n
+                    + " validation runs simulates " + size + " pilot runs, over " + MAX_PILOT + ": focus on a larger share"
+                    + " or validate on fewer runs");
+        }
+        List<SimulatedRun> pilot = inner.validation((int) size);
+        if (!pilot.isEmpty()) {
+            checkNames(pilot.get(0));
+        }
         scale = new LinkedHashMap<>();
         for (Map.Entry<String, double[]> e : target.entrySet()) {
             double[] sum = new double[e.getValue().length];
             double[] squares = new double[sum.length];
+            long[] count = new long[sum.length];
             for (SimulatedRun r : pilot) {
                 double[] y = values(r, e.getKey(), sum.length);
                 for (int i = 0; i < sum.length; i++) {
-                    sum[i] += y[i];
-                    squares[i] += y[i] * y[i];
+                    if (Double.isFinite(y[i])) {
+                        sum[i] += y[i];
+                        squares[i] += y[i] * y[i];
+                        count[i]++;
+                    }
                 }
             }
             double[] sd = new double[sum.length];
             for (int i = 0; i < sd.length; i++) {
-                double mean = sum[i] / pilot.size();
-                double var = Math.max(0, squares[i] / pilot.size() - mean * mean);
+                double mean = count[i] == 0 ? 0 : sum[i] / count[i];
+                double var = count[i] == 0 ? 0 : Math.max(0, squares[i] / count[i] - mean * mean);
                 sd[i] = Math.sqrt(var) < Trainer.MIN_STD ? 1 : Math.sqrt(var);
             }
             scale.put(e.getKey(), sd);
         }
         double[] d = new double[pilot.size()];
         for (int i = 0; i < d.length; i++) {
-            d[i] = distance(pilot.get(i));
+            d[i] = distance(pilot.get(i)); // NaN where a run's observation is not finite: never kept
         }
-        double[] sorted = d.clone();
-        Arrays.sort(sorted);
-        threshold = sorted[Math.max(0, Math.min(sorted.length - 1, n - 1))];
+        if (keep == 1) {
+            threshold = Double.POSITIVE_INFINITY;
+        } else {
+            double[] sorted = Arrays.stream(d).filter(x -> !Double.isNaN(x)).sorted().toArray();
+            threshold = sorted.length == 0 ? Double.NEGATIVE_INFINITY : sorted[Math.min(sorted.length - 1, n - 1)];
+        }
         List<SimulatedRun> out = new ArrayList<>(n);
-        for (int i = 0; i < d.length && out.size() < n; i++) {
+        for (int i = 0; i < d.length; i++) {
             if (d[i] <= threshold) {
                 out.add(pilot.get(i));
             }
         }
+        pilotRuns = pilot.size();
+        pilotKept = out.size();
         return out;
+    }
+
+    /** The focus names only observations the model makes, each with the model's number of values. */
+    private void checkNames(SimulatedRun run) {
+        for (Map.Entry<String, double[]> e : target.entrySet()) {
+            double[] y = run.observations().get(e.getKey());
+            if (y == null) {
+                throw new IllegalArgumentException("the observation " + e.getKey() + " to focus on is not one the model makes"
+                        + " (it observes " + String.join(", ", run.observations().keySet()) + ")");
+            }
+            if (y.length != e.getValue().length) {
+                throw new IllegalArgumentException("the observation " + e.getKey() + " to focus on has " + e.getValue().length
+                        + " values; the model's has " + y.length);
+            }
+        }
     }
 
     @Override
@@ -96,16 +156,24 @@ public final class FocusedSource implements RunSource {
             throw new IllegalStateException("the validation runs set the focus: ask for them first");
         }
         List<SimulatedRun> out = new ArrayList<>(n);
+        int empty = 0;
         while (out.size() < n) {
             if (spare.isEmpty()) {
                 List<SimulatedRun> block = inner.next((int) Math.min(1 << 16, Math.max(1024, Math.ceil(n / keep))));
                 if (block.isEmpty()) {
                     break;
                 }
+                simulated += block.size();
                 for (SimulatedRun r : block) {
                     if (distance(r) <= threshold) {
                         spare.add(r);
                     }
+                }
+                kept += spare.size();
+                empty = spare.isEmpty() ? empty + 1 : 0;
+                if (empty == EMPTY_BLOCKS) {
+                    throw new IllegalArgumentException(simulated + " simulated runs kept none near the observation to focus"
+                            + " on: focus on a larger share");
                 }
                 continue;
             }
@@ -131,13 +199,19 @@ public final class FocusedSource implements RunSource {
     }
 
     /**
-     * The focus, for the training record: {share, threshold, observation, scale} (the squared
-     * scaled distance runs were kept within, the observation, each value's spread).
+     * The focus, for the training record: {share, threshold, pilot_runs, pilot_kept, simulated,
+     * kept, observation, scale} (the squared scaled distance runs were kept within, the pilot's
+     * runs and those kept for validation, the training blocks' runs and those kept, the
+     * observation, each value's spread).
      */
     public ObjectNode record() {
         ObjectNode r = JsonNodeFactory.instance.objectNode();
         r.put("share", keep);
         r.put("threshold", threshold);
+        r.put("pilot_runs", pilotRuns);
+        r.put("pilot_kept", pilotKept);
+        r.put("simulated", simulated);
+        r.put("kept", kept);
         ObjectNode observation = r.putObject("observation");
         ObjectNode spread = r.putObject("scale");
         target.forEach((name, values) -> {
@@ -195,7 +269,7 @@ public final class FocusedSource implements RunSource {
 
     @Override
     public String describe() {
-        return inner.describe() + ", focused on one observation: the " + keep + " of runs nearest it";
+        return inner.describe() + ", focused on one observation: the nearest " + keep + " of the runs";
     }
 
     @Override

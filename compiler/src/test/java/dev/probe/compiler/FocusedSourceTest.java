@@ -51,9 +51,32 @@ class FocusedSourceTest {
         FocusedSource again = new FocusedSource(RunSource.online(TAIL, "tail", 3, 2, 64), Map.of("y", new double[] {1.0}), 0.1);
         again.validation(200);
         List<SimulatedRun> same = again.next(5000);
+        assertEquals(training.size(), same.size());
         for (int i = 0; i < same.size(); i++) {
             assertEquals(y(training.get(i)), y(same.get(i)), 0.0, "run " + i);
         }
+    }
+
+    @Test
+    void keepsEveryTiedRunWithADiscreteObservation() {
+        Model coin = Model.named("coin", ctx -> {
+            double p = ctx.sample(dev.probe.runtime.distribution.Beta.of(1, 1), "p");
+            ctx.observe(dev.probe.runtime.distribution.Bernoulli.of(p), "y");
+            return p;
+        });
+        FocusedSource focused = new FocusedSource(RunSource.online(coin, "coin", 4, 2, 64), Map.of("y", new double[] {1}), 0.1);
+        List<SimulatedRun> validation = focused.validation(100);
+        // Every run with y = 1 is at distance 0, the tenth's threshold: about half of the 1,000
+        // pilot runs (binomial sd 16), not a tenth; training keeps the same runs.
+        assertTrue(validation.size() > 400 && validation.size() < 600, validation.size() + " validation runs");
+        for (SimulatedRun r : validation) {
+            assertEquals(1.0, y(r));
+        }
+        for (SimulatedRun r : focused.next(2000)) {
+            assertEquals(1.0, y(r));
+        }
+        assertEquals(validation.size(), focused.record().get("pilot_kept").asLong());
+        assertEquals(1000, focused.record().get("pilot_runs").asLong());
     }
 
     @Test
@@ -63,7 +86,14 @@ class FocusedSourceTest {
         assertThrows(IllegalArgumentException.class, () -> new FocusedSource(online, Map.of(), 0.5));
         IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
                 () -> new FocusedSource(online, Map.of("y", new double[] {1, 2}), 0.5).validation(10));
-        assertTrue(shape.getMessage().contains("observation y has 1 values where the focus has 2"), shape.getMessage());
+        assertEquals("the observation y to focus on has 2 values; the model's has 1", shape.getMessage());
+        IllegalArgumentException name = assertThrows(IllegalArgumentException.class,
+                () -> new FocusedSource(online, Map.of("z", new double[] {1}), 0.5).validation(10));
+        assertEquals("the observation z to focus on is not one the model makes (it observes y)", name.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new FocusedSource(online, Map.of("y", new double[] {Double.NaN}), 0.5));
+        IllegalArgumentException pilot = assertThrows(IllegalArgumentException.class,
+                () -> new FocusedSource(online, Map.of("y", new double[] {1}), 1e-6).validation(256));
+        assertTrue(pilot.getMessage().contains("256000000 pilot runs, over 5000000"), pilot.getMessage());
         assertThrows(IllegalStateException.class, () -> new FocusedSource(online, Map.of("y", new double[] {1}), 0.5).next(10));
     }
 

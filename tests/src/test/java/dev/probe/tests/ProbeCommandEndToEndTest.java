@@ -154,7 +154,7 @@ class ProbeCommandEndToEndTest {
                 "--observe", "obs0=8", "--observe", "obs1=9", "--focus", "0.1");
         assertEquals(0, compile.code(), compile.err());
         assertTrue(compile.out().contains("trained builtin:gaussian on 20,000 traces"), compile.out());
-        assertTrue(Files.readString(net.resolve("network.json")).contains("focused on one observation: the 0.1 of runs nearest it"));
+        assertTrue(Files.readString(net.resolve("network.json")).contains("focused on one observation: the nearest 0.1 of the runs"));
         Run ic = probe("infer", "builtin:gaussian", "--engine", "ic", "--network", net.toString(), "--observe", "obs0=8",
                 "--observe", "obs1=9", "--traces", "2000", "--seed", "2", "--json");
         assertEquals(0, ic.code(), ic.err());
@@ -171,20 +171,29 @@ class ProbeCommandEndToEndTest {
         assertEquals(0, far.code(), far.err());
         assertTrue(far.err().contains("probe: warning: " + net + " was trained for another observation (compile --focus 0.1):"),
                 far.err());
+        // Exact there: precision 1/5 + 2/2, mean (1/5 - 7/2) / 1.2 = -2.75, sd 0.9129; 5 standard errors.
+        JsonNode f = new ObjectMapper().readTree(far.out());
+        double farEss = f.get("ess").asDouble();
+        assertEquals(-2.75, f.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(farEss));
+        assertEquals(0.9129, f.get("variables").get("mu").get("stddev").asDouble(), 5 * 0.9129 / Math.sqrt(2 * farEss));
 
         String[][] wrong = {
             {"--focus", "0.1"},
+            {"--focus", "0.1", "--observe", "obs0=8", "--observe", "obs9=9"},
+            {"--focus", "0.1", "--observe", "obs0=8", "--observe", "obs1=9", "--dataset", dir.resolve("none").toString()},
             {"--focus", "0", "--observe", "obs0=8", "--observe", "obs1=9"},
             {"--focus", "1.5", "--observe", "obs0=8", "--observe", "obs1=9"},
             {"--observe", "obs0=8", "--observe", "obs1=9"},
         };
         String[] says = {"--focus trains for one observation: give it with --observations FILE or --observe NAME=VALUE",
+            "the observation obs9 to focus on is not one the model makes (it observes obs0, obs1)",
+            "it does not go with --dataset",
             "--focus must be a share of the runs, above 0 and at most 1, got 0.0",
             "--focus must be a share of the runs, above 0 and at most 1, got 1.5",
             "belong to probe infer, or to compile with --focus SHARE"};
         for (int i = 0; i < wrong.length; i++) {
-            List<String> args = new ArrayList<>(List.of("compile", "builtin:gaussian", "--traces", "1000", "--out",
-                    dir.resolve("other").toString()));
+            List<String> args = new ArrayList<>(List.of("compile", "builtin:gaussian", "--traces", "1000", "--seed", "1",
+                    "--out", dir.resolve("other").toString()));
             args.addAll(List.of(wrong[i]));
             Run r = probe(args.toArray(String[]::new));
             assertEquals(2, r.code(), r.err());

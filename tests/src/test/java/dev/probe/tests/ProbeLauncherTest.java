@@ -94,6 +94,8 @@ class ProbeLauncherTest {
         assertFalse(javaOptions(8, "").contains("GC"));
         String own = javaOptions(2, "-XX:+UseG1GC");
         assertTrue(own.contains("-XX:+UseG1GC") && !own.contains("Serial"), own);
+        // Options that merely start with Use or end with GC are not collectors.
+        assertTrue(javaOptions(2, "-XX:+UseCompressedOops -XX:+DisableExplicitGC").contains("-XX:+UseSerialGC"));
     }
 
     @Test
