@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.probe.proposals.ObservationLayout;
+
 /**
  * Training runs kept only where their observations are near one observation: the share
  * {@code keep} of the prior's runs nearest to it (Euclidean distance, each observed value scaled
@@ -91,29 +93,22 @@ public final class FocusedSource implements RunSource {
         if (!pilot.isEmpty()) {
             checkNames(pilot.get(0));
         }
+        // Each value's spread as the network's input standardisation takes it (Trainer.layout),
+        // over the pilot's runs whose values to focus on are all finite (the others are never kept).
+        List<SimulatedRun> finite = pilot.stream().filter(this::finite).toList();
         scale = new LinkedHashMap<>();
-        for (Map.Entry<String, double[]> e : target.entrySet()) {
-            double[] sum = new double[e.getValue().length];
-            double[] squares = new double[sum.length];
-            long[] count = new long[sum.length];
-            for (SimulatedRun r : pilot) {
-                double[] y = values(r, e.getKey(), sum.length);
-                for (int i = 0; i < sum.length; i++) {
-                    if (Double.isFinite(y[i])) {
-                        sum[i] += y[i];
-                        squares[i] += y[i] * y[i];
-                        count[i]++;
-                    }
+        if (!finite.isEmpty()) {
+            for (ObservationLayout.Entry e : Trainer.layout(finite, Map.of()).entries()) {
+                if (target.containsKey(e.name())) {
+                    scale.put(e.name(), e.std());
                 }
             }
-            double[] sd = new double[sum.length];
-            for (int i = 0; i < sd.length; i++) {
-                double mean = count[i] == 0 ? 0 : sum[i] / count[i];
-                double var = count[i] == 0 ? 0 : Math.max(0, squares[i] / count[i] - mean * mean);
-                sd[i] = Math.sqrt(var) < Trainer.MIN_STD ? 1 : Math.sqrt(var);
-            }
-            scale.put(e.getKey(), sd);
         }
+        target.forEach((name, t) -> scale.computeIfAbsent(name, k -> {
+            double[] one = new double[t.length];
+            Arrays.fill(one, 1);
+            return one;
+        }));
         double[] d = new double[pilot.size()];
         for (int i = 0; i < d.length; i++) {
             d[i] = distance(pilot.get(i)); // NaN where a run's observation is not finite: never kept
@@ -184,14 +179,31 @@ public final class FocusedSource implements RunSource {
         return out;
     }
 
+    private boolean finite(SimulatedRun r) {
+        for (Map.Entry<String, double[]> e : target.entrySet()) {
+            for (double v : values(r, e.getKey(), e.getValue().length)) {
+                if (!Double.isFinite(v)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     private double distance(SimulatedRun r) {
+        return distance(target, scale, name -> values(r, name, target.get(name).length));
+    }
+
+    /** The sum over the target's values of ((y - target) / scale)^2, {@code y} by observation name. */
+    private static double distance(Map<String, double[]> target, Map<String, double[]> scale,
+            java.util.function.Function<String, double[]> y) {
         double s = 0;
         for (Map.Entry<String, double[]> e : target.entrySet()) {
             double[] t = e.getValue();
-            double[] y = values(r, e.getKey(), t.length);
+            double[] v = y.apply(e.getKey());
             double[] sd = scale.get(e.getKey());
             for (int i = 0; i < t.length; i++) {
-                double z = (y[i] - t[i]) / sd[i];
+                double z = (v[i] - t[i]) / sd[i];
                 s += z * z;
             }
         }
@@ -232,20 +244,27 @@ public final class FocusedSource implements RunSource {
      * threshold}; null where an observation of the focus is missing or of another length.
      */
     public static double[] distance(JsonNode focus, Map<String, double[]> observations) {
-        double s = 0;
+        Map<String, double[]> target = new LinkedHashMap<>();
+        Map<String, double[]> scale = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : focus.path("observation").properties()) {
             double[] y = observations.get(e.getKey());
-            JsonNode t = e.getValue();
-            JsonNode sd = focus.path("scale").path(e.getKey());
-            if (y == null || y.length != t.size() || sd.size() != t.size()) {
+            double[] t = doubles(e.getValue());
+            double[] sd = doubles(focus.path("scale").path(e.getKey()));
+            if (y == null || y.length != t.length || sd.length != t.length) {
                 return null;
             }
-            for (int i = 0; i < y.length; i++) {
-                double z = (y[i] - t.get(i).asDouble()) / sd.get(i).asDouble();
-                s += z * z;
-            }
+            target.put(e.getKey(), t);
+            scale.put(e.getKey(), sd);
         }
-        return new double[] {s, focus.path("threshold").asDouble()};
+        return new double[] {distance(target, scale, observations::get), focus.path("threshold").asDouble()};
+    }
+
+    private static double[] doubles(JsonNode array) {
+        double[] out = new double[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asDouble();
+        }
+        return out;
     }
 
     private static double[] values(SimulatedRun r, String name, int length) {

@@ -42,9 +42,15 @@ class ProbeLauncherTest {
         // Maven 3.8's jansi writes ESC[0m to both streams even with -B -q -Dstyle.color=never.
         script(bin.resolve("mvn"), mvnBody);
         script(bin.resolve("java"), "echo \"| mu | 7.25 |\"\n");
+        return launch(checkout, bin, "");
+    }
+
+    /** {@code probe infer builtin:gaussian} from {@code checkout}, {@code bin}'s stand-ins first on the PATH. */
+    private Run launch(Path checkout, Path bin, String javaOptions) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("bash", checkout.resolve("probe").toString(), "infer", "builtin:gaussian")
                 .directory(checkout.toFile());
         pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        pb.environment().put("PROBE_JAVA_OPTS", javaOptions);
         pb.redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile());
         Process p = pb.start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the launcher hangs");
@@ -74,15 +80,9 @@ class ProbeLauncherTest {
         Path bin = Files.createDirectories(dir.resolve("bin"));
         script(bin.resolve("java"), "echo \"$@\"\n");
         script(bin.resolve("nproc"), "echo " + processors + "\n");
-        ProcessBuilder pb = new ProcessBuilder("bash", checkout.resolve("probe").toString(), "infer", "builtin:gaussian")
-                .directory(checkout.toFile());
-        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
-        pb.environment().put("PROBE_JAVA_OPTS", javaOptions);
-        pb.redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile());
-        Process p = pb.start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the launcher hangs");
-        assertEquals(0, p.exitValue(), Files.readString(dir.resolve("err")));
-        return Files.readString(dir.resolve("out"), StandardCharsets.UTF_8);
+        Run r = launch(checkout, bin, javaOptions);
+        assertEquals(0, r.code(), r.err());
+        return r.out();
     }
 
     @Test
