@@ -154,16 +154,14 @@ public final class FocusedSource implements RunSource {
         int empty = 0;
         while (out.size() < n) {
             if (spare.isEmpty()) {
-                List<SimulatedRun> block = inner.next((int) Math.min(1 << 16, Math.max(1024, Math.ceil(n / keep))));
-                if (block.isEmpty()) {
+                // Only the runs kept are converted to training runs: their observations decide first.
+                Kept block = inner.next((int) Math.min(1 << 16, Math.max(1024, Math.ceil(n / keep))),
+                        y -> distance(y) <= threshold);
+                if (block.seen() == 0) {
                     break;
                 }
-                simulated += block.size();
-                for (SimulatedRun r : block) {
-                    if (distance(r) <= threshold) {
-                        spare.add(r);
-                    }
-                }
+                simulated += block.seen();
+                spare.addAll(block.runs());
                 kept += spare.size();
                 empty = spare.isEmpty() ? empty + 1 : 0;
                 if (empty == EMPTY_BLOCKS) {
@@ -181,7 +179,7 @@ public final class FocusedSource implements RunSource {
 
     private boolean finite(SimulatedRun r) {
         for (Map.Entry<String, double[]> e : target.entrySet()) {
-            for (double v : values(r, e.getKey(), e.getValue().length)) {
+            for (double v : values(r.observations(), e.getKey(), e.getValue().length)) {
                 if (!Double.isFinite(v)) {
                     return false;
                 }
@@ -191,7 +189,12 @@ public final class FocusedSource implements RunSource {
     }
 
     private double distance(SimulatedRun r) {
-        return distance(target, scale, name -> values(r, name, target.get(name).length));
+        return distance(r.observations());
+    }
+
+    /** A run's distance from the focus, given its observations by name. */
+    private double distance(Map<String, double[]> observations) {
+        return distance(target, scale, name -> values(observations, name, target.get(name).length));
     }
 
     /** The sum over the target's values of ((y - target) / scale)^2, {@code y} by observation name. */
@@ -267,8 +270,8 @@ public final class FocusedSource implements RunSource {
         return out;
     }
 
-    private static double[] values(SimulatedRun r, String name, int length) {
-        double[] y = r.observations().get(name);
+    private static double[] values(Map<String, double[]> observations, String name, int length) {
+        double[] y = observations.get(name);
         if (y == null || y.length != length) {
             throw new IllegalArgumentException("a training run's observation " + name + " has "
                     + (y == null ? "no value" : y.length + " values") + " where the focus has " + length);

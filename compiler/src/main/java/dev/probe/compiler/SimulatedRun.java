@@ -39,21 +39,39 @@ public record SimulatedRun(Map<String, double[]> observations, List<Choice> choi
 
     /** The training view of a trace. */
     static SimulatedRun of(Trace trace, int maxCategories) {
-        Map<String, List<double[]>> obs = new LinkedHashMap<>();
+        return of(trace, observations(trace), maxCategories);
+    }
+
+    /** The training view of a trace whose {@link #observations(Trace)} are already read. */
+    static SimulatedRun of(Trace trace, Map<String, double[]> observations, int maxCategories) {
         List<Choice> choices = new ArrayList<>();
         for (int i = 0; i < trace.size(); i++) {
             Variable v = trace.get(i);
-            if (v.role() == Variable.Role.OBSERVE && v.name() != null) {
-                obs.computeIfAbsent(v.name(), k -> new ArrayList<>()).add(ObservationLayout.flatten(v.value()));
-            } else if (v.role() == Variable.Role.SAMPLE && v.controlled()) {
+            if (v.role() == Variable.Role.SAMPLE && v.controlled()) {
                 Choice c = Choice.of(v.address().key(), v.distribution(), v.value(), maxCategories);
                 if (c != null) {
                     choices.add(c);
                 }
             }
         }
+        return new SimulatedRun(observations, choices);
+    }
+
+    /** A trace's named observations, flattened, instances one after another, in the order first met. */
+    static Map<String, double[]> observations(Trace trace) {
+        Map<String, List<double[]>> obs = new LinkedHashMap<>();
+        for (int i = 0; i < trace.size(); i++) {
+            Variable v = trace.get(i);
+            if (v.role() == Variable.Role.OBSERVE && v.name() != null) {
+                obs.computeIfAbsent(v.name(), k -> new ArrayList<>()).add(ObservationLayout.flatten(v.value()));
+            }
+        }
         Map<String, double[]> flat = new LinkedHashMap<>();
         obs.forEach((name, parts) -> {
+            if (parts.size() == 1) {
+                flat.put(name, parts.get(0));
+                return;
+            }
             int n = 0;
             for (double[] p : parts) {
                 n += p.length;
@@ -66,6 +84,6 @@ public record SimulatedRun(Map<String, double[]> observations, List<Choice> choi
             }
             flat.put(name, all);
         });
-        return new SimulatedRun(flat, choices);
+        return flat;
     }
 }

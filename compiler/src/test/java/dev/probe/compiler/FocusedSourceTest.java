@@ -10,6 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import dev.probe.proposals.Artifact;
+import dev.probe.proposals.Choice;
 import dev.probe.proposals.NetworkProposal;
 import dev.probe.runtime.distribution.Normal;
 import dev.probe.runtime.inference.Inference;
@@ -54,6 +55,27 @@ class FocusedSourceTest {
         assertEquals(training.size(), same.size());
         for (int i = 0; i < same.size(); i++) {
             assertEquals(y(training.get(i)), y(same.get(i)), 0.0, "run " + i);
+        }
+    }
+
+    @Test
+    void anOnlineSourceKeepsTheRunsItWouldHaveGivenAndFiltered() {
+        // The online source tests observations before converting choices: the same runs, the same
+        // choices, as converting every run of the block and filtering afterwards.
+        java.util.function.Predicate<Map<String, double[]>> near = y -> Math.abs(y.get("y")[0] - 1.0) < 0.3;
+        RunSource.Kept kept = RunSource.online(TAIL, "tail", 5, 2, 64).next(4000, near);
+        List<SimulatedRun> all = RunSource.online(TAIL, "tail", 5, 2, 64).next(4000);
+        List<SimulatedRun> filtered = all.stream().filter(r -> near.test(r.observations())).toList();
+        assertEquals(4000, kept.seen());
+        assertTrue(filtered.size() > 100, filtered.size() + " runs near the focus");
+        assertEquals(filtered.size(), kept.runs().size());
+        for (int i = 0; i < filtered.size(); i++) {
+            assertEquals(y(filtered.get(i)), y(kept.runs().get(i)), 0.0, "run " + i);
+            Choice a = filtered.get(i).choices().get(0);
+            Choice b = kept.runs().get(i).choices().get(0);
+            assertEquals(a.address(), b.address(), "run " + i);
+            assertEquals(a.value(), b.value(), 0.0, "run " + i);
+            assertEquals(1, kept.runs().get(i).choices().size());
         }
     }
 

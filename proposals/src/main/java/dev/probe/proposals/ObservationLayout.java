@@ -110,6 +110,13 @@ public final class ObservationLayout {
 
     /** Flattens a number, boolean, array, nested array or list into its elements in row-major order. */
     public static double[] flatten(Object value) {
+        // The common cases without boxing: a vector of doubles, one number.
+        if (value instanceof double[] d) {
+            return d.clone();
+        }
+        if (value instanceof Number n) {
+            return new double[] {n.doubleValue()};
+        }
         List<Double> out = new ArrayList<>();
         flattenInto(value, out);
         double[] a = new double[out.size()];
