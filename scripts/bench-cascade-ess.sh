@@ -10,7 +10,7 @@
 # Each setting runs at seeds 1..SEEDS, settings interleaved seed by seed; a run already in OUT is
 # not repeated. SETTINGS (default: is ic) are names from the table below (icmix: ic with
 # --prior-mix PRIOR_MIX, default 0.02, defensive importance sampling; icw, ic2w, ic3w: ic, ic2, ic3
-# with --widen WIDEN, default 1.2); a name ending in v runs
+# with --widen WIDEN, default 1.2; icd, ic2d, ic3d: with --defensive DEFENSIVE, default 0.2); a name ending in v runs
 # with the Vector API's module (ic's step in SIMD vectors, docs/inference-compilation.md). The network is NET
 # (default OUT/net), trained here when absent (`probe compile`, 1,700,000 runs, --lstm-hidden 32
 # --batch-size 128 --learning-rate 0.002 --recurrence call-tree, seed 1: 253 s on 2 quiet cores;
@@ -35,6 +35,7 @@ options() {
     ic3) echo "--engine ic --network ${NET3:?ic3 runs the network in NET3} --traces ${IC_RUNS:-150000}" ;;
     icmix) echo "--engine ic --network $NET --traces ${IC_RUNS:-150000} --prior-mix ${PRIOR_MIX:-0.02}" ;;
     icw|ic2w|ic3w) echo "$(options "${1%w}") --widen ${WIDEN:-1.2}" ;;
+    icd|ic2d|ic3d) echo "$(options "${1%d}") --defensive ${DEFENSIVE:-0.2}" ;;
     is2m) echo "--engine is --traces 2000000" ;;
     ic600k|ic600kv) echo "--engine ic --network $NET --traces 600000" ;;
     *) echo "unknown setting '$1' in scripts/bench-cascade-ess.sh: add it to options()" >&2; exit 2 ;;

@@ -92,6 +92,12 @@ final class InferCommand implements Callable<Integer> {
                     + " show). Default: 1.")
     Double widen;
 
+    @Option(names = "--defensive", paramLabel = "S",
+            description = "--engine ic: propose the share S of runs, whole, from the network's proposal made twice as wide"
+                    + " (defensive importance sampling: a run in the network's tails weighs at most 1/S of what the wider"
+                    + " proposal gives it, so one run cannot take an inference over). Default: 0.")
+    Double defensive;
+
     @Option(names = "--group", paramLabel = "K",
             description = "--engine ic: runs advanced side by side so that their network steps are batched (the result"
                     + " does not depend on it beyond float rounding). Default: 1 on the CPU (each run's step is made in"
@@ -130,7 +136,8 @@ final class InferCommand implements Callable<Integer> {
     /** The engines whose runs are particles, for which --particles is another name of --traces. */
     private static final java.util.Set<String> PARTICLE_ENGINES = java.util.Set.of("smc", "smc-tempered");
     /** Options of the network's proposal, taken by every engine that takes --network. */
-    private static final java.util.Set<String> NETWORK_OPTIONS = java.util.Set.of("--group", "--prior-mix", "--widen");
+    private static final java.util.Set<String> NETWORK_OPTIONS = java.util.Set.of("--group", "--prior-mix", "--widen",
+            "--defensive");
 
     /** Probe's own engines, in the order its usage lists them; plug-ins follow. */
     private static final java.util.List<String> OWN_ENGINES = java.util.List.of("prior", "is", "rmh", "ic");
@@ -160,6 +167,7 @@ final class InferCommand implements Callable<Integer> {
         given.put("--group", group);
         given.put("--prior-mix", priorMix);
         given.put("--widen", widen);
+        given.put("--defensive", defensive);
         given.values().removeIf(java.util.Objects::isNull);
         return given;
     }
@@ -189,6 +197,9 @@ final class InferCommand implements Callable<Integer> {
         if (widen != null && !(widen >= 1 && widen <= NetworkProposal.MAX_WIDEN)) {
             throw new UsageException("--widen must be at least 1 (the network's own proposal) and at most "
                     + (int) NetworkProposal.MAX_WIDEN + ", got " + widen);
+        }
+        if (defensive != null && !(defensive >= 0 && defensive < 1)) {
+            throw new UsageException("--defensive must be at least 0 and below 1, got " + defensive);
         }
         java.util.Map<String, Object> given = engineOptions();
         java.util.Set<String> accepted = new java.util.HashSet<>(provider.options());
@@ -224,7 +235,7 @@ final class InferCommand implements Callable<Integer> {
                 warnIfFocusedElsewhere(artifact, err);
             }
             Proposal proposal = artifact == null ? null : new NetworkProposal(artifact.network(),
-                    priorMix == null ? 0 : priorMix, widen == null ? 1 : widen,
+                    priorMix == null ? 0 : priorMix, widen == null ? 1 : widen, defensive == null ? 0 : defensive,
                     group != null ? group : artifact.suggestedGroupSize());
             Engine chosen;
             try {

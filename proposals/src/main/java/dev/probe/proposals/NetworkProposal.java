@@ -28,6 +28,7 @@ public final class NetworkProposal implements Proposal {
     private final ProposalNetwork network;
     private final double priorMix;
     private final double widen;
+    private final double defensive;
     private final int groupSize;
     /** The observations last seen, their embedding and the first steps computed for them. */
     private volatile Cache cache;
@@ -89,6 +90,28 @@ public final class NetworkProposal implements Proposal {
      *              inferences, at some ESS where the network was right.
      */
     public NetworkProposal(ProposalNetwork network, double priorMix, double widen, int groupSize) {
+        this(network, priorMix, widen, 0, groupSize);
+    }
+
+    /** How many times wider than the network's proposal the defensive share's runs are proposed. */
+    public static final double DEFENSIVE_WIDTH = 2;
+
+    /**
+     * @param defensive the share of runs proposed, whole, from the network's proposal made
+     *                  {@link #DEFENSIVE_WIDTH} times wider again (defensive importance sampling
+     *                  with a wider proposal, Hesterberg 1995): a run's proposal density is (1 -
+     *                  defensive) q(x) + defensive q_wide(x), so a run whose choices landed in the
+     *                  tails of the network's proposal weighs at most 1 / defensive times what
+     *                  the wider proposal would give it, instead of whatever the network's tail
+     *                  says. It is drawn choice by choice: each choice from q and q_wide mixed in
+     *                  the proportions their densities of the run's earlier choices give (Bayes'
+     *                  rule on which of the two the run came from), which is that same mixture of
+     *                  whole runs. 0 is the network's own proposal.
+     */
+    public NetworkProposal(ProposalNetwork network, double priorMix, double widen, double defensive, int groupSize) {
+        if (!(defensive >= 0 && defensive < 1)) {
+            throw new IllegalArgumentException("the defensive share of runs must be in [0, 1), got " + defensive);
+        }
         if (!(widen >= 1 && widen <= MAX_WIDEN)) {
             throw new IllegalArgumentException("the proposals' widening must be in [1, " + (int) MAX_WIDEN + "], got " + widen);
         }
@@ -101,6 +124,7 @@ public final class NetworkProposal implements Proposal {
         this.network = network;
         this.priorMix = priorMix;
         this.widen = widen;
+        this.defensive = defensive;
         this.groupSize = groupSize;
     }
 
@@ -117,10 +141,11 @@ public final class NetworkProposal implements Proposal {
         return NAME;
     }
 
-    /** {@link #NAME}, then {@code prior_mix} and {@code widen} where they are not the network's own proposal. */
+    /** {@link #NAME}, then {@code prior_mix}, {@code widen} and {@code defensive} where they are not the network's own proposal. */
     @Override
     public String describe() {
-        return NAME + (priorMix != 0 ? ", prior_mix=" + priorMix : "") + (widen != 1 ? ", widen=" + widen : "");
+        return NAME + (priorMix != 0 ? ", prior_mix=" + priorMix : "") + (widen != 1 ? ", widen=" + widen : "")
+                + (defensive != 0 ? ", defensive=" + defensive : "");
     }
 
     /** Network evaluations made so far (first steps shared between runs count once). */
@@ -296,6 +321,14 @@ public final class NetworkProposal implements Proposal {
         /** The kind last looked up (compared as the same string object) and its embedding row. */
         private String kindLabel;
         private int kindRow;
+        /**
+         * With a defensive share: the logarithms of (1 - share) q and share q_wide of the run's
+         * choices so far, less their maximum; and the pending choice's two proposals.
+         */
+        private double logNetwork = Math.log1p(-defensive);
+        private double logWide = Math.log(defensive);
+        private Distribution<?> pendingNetwork;
+        private Distribution<?> pendingWide;
         /** With the call-tree recurrence, the choices a later one can descend from; null for the plain sequence. */
         private Stack stack;
         /** The pending choice's parent level in {@link #stack}. */
@@ -315,6 +348,7 @@ public final class NetworkProposal implements Proposal {
         @Override
         public Distribution<?> propose(Address address, int instance, Distribution<?> prior) {
             pendingRow = 0;
+            pendingNetwork = null;
             Head head = Head.of(prior, network.config().maxCategories());
             if (head == null) {
                 return null;
@@ -401,21 +435,43 @@ public final class NetworkProposal implements Proposal {
             pendingH = stateH;
             pendingC = stateC;
             Distribution<?> q = HeadMath.distribution(head, parameters, out, widen);
+            if (defensive > 0 && (head == Head.NORMAL || head == Head.TRUNCATED)) {
+                q = runMixture(q, HeadMath.distribution(head, parameters, out, widen * DEFENSIVE_WIDTH));
+            }
             return priorMix == 0 ? q : defensive(q, prior);
+        }
+
+        /**
+         * This choice's share of the mixture of whole runs: q and q_wide weighted by the chances
+         * that the run so far came from each ({@link #logNetwork}, {@link #logWide}).
+         */
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        private Distribution<?> runMixture(Distribution<?> q, Distribution<?> wide) {
+            pendingNetwork = q;
+            pendingWide = wide;
+            double fromNetwork = 1 / (1 + Math.exp(logWide - logNetwork));
+            if (fromNetwork == 1) {
+                return q; // the other share underflowed: the mixture is q to the last bit
+            }
+            if (fromNetwork == 0) {
+                return wide;
+            }
+            return Mixture.of(new double[] {fromNetwork, 1 - fromNetwork}, (java.util.List) java.util.List.of(q, wide));
         }
 
         /**
          * Everything the next proposal depends on: the LSTM state and the previous choice (copies),
          * and under the call-tree recurrence the stack and its levels' inputs (copies).
          */
-        private record State(float[] h, float[] c, int previousRow, int previousKind, float previousFeature, Stack stack) {
+        private record State(float[] h, float[] c, int previousRow, int previousKind, float previousFeature, Stack stack,
+                double logNetwork, double logWide) {
         }
 
         @Override
         public Object snapshot() {
             // The run's buffers are written again by its next steps: the snapshot keeps copies.
             return new State(h == null ? null : h.clone(), c == null ? null : c.clone(), previousRow, previousKind,
-                    previousFeature, stack == null ? null : stack.copy());
+                    previousFeature, stack == null ? null : stack.copy(), logNetwork, logWide);
         }
 
         @Override
@@ -427,11 +483,14 @@ public final class NetworkProposal implements Proposal {
             previousRow = s.previousRow();
             previousKind = s.previousKind();
             previousFeature = s.previousFeature();
+            logNetwork = s.logNetwork();
+            logWide = s.logWide();
             if (stack != null) {
                 // A copy again: the levels' cell arrays are written into by later choices.
                 stack = s.stack().copy();
             }
             pendingRow = 0;
+            pendingNetwork = null;
         }
 
         @Override
@@ -446,6 +505,16 @@ public final class NetworkProposal implements Proposal {
             previousFeature = (float) Choice.feature(pendingFrame, Choice.numeric(value));
             if (stack != null) {
                 stack.push(pendingParent, network.addresses().frame(pendingRow), c, pendingRow, pendingKind, previousFeature);
+            }
+            if (pendingNetwork != null) {
+                logNetwork += pendingNetwork.logProbOf(value);
+                logWide += pendingWide.logProbOf(value);
+                double top = Math.max(logNetwork, logWide);
+                if (top > Double.NEGATIVE_INFINITY) {
+                    logNetwork -= top;
+                    logWide -= top;
+                }
+                pendingNetwork = null;
             }
             pendingRow = 0;
         }

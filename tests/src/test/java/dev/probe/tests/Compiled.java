@@ -34,6 +34,11 @@ final class Compiled {
         return new NetworkProposal(network(model), 0, widen, 1);
     }
 
+    /** The trained network's proposal with the share {@code share} of runs from its twice-as-wide version. */
+    static NetworkProposal defensive(Model model, double share) {
+        return new NetworkProposal(network(model), 0, 1, share, 1);
+    }
+
     private static ProposalNetwork network(Model model) {
         return TRAINED.computeIfAbsent(model.identity(), k -> {
             TrainingOptions o = new TrainingOptions(10_000, 64, 1e-3, 256, 1, 2, Device.cpu(), 0, null,

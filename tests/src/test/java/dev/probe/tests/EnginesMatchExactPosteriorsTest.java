@@ -28,7 +28,10 @@ import dev.probe.runtime.posterior.Posterior;
  * {@link Compiled} (a short real training): every head kind meets an exact answer here (normal
  * mixtures, truncated mixtures on (0, 1) and (0, inf), categorical, Poisson, Bernoulli).
  * {@code ic-widened} is the same with the real heads' components 1.5 times as wide
- * ({@code --widen}): a different proposal, the same exact posterior.
+ * ({@code --widen}): a different proposal, the same exact posterior. {@code ic-defensive} proposes
+ * a fifth of the runs, whole, from the proposal made twice as wide ({@code --defensive}), drawn
+ * choice by choice with the two mixed by Bayes' rule on the run so far: the mixture model's two
+ * real choices check that the choices' densities make up the density of the mixture of whole runs.
  */
 class EnginesMatchExactPosteriorsTest {
 
@@ -46,6 +49,8 @@ class EnginesMatchExactPosteriorsTest {
                 return Inference.importanceSampling(model).proposal(Compiled.proposal(model)).traces(10_000);
             case "ic-widened":
                 return Inference.importanceSampling(model).proposal(Compiled.widened(model, 1.5)).traces(10_000);
+            case "ic-defensive":
+                return Inference.importanceSampling(model).proposal(Compiled.defensive(model, 0.2)).traces(10_000);
             default:
                 throw new IllegalArgumentException(engine);
         }
@@ -92,7 +97,7 @@ class EnginesMatchExactPosteriorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"is", "rmh", "ic", "ic-widened"})
+    @ValueSource(strings = {"is", "rmh", "ic", "ic-widened", "ic-defensive"})
     void gaussianWithUnknownMean(String engine) {
         Posterior p = engine(engine, builtin("gaussian").create()).observe("obs0", 8.0).observe("obs1", 9.0).seed(1).run();
         Exact.Moments exact = Exact.normalMean(1, Math.sqrt(5), Math.sqrt(2), 8, 9);
@@ -101,7 +106,8 @@ class EnginesMatchExactPosteriorsTest {
         assertMoments(p, "mu", exact.mean(), exact.stddev());
         if (engine.startsWith("ic")) {
             // The provenance says which proposals made the posterior, settings included.
-            assertEquals(engine.equals("ic") ? "proposal=network" : "proposal=network, widen=1.5", p.provenance().options());
+            assertEquals(engine.equals("ic") ? "proposal=network" : engine.equals("ic-widened") ? "proposal=network, widen=1.5"
+                    : "proposal=network, defensive=0.2", p.provenance().options());
         }
         if (!engine.equals("rmh")) {
             // log Z's standard error is about sqrt((N / ESS - 1) / N) by the delta method.
@@ -120,7 +126,7 @@ class EnginesMatchExactPosteriorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"is", "rmh", "ic", "ic-widened"})
+    @ValueSource(strings = {"is", "rmh", "ic", "ic-widened", "ic-defensive"})
     void betaBernoulliCoin(String engine) {
         List<Integer> flips = List.of(1, 1, 0, 1, 1, 1, 0, 1, 1, 0);
         Posterior p = engine(engine, builtin("coin").create()).observe("flip", flips).seed(2).run();
@@ -165,7 +171,7 @@ class EnginesMatchExactPosteriorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"is", "rmh", "ic"})
+    @ValueSource(strings = {"is", "rmh", "ic", "ic-defensive"})
     void mixtureOfGaussians(String engine) {
         // With well-separated clusters the posterior has a second, label-switched mode holding about
         // 2% of the mass, which single-site Metropolis-Hastings cannot cross into or out of (a chain

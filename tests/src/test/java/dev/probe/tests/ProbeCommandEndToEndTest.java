@@ -124,6 +124,18 @@ class ProbeCommandEndToEndTest {
         assertEquals(2, narrow.code(), narrow.err());
         assertTrue(narrow.err().contains("--widen must be at least 1"), narrow.err());
         assertEquals(1, narrow.err().strip().lines().count(), narrow.err());
+        // A defensive share of runs from the twice-as-wide proposal (--defensive): the same exact posterior.
+        Run defended = probe("infer", "builtin:gaussian", "--engine", "ic", "--network", net.toString(), "--observe", "obs0=8",
+                "--observe", "obs1=9", "--traces", "2000", "--seed", "2", "--defensive", "0.2", "--json");
+        assertEquals(0, defended.code(), defended.err());
+        JsonNode d = new ObjectMapper().readTree(defended.out());
+        double defendedEss = d.get("ess").asDouble();
+        assertEquals(7.25, d.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(defendedEss));
+        Run whole = probe("infer", "builtin:gaussian", "--engine", "ic", "--network", net.toString(), "--observe", "obs0=8",
+                "--observe", "obs1=9", "--defensive", "1");
+        assertEquals(2, whole.code(), whole.err());
+        assertTrue(whole.err().contains("--defensive must be at least 0 and below 1"), whole.err());
+        assertEquals(1, whole.err().strip().lines().count(), whole.err());
 
         // The network belongs to its model; other mistakes are usage errors with one clear line.
         Run other = probe("infer", "builtin:coin", "--engine", "ic", "--network", net.toString(), "--observe", "flip=[1,0]");
