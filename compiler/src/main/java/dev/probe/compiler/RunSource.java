@@ -54,13 +54,7 @@ public interface RunSource {
 
     /** {@code n} runs of {@code model}'s prior under seed {@code seed}, observations included, on {@code threads} threads. */
     static List<SimulatedRun> simulate(Model model, String label, long seed, int n, int threads, int maxCategories) {
-        List<Trace> traces = Inference.prior(model).keepTraces(true).traces(n).seed(seed).threads(threads).label(label)
-                .run().traces();
-        List<SimulatedRun> runs = new ArrayList<>(traces.size());
-        for (Trace t : traces) {
-            runs.add(SimulatedRun.of(t, maxCategories));
-        }
-        return runs;
+        return simulate(model, label, seed, n, threads, maxCategories, y -> true).runs();
     }
 
     /** {@link #simulate}, converting only the runs whose observations {@code keep} accepts. */

@@ -234,7 +234,7 @@ public final class NetworkProposal implements Proposal {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private Distribution<?> defensive(Distribution<?> q, Distribution<?> prior) {
+    private Distribution<?> withPrior(Distribution<?> q, Distribution<?> prior) {
         return Mixture.of(new double[] {1 - priorMix, priorMix}, (java.util.List) java.util.List.of(q, prior));
     }
 
@@ -438,7 +438,7 @@ public final class NetworkProposal implements Proposal {
             if (defensive > 0 && (head == Head.NORMAL || head == Head.TRUNCATED)) {
                 q = runMixture(q, HeadMath.distribution(head, parameters, out, widen * DEFENSIVE_WIDTH));
             }
-            return priorMix == 0 ? q : defensive(q, prior);
+            return priorMix == 0 ? q : withPrior(q, prior);
         }
 
         /**
@@ -449,14 +449,16 @@ public final class NetworkProposal implements Proposal {
         private Distribution<?> runMixture(Distribution<?> q, Distribution<?> wide) {
             pendingNetwork = q;
             pendingWide = wide;
-            double fromNetwork = 1 / (1 + Math.exp(logWide - logNetwork));
-            if (fromNetwork == 1) {
-                return q; // the other share underflowed: the mixture is q to the last bit
+            // Both shares from the odds, so that neither is rounded away while it is above the
+            // smallest double (1 - share would lose a share under 1e-16).
+            double odds = Math.exp(logWide - logNetwork);
+            if (odds == 0) {
+                return q;
             }
-            if (fromNetwork == 0) {
+            if (odds == Double.POSITIVE_INFINITY) {
                 return wide;
             }
-            return Mixture.of(new double[] {fromNetwork, 1 - fromNetwork}, (java.util.List) java.util.List.of(q, wide));
+            return Mixture.of(new double[] {1 / (1 + odds), odds / (1 + odds)}, (java.util.List) java.util.List.of(q, wide));
         }
 
         /**
