@@ -359,6 +359,45 @@ final class FittedMixture implements Proposal, Serializable {
         return out;
     }
 
+    /**
+     * The fit with its mirror images: every component keeps {@code 1 - share} of its weight, and
+     * for each coordinate a copy of it reflected through 0 in that coordinate (its mean's sign
+     * flipped there, and its covariance's row and column: the Cholesky factor D L D for the sign
+     * matrix D) takes {@code share / d}. A posterior mode that is the mirror image of a found one
+     * (a parameter that enters its model squared or as an absolute value, under a prior
+     * symmetric about 0) is then proposed at that share, and the importance weights of the runs
+     * that land there pull the next fit onto it; where no such mode exists, the share is spent on
+     * runs of little weight. A copy with no mass in a parameter's support drops out of the
+     * proposal where it is met, as any such component does.
+     */
+    static List<Component> mirrored(List<Component> fit, double share) {
+        if (fit.isEmpty() || share <= 0) {
+            return fit;
+        }
+        int d = fit.get(0).mean().length;
+        List<Component> out = new ArrayList<>();
+        for (Component c : fit) {
+            out.add(new Component(c.weight() * (1 - share), c.mean(), c.chol()));
+        }
+        for (int a = 0; a < d; a++) {
+            for (Component c : fit) {
+                double[] m = c.mean().clone();
+                m[a] = -m[a];
+                double[][] l = new double[d][];
+                for (int i = 0; i < d; i++) {
+                    l[i] = c.chol()[i].clone();
+                    for (int j = 0; j < d; j++) {
+                        if ((i == a) != (j == a)) {
+                            l[i][j] = -l[i][j];
+                        }
+                    }
+                }
+                out.add(new Component(c.weight() * share / d, m, l));
+            }
+        }
+        return out;
+    }
+
     /** The log density of a component at {@code x}. */
     static double logNormal(double[] x, Component c) {
         int d = x.length;

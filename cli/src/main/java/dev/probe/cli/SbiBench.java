@@ -326,19 +326,16 @@ final class SbiBench {
      */
     static final int MIX_CLIP = 100;
 
-    /** {@code is-mixture} fits to at most this many of the heaviest runs (before sign flips). */
+    /** {@code is-mixture} fits to at most this many of the heaviest runs. */
     static final int MIX_KEEP = 6_000;
 
     /**
-     * The coordinates whose signs leave a task's posterior unchanged, which {@code is-mixture}'s
-     * fits use: slcp's theta2 and theta3 enter its likelihood squared and its prior is symmetric,
-     * so each fit is to the weighted points with both signs flipped every way (each a quarter of
-     * the weight). This is knowledge of the model given to the proposal, not found by the engine;
-     * the weights keep the draws exact whatever the proposal.
+     * The share of {@code is-mixture}'s fitted components' weight given to their mirror images
+     * through 0, a tenth of it per coordinate on slcp's five ({@link FittedMixture#mirrored}): how
+     * the stages find the sign modes that the pilot's chains missed, without being told which
+     * parameters' signs the posterior ignores.
      */
-    static int[] signSymmetries(SbiTasks.Task task) {
-        return task.name().equals("slcp") ? new int[] {2, 3} : new int[0];
-    }
+    static final double MIX_MIRROR = 0.1;
 
     /**
      * Importance sampling with Gaussian-mixture proposals fitted in stages (population Monte Carlo
@@ -351,7 +348,8 @@ final class SbiBench {
      * the pilot's kept draws first, then to every importance run so far, their weights clipped at
      * the {@link #MIX_CLIP}-th largest as in nonlinear PMC, Koblents and Míguez 2015, so that a
      * few heavy runs cannot pull every component onto themselves), proposing 80% from the fit,
-     * 17% from the fit with its standard deviations doubled and 3% from the prior. The draws are
+     * 17% from the fit with its standard deviations doubled and 3% from the prior, where "the fit"
+     * gives {@link #MIX_MIRROR} of its weight to its mirror images through 0. The draws are
      * the last stage's runs resampled systematically.
      */
     static Result mixture(SbiTasks.Task task, Counting model, Object x, int budget, int draws, long seed) {
@@ -365,7 +363,6 @@ final class SbiBench {
         double[] widths = {1, 2};
         double[] shares = {0.80, 0.17};
         double priorShare = 0.03;
-        int[] signs = signSymmetries(task);
         double[][] w = new double[1][];
         double[][] pts = rows(p, task.parameters(), w);
         double[] fitWeights = pts.length == p.size() ? prunedChains(p, w[0]) : w[0];
@@ -376,12 +373,8 @@ final class SbiBench {
         for (int stage = 0; stage < MIX_STAGES; stage++) {
             long left = budget - model.runs.get();
             int n = (int) (stage == MIX_STAGES - 1 ? left : Math.min(left / (MIX_STAGES - stage), budget * 8L / 100));
-            if (signs.length > 0) {
-                double[][][] f = flipped(pts, fitWeights, signs);
-                pts = f[0];
-                fitWeights = f[1][0];
-            }
-            List<FittedMixture.Component> fit = FittedMixture.fit(pts, fitWeights, MIX_COMPONENTS, 50, seed + 30 + stage);
+            List<FittedMixture.Component> fit = FittedMixture.mirrored(
+                    FittedMixture.fit(pts, fitWeights, MIX_COMPONENTS, 50, seed + 30 + stage), MIX_MIRROR);
             FittedMixture q = new FittedMixture(fit, task.parameters(), widths, shares, priorShare);
             p = task.condition(Inference.importanceSampling(model).proposal(q), x).traces(n).seed(seed + 40 + stage).threads(1).run();
             if (verbose) {
@@ -467,26 +460,6 @@ final class SbiBench {
             }
         }
         return out;
-    }
-
-    /** The points with every combination of the signs of coordinates {@code signs} flipped, each weight shared out equally. */
-    static double[][][] flipped(double[][] pts, double[] w, int[] signs) {
-        int m = 1 << signs.length;
-        double[][] out = new double[pts.length * m][];
-        double[] ow = new double[pts.length * m];
-        for (int i = 0; i < pts.length; i++) {
-            for (int f = 0; f < m; f++) {
-                double[] r = pts[i].clone();
-                for (int b = 0; b < signs.length; b++) {
-                    if ((f >> b & 1) == 1) {
-                        r[signs[b]] = -r[signs[b]];
-                    }
-                }
-                out[i * m + f] = r;
-                ow[i * m + f] = w[i] / m;
-            }
-        }
-        return new double[][][] {out, {ow}};
     }
 
     /** exp of the log weights, those above the m-th largest set to it. */
