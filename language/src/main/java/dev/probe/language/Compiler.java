@@ -861,7 +861,35 @@ final class Compiler {
         if (args.length < builtin.minArgs || args.length > builtin.maxArgs) {
             arity(at, name, builtin.arity(), args.length);
         }
-        return new Nodes.BuiltinCall(line, col, builtin, args);
+        Object made = Builtins.isDistribution(name) ? madeOnce(builtin, args) : null;
+        return made != null ? new Nodes.Const(line, col, made) : new Nodes.BuiltinCall(line, col, builtin, args);
+    }
+
+    /**
+     * A distribution whose arguments are all number literals, negated or not (cascade.ppl's {@code Beta(2, 2)}),
+     * made once here instead of on every call: distributions are immutable, and making one can
+     * cost more than drawing from it (Beta's log normaliser). Null where an argument is not a
+     * number literal, or where the arguments are rejected: that error is then raised where the
+     * call runs, as for any other call.
+     */
+    private static Object madeOnce(Builtins.Fn builtin, Expr[] args) {
+        Object[] values = new Object[args.length];
+        for (int i = 0; i < args.length; i++) {
+            Expr a = args[i];
+            boolean negated = a instanceof Nodes.Unary u && u.negate;
+            if (negated) {
+                a = ((Nodes.Unary) a).operand;
+            }
+            if (!(a instanceof Nodes.Const c && (c.value instanceof Long || c.value instanceof Double))) {
+                return null;
+            }
+            values[i] = !negated ? c.value : c.value instanceof Long l ? (Object) (-l) : (Object) (-(Double) c.value);
+        }
+        try {
+            return builtin.apply(values);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** print writes its arguments to standard error, separated by spaces. */

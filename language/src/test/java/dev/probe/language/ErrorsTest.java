@@ -1,6 +1,8 @@
 package dev.probe.language;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -107,6 +109,24 @@ class ErrorsTest {
         assertTrue(runError("return 1 + true;").startsWith("test.ppl:1:10: '+' needs numbers, got the boolean true"));
         assertTrue(runError("if 1 { return 0; }").startsWith("test.ppl:1:4: the condition of 'if' must be true or false, got the integer 1"));
         assertTrue(runError("return sample(3);").startsWith("test.ppl:1:15: sample needs a distribution, got the integer 3"));
+    }
+
+    @Test
+    void aDistributionOfLiteralsIsMadeOnceAndItsBadArgumentsStillFailWhereTheyRun() {
+        // Beta(2, 2) of number literals is made when the script is compiled: every run draws from
+        // that one distribution; Beta(2, k) of a variable is made at each call.
+        var runs = Inference.prior(Scripts.model("let k = 2;\nlet f = sample(Beta(2, 2), name: \"f\");\nlet g = sample(Beta(2, k), name: \"g\");\n"
+                + "let h = sample(Normal(-1, 0.5), name: \"h\");\n")).traces(2).seed(1).keepTraces(true).threads(1).run().traces();
+        assertSame(runs.get(0).variables().get(0).distribution(), runs.get(1).variables().get(0).distribution());
+        assertNotSame(runs.get(0).variables().get(1).distribution(), runs.get(1).variables().get(1).distribution());
+        assertSame(runs.get(0).variables().get(2).distribution(), runs.get(1).variables().get(2).distribution());
+        assertEquals(-1.0, runs.get(0).variables().get(2).distribution().mean());
+        // Literals a constructor rejects: no error when the script is read or where the call is not
+        // reached; the same error, at the call, where it runs.
+        String bad = "if false { sample(Beta(0, 2)); }\nlet x = sample(Beta(0, 2), name: \"x\");\n";
+        Scripts.parse(bad);
+        assertEquals("test.ppl:2:16: " + assertThrows(IllegalArgumentException.class, () -> dev.probe.runtime.distribution.Beta.of(0, 2)).getMessage()
+                + " (in run 0 of seed 7)\n    let x = sample(Beta(0, 2), name: \"x\");\n                   ^", runError(bad));
     }
 
     @Test
