@@ -109,38 +109,54 @@ final class FittedMixture implements Proposal, Serializable {
                 double lo = support.lower();
                 double hi = support.upper();
                 boolean open = Double.isInfinite(lo) && Double.isInfinite(hi);
+                // Each component's conditional given the values so far, and the prior; a component
+                // whose conditional holds under 1e-23 of its mass inside the support (10 SDs off it,
+                // as a mirror image through 0 of a positive parameter's component is) drops out here
+                // and from the rest of the run. The largest share is taken over those that remain:
+                // taken over all, a component dropping out could leave every other one, the prior
+                // too, under the cut below (sir.ppl failed so: a draw near 0 from a mirror image).
                 double max = Double.NEGATIVE_INFINITY;
-                for (double v : logResp) {
-                    max = Math.max(max, v);
-                }
-                List<Distribution<Double>> parts = new ArrayList<>();
-                List<Double> weights = new ArrayList<>();
                 for (int c = 0; c <= k; c++) {
                     current[c] = null;
-                    // Components whose share given the values so far is under 1e-30 of the largest are left out;
-                    // the density of the draw is the density of what is returned, so this stays exact.
-                    if (logResp[c] < max - 69) {
+                    if (logResp[c] == Double.NEGATIVE_INFINITY) {
                         continue;
                     }
-                    RealDistribution part;
                     if (c == k) {
-                        part = r;
+                        current[c] = r;
                     } else {
                         double m = means[c][j];
                         for (int i = 0; i < j; i++) {
                             m += chols[c][j][i] * z[c][i];
                         }
                         double sd = chols[c][j][j];
-                        try {
-                            part = open ? Normal.of(m, sd) : TruncatedNormal.of(m, sd, lo, hi);
-                        } catch (IllegalArgumentException e) {
-                            // No mass inside the support (a far-off conditional): the component drops out.
+                        if (m + 10 * sd < lo || m - 10 * sd > hi) {
                             continue;
                         }
+                        try {
+                            current[c] = open ? Normal.of(m, sd) : TruncatedNormal.of(m, sd, lo, hi);
+                        } catch (IllegalArgumentException e) {
+                            continue; // no mass inside the support that a double can hold
+                        }
                     }
-                    current[c] = part;
-                    parts.add(part);
-                    weights.add(Math.exp(logResp[c] - max));
+                    max = Math.max(max, logResp[c]);
+                }
+                List<Distribution<Double>> parts = new ArrayList<>();
+                List<Double> weights = new ArrayList<>();
+                for (int c = 0; c <= k; c++) {
+                    // Components whose share given the values so far is under 1e-30 of the largest are left out;
+                    // the density of the draw is the density of what is returned, so this stays exact.
+                    if (current[c] != null && logResp[c] < max - 69) {
+                        current[c] = null;
+                    }
+                    if (current[c] != null) {
+                        parts.add(current[c]);
+                        weights.add(Math.exp(logResp[c] - max));
+                    }
+                }
+                if (parts.isEmpty()) {
+                    // Only where the prior itself has no density at the values so far (their weight is 0).
+                    current[k] = r;
+                    return r;
                 }
                 double[] w = new double[weights.size()];
                 for (int i = 0; i < w.length; i++) {
