@@ -202,22 +202,10 @@ class FittedMixtureTest {
                 new double[] {0.8, 0.17}, 0.03);
         Samples s = Samples.of(Inference.importanceSampling(script.model()).observe("y", 0.4).proposal(q).traces(20_000).seed(6)
                 .threads(1).run());
-        double[] w = s.weights();
-        double[] b = s.column("b");
-        double[] g = s.column("g");
-        double total = 0;
-        double squares = 0;
-        double meanB = 0;
-        double meanG = 0;
-        for (int i = 0; i < w.length; i++) {
-            total += w[i];
-            squares += w[i] * w[i];
-            meanB += w[i] * b[i];
-            meanG += w[i] * g[i];
-        }
-        double ess = total * total / squares;
-        meanB /= total;
-        meanG /= total;
+        Samples.Moments b = s.moments("b");
+        double ess = b.ess();
+        double meanB = b.mean();
+        double meanG = s.moments("g").mean();
         // Exact: g keeps its prior (mean 0.125 e^0.02, SD 0.125 e^0.02 sqrt(e^0.04 - 1)); b's posterior
         // by quadrature, 200,000 midpoints over (0, 1).
         double z = 0;

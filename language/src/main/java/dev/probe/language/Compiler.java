@@ -876,9 +876,10 @@ final class Compiler {
         Object[] values = new Object[args.length];
         for (int i = 0; i < args.length; i++) {
             Expr a = args[i];
-            boolean negated = a instanceof Nodes.Unary u && u.negate;
-            if (negated) {
-                a = ((Nodes.Unary) a).operand;
+            boolean negated = false;
+            if (a instanceof Nodes.Unary u && u.negate) {
+                negated = true;
+                a = u.operand;
             }
             if (!(a instanceof Nodes.Const c && (c.value instanceof Long || c.value instanceof Double))) {
                 return null;
