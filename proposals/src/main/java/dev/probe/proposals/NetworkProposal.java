@@ -436,7 +436,9 @@ public final class NetworkProposal implements Proposal {
             pendingC = stateC;
             Distribution<?> q = HeadMath.distribution(head, parameters, out, widen);
             if (defensive > 0 && (head == Head.NORMAL || head == Head.TRUNCATED)) {
-                q = runMixture(q, HeadMath.distribution(head, parameters, out, widen * DEFENSIVE_WIDTH));
+                // A TRUNCATED head's wide proposal shares the network's weights and locations.
+                q = runMixture(q, q instanceof TruncatedNormalMixture t ? t.widened(DEFENSIVE_WIDTH)
+                        : HeadMath.distribution(head, parameters, out, widen * DEFENSIVE_WIDTH));
             }
             return priorMix == 0 ? q : withPrior(q, prior);
         }

@@ -28,6 +28,7 @@ final class TruncatedNormalMixture extends RealDistribution {
     private static final double LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
     private final double[] weights;
+    private final double[] logWeights;
     private final double[] location;
     private final double[] scale;
     private final double low;
@@ -37,6 +38,12 @@ final class TruncatedNormalMixture extends RealDistribution {
     private final double total;
     /** The same mixture as runtime objects, made only where moments are asked for. */
     private Mixture<Double> objects;
+    /**
+     * The last point {@link #logDensity} was asked for and its answer: a run's choice is scored
+     * twice at its value (its weight, and the defensive proposal's odds), each sum of exponentials.
+     */
+    private double lastX = Double.NaN;
+    private double lastLogDensity;
 
     /**
      * @param weights  the components' weights (positive, not necessarily normalised)
@@ -53,6 +60,7 @@ final class TruncatedNormalMixture extends RealDistribution {
      */
     TruncatedNormalMixture(double[] weights, double[] logWeights, double[] location, double[] scale, double low, double high) {
         this.weights = weights;
+        this.logWeights = logWeights;
         this.location = location;
         this.scale = scale;
         this.low = low;
@@ -98,6 +106,20 @@ final class TruncatedNormalMixture extends RealDistribution {
     /** Standard deviations past which a normal tail is below 2^-54 (its mass there is 9.5e-18). */
     private static final double FAR_TAIL = 8.5;
 
+    /**
+     * The same mixture with every component {@code factor} times as wide, renormalised on the
+     * interval: the weights and locations as they are, so only the normalisers are computed again
+     * (the network's outputs are not transformed twice). The same bits as the head's proposal
+     * made at the wider width, for a power-of-two factor.
+     */
+    TruncatedNormalMixture widened(double factor) {
+        double[] wider = new double[scale.length];
+        for (int k = 0; k < wider.length; k++) {
+            wider[k] = factor * scale[k];
+        }
+        return new TruncatedNormalMixture(weights, logWeights, location, wider, low, high);
+    }
+
     @Override
     public String kind() {
         return "Mixture";
@@ -127,6 +149,9 @@ final class TruncatedNormalMixture extends RealDistribution {
         if (!(x >= low && x <= high)) {
             return Double.NEGATIVE_INFINITY;
         }
+        if (x == lastX) {
+            return lastLogDensity;
+        }
         // log sum_k exp(term_k), shifted by the largest term; no array: two passes over the components.
         double max = Double.NEGATIVE_INFINITY;
         for (int k = 0; k < constant.length; k++) {
@@ -139,7 +164,9 @@ final class TruncatedNormalMixture extends RealDistribution {
         for (int k = 0; k < constant.length; k++) {
             sum += Math.exp(term(k, x) - max);
         }
-        return max + Math.log(sum);
+        lastLogDensity = max + Math.log(sum);
+        lastX = x;
+        return lastLogDensity;
     }
 
     private double term(int k, double x) {

@@ -81,6 +81,36 @@ class HeadTest {
         }
     }
 
+    @Test
+    void aTruncatedProposalWidenedIsTheHeadsProposalMadeWiderToTheBit() {
+        // --defensive's wide proposal reuses the network's weights and locations instead of
+        // transforming the outputs again: it must be the same distribution, and the density a
+        // mixture remembers for its last point the density at that point.
+        java.util.Random random = new java.util.Random(7);
+        for (Distribution<?> prior : List.of(dev.probe.runtime.distribution.Beta.of(2, 2),
+                dev.probe.runtime.distribution.Gamma.of(4, 0.5))) {
+            Head head = Head.of(prior, 64);
+            double[] parameters = Choice.parameters(head, prior, Choice.frame(prior));
+            for (int n = 0; n < 50; n++) {
+                float[] out = new float[3 * Head.MIXTURE];
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = (float) (2 * random.nextGaussian());
+                }
+                double widen = 1 + random.nextDouble();
+                TruncatedNormalMixture own = (TruncatedNormalMixture) HeadMath.distribution(head, parameters, out, widen);
+                TruncatedNormalMixture widened = own.widened(2);
+                Distribution<?> made = HeadMath.distribution(head, parameters, out, 2 * widen);
+                for (int i = 0; i < 20; i++) {
+                    double x = (Double) made.sample(new org.apache.commons.rng.core.source64.XoRoShiRo128PlusPlus(n, i));
+                    double expected = made.logProbOf(x);
+                    assertEquals(expected, widened.logProbOf(x), 0.0, prior + " at " + x);
+                    assertEquals(expected, widened.logProbOf(x), 0.0, prior + " at " + x + ", asked again");
+                    assertEquals(own.logDensity(x), HeadMath.distribution(head, parameters, out, widen).logProbOf(x), 0.0);
+                }
+            }
+        }
+    }
+
     /** The integral of a density on [a, b] by Simpson's rule on 200,000 intervals. */
     private static double integral(Distribution<?> d, double a, double b) {
         int n = 200_000;
