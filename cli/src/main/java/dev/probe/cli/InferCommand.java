@@ -98,6 +98,12 @@ final class InferCommand implements Callable<Integer> {
                     + " proposal gives it, so one run cannot take an inference over). Default: 0.")
     Double defensive;
 
+    @Option(names = "--smooth", paramLabel = "METHOD",
+            description = "psis: Pareto-smooth the largest importance weights (PSIS, Vehtari et al.) where their k-hat"
+                    + " allows it (at most 0.7), for estimates of lower variance; the raw weights are kept, with a warning,"
+                    + " where it does not. For importance-weighted runs (is, ic, smc...). Default: none.")
+    String smooth;
+
     @Option(names = "--group", paramLabel = "K",
             description = "--engine ic: runs advanced side by side so that their network steps are batched (the result"
                     + " does not depend on it beyond float rounding). Default: 1 on the CPU (each run's step is made in"
@@ -138,6 +144,9 @@ final class InferCommand implements Callable<Integer> {
     /** Options of the network's proposal, taken by every engine that takes --network. */
     private static final java.util.Set<String> NETWORK_OPTIONS = java.util.Set.of("--group", "--prior-mix", "--widen",
             "--defensive");
+
+    /** Probe's own engines whose samples carry no importance weights, for which --smooth has nothing to do. */
+    private static final java.util.Set<String> UNWEIGHTED_ENGINES = java.util.Set.of("prior", "rmh");
 
     /** Probe's own engines, in the order its usage lists them; plug-ins follow. */
     private static final java.util.List<String> OWN_ENGINES = java.util.List.of("prior", "is", "rmh", "ic");
@@ -200,6 +209,14 @@ final class InferCommand implements Callable<Integer> {
         }
         if (defensive != null && !(defensive >= 0 && defensive < 1)) {
             throw new UsageException("--defensive must be at least 0 and below 1, got " + defensive);
+        }
+        if (smooth != null && !smooth.equals("psis") && !smooth.equals("none")) {
+            throw new UsageException("--smooth " + smooth + ": unknown method; choose psis (Pareto-smoothed importance"
+                    + " sampling) or none");
+        }
+        if ("psis".equals(smooth) && UNWEIGHTED_ENGINES.contains(engine)) {
+            throw new UsageException("--smooth psis smooths importance weights, and --engine " + engine + "'s samples carry"
+                    + " equal weights: drop --smooth, or choose a weighted engine (is, ic)");
         }
         java.util.Map<String, Object> given = engineOptions();
         java.util.Set<String> accepted = new java.util.HashSet<>(provider.options());
@@ -320,6 +337,33 @@ final class InferCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The posterior with its weights Pareto-smoothed where their k-hat allows (a line says how many
+     * were), else as it is with a warning saying why: a tail too heavy for the fit to be trusted,
+     * too few weighted runs, or no weights at all (a plug-in engine's equally weighted samples).
+     */
+    private Posterior smoothed(Posterior posterior, PrintWriter err) {
+        if (!posterior.isWeighted() || posterior.chainLengths() != null) {
+            err.println("probe: warning: --smooth psis: --engine " + engine + "'s samples carry equal weights; nothing was"
+                    + " smoothed");
+            return posterior;
+        }
+        dev.probe.diagnostics.ParetoSmoothing.Outcome o = dev.probe.diagnostics.ParetoSmoothing.of(posterior);
+        if (o.smoothed()) {
+            err.printf(java.util.Locale.ROOT, "probe: Pareto-smoothed the largest %,d of %,d importance weights (k-hat %.2f)%n",
+                    o.tail(), posterior.size(), o.khat());
+        } else if (o.tail() == 0) {
+            err.printf(java.util.Locale.ROOT, "probe: warning: --smooth psis: too few runs with weight to fit a tail to"
+                    + " (%,d runs); the raw weights are reported: run more (--traces)%n", posterior.size());
+        } else {
+            err.printf(java.util.Locale.ROOT, "probe: warning: --smooth psis: the weights' Pareto k-hat is %.2f, above %.2f,"
+                    + " where smoothing cannot be trusted; the raw weights are reported, and they are unreliable too (see"
+                    + " the diagnostics)%n", o.khat(), o.threshold());
+        }
+        err.flush();
+        return o.smoothed() ? o.posterior() : posterior;
+    }
+
     private Integer infer(Model loaded, Engine chosen, PrintWriter out, PrintWriter err) throws IOException {
         Inference inference = Inference.with(chosen, loaded);
         CommonOptions c = common;
@@ -345,6 +389,9 @@ final class InferCommand implements Callable<Integer> {
             bar.finish();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        if ("psis".equals(smooth)) {
+            posterior = smoothed(posterior, err);
+        }
         IOException unsaved = null;
         if (save != null) {
             try {

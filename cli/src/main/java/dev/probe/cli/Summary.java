@@ -47,6 +47,10 @@ final class Summary {
         root.put("seed", seed);
         root.put("seconds", round(seconds, 4));
         putNumber(root, "ess", posterior.ess());
+        String smoothing = posterior.info().get(dev.probe.diagnostics.ParetoSmoothing.INFO_KEY);
+        if (smoothing != null) {
+            root.put("smoothing", smoothing);
+        }
         if (posterior.logEvidence().isPresent()) {
             putNumber(root, "log_evidence", posterior.logEvidence().getAsDouble());
         } else {
@@ -148,6 +152,10 @@ final class Summary {
             sb.append("   ").append(f.label()).append(' ').append(f.text());
         }
         sb.append(System.lineSeparator());
+        String smoothing = posterior.info().get(dev.probe.diagnostics.ParetoSmoothing.INFO_KEY);
+        if (smoothing != null) {
+            sb.append(smoothing).append(System.lineSeparator());
+        }
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"variable", "mean", "stddev", "5%", "50%", "95%", "distribution"});
         for (String key : posterior.names()) {

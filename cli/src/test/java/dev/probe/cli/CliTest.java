@@ -175,6 +175,46 @@ class CliTest {
     }
 
     @Test
+    void paretoSmoothingIsAppliedWhereKHatAllowsItAndSaidWhereItDoesNot() throws Exception {
+        Path f = dir.resolve("smoothed.probe");
+        String[] gaussian = {"infer", "builtin:gaussian", "--observe", "obs0=5", "--observe", "obs1=6", "--traces", "20000",
+            "--seed", "1", "--json", "--quiet"};
+        Result raw = probe(gaussian);
+        Result r = probe(concat(gaussian, "--smooth", "psis", "--save", f.toString()));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("probe: Pareto-smoothed the largest 425 of 20,000 importance weights"), r.err());
+        JsonNode j = r.json();
+        assertTrue(j.get("smoothing").asText().startsWith("Pareto-smoothed importance sampling"), j.toString());
+        assertFalse(raw.json().has("smoothing"));
+        // The diagnostics judge the raw weights, whose k-hat the smoothing kept.
+        assertEquals(raw.json().get("diagnostics").get("khat").asDouble(), j.get("diagnostics").get("khat").asDouble(), 0.0);
+        assertEquals(raw.json().get("log_evidence").asDouble(), j.get("log_evidence").asDouble(), 0.0);
+        // Exact N(4.75, 0.9129); 5 standard errors at this ESS.
+        assertEquals(4.75, j.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(j.get("ess").asDouble()));
+        Posterior saved = Posterior.load(f);
+        assertEquals(j.get("smoothing").asText(), saved.info().get("smoothing"));
+        assertEquals(j.get("variables").get("mu").get("mean").asDouble(), saved.marginal("mu").mean(), 1e-12);
+
+        // Far in the prior's tail the weights are too heavy for a fit to be trusted: the raw ones stay.
+        Result heavy = probe("infer", "builtin:gaussian", "--observe", "obs0=25", "--observe", "obs1=26", "--seed", "1",
+                "--json", "--quiet", "--smooth", "psis");
+        assertEquals(0, heavy.code(), heavy.err());
+        assertTrue(heavy.err().contains("probe: warning: --smooth psis: the weights' Pareto k-hat is"), heavy.err());
+        assertTrue(heavy.err().contains("the raw weights are reported"), heavy.err());
+        assertFalse(heavy.json().has("smoothing"));
+
+        assertError(probe("infer", "builtin:gaussian", "--engine", "rmh", "--smooth", "psis"), 2,
+                "--smooth psis smooths importance weights, and --engine rmh's samples carry equal weights");
+        assertError(probe("infer", "builtin:gaussian", "--smooth", "loess"), 2, "--smooth loess: unknown method; choose psis");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void usageErrorsExitWithTwo() {
         assertError(probe("infer"), 2, "give a MODEL (FILE.ppl or builtin:NAME), --simulator \"CMD ARGS\" or --attach HOST:PORT");
         assertError(probe("infer", "builtin:gaussian", "--traces", "many"), 2, "--traces");

@@ -85,7 +85,9 @@ public record Diagnostics(List<VariableCheck> variables, WeightCheck weights, Li
             }
         } else if (p.isWeighted()) {
             // The log weights through a view: a copy of a million would cost more than k-hat itself.
-            weights = new WeightCheck(ParetoK.khat(p.logWeightsView()), p.ess(), p.size());
+            // A smoothed posterior's tail is the fit's: its k-hat is the raw weights', kept in the info.
+            String raw = p.info().get(ParetoSmoothing.KHAT_KEY);
+            weights = new WeightCheck(raw != null ? Double.parseDouble(raw) : ParetoK.khat(p.logWeightsView()), p.ess(), p.size());
             warnWeights(weights, ic, warnings);
         }
         return new Diagnostics(vars, weights, warnings);

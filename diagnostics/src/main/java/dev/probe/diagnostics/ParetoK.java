@@ -198,11 +198,24 @@ public final class ParetoK {
      * 0.5 by a weakly informative prior worth 10 observations, as loo's gpdfit does.
      */
     static double gpdShape(double[] x) {
-        return gpdShape(x, (long) (30 + (int) Math.floor(Math.sqrt(x.length))) * x.length >= PARALLEL_FIT);
+        return gpdFit(x)[0];
     }
 
     /** {@link #gpdShape(double[])}, its grid shared among cores or not (the same figures: tested). */
     static double gpdShape(double[] x, boolean parallel) {
+        return gpdFit(x, parallel)[0];
+    }
+
+    /** {shape, scale} of the generalized Pareto fitted to exceedances in ascending order, as {@link #gpdShape(double[])}. */
+    static double[] gpdFit(double[] x) {
+        return gpdFit(x, (long) (30 + (int) Math.floor(Math.sqrt(x.length))) * x.length >= PARALLEL_FIT);
+    }
+
+    /**
+     * {@link #gpdFit(double[])}: the shape shrunk towards 0.5 as {@link #gpdShape(double[])} gives
+     * it, the scale -k / theta from the shape before that shrinkage, as loo's gpdfit returns them.
+     */
+    static double[] gpdFit(double[] x, boolean parallel) {
         int n = x.length;
         int prior = 3;
         int grid = 30 + (int) Math.floor(Math.sqrt(n));
@@ -233,7 +246,7 @@ public final class ParetoK {
             thetaHat += theta[j] * Math.exp(logLik[j] - maxLogLik) / norm;
         }
         double k = meanLog1p(-thetaHat, x);
-        return (k * n + 10 * 0.5) / (n + 10);
+        return new double[] {(k * n + 10 * 0.5) / (n + 10), -k / thetaHat};
     }
 
     /** Grid point j: its theta and the profile log-likelihood there. */

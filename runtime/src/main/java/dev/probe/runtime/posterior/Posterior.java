@@ -329,6 +329,25 @@ public final class Posterior {
                 result == null ? null : select(result, pick), logEvidence, null, withEngine(meta, "resampled"), null);
     }
 
+    /**
+     * The same runs with other log weights (Pareto-smoothed ones, say): the values shared, the log
+     * evidence kept (the raw weights' estimate), and {@code notes} added to the info. Only for
+     * independent weighted runs.
+     */
+    public Posterior reweighted(double[] newLogWeights, Map<String, String> notes) {
+        if (!isWeighted()) {
+            throw new IllegalStateException("reweighted: these runs carry no importance weights (engine "
+                    + info.getOrDefault("engine", "?") + ")");
+        }
+        if (newLogWeights.length != logWeights.length) {
+            throw new IllegalArgumentException("reweighted: " + newLogWeights.length + " log weights for " + logWeights.length
+                    + " runs");
+        }
+        Map<String, String> meta = new LinkedHashMap<>(info);
+        meta.putAll(notes);
+        return new Posterior(newLogWeights.clone(), named, byAddress, result, logEvidence, null, meta, traces, diagnostics);
+    }
+
     private static Map<String, String> withEngine(Map<String, String> meta, String note) {
         meta.put("engine", meta.getOrDefault("engine", "") + (meta.containsKey("engine") ? "+" : "") + note);
         return meta;

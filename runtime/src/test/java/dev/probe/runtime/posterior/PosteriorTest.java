@@ -189,6 +189,16 @@ class PosteriorTest {
         assertEquals(4, p.quantile("x", 0.76));
         // Kish: (1 + 2 + 1)^2 / (1 + 4 + 1).
         assertEquals(16.0 / 6, p.ess(), 1e-12);
+
+        // The same runs weighted 1:1:2 instead (as smoothing reweights them): values, evidence and info kept.
+        Posterior q = p.reweighted(new double[] {0, 0, Math.log(2)}, Map.of("smoothing", "by hand"));
+        assertEquals((1 + 2 + 8) / 4.0, q.marginal("x").mean(), 1e-12);
+        assertEquals(16.0 / 6, q.ess(), 1e-12);
+        assertEquals(p.logEvidence(), q.logEvidence());
+        assertEquals("by hand", q.info().get("smoothing"));
+        assertEquals("is", q.info().get("engine"));
+        assertEquals(2.25, p.marginal("x").mean(), 1e-12, "the original is untouched");
+        assertThrows(IllegalArgumentException.class, () -> p.reweighted(new double[2], Map.of()));
     }
 
     @Test

@@ -1,0 +1,122 @@
+package dev.probe.diagnostics;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+import dev.probe.runtime.posterior.Posterior;
+
+/**
+ * Pareto-smoothed importance sampling (Vehtari, Simpson, Gelman, Yao and Gabry, JMLR 25(72),
+ * 2024): the largest M = min(0.2 S, 3 sqrt(S)) of S importance weights are replaced by the
+ * quantiles, at (i - 1/2) / M, of the generalized Pareto distribution {@link ParetoK} fits to them,
+ * never above the largest raw weight. A run that landed far in the proposal's tail then weighs
+ * what the fitted tail says a run there weighs, not what its one draw says, which lowers the
+ * variance of every weighted mean for a small bias that vanishes as S grows, as long as k-hat is
+ * below {@link ParetoK#threshold}: above it the fit says the tail is too heavy for any estimate, and
+ * smoothing only hides that (callers keep the raw weights there).
+ */
+public final class ParetoSmoothing {
+
+    /**
+     * @param logWeights the smoothed log weights (the raw ones where the tail could not be fitted)
+     * @param khat       the tail's shape, as {@link ParetoK#khat} gives it for the raw weights (NaN
+     *                   when there was no tail to fit)
+     * @param tail       how many weights the fit was made from and replaced (0 when none)
+     */
+    public record Smoothed(double[] logWeights, double khat, int tail) {
+    }
+
+    /** The posterior's info key that says how its weights were smoothed. */
+    public static final String INFO_KEY = "smoothing";
+    /** The posterior's info key that keeps the raw weights' k-hat (a smoothed tail's own k-hat says nothing). */
+    public static final String KHAT_KEY = "pareto_khat";
+
+    private ParetoSmoothing() {
+    }
+
+    /**
+     * The posterior with its weights smoothed where its k-hat is at most {@link ParetoK#threshold}
+     * for its number of runs, else null (as also where no tail could be fitted); {@code smoothed}
+     * says which and why.
+     */
+    public record Outcome(Posterior posterior, double khat, int tail, double threshold) {
+        public boolean smoothed() {
+            return posterior != null;
+        }
+    }
+
+    /** {@link #smooth(double[])} applied to a posterior of independent weighted runs. */
+    public static Outcome of(Posterior p) {
+        Smoothed s = smooth(p.logWeights());
+        double limit = ParetoK.threshold(p.size());
+        if (s.tail() == 0 || !(s.khat() <= limit)) {
+            return new Outcome(null, s.khat(), s.tail(), limit);
+        }
+        String note = String.format(Locale.ROOT, "Pareto-smoothed importance sampling: the largest %d of %d weights"
+                + " (k-hat %.2f)", s.tail(), p.size(), s.khat());
+        Posterior smoothed = p.reweighted(s.logWeights(), java.util.Map.of(INFO_KEY, note, KHAT_KEY, Double.toString(s.khat())));
+        return new Outcome(smoothed, s.khat(), s.tail(), limit);
+    }
+
+    /** The log weights (any normalisation; -infinity for a zero weight) with their tail smoothed. */
+    public static Smoothed smooth(double[] logWeights) {
+        int s = logWeights.length;
+        double max = Double.NEGATIVE_INFINITY;
+        int finite = 0;
+        for (double lw : logWeights) {
+            if (lw != lw || lw == Double.POSITIVE_INFINITY) {
+                throw new IllegalArgumentException("a log weight is " + lw);
+            }
+            if (lw > Double.NEGATIVE_INFINITY) {
+                finite++;
+                max = Math.max(max, lw);
+            }
+        }
+        // The same tail as k-hat's: sized by all S runs, at most all but one of the nonzero weights.
+        int m = Math.min(ParetoK.tailLength(s), finite - 1);
+        if (m < ParetoK.MIN_TAIL) {
+            return new Smoothed(logWeights.clone(), Double.NaN, 0);
+        }
+        double[] top = ParetoK.largest(logWeights, m + 1);
+        double cutoff = Math.exp(top[0] - max);
+        double[] exceedances = new double[m];
+        for (int i = 0; i < m; i++) {
+            exceedances[i] = Math.exp(top[i + 1] - max) - cutoff;
+        }
+        if (exceedances[m - 1] <= 0) {
+            // Equal weights: nothing to smooth.
+            return new Smoothed(logWeights.clone(), Double.NaN, 0);
+        }
+        double[] fit = ParetoK.gpdFit(exceedances);
+        double k = fit[0];
+        double sigma = fit[1];
+        // The runs above the cutoff, lightest first (ties by run, so the result is the same however
+        // the runs were ordered by threads); weights equal to the cutoff stay as they are.
+        Integer[] runs = new Integer[m];
+        int count = 0;
+        for (int i = 0; i < s && count < m; i++) {
+            if (logWeights[i] > top[0]) {
+                runs[count++] = i;
+            }
+        }
+        Integer[] tail = Arrays.copyOf(runs, count);
+        Arrays.sort(tail, (a, b) -> {
+            int c = Double.compare(logWeights[a], logWeights[b]);
+            return c != 0 ? c : Integer.compare(a, b);
+        });
+        double[] out = logWeights.clone();
+        for (int j = 0; j < count; j++) {
+            // The j-th lightest of the runs above the cutoff holds rank m - count + j of the m.
+            double p = (m - count + j + 0.5) / m;
+            double q = quantile(p, k, sigma) + cutoff;
+            out[tail[j]] = Math.min(Math.log(q), 0) + max;
+        }
+        return new Smoothed(out, k, count);
+    }
+
+    /** The generalized Pareto's quantile at p for shape k and scale sigma (location 0). */
+    static double quantile(double p, double k, double sigma) {
+        double log = Math.log1p(-p);
+        return Math.abs(k) < 1e-12 ? -sigma * log : sigma * Math.expm1(-k * log) / k;
+    }
+}
