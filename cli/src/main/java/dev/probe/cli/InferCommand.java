@@ -352,9 +352,8 @@ final class InferCommand implements Callable<Integer> {
         if (o.smoothed()) {
             err.printf(java.util.Locale.ROOT, "probe: Pareto-smoothed the largest %,d of %,d importance weights (k-hat %.2f)%n",
                     o.tail(), posterior.size(), o.khat());
-        } else if (o.tail() == 0) {
-            err.printf(java.util.Locale.ROOT, "probe: warning: --smooth psis: too few runs with weight to fit a tail to"
-                    + " (%,d runs); the raw weights are reported: run more (--traces)%n", posterior.size());
+        } else if (o.notFitted() != null) {
+            err.println("probe: warning: --smooth psis: " + o.notFitted() + "; the raw weights are reported");
         } else {
             err.printf(java.util.Locale.ROOT, "probe: warning: --smooth psis: the weights' Pareto k-hat is %.2f, above %.2f,"
                     + " where smoothing cannot be trusted; the raw weights are reported, and they are unreliable too (see"

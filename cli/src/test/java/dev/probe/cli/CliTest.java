@@ -194,6 +194,9 @@ class CliTest {
         Posterior saved = Posterior.load(f);
         assertEquals(j.get("smoothing").asText(), saved.info().get("smoothing"));
         assertEquals(j.get("variables").get("mu").get("mean").asDouble(), saved.marginal("mu").mean(), 1e-12);
+        // Loaded again, its diagnostics still judge the raw weights.
+        assertEquals(raw.json().get("diagnostics").get("khat").asDouble(),
+                dev.probe.diagnostics.Diagnostics.of(saved).weights().khat(), 0.0);
 
         // Far in the prior's tail the weights are too heavy for a fit to be trusted: the raw ones stay.
         Result heavy = probe("infer", "builtin:gaussian", "--observe", "obs0=25", "--observe", "obs1=26", "--seed", "1",

@@ -86,11 +86,23 @@ public record Diagnostics(List<VariableCheck> variables, WeightCheck weights, Li
         } else if (p.isWeighted()) {
             // The log weights through a view: a copy of a million would cost more than k-hat itself.
             // A smoothed posterior's tail is the fit's: its k-hat is the raw weights', kept in the info.
-            String raw = p.info().get(ParetoSmoothing.KHAT_KEY);
-            weights = new WeightCheck(raw != null ? Double.parseDouble(raw) : ParetoK.khat(p.logWeightsView()), p.ess(), p.size());
+            weights = new WeightCheck(rawKhat(p), p.ess(), p.size());
             warnWeights(weights, ic, warnings);
         }
         return new Diagnostics(vars, weights, warnings);
+    }
+
+    /** k-hat of the raw weights: kept in a smoothed posterior's info (where it is a number), else fitted. */
+    private static double rawKhat(Posterior p) {
+        String raw = p.info().get(ParetoSmoothing.KHAT_KEY);
+        if (raw != null) {
+            try {
+                return Double.parseDouble(raw);
+            } catch (NumberFormatException e) {
+                // A damaged or hand-edited file: the smoothed weights' own k-hat is the best left.
+            }
+        }
+        return ParetoK.khat(p.logWeightsView());
     }
 
     /**

@@ -13,7 +13,9 @@ import dev.probe.runtime.posterior.Posterior;
  * what the fitted tail says a run there weighs, not what its one draw says, which lowers the
  * variance of every weighted mean for a small bias that vanishes as S grows, as long as k-hat is
  * below {@link ParetoK#threshold}: above it the fit says the tail is too heavy for any estimate, and
- * smoothing only hides that (callers keep the raw weights there).
+ * smoothing only hides that ({@link #of} keeps the raw weights there, where loo smooths and warns).
+ * Weights tied with the cutoff keep their value (loo gives them the lowest quantiles); the runs
+ * strictly above it take the highest ranks.
  */
 public final class ParetoSmoothing {
 
@@ -21,9 +23,11 @@ public final class ParetoSmoothing {
      * @param logWeights the smoothed log weights (the raw ones where the tail could not be fitted)
      * @param khat       the tail's shape, as {@link ParetoK#khat} gives it for the raw weights (NaN
      *                   when there was no tail to fit)
-     * @param tail       how many weights the fit was made from and replaced (0 when none)
+     * @param tail       how many weights were replaced (0 when none)
+     * @param notFitted  why no tail was fitted (null when one was): too few weighted runs, equal
+     *                   weights, or a fit that failed (ties at the cutoff, say)
      */
-    public record Smoothed(double[] logWeights, double khat, int tail) {
+    public record Smoothed(double[] logWeights, double khat, int tail, String notFitted) {
     }
 
     /** The posterior's info key that says how its weights were smoothed. */
@@ -39,7 +43,7 @@ public final class ParetoSmoothing {
      * for its number of runs, else null (as also where no tail could be fitted); {@code smoothed}
      * says which and why.
      */
-    public record Outcome(Posterior posterior, double khat, int tail, double threshold) {
+    public record Outcome(Posterior posterior, double khat, int tail, double threshold, String notFitted) {
         public boolean smoothed() {
             return posterior != null;
         }
@@ -47,15 +51,19 @@ public final class ParetoSmoothing {
 
     /** {@link #smooth(double[])} applied to a posterior of independent weighted runs. */
     public static Outcome of(Posterior p) {
+        if (p.info().containsKey(INFO_KEY)) {
+            throw new IllegalArgumentException("these weights are already Pareto-smoothed: smooth the raw ones");
+        }
         Smoothed s = smooth(p.logWeights());
         double limit = ParetoK.threshold(p.size());
-        if (s.tail() == 0 || !(s.khat() <= limit)) {
-            return new Outcome(null, s.khat(), s.tail(), limit);
+        if (s.notFitted() != null || !(s.khat() <= limit)) {
+            return new Outcome(null, s.khat(), s.tail(), limit, s.notFitted());
         }
         String note = String.format(Locale.ROOT, "Pareto-smoothed importance sampling: the largest %d of %d weights"
                 + " (k-hat %.2f)", s.tail(), p.size(), s.khat());
-        Posterior smoothed = p.reweighted(s.logWeights(), java.util.Map.of(INFO_KEY, note, KHAT_KEY, Double.toString(s.khat())));
-        return new Outcome(smoothed, s.khat(), s.tail(), limit);
+        Posterior smoothed = p.reweighted(s.logWeights(), "psis", java.util.Map.of(INFO_KEY, note, KHAT_KEY,
+                Double.toString(s.khat())));
+        return new Outcome(smoothed, s.khat(), s.tail(), limit, null);
     }
 
     /** The log weights (any normalisation; -infinity for a zero weight) with their tail smoothed. */
@@ -75,7 +83,8 @@ public final class ParetoSmoothing {
         // The same tail as k-hat's: sized by all S runs, at most all but one of the nonzero weights.
         int m = Math.min(ParetoK.tailLength(s), finite - 1);
         if (m < ParetoK.MIN_TAIL) {
-            return new Smoothed(logWeights.clone(), Double.NaN, 0);
+            return new Smoothed(logWeights.clone(), Double.NaN, 0, String.format(Locale.ROOT,
+                    "too few runs with weight to fit a tail to (%,d of %,d)", finite, s));
         }
         double[] top = ParetoK.largest(logWeights, m + 1);
         double cutoff = Math.exp(top[0] - max);
@@ -84,12 +93,16 @@ public final class ParetoSmoothing {
             exceedances[i] = Math.exp(top[i + 1] - max) - cutoff;
         }
         if (exceedances[m - 1] <= 0) {
-            // Equal weights: nothing to smooth.
-            return new Smoothed(logWeights.clone(), Double.NaN, 0);
+            return new Smoothed(logWeights.clone(), Double.NaN, 0, "the largest weights are equal: there is no tail to smooth");
         }
         double[] fit = ParetoK.gpdFit(exceedances);
         double k = fit[0];
         double sigma = fit[1];
+        if (!Double.isFinite(k) || !(sigma > 0) || sigma == Double.POSITIVE_INFINITY) {
+            // A quarter of the tail at the cutoff itself (ties: repeated particles, discrete weights) leaves the fit
+            // without a scale; loo keeps the raw weights there too.
+            return new Smoothed(logWeights.clone(), k, 0, "the tail could not be fitted (many of its weights equal its cutoff)");
+        }
         // The runs above the cutoff, lightest first (ties by run, so the result is the same however
         // the runs were ordered by threads); weights equal to the cutoff stay as they are.
         Integer[] runs = new Integer[m];
@@ -111,7 +124,7 @@ public final class ParetoSmoothing {
             double q = quantile(p, k, sigma) + cutoff;
             out[tail[j]] = Math.min(Math.log(q), 0) + max;
         }
-        return new Smoothed(out, k, count);
+        return new Smoothed(out, k, count, null);
     }
 
     /** The generalized Pareto's quantile at p for shape k and scale sigma (location 0). */

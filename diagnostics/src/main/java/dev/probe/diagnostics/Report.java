@@ -40,6 +40,11 @@ public final class Report {
         r.paragraph(String.format(Locale.ROOT, "Engine <b>%s</b>, %,d %s, seed %s.", esc(info.getOrDefault("engine", "?")), p.size(),
                 p.chainLengths() == null ? "runs" : "draws in " + p.chainLengths().length + " chains",
                 esc(info.getOrDefault("seed", "?"))));
+        if (info.containsKey(ParetoSmoothing.INFO_KEY)) {
+            // The figures below are of the smoothed weights; the diagnostics' k-hat is the raw weights'.
+            r.paragraph(esc(info.get(ParetoSmoothing.INFO_KEY)) + ": the summary, marginals and weights plot are of the"
+                    + " smoothed weights, k-hat of the raw ones.");
+        }
         r.summary(p);
         Diagnostics d = Diagnostics.of(p);
         r.diagnostics(d);

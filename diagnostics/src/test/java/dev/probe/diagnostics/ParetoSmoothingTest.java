@@ -111,6 +111,38 @@ class ParetoSmoothingTest {
     }
 
     @Test
+    void tiesAtTheCutoffAndZeroWeightsLeaveNoNaN() {
+        // Half the runs share one weight, which is also the tail's cutoff: the fit has no scale there.
+        double[] tied = new double[10_000];
+        for (int i = 0; i < tied.length; i++) {
+            tied[i] = i % 2 == 0 ? 0 : -1 - i * 1e-4;
+        }
+        ParetoSmoothing.Smoothed s = ParetoSmoothing.smooth(tied);
+        assertEquals(0, s.tail());
+        assertTrue(s.notFitted().contains("the largest weights are equal"), s.notFitted());
+        assertEquals(Arrays.toString(tied), Arrays.toString(s.logWeights()));
+        // A few distinct weights above many tied at the cutoff: a quarter of the tail's exceedances are zero.
+        for (int i = 0; i < 100; i++) {
+            tied[2 * i] = 0.01 * (i + 1);
+        }
+        s = ParetoSmoothing.smooth(tied);
+        for (double lw : s.logWeights()) {
+            assertTrue(!Double.isNaN(lw), "a NaN weight after smoothing (" + s.notFitted() + ")");
+        }
+        // Zero weights (-infinity) among real ones stay zero, and the tail is smoothed as without them.
+        UniformRandomProvider rng = new XoRoShiRo128PlusPlus(5, 6);
+        double[] lw = new double[10_000];
+        for (int i = 0; i < lw.length; i++) {
+            lw[i] = i % 3 == 0 ? Double.NEGATIVE_INFINITY : -0.4 * Math.log(rng.nextDouble());
+        }
+        s = ParetoSmoothing.smooth(lw);
+        assertEquals(null, s.notFitted());
+        for (int i = 0; i < lw.length; i += 3) {
+            assertEquals(Double.NEGATIVE_INFINITY, s.logWeights()[i]);
+        }
+    }
+
+    @Test
     void tooFewWeightedRunsOrEqualWeightsAreLeftAsTheyAre() {
         double[] few = {0, -1, Double.NEGATIVE_INFINITY, -2, Double.NEGATIVE_INFINITY};
         ParetoSmoothing.Smoothed s = ParetoSmoothing.smooth(few);
@@ -120,5 +152,6 @@ class ParetoSmoothingTest {
         double[] equal = new double[1000];
         Arrays.fill(equal, -3);
         assertEquals(0, ParetoSmoothing.smooth(equal).tail());
+        assertTrue(s.notFitted().startsWith("too few runs with weight"), s.notFitted());
     }
 }

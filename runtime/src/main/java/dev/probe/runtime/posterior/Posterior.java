@@ -329,12 +329,16 @@ public final class Posterior {
                 result == null ? null : select(result, pick), logEvidence, null, withEngine(meta, "resampled"), null);
     }
 
+    /** The info key under which {@link #reweighted} records how the weights were changed. */
+    public static final String REWEIGHTED = "reweighted";
+
     /**
      * The same runs with other log weights (Pareto-smoothed ones, say): the values shared, the log
-     * evidence kept (the raw weights' estimate), and {@code notes} added to the info. Only for
-     * independent weighted runs.
+     * evidence kept (the raw weights' estimate), {@code method} recorded in the info under
+     * {@link #REWEIGHTED} and {@code notes} added to it. Only for independent weighted runs; such a
+     * posterior is not pooled with others ({@link #combine}: pool the raw runs, then reweight).
      */
-    public Posterior reweighted(double[] newLogWeights, Map<String, String> notes) {
+    public Posterior reweighted(double[] newLogWeights, String method, Map<String, String> notes) {
         if (!isWeighted()) {
             throw new IllegalStateException("reweighted: these runs carry no importance weights (engine "
                     + info.getOrDefault("engine", "?") + ")");
@@ -343,7 +347,13 @@ public final class Posterior {
             throw new IllegalArgumentException("reweighted: " + newLogWeights.length + " log weights for " + logWeights.length
                     + " runs");
         }
+        for (double lw : newLogWeights) {
+            if (lw != lw || lw == Double.POSITIVE_INFINITY) {
+                throw new IllegalArgumentException("reweighted: a log weight is " + lw);
+            }
+        }
         Map<String, String> meta = new LinkedHashMap<>(info);
+        meta.put(REWEIGHTED, method);
         meta.putAll(notes);
         return new Posterior(newLogWeights.clone(), named, byAddress, result, logEvidence, null, meta, traces, diagnostics);
     }

@@ -22,6 +22,12 @@ final class PosteriorCombiner {
         String model = parts.get(0).info().get("model");
         Provenance first = parts.get(0).provenance();
         for (Posterior p : parts) {
+            String reweighted = p.info().get(Posterior.REWEIGHTED);
+            if (reweighted != null) {
+                // Their weights are no longer the engine's, and the pooled evidence and diagnostics would mix the two.
+                throw new IllegalArgumentException("combine: a posterior whose weights were reweighted (" + reweighted
+                        + ") cannot be pooled: pool the raw runs, then reweight the whole");
+            }
             if ((p.rawChains() != null) != mh) {
                 throw new IllegalArgumentException("combine: cannot pool Metropolis-Hastings samples with weighted runs");
             }

@@ -191,14 +191,18 @@ class PosteriorTest {
         assertEquals(16.0 / 6, p.ess(), 1e-12);
 
         // The same runs weighted 1:1:2 instead (as smoothing reweights them): values, evidence and info kept.
-        Posterior q = p.reweighted(new double[] {0, 0, Math.log(2)}, Map.of("smoothing", "by hand"));
+        Posterior q = p.reweighted(new double[] {0, 0, Math.log(2)}, "by hand", Map.of("smoothing", "by hand"));
         assertEquals((1 + 2 + 8) / 4.0, q.marginal("x").mean(), 1e-12);
         assertEquals(16.0 / 6, q.ess(), 1e-12);
         assertEquals(p.logEvidence(), q.logEvidence());
         assertEquals("by hand", q.info().get("smoothing"));
         assertEquals("is", q.info().get("engine"));
         assertEquals(2.25, p.marginal("x").mean(), 1e-12, "the original is untouched");
-        assertThrows(IllegalArgumentException.class, () -> p.reweighted(new double[2], Map.of()));
+        assertThrows(IllegalArgumentException.class, () -> p.reweighted(new double[2], "x", Map.of()));
+        assertThrows(IllegalArgumentException.class, () -> p.reweighted(new double[] {0, Double.NaN, 0}, "x", Map.of()));
+        // Pooled, a reweighted posterior would mix its weights' evidence with the raw ones'.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Posterior.combine(List.of(p, q)));
+        assertTrue(e.getMessage().contains("reweighted (by hand) cannot be pooled"), e.getMessage());
     }
 
     @Test
