@@ -54,6 +54,13 @@ final class ExportCommand implements Callable<Integer> {
             throw new UsageException("--seed is for --resample; add --resample N");
         }
         Posterior p = ResultFiles.posterior(posterior, "export");
+        String smoothing = p.info().get(dev.probe.diagnostics.ParetoSmoothing.INFO_KEY);
+        if (smoothing != null) {
+            // The rows carry no room for it: said once, beside them.
+            spec.commandLine().getErr().println("probe: note: these weights are smoothed (" + smoothing
+                    + "); rerun probe infer without --smooth psis for the raw ones");
+            spec.commandLine().getErr().flush();
+        }
         if (resample != null) {
             CommonOptions seeds = new CommonOptions();
             seeds.seed = seed;

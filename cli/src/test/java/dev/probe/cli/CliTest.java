@@ -194,6 +194,10 @@ class CliTest {
         Posterior saved = Posterior.load(f);
         assertEquals(j.get("smoothing").asText(), saved.info().get("smoothing"));
         assertEquals(j.get("variables").get("mu").get("mean").asDouble(), saved.marginal("mu").mean(), 1e-12);
+        Result exported = probe("export", f.toString());
+        assertEquals(0, exported.code(), exported.err());
+        assertTrue(exported.err().contains("probe: note: these weights are smoothed (Pareto-smoothed importance sampling"),
+                exported.err());
         // Loaded again, its diagnostics still judge the raw weights.
         assertEquals(raw.json().get("diagnostics").get("khat").asDouble(),
                 dev.probe.diagnostics.Diagnostics.of(saved).weights().khat(), 0.0);
