@@ -10,7 +10,8 @@ Vehtari, Simpson, Gelman, Yao and Gabry, "Pareto smoothed importance sampling", 
 prints the latent's posterior means over the seeds, their spread, their bias against
 REFERENCE_MEAN, and the ESS their mean squared error stands for, POSTERIOR_SD^2 / MSE (MSE = s^2 +
 bias^2, bias^2 less its own noise s^2 / n, as scripts/calorimeter_ess.py charges it), with the
-Pareto k-hat of each seed's weights. Probe does not smooth weights; this measures whether it should.
+Pareto k-hat of each seed's weights. It measured whether Probe should smooth weights before
+`probe infer --smooth psis` did (the same algorithm), and still compares raw with smoothed from one run.
 
 The tail fit is Zhang and Stephens' (2009) estimator of the generalised Pareto distribution with
 the weakly informative prior the PSIS paper uses (k shrunk towards 0.5 as if by 10 observations),
