@@ -343,7 +343,7 @@ final class InferCommand implements Callable<Integer> {
      * too few weighted runs, or no weights at all (a plug-in engine's equally weighted samples).
      */
     private Posterior smoothed(Posterior posterior, PrintWriter err) {
-        if (!posterior.isWeighted() || posterior.chainLengths() != null) {
+        if (!posterior.isWeighted()) {
             err.println("probe: warning: --smooth psis: --engine " + engine + "'s samples carry equal weights; nothing was"
                     + " smoothed");
             return posterior;

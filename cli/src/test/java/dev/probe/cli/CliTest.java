@@ -215,7 +215,8 @@ class CliTest {
         assertError(probe("infer", "builtin:gaussian", "--smooth", "loess"), 2, "--smooth loess: unknown method; choose psis");
     }
 
-    private static String[] concat(String[] a, String... b) {
+    /** a's arguments, then b's. */
+    static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;

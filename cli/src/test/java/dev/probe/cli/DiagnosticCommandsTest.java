@@ -26,7 +26,7 @@ class DiagnosticCommandsTest {
 
     private Path infer(String file, String... more) {
         Path out = dir.resolve(file);
-        String[] args = concat(concat(new String[] {"infer"}, GAUSSIAN), concat(more, new String[] {"--save", out.toString()}));
+        String[] args = CliTest.concat(CliTest.concat(new String[] {"infer"}, GAUSSIAN), CliTest.concat(more, new String[] {"--save", out.toString()}));
         CliTest.Result r = CliTest.probe(args);
         assertEquals(0, r.code(), r.err());
         return out;
@@ -34,7 +34,7 @@ class DiagnosticCommandsTest {
 
     @Test
     void inferReportsRhatAndEssForRmhAndKhatForIs() throws Exception {
-        CliTest.Result rmh = CliTest.probe(concat(new String[] {"infer"}, concat(GAUSSIAN,
+        CliTest.Result rmh = CliTest.probe(CliTest.concat(new String[] {"infer"}, CliTest.concat(GAUSSIAN,
                 new String[] {"--engine", "rmh", "--traces", "40000", "--seed", "3", "--json"})));
         assertEquals(0, rmh.code(), rmh.err());
         JsonNode mu = rmh.json().get("diagnostics").get("variables").get("mu");
@@ -45,14 +45,14 @@ class DiagnosticCommandsTest {
         assertTrue(mu.get("ess_tail").asDouble() > 100, mu.toString());
 
         // Importance sampling from the prior against observations in its tail: heavy-tailed weights.
-        CliTest.Result is = CliTest.probe(concat(new String[] {"infer"}, concat(GAUSSIAN,
+        CliTest.Result is = CliTest.probe(CliTest.concat(new String[] {"infer"}, CliTest.concat(GAUSSIAN,
                 new String[] {"--traces", "20000", "--seed", "1", "--json"})));
         JsonNode d = is.json().get("diagnostics");
         assertTrue(d.get("khat").asDouble() > 0.7, d.toString());
         assertFalse(d.get("ok").asBoolean());
         assertTrue(d.get("warnings").get(0).asText().contains("--engine ic"), d.toString());
 
-        CliTest.Result table = CliTest.probe(concat(new String[] {"infer"}, concat(GAUSSIAN,
+        CliTest.Result table = CliTest.probe(CliTest.concat(new String[] {"infer"}, CliTest.concat(GAUSSIAN,
                 new String[] {"--traces", "20000", "--seed", "1"})));
         assertTrue(table.out().contains("Pareto k-hat"), table.out());
         assertTrue(table.out().contains("warning: Pareto k-hat"), table.out());
@@ -146,7 +146,7 @@ class DiagnosticCommandsTest {
         CliTest.Result trained = CliTest.probe("compile", "builtin:gaussian", "--traces", "6000", "--seed", "2", "--out",
                 net.toString(), "--quiet");
         assertEquals(0, trained.code(), trained.err());
-        CliTest.Result ic = CliTest.probe(concat(new String[] {"infer"}, concat(GAUSSIAN,
+        CliTest.Result ic = CliTest.probe(CliTest.concat(new String[] {"infer"}, CliTest.concat(GAUSSIAN,
                 new String[] {"--engine", "ic", "--network", net.toString(), "--traces", "20000", "--seed", "1", "--json"})));
         assertEquals(0, ic.code(), ic.err());
         JsonNode d = ic.json().get("diagnostics");
@@ -239,11 +239,5 @@ class DiagnosticCommandsTest {
         assertTrue(e.err().contains("is not a saved posterior"), e.err());
         CliTest.Result f = CliTest.probe("export", dir.resolve("none.probe").toString());
         assertEquals(2, f.code(), f.err());
-    }
-
-    private static String[] concat(String[] a, String[] b) {
-        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 }

@@ -46,6 +46,32 @@ public final class ParetoK {
      * array of a million doubles costs a fresh process more to touch than k-hat's arithmetic.
      */
     static double khat(java.nio.DoubleBuffer logWeights) {
+        Tail t = tail(logWeights);
+        return t.fittable() ? gpdShape(t.exceedances()) : Double.NaN;
+    }
+
+    /**
+     * The tail a generalized Pareto is fitted to, as k-hat and {@link ParetoSmoothing} both take it.
+     *
+     * @param finite      how many of the weights are nonzero
+     * @param max         the largest log weight
+     * @param top         the m + 1 largest log weights, ascending (the first is the cutoff); null when m &lt; {@link #MIN_TAIL}
+     * @param exceedances the m largest weights less the cutoff's, relative to the largest weight; null likewise
+     */
+    record Tail(int finite, double max, double[] top, double[] exceedances) {
+
+        /** Whether there is a tail to fit: at least {@link #MIN_TAIL} draws, not all equal. */
+        boolean fittable() {
+            return exceedances != null && exceedances[exceedances.length - 1] > 0;
+        }
+    }
+
+    /**
+     * The tail of the log weights from {@code logWeights}' position to its limit (any normalisation;
+     * -infinity for a zero weight): the largest M = min({@link #tailLength}(S), nonzero weights - 1)
+     * as exceedances over the (M+1)-th largest.
+     */
+    static Tail tail(java.nio.DoubleBuffer logWeights) {
         int s = logWeights.remaining();
         double[] chunk = new double[Math.min(s, CHUNK)];
         int finite = 0;
@@ -73,7 +99,7 @@ public final class ParetoK {
         // Zero weights are part of the sample: the tail is sized by S, all draws.
         int m = Math.min(tailLength(s), finite - 1);
         if (m < MIN_TAIL) {
-            return Double.NaN;
+            return new Tail(finite, max, null, null);
         }
         // Only the cutoff and the m weights above it matter, in order: kept in a heap as the weights pass by.
         double[] top = largest(logWeights, m + 1, chunk);
@@ -82,10 +108,7 @@ public final class ParetoK {
         for (int i = 0; i < m; i++) {
             exceedances[i] = Math.exp(top[i + 1] - max) - cutoff;
         }
-        if (exceedances[m - 1] <= 0) {
-            return Double.NaN;
-        }
-        return gpdShape(exceedances);
+        return new Tail(finite, max, top, exceedances);
     }
 
     /** Values read at once from a buffer: 32 KB, at home in the first caches. */

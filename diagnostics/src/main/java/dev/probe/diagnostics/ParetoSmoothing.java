@@ -68,33 +68,18 @@ public final class ParetoSmoothing {
 
     /** The log weights (any normalisation; -infinity for a zero weight) with their tail smoothed. */
     public static Smoothed smooth(double[] logWeights) {
-        int s = logWeights.length;
-        double max = Double.NEGATIVE_INFINITY;
-        int finite = 0;
-        for (double lw : logWeights) {
-            if (lw != lw || lw == Double.POSITIVE_INFINITY) {
-                throw new IllegalArgumentException("a log weight is " + lw);
-            }
-            if (lw > Double.NEGATIVE_INFINITY) {
-                finite++;
-                max = Math.max(max, lw);
-            }
-        }
-        // The same tail as k-hat's: sized by all S runs, at most all but one of the nonzero weights.
-        int m = Math.min(ParetoK.tailLength(s), finite - 1);
-        if (m < ParetoK.MIN_TAIL) {
+        ParetoK.Tail t = ParetoK.tail(java.nio.DoubleBuffer.wrap(logWeights));
+        if (t.exceedances() == null) {
             return new Smoothed(logWeights.clone(), Double.NaN, 0, String.format(Locale.ROOT,
-                    "too few runs with weight to fit a tail to (%,d of %,d)", finite, s));
+                    "too few runs with weight to fit a tail to (%,d of %,d)", t.finite(), logWeights.length));
         }
-        double[] top = ParetoK.largest(logWeights, m + 1);
-        double cutoff = Math.exp(top[0] - max);
-        double[] exceedances = new double[m];
-        for (int i = 0; i < m; i++) {
-            exceedances[i] = Math.exp(top[i + 1] - max) - cutoff;
-        }
-        if (exceedances[m - 1] <= 0) {
+        if (!t.fittable()) {
             return new Smoothed(logWeights.clone(), Double.NaN, 0, "the largest weights are equal: there is no tail to smooth");
         }
+        double[] exceedances = t.exceedances();
+        int m = exceedances.length;
+        double cutoffLog = t.top()[0];
+        double cutoff = Math.exp(cutoffLog - t.max());
         double[] fit = ParetoK.gpdFit(exceedances);
         double k = fit[0];
         double sigma = fit[1];
@@ -107,8 +92,8 @@ public final class ParetoSmoothing {
         // the runs were ordered by threads); weights equal to the cutoff stay as they are.
         Integer[] runs = new Integer[m];
         int count = 0;
-        for (int i = 0; i < s && count < m; i++) {
-            if (logWeights[i] > top[0]) {
+        for (int i = 0; i < logWeights.length && count < m; i++) {
+            if (logWeights[i] > cutoffLog) {
                 runs[count++] = i;
             }
         }
@@ -122,7 +107,7 @@ public final class ParetoSmoothing {
             // The j-th lightest of the runs above the cutoff holds rank m - count + j of the m.
             double p = (m - count + j + 0.5) / m;
             double q = quantile(p, k, sigma) + cutoff;
-            out[tail[j]] = Math.min(Math.log(q), 0) + max;
+            out[tail[j]] = Math.min(Math.log(q), 0) + t.max();
         }
         return new Smoothed(out, k, count, null);
     }
