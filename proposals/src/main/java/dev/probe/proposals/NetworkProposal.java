@@ -460,7 +460,7 @@ public final class NetworkProposal implements Proposal {
             if (odds == Double.POSITIVE_INFINITY) {
                 return wide;
             }
-            return Mixture.of(new double[] {1 / (1 + odds), odds / (1 + odds)}, (java.util.List) java.util.List.of(q, wide));
+            return new RunMixture(q, wide, 1 / (1 + odds), odds / (1 + odds));
         }
 
         /**
