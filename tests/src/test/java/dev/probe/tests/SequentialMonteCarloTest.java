@@ -116,8 +116,17 @@ class SequentialMonteCarloTest {
      */
     @Test
     void aTrainedNetworksProposalsInsideSmc() {
+        networkInsideSmc(Compiled.proposal(builtin("gaussian", Map.of())));
+    }
+
+    /** The same with {@code --defensive 0.2}: a fifth of the particles' runs from the twice-as-wide proposal. */
+    @Test
+    void aDefensiveNetworksProposalsInsideSmc() {
+        networkInsideSmc(Compiled.defensive(builtin("gaussian", Map.of()), 0.2));
+    }
+
+    private void networkInsideSmc(Proposal network) {
         Model gaussian = builtin("gaussian", Map.of());
-        Proposal network = Compiled.proposal(gaussian);
         int seeds = 4;
         double[] means = new double[seeds];
         double[] logZ = new double[seeds];

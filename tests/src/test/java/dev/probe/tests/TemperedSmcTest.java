@@ -107,6 +107,21 @@ class TemperedSmcTest {
         gammaPoisson(Compiled.proposal(builtin("gamma-poisson")), 400, 4, 400);
     }
 
+    /**
+     * With {@code --defensive}: the particles start from the mixture of whole runs of the network's
+     * proposal and its twice-as-wide twin, and the independence moves propose from it too (each
+     * particle's share of the mixture is part of its proposal's state).
+     */
+    @Test
+    void theGaussianFromADefensiveNetwork() {
+        gaussian(Compiled.defensive(builtin("gaussian"), 0.2), 400, 4, 500);
+    }
+
+    @Test
+    void gammaPoissonFromADefensiveNetwork() {
+        gammaPoisson(Compiled.defensive(builtin("gamma-poisson"), 0.2), 400, 4, 600);
+    }
+
     /** Particles, weights, evidence and diagnostics depend on the seed alone, never on the threads. */
     @Test
     void theSeedAloneFixesTheResult() {
