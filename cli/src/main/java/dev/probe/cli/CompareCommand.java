@@ -11,7 +11,9 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.probe.diagnostics.Comparison;
+import dev.probe.diagnostics.ParetoSmoothing;
 import dev.probe.diagnostics.Samples;
+import dev.probe.runtime.posterior.Posterior;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -50,8 +52,8 @@ final class CompareCommand implements Callable<Integer> {
         if (c2stDraws < 0) {
             throw new UsageException("--c2st-draws must not be negative, got " + c2stDraws);
         }
-        Samples first = ResultFiles.samples(a);
-        Samples second = ResultFiles.samples(b);
+        Samples first = samples(a, "A");
+        Samples second = samples(b, "B");
         List<String> names = new ArrayList<>();
         for (String n : first.names()) {
             if (second.names().contains(n)) {
@@ -108,6 +110,24 @@ final class CompareCommand implements Callable<Integer> {
         root.put("same", c.same());
         root.put("verdict", c.verdict());
         return root;
+    }
+
+    /**
+     * {@code file}'s draws; a saved posterior whose weights {@code --smooth psis} smoothed is
+     * compared by those weights, which its draws carry with no room to say so: a note says it.
+     */
+    private Samples samples(Path file, String which) throws IOException {
+        if (!ResultFiles.isPosterior(file)) {
+            return ResultFiles.samples(file);
+        }
+        Posterior p = Posterior.load(file);
+        String smoothing = p.info().get(ParetoSmoothing.INFO_KEY);
+        if (smoothing != null) {
+            spec.commandLine().getErr().println("probe: note: " + which + "'s weights are smoothed (" + smoothing
+                    + "); the comparison uses them (rerun probe infer without --smooth psis for the raw ones)");
+            spec.commandLine().getErr().flush();
+        }
+        return Samples.of(p);
     }
 
     private static String table(Comparison c) {

@@ -198,6 +198,13 @@ class CliTest {
         assertEquals(0, exported.code(), exported.err());
         assertTrue(exported.err().contains("probe: note: these weights are smoothed (Pareto-smoothed importance sampling"),
                 exported.err());
+        Path rawFile = dir.resolve("raw.probe");
+        assertEquals(0, probe(concat(gaussian, "--save", rawFile.toString())).code());
+        Result compared = probe("compare", rawFile.toString(), f.toString(), "--c2st-draws", "0");
+        assertEquals(0, compared.code(), compared.err());
+        assertTrue(compared.err().contains("probe: note: B's weights are smoothed (Pareto-smoothed importance sampling"),
+                compared.err());
+        assertFalse(compared.err().contains("A's weights"), compared.err());
         // Loaded again, its diagnostics still judge the raw weights.
         assertEquals(raw.json().get("diagnostics").get("khat").asDouble(),
                 dev.probe.diagnostics.Diagnostics.of(saved).weights().khat(), 0.0);
