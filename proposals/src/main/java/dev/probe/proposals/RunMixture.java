@@ -23,7 +23,7 @@ final class RunMixture<T> implements Distribution<T> {
 
     private final Distribution<T> network;
     private final Distribution<T> wide;
-    /** The network's share as {@code Categorical} normalises it, and the guide table's cut between the two. */
+    /** The two parts' shares as {@code Categorical} normalises them, and the guide table's cut between them. */
     private final double first;
     private final double second;
     private final double cut;
@@ -32,7 +32,10 @@ final class RunMixture<T> implements Distribution<T> {
     private final double wideWeight;
     private Mixture<T> objects;
 
-    /** @param networkWeight and {@code wideWeight}: positive, finite, not necessarily normalised */
+    /**
+     * @param networkWeight the network's part's weight (positive, finite, not necessarily normalised)
+     * @param wideWeight    the wide twin's
+     */
     RunMixture(Distribution<T> network, Distribution<T> wide, double networkWeight, double wideWeight) {
         this.network = network;
         this.wide = wide;

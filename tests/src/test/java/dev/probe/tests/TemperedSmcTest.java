@@ -109,8 +109,7 @@ class TemperedSmcTest {
 
     /**
      * With {@code --defensive}: the particles start from the mixture of whole runs of the network's
-     * proposal and its twice-as-wide twin, and the independence moves propose from it too (each
-     * particle's share of the mixture is part of its proposal's state).
+     * proposal and its twice-as-wide twin, and the independence moves propose whole runs from it too.
      */
     @Test
     void theGaussianFromADefensiveNetwork() {
