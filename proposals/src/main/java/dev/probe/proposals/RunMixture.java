@@ -42,6 +42,12 @@ final class RunMixture<T> implements Distribution<T> {
         this.networkWeight = networkWeight;
         this.wideWeight = wideWeight;
         double total = networkWeight + wideWeight;
+        if (!(networkWeight >= 0 && wideWeight >= 0 && total > 0 && total < Double.POSITIVE_INFINITY)) {
+            // What Mixture.of refuses (through Categorical): a NaN or negative share, a zero or
+            // infinite total, as when the run's densities under both proposals underflowed.
+            throw new IllegalArgumentException("Mixture: the run's shares of the network's proposal and its wide twin must be"
+                    + " non-negative with a positive, finite total, got " + networkWeight + " and " + wideWeight);
+        }
         first = networkWeight / total;
         second = wideWeight / total;
         cut = Math.min(first / (first + second), 1);

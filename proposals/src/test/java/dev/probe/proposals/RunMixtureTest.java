@@ -55,6 +55,21 @@ class RunMixtureTest {
         assertEquals(allOdds.length * 5000, compared);
     }
 
+    /** Shares Mixture.of refuses are refused: NaN (odds of two underflowed densities), negative, zero, infinite. */
+    @Test
+    void invalidSharesAreRefusedAsTheMixtureRefusesThem() {
+        TruncatedNormalMixture q = new TruncatedNormalMixture(new double[] {1}, new double[] {0.2}, new double[] {0.1}, 0, 1);
+        TruncatedNormalMixture wide = q.widened(NetworkProposal.DEFENSIVE_WIDTH);
+        double[][] bad = {{Double.NaN, Double.NaN}, {-0.5, 1.5}, {0, 0}, {Double.POSITIVE_INFINITY, 1}};
+        for (double[] w : bad) {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> Mixture.of(w, List.<Distribution<Double>>of(q, wide)), "Mixture.of " + java.util.Arrays.toString(w));
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> new RunMixture<>(q, wide, w[0], w[1]), java.util.Arrays.toString(w));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith("Mixture: "), e.getMessage());
+        }
+    }
+
     /** Uniform draws at the cut itself and next to it go to the same part as the guide table sends them. */
     @Test
     void theCutIsTheGuideTables() {

@@ -27,9 +27,20 @@ class StepKernelTest {
 
     @Test
     void theJavaStepIsTheNetworksStep() {
+        theJavaStepIsTheNetworksStep(ProposalNetwork.Config.defaults().hidden());
+    }
+
+    /** 18 units: the step's loops of four rows at a time end with a remainder of two. */
+    @Test
+    void theJavaStepIsTheNetworksStepAtAWidthFourDoesNotDivide() {
+        theJavaStepIsTheNetworksStep(18);
+    }
+
+    private void theJavaStepIsTheNetworksStep(int hidden) {
         ObservationLayout layout = new ObservationLayout(List.of(new ObservationLayout.Entry("y", null, new double[4],
                 new double[] {1, 1, 1, 1})));
-        try (ProposalNetwork network = ProposalNetwork.create(ProposalNetwork.Config.defaults(), layout, Device.cpu(), 11)) {
+        try (ProposalNetwork network = ProposalNetwork.create(ProposalNetwork.Config.defaults().withHidden(hidden), layout,
+                Device.cpu(), 11)) {
             Random random = new Random(2);
             // Addresses learned through a batch, as training learns them: 30 addresses, heads in turn.
             List<Choice> choices = new ArrayList<>();
