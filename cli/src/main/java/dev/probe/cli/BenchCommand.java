@@ -289,32 +289,35 @@ final class BenchCommand implements Callable<Integer> {
         if (!json) {
             out.printf(Locale.ROOT, "matrix product 1024 x 1024, 1 PyTorch thread: %.1f GFLOP/s%n", gflops);
             out.printf(Locale.ROOT, "training step, %d choices per run; times in ms per optimiser step%n", LSTM_STEPS);
-            out.printf(Locale.ROOT, "%6s %6s %10s %8s %8s %8s %8s %8s %7s %10s%n", "hidden", "batch", "weights", "forward",
-                    "backward", "adam", "step", "bound", "ratio", "traces/s");
+            out.printf(Locale.ROOT, "%-6s %6s %6s %10s %8s %8s %8s %8s %8s %7s %10s%n", "pass", "hidden", "batch", "weights",
+                    "forward", "backward", "adam", "step", "bound", "ratio", "traces/s");
         }
         var sizes = dev.probe.compiler.StepBench.sizes();
         for (int batch : sizes.get("batch")) {
             for (int hidden : sizes.get("hidden")) {
-                err.printf(Locale.ROOT, "probe bench: LSTM %d, batch %d...%n", hidden, batch);
-                err.flush();
-                var f = dev.probe.compiler.StepBench.measure(dev.probe.proposals.ProposalNetwork.Config.defaults()
-                        .withHidden(hidden), batch, LSTM_STEPS, Math.max(3, (int) Math.ceil(5 * seconds)), gflops);
-                ObjectNode r = rows.addObject();
-                r.put("hidden", hidden);
-                r.put("batch", batch);
-                r.put("steps", LSTM_STEPS);
-                r.put("weights", f.weights());
-                r.put("forward_ms", Math.round(f.forwardMs() * 100) / 100.0);
-                r.put("backward_ms", Math.round(f.backwardMs() * 100) / 100.0);
-                r.put("adam_ms", Math.round(f.adamMs() * 100) / 100.0);
-                r.put("bound_ms", Math.round(f.boundMs() * 100) / 100.0);
-                r.put("ratio", Math.round(f.ratio() * 100) / 100.0);
-                r.put("traces_per_second", Math.round(f.tracesPerSecond()));
-                if (!json) {
-                    out.printf(Locale.ROOT, "%6d %6d %,10d %8.1f %8.1f %8.1f %8.1f %8.1f %6.1fx %,10.0f%n", hidden, batch,
-                            f.weights(), f.forwardMs(), f.backwardMs(), f.adamMs(), f.stepMs(), f.boundMs(), f.ratio(),
-                            f.tracesPerSecond());
-                    out.flush();
+                for (boolean java : new boolean[] {false, true}) {
+                    err.printf(Locale.ROOT, "probe bench: LSTM %d, batch %d, %s pass...%n", hidden, batch, java ? "Java" : "native");
+                    err.flush();
+                    var f = dev.probe.compiler.StepBench.measure(dev.probe.proposals.ProposalNetwork.Config.defaults()
+                            .withHidden(hidden), batch, LSTM_STEPS, Math.max(3, (int) Math.ceil(5 * seconds)), gflops, java);
+                    ObjectNode r = rows.addObject();
+                    r.put("pass", f.pass());
+                    r.put("hidden", hidden);
+                    r.put("batch", batch);
+                    r.put("steps", LSTM_STEPS);
+                    r.put("weights", f.weights());
+                    r.put("forward_ms", Math.round(f.forwardMs() * 100) / 100.0);
+                    r.put("backward_ms", Math.round(f.backwardMs() * 100) / 100.0);
+                    r.put("adam_ms", Math.round(f.adamMs() * 100) / 100.0);
+                    r.put("bound_ms", Math.round(f.boundMs() * 100) / 100.0);
+                    r.put("ratio", Math.round(f.ratio() * 100) / 100.0);
+                    r.put("traces_per_second", Math.round(f.tracesPerSecond()));
+                    if (!json) {
+                        out.printf(Locale.ROOT, "%-6s %6d %6d %,10d %8.1f %8.1f %8.1f %8.1f %8.1f %6.1fx %,10.0f%n", f.pass(), hidden,
+                                batch, f.weights(), f.forwardMs(), f.backwardMs(), f.adamMs(), f.stepMs(), f.boundMs(), f.ratio(),
+                                f.tracesPerSecond());
+                        out.flush();
+                    }
                 }
             }
         }

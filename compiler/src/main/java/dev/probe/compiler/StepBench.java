@@ -26,13 +26,15 @@ import dev.probe.proposals.Run;
  * thread's CPU time (PyTorch at one thread computes on the calling thread), so a loaded machine
  * slows them little. Synthetic
  * runs of a fixed number of real-valued choices, each at an address of its own, stand in for a
- * model; the step is the trainer's (packed batch, loss, backward, Adam).
+ * model; the step is the trainer's (packed batch, loss, backward, Adam), in either of its passes:
+ * the native library's with autograd, or the Java pass ({@link dev.probe.proposals.Backprop}).
  */
 public final class StepBench {
 
     /**
      * One measured size.
      *
+     * @param pass         "native" or "java"
      * @param hidden       LSTM units
      * @param batch        runs per optimiser step
      * @param steps        choices per run
@@ -43,7 +45,7 @@ public final class StepBench {
      * @param boundMs      the step's matrix products at the measured matrix-product rate
      * @param gflops       that rate (GFLOP/s)
      */
-    public record Figure(int hidden, int batch, int steps, long weights, double forwardMs, double backwardMs, double adamMs,
+    public record Figure(String pass, int hidden, int batch, int steps, long weights, double forwardMs, double backwardMs, double adamMs,
             double boundMs, double gflops) {
 
         public double stepMs() {
@@ -93,8 +95,13 @@ public final class StepBench {
         }
     }
 
-    /** Times {@code repeats} training steps (after a few to warm up) at one size; keeps the fastest. */
-    public static Figure measure(ProposalNetwork.Config config, int batch, int steps, int repeats, double gflops) {
+    /**
+     * Times {@code repeats} training steps (after a few to warm up) at one size; keeps the fastest.
+     * With {@code java}, the Java pass: its forward time is a forward pass alone, its backward time
+     * what the gradient adds to that.
+     */
+    public static Figure measure(ProposalNetwork.Config config, int batch, int steps, int repeats, double gflops,
+            boolean java) {
         ObservationLayout layout = new ObservationLayout(List.of(new ObservationLayout.Entry("y", null, new double[10],
                 filled(10, 1))));
         java.util.Random random = new java.util.Random(1);
@@ -110,6 +117,9 @@ public final class StepBench {
                 choices.add(new Choice("x" + t, "Normal", Head.NORMAL, new double[] {0, 1}, v, v));
             }
             runs.add(new Run(input, choices));
+        }
+        if (java) {
+            return measureJava(config, layout, runs, steps, repeats, gflops);
         }
         try (ProposalNetwork network = ProposalNetwork.create(config, layout, Device.cpu(), 1)) {
             for (NDArray p : network.parameters().values()) {
@@ -149,7 +159,41 @@ public final class StepBench {
             } finally {
                 adam.close();
             }
-            return new Figure(config.hidden(), batch, steps, network.size(), forward, backward, update, flops(config, batch, steps) / gflops / 1e6, gflops);
+            return new Figure("native", config.hidden(), batch, steps, network.size(), forward, backward, update,
+                    flops(config, batch, steps) / gflops / 1e6, gflops);
+        }
+    }
+
+    private static Figure measureJava(ProposalNetwork.Config config, ObservationLayout layout, List<Run> runs, int steps,
+            int repeats, double gflops) {
+        try (ProposalNetwork network = ProposalNetwork.create(config, layout, Device.cpu(), 1)) {
+            Batch encoded = Batch.of(runs, network, true);
+            dev.probe.proposals.Backprop pass = new dev.probe.proposals.Backprop(network);
+            ArrayAdam adam = new ArrayAdam();
+            double forward = 0;
+            double backward = 0;
+            double update = 0;
+            double best = Double.MAX_VALUE;
+            // The JIT compiles the Java pass's loops after a few hundred calls: warm up for longer.
+            int warm = 30;
+            for (int i = 0; i < warm + repeats; i++) {
+                long t0 = cpu();
+                pass.loss(encoded);
+                long t1 = cpu();
+                pass.lossAndGradient(encoded);
+                long t2 = cpu();
+                adam.step(pass.weights(), pass.gradients(), network.usedBy(encoded), 1e-4);
+                long t3 = cpu();
+                long step = (t2 - t1) + (t3 - t2);
+                if (i >= warm && step < best) {
+                    best = step;
+                    forward = (t1 - t0) / 1e6;
+                    backward = Math.max(0, (t2 - t1) - (t1 - t0)) / 1e6;
+                    update = (t3 - t2) / 1e6;
+                }
+            }
+            return new Figure("java", config.hidden(), runs.size(), steps, network.size(), forward, backward, update,
+                    flops(config, runs.size(), steps) / gflops / 1e6, gflops);
         }
     }
 

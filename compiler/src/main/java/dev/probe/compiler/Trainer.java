@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.probe.proposals.AddressTable;
 import dev.probe.proposals.Artifact;
+import dev.probe.proposals.Backprop;
 import dev.probe.proposals.Batch;
 import dev.probe.proposals.ObservationLayout;
 import dev.probe.proposals.ProposalNetwork;
@@ -53,6 +54,8 @@ public final class Trainer {
 
     /** Batches per block of simulated runs. */
     static final int BATCHES_PER_BLOCK = 16;
+    /** Blocks simulated ahead of the one training. */
+    static final int BLOCKS_AHEAD = 3;
     /** Validation points over a training (plus the last). */
     static final int VALIDATIONS = 20;
     /** Non-finite steps in a row after which training gives up. */
@@ -78,11 +81,8 @@ public final class Trainer {
 
     private static Artifact train(ProposalNetwork network, RunSource source, List<SimulatedRun> validationRuns,
             TrainingOptions options, Listener listener) {
-        for (NDArray p : network.parameters().values()) {
-            p.setRequiresGradient(true);
-        }
         List<Run> validation = encode(validationRuns, network.layout());
-        Adam adam = new Adam();
+        Pass pass = pass(network);
         ObjectNode record = Artifact.newObject();
         ArrayNode history = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
         long total = options.traces();
@@ -92,7 +92,7 @@ public final class Trainer {
         long done = 0;
         long step = 0;
         long nextCheckpoint = options.checkpointEvery() > 0 ? options.checkpointEvery() : Long.MAX_VALUE;
-        double validLoss = validationLoss(network, validation);
+        double validLoss = pass.validationLoss(validation);
         double trainSum = 0;
         long trainCount = 0;
         double lastTrain = Double.NaN;
@@ -102,26 +102,29 @@ public final class Trainer {
         boolean warnedFull = false;
         long block = 0;
         int blockSize = options.batchSize() * BATCHES_PER_BLOCK;
-        // The next block is simulated while this one trains: the source is asked in order, by one
-        // thread, so the runs are those of a sequential training.
+        // The next blocks are simulated while this one trains: the source is asked in order, by one
+        // thread, so the runs are those of a sequential training. Several blocks ahead, so that the
+        // simulating threads keep going while a fast training step works through a block.
         java.util.concurrent.ExecutorService simulator = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "probe-simulate");
             t.setDaemon(true);
             return t;
         });
         try {
-            long asked = Math.min(blockSize, total);
-            java.util.concurrent.Future<List<SimulatedRun>> pending = simulator.submit(() -> source.next((int) Math.min(blockSize,
-                    total)));
+            long asked = 0;
+            java.util.ArrayDeque<java.util.concurrent.Future<List<SimulatedRun>>> pending = new java.util.ArrayDeque<>();
             while (done < total) {
-                List<SimulatedRun> simulated = await(pending);
-                if (simulated.isEmpty()) {
-                    break;
-                }
-                if (asked < total) {
+                while (asked < total && pending.size() < BLOCKS_AHEAD) {
                     int want = (int) Math.min(blockSize, total - asked);
                     asked += want;
-                    pending = simulator.submit(() -> source.next(want));
+                    pending.add(simulator.submit(() -> source.next(want)));
+                }
+                if (pending.isEmpty()) {
+                    break;
+                }
+                List<SimulatedRun> simulated = await(pending.poll());
+                if (simulated.isEmpty()) {
+                    break;
                 }
                 if (!warnedFull && network.addresses().refusedChoices() > 0) {
                     warnedFull = true;
@@ -134,7 +137,7 @@ public final class Trainer {
                     for (Run r : runs) {
                         longest = Math.max(longest, r.choices().size());
                     }
-                    double loss = step(network, adam, runs, lr);
+                    double loss = pass.step(runs, lr);
                     if (Double.isNaN(loss)) {
                         // A step whose loss or gradient is not finite changes nothing; a run of them ends training.
                         skipped++;
@@ -158,7 +161,7 @@ public final class Trainer {
                     lastTrain = loss;
                     boolean last = done >= total;
                     if (step % validateEvery == 0 || last) {
-                        validLoss = validationLoss(network, validation);
+                        validLoss = pass.validationLoss(validation);
                         double seconds = (System.nanoTime() - start) / 1e9;
                         ObjectNode h = history.addObject();
                         h.put("traces", done);
@@ -173,7 +176,7 @@ public final class Trainer {
                     listener.progress(done, total, lastTrain, validLoss, done / Math.max(seconds, 1e-9));
                     if (done >= nextCheckpoint && !last && options.out() != null) {
                         nextCheckpoint += options.checkpointEvery();
-                        fill(record, options, source, done, seconds, validLoss, history, network, skipped, longest);
+                        fill(record, options, source, done, seconds, validLoss, history, network, skipped, longest, pass);
                         save(new Artifact(network, source.identity(), source.label(), record.deepCopy()), options);
                         listener.message("checkpoint: " + done + " traces, validation loss " + round(validLoss) + ", saved in "
                                 + options.out());
@@ -186,10 +189,7 @@ public final class Trainer {
             }
         } finally {
             simulator.shutdownNow();
-            adam.close();
-        }
-        for (NDArray p : network.parameters().values()) {
-            p.setRequiresGradient(false);
+            pass.close();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         AddressTable table = network.addresses();
@@ -199,7 +199,7 @@ public final class Trainer {
                     + " with maxAddresses %d or more", table.capacity(), table.refusedAddresses(), table.refusedChoices(),
                     table.capacity() + table.refusedAddresses()));
         }
-        fill(record, options, source, done, seconds, validLoss, history, network, skipped, longest);
+        fill(record, options, source, done, seconds, validLoss, history, network, skipped, longest, pass);
         Artifact artifact = new Artifact(network, source.identity(), source.label(), record);
         if (options.out() != null) {
             save(artifact, options);
@@ -235,7 +235,7 @@ public final class Trainer {
     }
 
     private static void fill(ObjectNode r, TrainingOptions o, RunSource source, long done, double seconds, double validLoss,
-            ArrayNode history, ProposalNetwork network, long skippedSteps, int longest) {
+            ArrayNode history, ProposalNetwork network, long skippedSteps, int longest, Pass pass) {
         r.put("source", source.describe());
         if (source instanceof FocusedSource focused) {
             r.set("focus", focused.record());
@@ -248,6 +248,7 @@ public final class Trainer {
         r.put("validation_size", o.validationSize());
         r.put("seed", o.seed());
         r.put("device", o.device().toString());
+        r.put("pass", pass.name());
         r.put("seconds", round(seconds));
         r.put("traces_per_second", round(done / Math.max(seconds, 1e-9)));
         r.put("process_cpu_seconds", round(processCpuSeconds()));
@@ -283,24 +284,145 @@ public final class Trainer {
         return lr * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * progress)));
     }
 
-    /** One optimiser step; returns the batch's loss, or NaN when it was skipped as not finite. */
-    private static double step(ProposalNetwork network, Adam adam, List<Run> runs, double lr) {
-        Batch batch = Batch.of(runs, network, true);
-        if (batch.choices() == 0) {
-            return 0;
+    /**
+     * Which pass trains: {@code auto} (the default), {@code java} or {@code native}, as
+     * {@code -Dprobe.training.pass=native} (in {@code PROBE_JAVA_OPTS}) sets it.
+     */
+    public static final String PASS_PROPERTY = "probe.training.pass";
+    /**
+     * The widest LSTM the automatic choice trains in Java: up to 128 units the Java pass's step is
+     * faster than the native library's (1.3-1.7 times at batch 64, as fast at 128 units and batch
+     * 256); from 256 units the native library's matrix products win (docs/benchmarks.md).
+     */
+    static final int JAVA_PASS_MAX_HIDDEN = 128;
+
+    /** The pass {@link #PASS_PROPERTY} asks for, or the faster one for this network. */
+    private static Pass pass(ProposalNetwork network) {
+        String asked = System.getProperty(PASS_PROPERTY, "auto");
+        switch (asked) {
+            case "auto":
+                return Backprop.supports(network) && network.config().hidden() <= JAVA_PASS_MAX_HIDDEN ? new JavaPass(network)
+                        : new NativePass(network);
+            case "java":
+                if (!Backprop.supports(network)) {
+                    throw new InvalidSettingException(PASS_PROPERTY, "is java, but the Java pass trains networks on the CPU whose"
+                            + " observations are all vectors: this one " + (network.device().isGpu() ? "is on a GPU"
+                                    : "embeds an image") + "; use auto or native");
+                }
+                return new JavaPass(network);
+            case "native":
+                return new NativePass(network);
+            default:
+                throw new InvalidSettingException(PASS_PROPERTY, "must be auto, java or native, got '" + asked + "'");
         }
-        try (NDManager scope = network.manager().newSubManager()) {
-            NDArray loss;
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                loss = network.loss(batch, scope);
-                gc.backward(loss);
+    }
+
+    /** How a training computes its loss, gradient and update. */
+    private interface Pass {
+        /** One optimiser step; returns the batch's loss, or NaN when it was skipped as not finite. */
+        double step(List<Run> runs, double lr);
+
+        /** The mean validation loss, in nats per run. */
+        double validationLoss(List<Run> validation);
+
+        /** As the training record names it. */
+        String name();
+
+        void close();
+    }
+
+    /**
+     * The Java pass ({@link Backprop}, {@link ArrayAdam}): for networks on the CPU whose
+     * observations are vectors, where the native library's calls cost more than their arithmetic.
+     */
+    private static final class JavaPass implements Pass {
+        private final ProposalNetwork network;
+        private final Backprop backprop;
+        private final ArrayAdam adam = new ArrayAdam();
+
+        JavaPass(ProposalNetwork network) {
+            this.network = network;
+            this.backprop = new Backprop(network);
+        }
+
+        @Override
+        public double step(List<Run> runs, double lr) {
+            Batch batch = Batch.of(runs, network, true);
+            if (batch.choices() == 0) {
+                return 0;
             }
-            double value = loss.getFloat();
+            double value = backprop.lossAndGradient(batch);
             if (!Double.isFinite(value)) {
-                adam.discard(network.parameters(), network.usedBy(batch), scope);
                 return Double.NaN;
             }
-            return adam.step(network.parameters(), network.usedBy(batch), lr, scope) ? value : Double.NaN;
+            return adam.step(backprop.weights(), backprop.gradients(), network.usedBy(batch), lr) ? value : Double.NaN;
+        }
+
+        @Override
+        public double validationLoss(List<Run> validation) {
+            Batch batch = Batch.of(validation, network, false);
+            return batch.choices() == 0 ? Double.NaN : (float) backprop.loss(batch);
+        }
+
+        @Override
+        public String name() {
+            return "java";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** The native pass: the loss through DJL, its gradient by autograd, {@link Adam} on the device's arrays. */
+    private static final class NativePass implements Pass {
+        private final ProposalNetwork network;
+        private final Adam adam = new Adam();
+
+        NativePass(ProposalNetwork network) {
+            this.network = network;
+            for (NDArray p : network.parameters().values()) {
+                p.setRequiresGradient(true);
+            }
+        }
+
+        @Override
+        public double step(List<Run> runs, double lr) {
+            Batch batch = Batch.of(runs, network, true);
+            if (batch.choices() == 0) {
+                return 0;
+            }
+            try (NDManager scope = network.manager().newSubManager()) {
+                NDArray loss;
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    loss = network.loss(batch, scope);
+                    gc.backward(loss);
+                }
+                double value = loss.getFloat();
+                if (!Double.isFinite(value)) {
+                    adam.discard(network.parameters(), network.usedBy(batch), scope);
+                    return Double.NaN;
+                }
+                return adam.step(network.parameters(), network.usedBy(batch), lr, scope) ? value : Double.NaN;
+            }
+        }
+
+        @Override
+        public double validationLoss(List<Run> validation) {
+            return Trainer.validationLoss(network, validation);
+        }
+
+        @Override
+        public String name() {
+            return "native";
+        }
+
+        @Override
+        public void close() {
+            adam.close();
+            for (NDArray p : network.parameters().values()) {
+                p.setRequiresGradient(false);
+            }
         }
     }
 

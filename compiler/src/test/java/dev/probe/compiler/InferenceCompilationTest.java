@@ -19,6 +19,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import ai.djl.Device;
 
@@ -27,6 +29,7 @@ import dev.probe.proposals.Artifact;
 import dev.probe.proposals.ArtifactException;
 import dev.probe.proposals.NetworkProposal;
 import dev.probe.proposals.ProposalNetwork;
+import dev.probe.runtime.InvalidSettingException;
 import dev.probe.runtime.distribution.Distribution;
 import dev.probe.runtime.distribution.Normal;
 import dev.probe.runtime.inference.Inference;
@@ -59,7 +62,7 @@ class InferenceCompilationTest {
 
     @BeforeAll
     static void train() {
-        gaussian = Trainer.train(RunSource.online(GAUSSIAN, "builtin:gaussian", 1, 2, 64), options(20_000, 1, 512),
+        gaussian = Trainer.train(RunSource.online(GAUSSIAN, "builtin:gaussian", 1, 2, 64), options(20_000, 1, 128),
                 Trainer.Listener.NONE);
     }
 
@@ -97,6 +100,7 @@ class InferenceCompilationTest {
         assertEquals("2000", ic.info().get("proposed"));
         // One latent choice: its proposal depends on the observations only, so one network step serves every run.
         assertEquals(1, proposal.networkSteps());
+        assertEquals("java", gaussian.training().get("pass").asText(), "vector observations on the CPU train in Java");
     }
 
     @Test
@@ -199,6 +203,7 @@ class InferenceCompilationTest {
         Artifact net = Trainer.train(RunSource.online(BLOB, "blob", 5, 2, 64), o, Trainer.Listener.NONE);
         try {
             assertTrue(net.network().parameters().containsKey("obs.image0.conv1.weight"));
+            assertEquals("native", net.training().get("pass").asText(), "a CNN's convolutions train in the native library");
             assertArrayEquals(new int[] {8, 8}, net.network().layout().entries().get(0).shape());
             double[] seen = blob(2.5, 5.5);
             Posterior ic = Inference.importanceSampling(BLOB).observe("image", seen).proposal(new NetworkProposal(net.network()))
@@ -247,21 +252,55 @@ class InferenceCompilationTest {
      * collection frees even while autograd holds them for the backward pass, so the loss writes its
      * numbers as {@code Constants} (docs/planing.md); before, the weights came out different.
      */
-    @Test
-    void trainingTwiceWithOneSeedGivesIdenticalWeights() throws InterruptedException {
-        Map<String, float[]> first = small(5);
+    @ParameterizedTest
+    @ValueSource(strings = {"java", "native"})
+    void trainingTwiceWithOneSeedGivesIdenticalWeights(String pass) throws InterruptedException {
+        Map<String, float[]> first = withPass(pass, () -> small(5));
         Map<String, float[]> second;
         ScheduledExecutorService collector = Executors.newSingleThreadScheduledExecutor();
         collector.scheduleWithFixedDelay(System::gc, 0, 1, TimeUnit.MILLISECONDS);
         try {
-            second = small(5);
+            second = withPass(pass, () -> small(5));
         } finally {
             collector.shutdownNow();
             collector.awaitTermination(1, TimeUnit.MINUTES);
         }
         first.forEach((k, v) -> assertArrayEquals(v, second.get(k), k));
-        Map<String, float[]> other = small(6);
+        Map<String, float[]> other = withPass(pass, () -> small(6));
         assertFalse(java.util.Arrays.equals(first.get("lstm.ih.weight"), other.get("lstm.ih.weight")));
+    }
+
+    /** What {@code work} gives with {@link Trainer#PASS_PROPERTY} set to {@code pass}. */
+    private static <T> T withPass(String pass, java.util.function.Supplier<T> work) {
+        String before = System.getProperty(Trainer.PASS_PROPERTY);
+        System.setProperty(Trainer.PASS_PROPERTY, pass);
+        try {
+            return work.get();
+        } finally {
+            if (before == null) {
+                System.clearProperty(Trainer.PASS_PROPERTY);
+            } else {
+                System.setProperty(Trainer.PASS_PROPERTY, before);
+            }
+        }
+    }
+
+    @Test
+    void thePassIsChosenByWidthAndCanBeAskedFor() {
+        TrainingOptions wide = options(256, 3, 256);
+        TrainingOptions narrow = options(256, 3, 32);
+        java.util.function.Function<TrainingOptions, String> pass = o -> {
+            Artifact a = Trainer.train(RunSource.online(GAUSSIAN, "builtin:gaussian", 3, 2, 64), o, Trainer.Listener.NONE);
+            a.network().close();
+            return a.training().get("pass").asText();
+        };
+        assertEquals("java", pass.apply(narrow));
+        assertEquals("native", pass.apply(wide), "above 128 units the native library's products are faster");
+        assertEquals("java", withPass("java", () -> pass.apply(wide)));
+        assertEquals("native", withPass("native", () -> pass.apply(narrow)));
+        InvalidSettingException bad = assertThrows(InvalidSettingException.class, () -> withPass("fast", () -> pass.apply(
+                narrow)));
+        assertEquals("probe.training.pass must be auto, java or native, got 'fast'", bad.getMessage());
     }
 
     private static Map<String, float[]> small(long seed) {

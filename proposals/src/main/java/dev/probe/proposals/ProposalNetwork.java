@@ -197,10 +197,6 @@ public final class ProposalNetwork implements AutoCloseable {
             extra.removeAll(shapes.keySet());
             throw new IllegalArgumentException("the weights do not fit the network: unexpected parameters " + extra);
         }
-        if (weights == null) {
-            // A network to train: its parameters are needed at once.
-            materialise();
-        }
     }
 
     /** The parameters on the device, made from {@link #values} the first time they are needed. */
@@ -215,6 +211,17 @@ public final class ProposalNetwork implements AutoCloseable {
             manager = m;
         }
         return params;
+    }
+
+    /**
+     * The weights themselves, by name, for a trainer that updates them in place in Java
+     * ({@link Backprop}); only while the native parameters are not made, which would not see it.
+     */
+    Map<String, float[]> liveWeights() {
+        if (materialised()) {
+            throw new IllegalStateException("the network's parameters are on the device: train them there");
+        }
+        return java.util.Collections.unmodifiableMap(values);
     }
 
     /** Whether the parameters live on the device yet (after training, or a native pass). */

@@ -280,13 +280,13 @@ final class StepKernel {
         }
     }
 
-    private static void sigmoids(float[] v, int from, int to) {
+    static void sigmoids(float[] v, int from, int to) {
         for (int i = from; i < to; i++) {
             v[i] = 0.5f + 0.5f * tanh(0.5f * v[i]);
         }
     }
 
-    private static void tanhs(float[] v, int from, int to) {
+    static void tanhs(float[] v, int from, int to) {
         for (int i = from; i < to; i++) {
             v[i] = tanh(v[i]);
         }
