@@ -48,8 +48,12 @@ public final class FocusedSource implements RunSource {
     private final List<SimulatedRun> spare = new ArrayList<>();
     private long pilotRuns;
     private long pilotKept;
-    private long simulated;
-    private long kept;
+    /**
+     * Written by the thread that simulates, read for the training record by the one that trains:
+     * at a checkpoint they count the blocks simulated so far, which may run ahead of training.
+     */
+    private volatile long simulated;
+    private volatile long kept;
 
     /**
      * @param target the observation to focus on: finite values by observation name, flattened

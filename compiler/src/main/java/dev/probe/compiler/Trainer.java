@@ -307,7 +307,8 @@ public final class Trainer {
                 if (!Backprop.supports(network)) {
                     throw new InvalidSettingException(PASS_PROPERTY, "is java, but the Java pass trains networks on the CPU whose"
                             + " observations are all vectors: this one " + (network.device().isGpu() ? "is on a GPU"
-                                    : "embeds an image") + "; use auto or native");
+                                    : network.layout().entries().stream().anyMatch(e -> e.isImage()) ? "embeds an image"
+                                            : "has its parameters on the device already") + "; use auto or native");
                 }
                 return new JavaPass(network);
             case "native":

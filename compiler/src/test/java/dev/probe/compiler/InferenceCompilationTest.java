@@ -266,6 +266,8 @@ class InferenceCompilationTest {
             collector.awaitTermination(1, TimeUnit.MINUTES);
         }
         first.forEach((k, v) -> assertArrayEquals(v, second.get(k), k));
+        Map<String, float[]> oneThread = withPass(pass, () -> small(5, 1));
+        first.forEach((k, v) -> assertArrayEquals(v, oneThread.get(k), k + ", simulated on one thread"));
         Map<String, float[]> other = withPass(pass, () -> small(6));
         assertFalse(java.util.Arrays.equals(first.get("lstm.ih.weight"), other.get("lstm.ih.weight")));
     }
@@ -304,7 +306,11 @@ class InferenceCompilationTest {
     }
 
     private static Map<String, float[]> small(long seed) {
-        Artifact a = Trainer.train(RunSource.online(GAUSSIAN, "builtin:gaussian", seed, 2, 64), options(2_000, seed, 32),
+        return small(seed, 2);
+    }
+
+    private static Map<String, float[]> small(long seed, int threads) {
+        Artifact a = Trainer.train(RunSource.online(GAUSSIAN, "builtin:gaussian", seed, threads, 64), options(2_000, seed, 32),
                 Trainer.Listener.NONE);
         try {
             return a.network().weights();

@@ -18,7 +18,11 @@ import org.apache.commons.numbers.gamma.Erf;
  * place; the network must not have made its native parameters (they would not see the updates).
  * The formulas are {@link HeadMath#logProb}'s and the LSTM's of {@link ProposalNetwork}, with the
  * LSTM's nonlinearities those of the inference step ({@link StepKernel#tanh}); the gradient agrees
- * with autograd's to float rounding (tested). Not thread-safe: one pass at a time.
+ * with autograd's to float rounding (tested). The heads' densities are computed in double where
+ * the native pass uses float: the same but where float loses a truncated component's mass
+ * altogether (a location more than about four scales beyond a bound, where the native pass takes
+ * the mass as 1e-12 and passes no gradient, this pass the true mass). Not thread-safe: one pass
+ * at a time.
  */
 public final class Backprop {
 
@@ -216,6 +220,10 @@ public final class Backprop {
     }
 
     private double pass(Batch b, boolean backward) {
+        if (network.materialised()) {
+            throw new IllegalStateException("the network's parameters were made on the device during a Java training: its"
+                    + " updates would not reach them");
+        }
         load(backward);
         int runs = b.size;
         int n = b.rows();

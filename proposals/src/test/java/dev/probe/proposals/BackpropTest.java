@@ -38,6 +38,19 @@ class BackpropTest {
         List<Run> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             List<Choice> cs = new ArrayList<>();
+            if (i % 8 == 7) {
+                // A run without a scored choice (it still takes a row at the first step), and one that
+                // starts inside the shower: its right fraction's frame is not enclosed by the left's,
+                // so that choice continues from the zero cell state at its second step.
+                out.add(new Run(new float[] {(float) random.nextGaussian(), 0f, 1f}, List.of()));
+                double f = 0.05 + 0.9 * random.nextDouble();
+                cs.add(new Choice(SITE + "/" + LEFT + "/" + MAIN + "#Beta", "Beta", Head.TRUNCATED, new double[] {0.5, 0.22, 0, 1},
+                        f, (f - 0.5) / 0.22));
+                cs.add(new Choice(SITE + "/" + RIGHT + "/" + MAIN + "#Beta", "Beta", Head.TRUNCATED, new double[] {0.5, 0.22, 0,
+                    1}, 1 - f, (0.5 - f) / 0.22));
+                out.add(new Run(new float[] {(float) random.nextGaussian(), 1f, 0f}, cs));
+                continue;
+            }
             double e = 2 + random.nextDouble() * 6;
             cs.add(new Choice("main@22:14#Gamma", "Gamma", Head.TRUNCATED, new double[] {8, 4, 0, Double.POSITIVE_INFINITY}, e,
                     (e - 8) / 4));
@@ -94,6 +107,14 @@ class BackpropTest {
                 }
             }
         });
+        // Outputs past the clips and thresholds: Poisson rate offsets beyond +-5 (no gradient), a
+        // softplus input above 20 (taken as it is, slope 1) for a scale and a one-sided location.
+        int k = Head.MIXTURE;
+        w.get("head.poisson.bias")[Head.POISSONS] = 7;
+        w.get("head.poisson.bias")[Head.POISSONS + 1] = -7;
+        w.get("head.normal.bias")[2 * k] = 25;
+        w.get("head.truncated.bias")[2 * k + 1] = 25;
+        w.get("head.truncated.bias")[k + 2] = 22;
         ProposalNetwork java = ProposalNetwork.of(config, layout, seed.addresses(), Device.cpu(), w);
         ProposalNetwork nativeNet = ProposalNetwork.of(config, layout, seed.addresses(), Device.cpu(), w);
         return new ProposalNetwork[] {java, nativeNet};
@@ -110,12 +131,15 @@ class BackpropTest {
             assertTrue(batch.weighted);
             if (callTree) {
                 boolean branches = false;
+                boolean orphans = false;
                 for (int t = 1; t < batch.steps; t++) {
                     for (int j = 0; j < batch.alive[t]; j++) {
                         branches |= batch.parentRow[batch.offset[t] + j] != batch.offset[t - 1] + j;
+                        orphans |= batch.parentRow[batch.offset[t] + j] < 0;
                     }
                 }
                 assertTrue(branches, "some choice continues from a parent other than the choice before it");
+                assertTrue(orphans, "some later choice has no parent: it continues from the zero state");
             }
             Backprop pass = new Backprop(java);
             double loss = pass.lossAndGradient(batch);
@@ -160,10 +184,16 @@ class BackpropTest {
                 }
                 assertTrue(norm > 0, name + " has a gradient");
             }
-            // The forward pass alone gives the same loss, and the same bits twice.
+            // The forward pass alone gives the same loss, and the same bits twice, also after a
+            // smaller training batch and a forward pass over another batch in between (the
+            // workspace is kept from pass to pass).
             assertEquals(loss, pass.loss(batch));
+            pass.lossAndGradient(Batch.of(runs.subList(0, 5), java, false));
+            pass.loss(Batch.of(runs(40, 9), java, false));
             assertEquals(loss, pass.lossAndGradient(batch));
-            assertArrayEquals(ours.get("lstm.ih.weight"), pass.gradients().get("lstm.ih.weight"));
+            for (Map.Entry<String, float[]> e : ours.entrySet()) {
+                assertArrayEquals(e.getValue(), pass.gradients().get(e.getKey()), e.getKey());
+            }
         }
     }
 
