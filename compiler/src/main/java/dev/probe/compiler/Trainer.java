@@ -101,6 +101,9 @@ public final class Trainer {
         int badInARow = 0;
         boolean warnedFull = false;
         long block = 0;
+        // Time the training thread spent waiting for simulated runs (ns): where it is most of the
+        // training, simulation sets the pace, not the step.
+        long waited = 0;
         int blockSize = options.batchSize() * BATCHES_PER_BLOCK;
         // The next blocks are simulated while this one trains: the source is asked in order, by one
         // thread, so the runs are those of a sequential training. Several blocks ahead, so that the
@@ -122,7 +125,9 @@ public final class Trainer {
                 if (pending.isEmpty()) {
                     break;
                 }
+                long waitStart = System.nanoTime();
                 List<SimulatedRun> simulated = await(pending.poll());
+                waited += System.nanoTime() - waitStart;
                 if (simulated.isEmpty()) {
                     break;
                 }
@@ -177,6 +182,7 @@ public final class Trainer {
                     if (done >= nextCheckpoint && !last && options.out() != null) {
                         nextCheckpoint += options.checkpointEvery();
                         fill(record, options, source, done, seconds, validLoss, history, network, skipped, longest, pass);
+                        record.put("waiting_seconds", round(waited / 1e9));
                         save(new Artifact(network, source.identity(), source.label(), record.deepCopy()), options);
                         listener.message("checkpoint: " + done + " traces, validation loss " + round(validLoss) + ", saved in "
                                 + options.out());
@@ -200,6 +206,7 @@ public final class Trainer {
                     table.capacity() + table.refusedAddresses()));
         }
         fill(record, options, source, done, seconds, validLoss, history, network, skipped, longest, pass);
+        record.put("waiting_seconds", round(waited / 1e9));
         Artifact artifact = new Artifact(network, source.identity(), source.label(), record);
         if (options.out() != null) {
             save(artifact, options);
@@ -338,31 +345,101 @@ public final class Trainer {
      */
     private static final class JavaPass implements Pass {
         private final ProposalNetwork network;
-        private final Backprop backprop;
+        /** One pass per half of a batch. */
+        private final Backprop first;
+        private final Backprop second;
         private final ArrayAdam adam = new ArrayAdam();
+        /**
+         * The thread that takes a batch's second half where there is a second core (else the
+         * training thread takes both in turn: the same numbers either way).
+         */
+        private final java.util.concurrent.ExecutorService helper;
 
         JavaPass(ProposalNetwork network) {
             this.network = network;
-            this.backprop = new Backprop(network);
+            this.first = new Backprop(network);
+            this.second = new Backprop(network);
+            helper = Runtime.getRuntime().availableProcessors() < 2 ? null
+                    : java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                        Thread t = new Thread(r, "probe-train");
+                        t.setDaemon(true);
+                        return t;
+                    });
         }
 
+        /**
+         * The batch in two halves, one per core: the loss and gradient of the whole batch are the
+         * halves' averaged by their runs. The training thread and the simulating ones leave a
+         * core idle whenever simulation is ahead, which the second half takes. The split is
+         * always in two, whatever the cores, so that the weights never depend on them.
+         */
         @Override
         public double step(List<Run> runs, double lr) {
-            Batch batch = Batch.of(runs, network, true);
-            if (batch.choices() == 0) {
+            int half = runs.size() / 2;
+            // Addresses are learned in the runs' order, as one batch of them all would.
+            Batch a = Batch.of(runs.subList(0, half), network, true);
+            Batch b = Batch.of(runs.subList(half, runs.size()), network, true);
+            if (a.choices() + b.choices() == 0) {
                 return 0;
             }
-            double value = backprop.lossAndGradient(batch);
+            double la;
+            double lb;
+            if (half == 0) {
+                la = 0;
+                lb = second.lossAndGradient(b);
+            } else if (helper == null) {
+                la = first.lossAndGradient(a);
+                lb = second.lossAndGradient(b);
+            } else {
+                java.util.concurrent.Future<Double> other = helper.submit(() -> second.lossAndGradient(b));
+                la = first.lossAndGradient(a);
+                lb = await(other);
+            }
+            double value = (half * la + (runs.size() - half) * lb) / runs.size();
             if (!Double.isFinite(value)) {
                 return Double.NaN;
             }
-            return adam.step(backprop.weights(), backprop.gradients(), network.usedBy(batch), lr) ? value : Double.NaN;
+            float wa = (float) half / runs.size();
+            float wb = (float) (runs.size() - half) / runs.size();
+            Map<String, float[]> gradient = first.gradients();
+            for (Map.Entry<String, float[]> e : gradient.entrySet()) {
+                float[] ga = e.getValue();
+                float[] gb = second.gradients().get(e.getKey());
+                if (half == 0) {
+                    System.arraycopy(gb, 0, ga, 0, ga.length);
+                    continue;
+                }
+                for (int i = 0; i < ga.length; i++) {
+                    ga[i] = wa * ga[i] + wb * gb[i];
+                }
+            }
+            java.util.Set<String> used = new java.util.HashSet<>(network.usedBy(a));
+            used.addAll(network.usedBy(b));
+            return adam.step(first.weights(), gradient, used, lr) ? value : Double.NaN;
+        }
+
+        private static double await(java.util.concurrent.Future<Double> half) {
+            try {
+                return half.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while training", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException) {
+                    throw (RuntimeException) cause;
+                }
+                if (cause instanceof Error) {
+                    throw (Error) cause;
+                }
+                throw new IllegalStateException(cause);
+            }
         }
 
         @Override
         public double validationLoss(List<Run> validation) {
             Batch batch = Batch.of(validation, network, false);
-            return batch.choices() == 0 ? Double.NaN : (float) backprop.loss(batch);
+            return batch.choices() == 0 ? Double.NaN : (float) first.loss(batch);
         }
 
         @Override
@@ -372,6 +449,9 @@ public final class Trainer {
 
         @Override
         public void close() {
+            if (helper != null) {
+                helper.shutdownNow();
+            }
         }
     }
 
