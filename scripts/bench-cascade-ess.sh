@@ -15,7 +15,8 @@
 # (default OUT/net), trained here when absent (`probe compile`, 1,700,000 runs, --lstm-hidden 32
 # --batch-size 128 --learning-rate 0.002 --recurrence call-tree, seed 1: 253 s on 2 quiet cores;
 # with FOCUS=0.1, in OUT/net-focus0.1, FOCUS_RUNS runs focused on the observation, default 3,200,000:
-# 272-278 s with the Java training pass, 11,500-11,800 traces/s; with the native pass 1,200,000 fit
+# 272-278 s with the Java training pass on one thread (3,600,000 took 274-297 s in two halves
+# and bought no more); with the native pass 1,200,000 fit
 # five minutes on a host training 4,400-4,900 traces/s, 1,600,000 on one training 5,800); ic2 and ic3
 # run other networks, NET2 and NET3. CPU seconds are user + sys of the whole command, JVM
 # start-up and JIT compilation included (nothing is subtracted).
