@@ -126,7 +126,7 @@ public final class Trainer {
                     break;
                 }
                 long waitStart = System.nanoTime();
-                List<SimulatedRun> simulated = await(pending.poll());
+                List<SimulatedRun> simulated = await(pending.poll(), "simulating training runs");
                 waited += System.nanoTime() - waitStart;
                 if (simulated.isEmpty()) {
                     break;
@@ -214,13 +214,13 @@ public final class Trainer {
         return artifact;
     }
 
-    /** The runs a background simulation produced; its failure is the training's. */
-    private static List<SimulatedRun> await(java.util.concurrent.Future<List<SimulatedRun>> pending) {
+    /** What a background task gave; its failure is the training's ({@code doing} names the task for an interruption). */
+    private static <T> T await(java.util.concurrent.Future<T> pending, String doing) {
         try {
             return pending.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while simulating training runs", e);
+            throw new IllegalStateException("interrupted while " + doing, e);
         } catch (java.util.concurrent.ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException) {
@@ -393,7 +393,7 @@ public final class Trainer {
             } else {
                 java.util.concurrent.Future<Double> other = helper.submit(() -> second.lossAndGradient(b));
                 la = first.lossAndGradient(a);
-                lb = await(other);
+                lb = await(other, "training");
             }
             double value = (half * la + (runs.size() - half) * lb) / runs.size();
             if (!Double.isFinite(value)) {
@@ -416,24 +416,6 @@ public final class Trainer {
             java.util.Set<String> used = new java.util.HashSet<>(network.usedBy(a));
             used.addAll(network.usedBy(b));
             return adam.step(first.weights(), gradient, used, lr) ? value : Double.NaN;
-        }
-
-        private static double await(java.util.concurrent.Future<Double> half) {
-            try {
-                return half.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while training", e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof RuntimeException) {
-                    throw (RuntimeException) cause;
-                }
-                if (cause instanceof Error) {
-                    throw (Error) cause;
-                }
-                throw new IllegalStateException(cause);
-            }
         }
 
         @Override
