@@ -32,6 +32,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.TimeUtils;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -57,6 +58,15 @@ public final class FlinkBackend implements Backend, AutoCloseable {
     /** The most tasks in a range: 32 blocks of 1,024 runs of a small model make about a megabyte of results. */
     static final int TASKS_PER_RANGE = 32;
 
+    /** Flink's default heartbeat.timeout, for a cluster that does not say its own. */
+    static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(50);
+
+    /** The delay before a failed job's first restart; each next one waits twice as long, up to {@link #LONGEST_RESTART}. */
+    private static final Duration FIRST_RESTART = Duration.ofSeconds(1);
+    private static final Duration LONGEST_RESTART = Duration.ofSeconds(16);
+    /** What the restarts outlast beyond the heartbeat timeout: time to deploy the job again once the TaskManager is gone. */
+    private static final Duration RESTART_MARGIN = Duration.ofSeconds(10);
+
     /** How long the cluster may take to answer before it counts as unreachable. */
     private static final Duration CONNECT = Duration.ofSeconds(5);
 
@@ -67,11 +77,15 @@ public final class FlinkBackend implements Backend, AutoCloseable {
     private final MiniCluster embedded;
     /** How long a job may go with no task running and no free slot in the cluster before it is given up. */
     private final Duration slotWait;
+    /** How many times a failed job is restarted: enough to outlast the cluster's heartbeat timeout. */
+    private final int restarts;
     /** The results of this backend's earlier calls, which workers replay. */
     private final List<List<Serializable>> calls = new ArrayList<>();
 
-    private FlinkBackend(String host, int port, int parallelism, Replay replay, MiniCluster embedded, Duration slotWait) {
+    private FlinkBackend(String host, int port, int parallelism, Replay replay, MiniCluster embedded, Duration slotWait,
+            int restarts) {
         this.slotWait = slotWait;
+        this.restarts = restarts;
         this.host = host;
         this.port = port;
         this.parallelism = parallelism;
@@ -91,7 +105,8 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         try {
             cluster.start();
             URI rest = cluster.getRestAddress().get();
-            return new FlinkBackend(rest.getHost(), rest.getPort(), parallelism, replay, cluster, slotWait);
+            return new FlinkBackend(rest.getHost(), rest.getPort(), parallelism, replay, cluster, slotWait,
+                    restarts(DEFAULT_HEARTBEAT_TIMEOUT));
         } catch (Exception e) {
             try {
                 cluster.close();
@@ -112,7 +127,55 @@ public final class FlinkBackend implements Backend, AutoCloseable {
             throw new ProbeException("--flink " + host + ":" + port + ": the cluster has no task slots (no TaskManager"
                     + " registered); start its TaskManagers and try again");
         }
-        return new FlinkBackend(host, port, parallelism > 0 ? parallelism : slots, replay, null, slotWait);
+        return new FlinkBackend(host, port, parallelism > 0 ? parallelism : slots, replay, null, slotWait,
+                restarts(heartbeatTimeout(host, port)));
+    }
+
+    /**
+     * The cluster's {@code heartbeat.timeout}, from its REST endpoint: the longest a JobManager may
+     * go on deploying tasks to a TaskManager that was killed (it counts one as lost when two
+     * heartbeats fail, or at the latest after this timeout). Flink's default where the cluster
+     * does not say.
+     */
+    static Duration heartbeatTimeout(String host, int port) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT).build();
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port
+                    + "/jobmanager/config")).timeout(CONNECT).GET().build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 200) {
+                for (JsonNode entry : new ObjectMapper().readTree(r.body())) {
+                    if (entry.path("key").asText().equals("heartbeat.timeout")) {
+                        return TimeUtils.parseDuration(entry.path("value").asText());
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // The default below: the budget only decides how long a job keeps trying.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return DEFAULT_HEARTBEAT_TIMEOUT;
+    }
+
+    /**
+     * How many restarts, {@link #FIRST_RESTART} apart and doubling up to {@link #LONGEST_RESTART},
+     * add up to the heartbeat timeout and {@link #RESTART_MARGIN} more. A TaskManager killed
+     * mid-job keeps its slots until the JobManager counts it as lost, and every restart before
+     * then may be deployed to it again and fail; five restarts a second apart were all spent that
+     * way on a loaded machine. A fault that every attempt meets (a simulator that cannot attach)
+     * fails the job after the whole budget: about a minute with Flink's default timeout.
+     */
+    static int restarts(Duration heartbeatTimeout) {
+        long needed = heartbeatTimeout.plus(RESTART_MARGIN).toMillis();
+        long delay = FIRST_RESTART.toMillis();
+        long total = 0;
+        int n = 0;
+        while (total < needed) {
+            total += delay;
+            n++;
+            delay = Math.min(2 * delay, LONGEST_RESTART.toMillis());
+        }
+        return n;
     }
 
     /** The cluster's task slots, from its REST endpoint's overview. */
@@ -154,7 +217,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         int ranges = Math.min(count, Math.max(parallelism * RANGES_PER_SLOT, (count + TASKS_PER_RANGE - 1) / TASKS_PER_RANGE));
         Object[] results = new Object[count];
         Replay.Outcome failed = null;
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(host, port, jobConfiguration());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(host, port, jobConfiguration(restarts));
         env.setRuntimeMode(RuntimeExecutionMode.BATCH);
         env.setParallelism(Math.min(parallelism, Math.max(1, ranges)));
         // No checkpoint is ever taken (a batch job), but with checkpointing on, at least once, the
@@ -251,12 +314,15 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         return typed;
     }
 
-    /** What every job asks of the cluster: restarts of lost ranges, in batch. */
-    private static Configuration jobConfiguration() {
+    /** What every job asks of the cluster: restarts of lost ranges ({@link #restarts}), in batch. */
+    private static Configuration jobConfiguration(int restarts) {
         return Configuration.fromMap(Map.of(
-                "restart-strategy.type", "fixed-delay",
-                "restart-strategy.fixed-delay.attempts", "5",
-                "restart-strategy.fixed-delay.delay", "1 s",
+                "restart-strategy.type", "exponential-delay",
+                "restart-strategy.exponential-delay.initial-backoff", FIRST_RESTART.toMillis() + " ms",
+                "restart-strategy.exponential-delay.backoff-multiplier", "2.0",
+                "restart-strategy.exponential-delay.max-backoff", LONGEST_RESTART.toMillis() + " ms",
+                "restart-strategy.exponential-delay.jitter-factor", "0",
+                "restart-strategy.exponential-delay.attempts-before-reset-backoff", Integer.toString(restarts),
                 "rest.retry.max-attempts", "3",
                 "rest.retry.delay", "1 s",
                 "rest.connection-timeout", "5 s",

@@ -11,6 +11,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -45,6 +46,9 @@ class FlinkBackendTest {
         conf.setString("rest.address", "localhost");
         conf.setString("rest.bind-address", "localhost");
         conf.setString("rest.bind-port", "0");
+        // Shorter than Flink's 50 s, so that the restart budget read from the cluster shows (and
+        // the wrong-token test's job spends 31 s on restarts, not 63).
+        conf.setString("heartbeat.timeout", "20000");
         cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(conf).setNumTaskManagers(1)
                 .setNumSlotsPerTaskManager(4).build());
         cluster.start();
@@ -294,6 +298,21 @@ class FlinkBackendTest {
         assertTrue(r.code() != 0, r.err());
         assertTrue(r.err().contains("did not attach") && r.err().contains("a wrong bridge token"), r.err());
         assertEquals(List.of(), running(sim), "simulators outlived their tasks");
+    }
+
+    /**
+     * A failed job is restarted 1, 2, 4, 8 and then 16 s apart until the restarts outlast the
+     * cluster's heartbeat timeout by 10 s: the time a killed TaskManager's slots stay in use.
+     */
+    @Test
+    void restartsOutlastTheClustersHeartbeatTimeout() {
+        String[] hostPort = address.split(":");
+        assertEquals(Duration.ofSeconds(20), FlinkBackend.heartbeatTimeout(hostPort[0], Integer.parseInt(hostPort[1])));
+        assertEquals(FlinkBackend.DEFAULT_HEARTBEAT_TIMEOUT, FlinkBackend.heartbeatTimeout("localhost", 1));
+        assertEquals(5, FlinkBackend.restarts(Duration.ofSeconds(20)), "1 + 2 + 4 + 8 + 16 = 31 s >= 30 s");
+        assertEquals(7, FlinkBackend.restarts(Duration.ofSeconds(50)), "1 + 2 + 4 + 8 + 16 + 16 + 16 = 63 s >= 60 s");
+        assertEquals(4, FlinkBackend.restarts(Duration.ZERO), "1 + 2 + 4 + 8 = 15 s >= 10 s");
+        assertEquals(19, FlinkBackend.restarts(Duration.ofMinutes(4)), "15 s + 15 x 16 s = 255 s >= 250 s");
     }
 
     /** Options that cannot go together on a cluster are usage errors that name the fix. */
