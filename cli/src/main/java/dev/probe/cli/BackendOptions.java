@@ -158,7 +158,7 @@ final class BackendOptions {
         }
         try {
             b = provider.open(flink, requestedThreads == null ? 0 : requestedThreads, replay,
-                    java.time.Duration.ofSeconds(slotWait == null ? SLOT_WAIT_SECONDS : slotWait));
+                    java.time.Duration.ofSeconds(slotWait == null ? SLOT_WAIT_SECONDS : slotWait), this::warn);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }
@@ -166,6 +166,16 @@ final class BackendOptions {
             opened = c;
         }
         return b;
+    }
+
+    /**
+     * A backend's word on a fault mid-work, a line of its own. (No progress bar is drawn while a
+     * cluster job runs: its results arrive when it ends.)
+     */
+    private void warn(String line) {
+        java.io.PrintWriter err = command.commandLine().getErr();
+        err.println("probe: warning: " + line);
+        err.flush();
     }
 
     /** Closes the backend this command opened, if any. */

@@ -3,6 +3,7 @@ package dev.probe.cli;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.function.Consumer;
 
 import dev.probe.runtime.engine.Backend;
 
@@ -28,6 +29,15 @@ public interface BackendProvider {
      * @throws IllegalArgumentException when {@code target} is malformed (a usage error)
      */
     Backend open(String target, int parallelism, Replay replay, Duration slotWait);
+
+    /**
+     * The same, with somewhere to tell the user what the backend does about a fault while the
+     * work goes on (a lost worker, work run again): one line per event, which the command prints
+     * as a warning. The default opens the backend without it.
+     */
+    default Backend open(String target, int parallelism, Replay replay, Duration slotWait, Consumer<String> warnings) {
+        return open(target, parallelism, replay, slotWait);
+    }
 
     /** The installed provider called {@code name}. */
     static Optional<BackendProvider> find(String name) {

@@ -14,9 +14,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.zip.CRC32;
 
 import org.apache.flink.api.common.RuntimeExecutionMode;
@@ -79,13 +82,16 @@ public final class FlinkBackend implements Backend, AutoCloseable {
     private final Duration slotWait;
     /** How many times a failed job is restarted: enough to outlast the cluster's heartbeat timeout. */
     private final int restarts;
+    /** Where a job's lost tasks are told as they happen, a line each. */
+    private final Consumer<String> warnings;
     /** The results of this backend's earlier calls, which workers replay. */
     private final List<List<Serializable>> calls = new ArrayList<>();
 
     private FlinkBackend(String host, int port, int parallelism, Replay replay, MiniCluster embedded, Duration slotWait,
-            int restarts) {
+            int restarts, Consumer<String> warnings) {
         this.slotWait = slotWait;
         this.restarts = restarts;
+        this.warnings = warnings;
         this.host = host;
         this.port = port;
         this.parallelism = parallelism;
@@ -93,8 +99,11 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         this.embedded = embedded;
     }
 
-    /** A mini-cluster in this process with {@code parallelism} slots. */
-    public static FlinkBackend embedded(int parallelism, Replay replay, Duration slotWait) {
+    /**
+     * A mini-cluster in this process with {@code parallelism} slots; a task that fails and is run
+     * again is told to {@code warnings}, a line each.
+     */
+    public static FlinkBackend embedded(int parallelism, Replay replay, Duration slotWait, Consumer<String> warnings) {
         Configuration conf = new Configuration();
         conf.setString("rest.address", "localhost");
         conf.setString("rest.bind-address", "localhost");
@@ -106,7 +115,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
             cluster.start();
             URI rest = cluster.getRestAddress().get();
             return new FlinkBackend(rest.getHost(), rest.getPort(), parallelism, replay, cluster, slotWait,
-                    restarts(DEFAULT_HEARTBEAT_TIMEOUT));
+                    restarts(DEFAULT_HEARTBEAT_TIMEOUT), warnings);
         } catch (Exception e) {
             try {
                 cluster.close();
@@ -119,16 +128,18 @@ public final class FlinkBackend implements Backend, AutoCloseable {
 
     /**
      * A session cluster's REST endpoint; {@code parallelism} 0 takes all its slots. Checks that it
-     * answers (within seconds, never hanging) before any work.
+     * answers (within seconds, never hanging) before any work. A task that fails and is run again
+     * is told to {@code warnings}, a line each.
      */
-    public static FlinkBackend remote(String host, int port, int parallelism, Replay replay, Duration slotWait) {
+    public static FlinkBackend remote(String host, int port, int parallelism, Replay replay, Duration slotWait,
+            Consumer<String> warnings) {
         int slots = slots(host, port);
         if (slots <= 0) {
             throw new ProbeException("--flink " + host + ":" + port + ": the cluster has no task slots (no TaskManager"
                     + " registered); start its TaskManagers and try again");
         }
         return new FlinkBackend(host, port, parallelism > 0 ? parallelism : slots, replay, null, slotWait,
-                restarts(heartbeatTimeout(host, port)));
+                restarts(heartbeatTimeout(host, port)), warnings);
     }
 
     /**
@@ -239,7 +250,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         }
         Stall stall = null;
         try (CloseableIterator<Tuple4<Long, Long, Integer, byte[]>> out = sink.getOutput()) {
-            stall = new Stall(host, port, client, out, slotWait);
+            stall = new Stall(host, port, client, out, slotWait, restarts, warnings);
             stall.start();
             // Should this process end first (Ctrl-C), the job is cancelled (closing an unfinished
             // collection cancels it): a session cluster does not go on with work nobody reads,
@@ -341,9 +352,15 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         private final String where;
         private final URI overview;
         private final URI job;
+        private final URI exceptions;
         private final JobClient client;
         private final AutoCloseable results;
         private final Duration wait;
+        private final int restarts;
+        private final Consumer<String> warnings;
+        /** The latest failure in the job's exception history already told, by its timestamp (ms), and how many were. */
+        private long toldUntil = Long.MIN_VALUE;
+        private int told;
         private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT).build();
         private final ObjectMapper json = new ObjectMapper();
         private volatile String verdict;
@@ -351,15 +368,19 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         /** How long the cluster may take to confirm the cancellation of a job given up. */
         private static final Duration CANCEL_CONFIRMED = Duration.ofSeconds(60);
 
-        Stall(String host, int port, JobClient client, AutoCloseable results, Duration wait) {
+        Stall(String host, int port, JobClient client, AutoCloseable results, Duration wait, int restarts,
+                Consumer<String> warnings) {
             super("probe-flink-stall");
             setDaemon(true);
             this.where = host + ":" + port;
             this.overview = URI.create("http://" + where + "/overview");
             this.job = URI.create("http://" + where + "/jobs/" + client.getJobID().toHexString());
+            this.exceptions = URI.create(job + "/exceptions");
             this.client = client;
             this.results = results;
             this.wait = wait;
+            this.restarts = restarts;
+            this.warnings = warnings;
         }
 
         /** Why the job was given up (once the cluster has been told, waiting for that), or null while it was not. */
@@ -386,6 +407,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
                         continue;
                     }
                     String state = j.get("state").asText();
+                    tellFailures();
                     if (state.equals("FINISHED") || state.equals("FAILED") || state.equals("CANCELED")) {
                         return;
                     }
@@ -405,6 +427,54 @@ public final class FlinkBackend implements Backend, AutoCloseable {
                 // The job ended: nothing to watch.
             }
         }
+
+        /**
+         * Tells each failure in the job's exception history not told yet, oldest first: the user
+         * of a job that restarts for a minute learns why while it does, not only if it fails.
+         */
+        private void tellFailures() throws InterruptedException {
+            JsonNode entries = Optional.ofNullable(get(exceptions)).map(e -> e.path("exceptionHistory").path("entries")).orElse(null);
+            if (entries == null || !entries.isArray()) {
+                return;
+            }
+            List<JsonNode> fresh = new ArrayList<>();
+            for (JsonNode e : entries) {
+                if (e.path("timestamp").asLong() > toldUntil) {
+                    fresh.add(e);
+                }
+            }
+            fresh.sort(Comparator.comparingLong(e -> e.path("timestamp").asLong()));
+            for (JsonNode e : fresh) {
+                toldUntil = Math.max(toldUntil, e.path("timestamp").asLong());
+                told++;
+                warnings.accept(failure(where, e, told, restarts));
+            }
+        }
+
+        /** One line for the user on failure {@code n} of a job allowed {@code restarts} restarts. */
+        static String failure(String where, JsonNode entry, int n, int restarts) {
+            String trace = entry.path("stacktrace").asText("");
+            String first = trace.lines().findFirst().orElse(entry.path("exceptionName").asText("an unnamed failure")).strip();
+            // The exception's simple name: "org.apache.flink...SomeException: message" -> "SomeException: message".
+            int colon = first.indexOf(':');
+            String name = colon < 0 ? first : first.substring(0, colon);
+            String shortened = name.substring(name.lastIndexOf('.') + 1) + (colon < 0 ? "" : first.substring(colon));
+            if (shortened.length() > FAILURE_CHARS) {
+                shortened = shortened.substring(0, FAILURE_CHARS) + "...";
+            }
+            String endpoint = entry.path("endpoint").asText(entry.path("location").asText(""));
+            if (endpoint.endsWith(":-1")) {
+                endpoint = ""; // A mini-cluster's TaskManager, in this process: no address to tell.
+            }
+            String task = entry.path("taskName").asText("");
+            return "--flink " + where + ": " + (task.isEmpty() ? "the job" : "a task") + " failed" + (endpoint.isEmpty()
+                    ? "" : " on " + endpoint) + " (" + shortened + "); Flink runs its work again, which changes no result"
+                    + " (failure " + n + "; the job fails after " + restarts + " restarts, " + FIRST_RESTART.toSeconds() + " to " + LONGEST_RESTART.toSeconds()
+                    + " s apart)";
+        }
+
+        /** The most characters of a failure's first line told. */
+        private static final int FAILURE_CHARS = 300;
 
         /** The job's tasks running, or on their way to it. */
         private static int running(JsonNode job) {

@@ -1,6 +1,7 @@
 package dev.probe.flink;
 
 import java.time.Duration;
+import java.util.function.Consumer;
 
 import dev.probe.cli.BackendProvider;
 import dev.probe.cli.Replay;
@@ -16,8 +17,14 @@ public final class FlinkBackendProvider implements BackendProvider {
 
     @Override
     public Backend open(String target, int parallelism, Replay replay, Duration slotWait) {
+        return open(target, parallelism, replay, slotWait, line -> { });
+    }
+
+    @Override
+    public Backend open(String target, int parallelism, Replay replay, Duration slotWait, Consumer<String> warnings) {
         if (target == null || target.equals("embedded")) {
-            return FlinkBackend.embedded(parallelism > 0 ? parallelism : Runtime.getRuntime().availableProcessors(), replay, slotWait);
+            return FlinkBackend.embedded(parallelism > 0 ? parallelism : Runtime.getRuntime().availableProcessors(), replay, slotWait,
+                    warnings);
         }
         int colon = target.lastIndexOf(':');
         int port = -1;
@@ -30,6 +37,6 @@ public final class FlinkBackendProvider implements BackendProvider {
             throw new IllegalArgumentException("--flink " + target
                     + ": expected embedded or HOST:PORT (a JobManager's REST endpoint, e.g. --flink localhost:8081)");
         }
-        return FlinkBackend.remote(target.substring(0, colon), port, parallelism, replay, slotWait);
+        return FlinkBackend.remote(target.substring(0, colon), port, parallelism, replay, slotWait, warnings);
     }
 }

@@ -297,6 +297,10 @@ class FlinkBackendTest {
                 address, "--threads", "1");
         assertTrue(r.code() != 0, r.err());
         assertTrue(r.err().contains("did not attach") && r.err().contains("a wrong bridge token"), r.err());
+        // Each failure is told while the job restarts, not only the last once it has failed.
+        List<String> told = r.err().lines().filter(l -> l.startsWith("probe: warning: --flink " + address + ": a task failed (")).toList();
+        assertTrue(told.size() >= 2 && told.get(0).contains("did not attach") && told.get(0).contains("(failure 1; the job fails after 5"
+                + " restarts, 1 to 16 s apart)"), r.err());
         assertEquals(List.of(), running(sim), "simulators outlived their tasks");
     }
 

@@ -188,6 +188,10 @@ class FlinkClusterEndToEndTest {
         JsonNode history = get("/jobs/" + id + "/exceptions");
         assertTrue(history.toString().contains("exceptionHistory") && history.get("exceptionHistory").get("entries").size() > 0,
                 "the job lost nothing: " + history);
+        // The user was told while the job went on, the TaskManager named.
+        assertTrue(r.err().lines().anyMatch(l -> l.startsWith("probe: warning: --flink localhost:" + port + ": a task failed on ")
+                && l.contains("Flink runs its work again, which changes no result (failure 1; the job fails after 7 restarts")),
+                r.err());
     }
 
     /**
@@ -298,8 +302,10 @@ class FlinkClusterEndToEndTest {
         }
         Run r = finish(job, 300);
         assertEquals(1, r.code(), r.out() + r.err());
-        assertTrue(r.err().startsWith("probe: --flink localhost:" + port + ": the job had no task running")
-                && r.err().contains("scripts/flink-cluster.sh start-taskmanagers") && r.err().strip().lines().count() == 1, r.err());
+        // The failures told while the job waited for slots (warnings), then one line: the verdict.
+        List<String> verdict = r.err().strip().lines().filter(l -> !l.startsWith("probe: warning: ")).toList();
+        assertTrue(verdict.size() == 1 && verdict.get(0).startsWith("probe: --flink localhost:" + port + ": the job had no task running")
+                && verdict.get(0).contains("scripts/flink-cluster.sh start-taskmanagers"), r.err());
         assertTrue(r.err().contains("so it was cancelled. Start"), "the cluster did not confirm the cancellation: " + r.err());
         assertEquals("CANCELED", get("/jobs/" + id).get("state").asText());
     }
