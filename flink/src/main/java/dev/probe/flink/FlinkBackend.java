@@ -114,8 +114,10 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         try {
             cluster.start();
             URI rest = cluster.getRestAddress().get();
+            // Its TaskManager is this process: no heartbeat to outlast, only a task's own failure
+            // (a simulator that did not attach), tried again over 15 s (four restarts).
             return new FlinkBackend(rest.getHost(), rest.getPort(), parallelism, replay, cluster, slotWait,
-                    restarts(DEFAULT_HEARTBEAT_TIMEOUT), warnings);
+                    restarts(Duration.ZERO), warnings);
         } catch (Exception e) {
             try {
                 cluster.close();
@@ -250,7 +252,8 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         }
         Stall stall = null;
         try (CloseableIterator<Tuple4<Long, Long, Integer, byte[]>> out = sink.getOutput()) {
-            stall = new Stall(host, port, client, out, slotWait, restarts, warnings);
+            stall = new Stall(host, port, embedded != null ? "embedded" : host + ":" + port, client, out, slotWait, restarts,
+                    warnings);
             stall.start();
             // Should this process end first (Ctrl-C), the job is cancelled (closing an unfinished
             // collection cancels it): a session cluster does not go on with work nobody reads,
@@ -350,6 +353,8 @@ public final class FlinkBackend implements Backend, AutoCloseable {
      */
     static final class Stall extends Thread {
         private final String where;
+        /** The cluster as the user named it: {@code --flink LABEL}. */
+        private final String label;
         private final URI overview;
         private final URI job;
         private final URI exceptions;
@@ -368,11 +373,12 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         /** How long the cluster may take to confirm the cancellation of a job given up. */
         private static final Duration CANCEL_CONFIRMED = Duration.ofSeconds(60);
 
-        Stall(String host, int port, JobClient client, AutoCloseable results, Duration wait, int restarts,
+        Stall(String host, int port, String label, JobClient client, AutoCloseable results, Duration wait, int restarts,
                 Consumer<String> warnings) {
             super("probe-flink-stall");
             setDaemon(true);
             this.where = host + ":" + port;
+            this.label = label;
             this.overview = URI.create("http://" + where + "/overview");
             this.job = URI.create("http://" + where + "/jobs/" + client.getJobID().toHexString());
             this.exceptions = URI.create(job + "/exceptions");
@@ -447,12 +453,12 @@ public final class FlinkBackend implements Backend, AutoCloseable {
             for (JsonNode e : fresh) {
                 toldUntil = Math.max(toldUntil, e.path("timestamp").asLong());
                 told++;
-                warnings.accept(failure(where, e, told, restarts));
+                warnings.accept(failure(label, e, told, restarts));
             }
         }
 
         /** One line for the user on failure {@code n} of a job allowed {@code restarts} restarts. */
-        static String failure(String where, JsonNode entry, int n, int restarts) {
+        static String failure(String label, JsonNode entry, int n, int restarts) {
             String trace = entry.path("stacktrace").asText("");
             String first = trace.lines().findFirst().orElse(entry.path("exceptionName").asText("an unnamed failure")).strip();
             // The exception's simple name: "org.apache.flink...SomeException: message" -> "SomeException: message".
@@ -467,7 +473,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
                 endpoint = ""; // A mini-cluster's TaskManager, in this process: no address to tell.
             }
             String task = entry.path("taskName").asText("");
-            return "--flink " + where + ": " + (task.isEmpty() ? "the job" : "a task") + " failed" + (endpoint.isEmpty()
+            return "--flink " + label + ": " + (task.isEmpty() ? "the job" : "a task") + " failed" + (endpoint.isEmpty()
                     ? "" : " on " + endpoint) + " (" + shortened + "); Flink runs its work again, which changes no result"
                     + " (failure " + n + "; the job fails after " + restarts + " restarts, " + FIRST_RESTART.toSeconds() + " to " + LONGEST_RESTART.toSeconds()
                     + " s apart)";

@@ -319,6 +319,27 @@ class FlinkBackendTest {
         assertEquals(19, FlinkBackend.restarts(Duration.ofMinutes(4)), "15 s + 15 x 16 s = 255 s >= 250 s");
     }
 
+    /**
+     * A failure is told in one line: the exception's simple name and the first line of its
+     * message (at most 300 characters), the TaskManager where the cluster names one.
+     */
+    @Test
+    void aFailureIsToldInOneLine() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String trace = "org.apache.flink.runtime.resourcemanager.exceptions.ResourceManagerException: TaskManager with id tm-1 is no"
+                + " longer reachable.\n\tat org.apache.flink.Somewhere.method(Somewhere.java:1)\n";
+        String line = FlinkBackend.Stall.failure("localhost:8081", json.readTree("{\"stacktrace\": \"" + trace.replace("\n", "\\n")
+                .replace("\t", "\\t") + "\", \"taskName\": \"Source\", \"endpoint\": \"localhost:36241\", \"timestamp\": 5}"), 2, 7);
+        assertEquals("--flink localhost:8081: a task failed on localhost:36241 (ResourceManagerException: TaskManager with id tm-1 is"
+                + " no longer reachable.); Flink runs its work again, which changes no result (failure 2; the job fails after 7"
+                + " restarts, 1 to 16 s apart)", line);
+        String embedded = FlinkBackend.Stall.failure("embedded", json.readTree("{\"stacktrace\": \"java.lang.IllegalStateException: "
+                + "x".repeat(400) + "\", \"taskName\": \"Source\", \"endpoint\": \"localhost:-1\"}"), 1, 4);
+        assertEquals("--flink embedded: a task failed (IllegalStateException: " + "x".repeat(300 - "IllegalStateException: ".length())
+                + "...); Flink runs its work again, which changes no result (failure 1; the job fails after 4 restarts, 1 to 16 s"
+                + " apart)", embedded);
+    }
+
     /** Options that cannot go together on a cluster are usage errors that name the fix. */
     @Test
     void simulatorOptionsOnAClusterAreChecked() {
