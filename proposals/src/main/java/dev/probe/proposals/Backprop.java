@@ -6,6 +6,8 @@ import java.util.Map;
 
 import org.apache.commons.numbers.gamma.Erf;
 
+import dev.probe.runtime.distribution.LogSum;
+
 /**
  * The training loss ({@link ProposalNetwork#loss}) and its gradient in plain Java, for networks on
  * the CPU whose observations are vectors. A network of the sizes inference compilation uses on the
@@ -730,7 +732,7 @@ public final class Backprop {
                     rate[i] = Math.exp(lam);
                     comp[i] = logW[i] + value * lam - rate[i] - logFact;
                 }
-                double lse = logSumExp(comp);
+                double lse = LogSum.of(comp);
                 if (dOut != null) {
                     for (int i = 0; i < k; i++) {
                         double responsibility = Math.exp(comp[i] - lse);
@@ -875,21 +877,6 @@ public final class Backprop {
             w[i] = out[i] - log;
         }
         return w;
-    }
-
-    private static double logSumExp(double[] v) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double x : v) {
-            max = Math.max(max, x);
-        }
-        if (max == Double.NEGATIVE_INFINITY) {
-            return max;
-        }
-        double sum = 0;
-        for (double x : v) {
-            sum += Math.exp(x - max);
-        }
-        return max + Math.log(sum);
     }
 
     private static double sigmoid(double v) {

@@ -7,6 +7,7 @@ import java.util.TreeSet;
 
 import org.apache.commons.rng.UniformRandomProvider;
 
+import dev.probe.runtime.distribution.LogSum;
 import dev.probe.runtime.engine.Engine;
 import dev.probe.runtime.engine.EngineOptions;
 import dev.probe.runtime.engine.Policy;
@@ -450,21 +451,7 @@ public final class TemperedSmc implements Engine {
         for (int i = 0; i < a.length; i++) {
             a[i] = logW[i] + increments[i];
         }
-        return logSumExp(a) - logSumExp(logW);
+        return LogSum.of(a) - LogSum.of(logW);
     }
 
-    private static double logSumExp(double[] x) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double v : x) {
-            max = Math.max(max, v);
-        }
-        if (max == Double.NEGATIVE_INFINITY) {
-            return max;
-        }
-        double s = 0;
-        for (double v : x) {
-            s += Math.exp(v - max);
-        }
-        return max + Math.log(s);
-    }
 }

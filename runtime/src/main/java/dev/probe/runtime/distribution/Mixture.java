@@ -95,21 +95,12 @@ public final class Mixture<T> implements Distribution<T> {
 
     @Override
     public double logProb(T value) {
-        // log sum_k w_k p_k(x), shifted by the largest term.
+        // log sum_k w_k p_k(x).
         double[] terms = new double[components.size()];
-        double max = Double.NEGATIVE_INFINITY;
         for (int k = 0; k < terms.length; k++) {
             terms[k] = logWeights[k] + components.get(k).logProb(value);
-            max = Math.max(max, terms[k]);
         }
-        if (max == Double.NEGATIVE_INFINITY || max == Double.POSITIVE_INFINITY) {
-            return max;
-        }
-        double sum = 0;
-        for (double t : terms) {
-            sum += Math.exp(t - max);
-        }
-        return max + Math.log(sum);
+        return LogSum.of(terms);
     }
 
     @Override

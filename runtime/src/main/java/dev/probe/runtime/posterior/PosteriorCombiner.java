@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
+import dev.probe.runtime.distribution.LogSum;
+
 /** Pools several posteriors of one model into one. */
 final class PosteriorCombiner {
 
@@ -55,7 +57,7 @@ final class PosteriorCombiner {
         }
         double logEvidence = Double.NaN;
         if (!mh && parts.stream().allMatch(p -> p.logEvidence().isPresent())) {
-            logEvidence = Statistics.logSumExp(logWeights) - Math.log(n);
+            logEvidence = LogSum.of(logWeights) - Math.log(n);
         }
         Map<String, ColumnData> named = pool(parts, Posterior::namedColumns, n);
         Map<String, ColumnData> byAddress = pool(parts, Posterior::addressColumns, n);

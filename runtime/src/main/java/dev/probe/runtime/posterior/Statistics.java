@@ -2,31 +2,17 @@ package dev.probe.runtime.posterior;
 
 import java.util.Arrays;
 
+import dev.probe.runtime.distribution.LogSum;
+
 /** Weighted summaries over columns: moments, quantiles, effective sample sizes. */
 final class Statistics {
 
     private Statistics() {
     }
 
-    /** log(sum(exp(x))), shifted by the maximum; -inf for an empty or all -inf input. */
-    static double logSumExp(double[] x) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double v : x) {
-            max = Math.max(max, v);
-        }
-        if (max == Double.NEGATIVE_INFINITY || max == Double.POSITIVE_INFINITY || Double.isNaN(max)) {
-            return max;
-        }
-        double sum = 0;
-        for (double v : x) {
-            sum += Math.exp(v - max);
-        }
-        return max + Math.log(sum);
-    }
-
     /** Weights proportional to exp(logWeights), summing to one (all zero when every log weight is -inf). */
     static double[] normalize(double[] logWeights) {
-        double lse = logSumExp(logWeights);
+        double lse = LogSum.of(logWeights);
         double[] w = new double[logWeights.length];
         if (lse == Double.NEGATIVE_INFINITY) {
             return w;
