@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,6 +70,8 @@ public final class FlinkBackend implements Backend, AutoCloseable {
     private static final Duration LONGEST_RESTART = Duration.ofSeconds(16);
     /** What the restarts outlast beyond the heartbeat timeout: time to deploy the job again once the TaskManager is gone. */
     private static final Duration RESTART_MARGIN = Duration.ofSeconds(10);
+    /** A job that runs this long without a failure starts its restart budget again. */
+    private static final Duration RESET = Duration.ofHours(1);
 
     /** How long the cluster may take to answer before it counts as unreachable. */
     private static final Duration CONNECT = Duration.ofSeconds(5);
@@ -251,6 +254,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
             throw new ProbeException("--flink " + host + ":" + port + ": the job was not accepted: " + rootMessage(e), e);
         }
         Stall stall = null;
+        boolean completed = false;
         try (CloseableIterator<Tuple4<Long, Long, Integer, byte[]>> out = sink.getOutput()) {
             stall = new Stall(host, port, embedded != null ? "embedded" : host + ":" + port, client, out, slotWait, restarts,
                     warnings);
@@ -280,6 +284,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
                     failed = o;
                 }
             }
+            completed = stall.verdict() == null;
         } catch (ProbeException e) {
             throw e;
         } catch (Exception e) {
@@ -295,7 +300,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
             throw new ProbeException("the Flink job failed: " + rootMessage(e), e);
         } finally {
             if (stall != null) {
-                stall.interrupt();
+                stall.finish(completed);
             }
             if (cancel != null) {
                 try {
@@ -330,17 +335,19 @@ public final class FlinkBackend implements Backend, AutoCloseable {
 
     /** What every job asks of the cluster: restarts of lost ranges ({@link #restarts}), in batch. */
     private static Configuration jobConfiguration(int restarts) {
-        return Configuration.fromMap(Map.of(
-                "restart-strategy.type", "exponential-delay",
-                "restart-strategy.exponential-delay.initial-backoff", FIRST_RESTART.toMillis() + " ms",
-                "restart-strategy.exponential-delay.backoff-multiplier", "2.0",
-                "restart-strategy.exponential-delay.max-backoff", LONGEST_RESTART.toMillis() + " ms",
-                "restart-strategy.exponential-delay.jitter-factor", "0",
-                "restart-strategy.exponential-delay.attempts-before-reset-backoff", Integer.toString(restarts),
-                "rest.retry.max-attempts", "3",
-                "rest.retry.delay", "1 s",
-                "rest.connection-timeout", "5 s",
-                "collect-sink.batch-size.max", "2mb"));
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("restart-strategy.type", "exponential-delay");
+        c.put("restart-strategy.exponential-delay.initial-backoff", FIRST_RESTART.toMillis() + " ms");
+        c.put("restart-strategy.exponential-delay.backoff-multiplier", "2.0");
+        c.put("restart-strategy.exponential-delay.max-backoff", LONGEST_RESTART.toMillis() + " ms");
+        c.put("restart-strategy.exponential-delay.jitter-factor", "0");
+        c.put("restart-strategy.exponential-delay.attempts-before-reset-backoff", Integer.toString(restarts));
+        c.put("restart-strategy.exponential-delay.reset-backoff-threshold", RESET.toMinutes() + " min");
+        c.put("rest.retry.max-attempts", "3");
+        c.put("rest.retry.delay", "1 s");
+        c.put("rest.connection-timeout", "5 s");
+        c.put("collect-sink.batch-size.max", "2mb");
+        return Configuration.fromMap(c);
     }
 
     /**
@@ -413,8 +420,12 @@ public final class FlinkBackend implements Backend, AutoCloseable {
                         continue;
                     }
                     String state = j.get("state").asText();
+                    if (state.equals("FAILING") || state.equals("FAILED") || state.equals("CANCELLING") || state.equals("CANCELED")) {
+                        // The driver reports why (the job's last failure is not one it recovers from).
+                        return;
+                    }
                     tellFailures();
-                    if (state.equals("FINISHED") || state.equals("FAILED") || state.equals("CANCELED")) {
+                    if (state.equals("FINISHED")) {
                         return;
                     }
                     long now = System.nanoTime();
@@ -435,8 +446,30 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         }
 
         /**
+         * Stops watching and, for a job whose results have all arrived, tells the failures it
+         * recovered from that the last polls had not yet seen (the REST endpoint serves a job's
+         * history from a cache a few seconds old).
+         */
+        void finish(boolean completed) {
+            interrupt();
+            try {
+                join(JOIN.toMillis());
+                if (completed && !isAlive()) {
+                    tellFailures();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** How long the driver waits for the watcher to stop: longer than one REST request may take. */
+        private static final Duration JOIN = CONNECT.multipliedBy(3);
+
+        /**
          * Tells each failure in the job's exception history not told yet, oldest first: the user
-         * of a job that restarts for a minute learns why while it does, not only if it fails.
+         * of a job that restarts for a minute learns why while it does, not only if it fails. A
+         * failure past the restart budget is the job's end, which the driver reports itself; the
+         * count starts again after {@link #RESET} without a failure, as Flink's does.
          */
         private void tellFailures() throws InterruptedException {
             JsonNode entries = Optional.ofNullable(get(exceptions)).map(e -> e.path("exceptionHistory").path("entries")).orElse(null);
@@ -451,9 +484,20 @@ public final class FlinkBackend implements Backend, AutoCloseable {
             }
             fresh.sort(Comparator.comparingLong(e -> e.path("timestamp").asLong()));
             for (JsonNode e : fresh) {
-                toldUntil = Math.max(toldUntil, e.path("timestamp").asLong());
+                long at = e.path("timestamp").asLong();
+                if (told > 0 && at - toldUntil >= RESET.toMillis()) {
+                    told = 0;
+                }
+                toldUntil = Math.max(toldUntil, at);
                 told++;
-                warnings.accept(failure(label, e, told, restarts));
+                if (told > restarts) {
+                    continue;
+                }
+                try {
+                    warnings.accept(failure(label, e, told, restarts));
+                } catch (RuntimeException ignored) {
+                    // A listener's fault must not stop the watch (it also gives up jobs left without slots).
+                }
             }
         }
 
@@ -494,7 +538,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
 
         private void giveUp(int taskManagers, int slots) {
             givingUp = true;
-            String why = "--flink " + where + ": the job had no task running and the cluster no free task slot for "
+            String why = "--flink " + label + ": the job had no task running and the cluster no free task slot for "
                     + wait.toSeconds() + " s (" + (taskManagers == 0 ? "no TaskManager is registered: every one was lost"
                             : taskManagers + " TaskManagers with " + slots + " slots, all held by other jobs")
                     + "), so it was cancelled. Start the cluster's TaskManagers again (scripts/flink-cluster.sh"
