@@ -154,24 +154,34 @@ public final class FlinkBackend implements Backend, AutoCloseable {
      * does not say.
      */
     static Duration heartbeatTimeout(String host, int port) {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT).build();
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port
-                    + "/jobmanager/config")).timeout(CONNECT).GET().build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() == 200) {
-                for (JsonNode entry : new ObjectMapper().readTree(r.body())) {
-                    if (entry.path("key").asText().equals("heartbeat.timeout")) {
-                        return TimeUtils.parseDuration(entry.path("value").asText());
-                    }
+            JsonNode config = getJson(HttpClient.newBuilder().connectTimeout(CONNECT).build(),
+                    URI.create("http://" + host + ":" + port + "/jobmanager/config"));
+            for (JsonNode entry : config == null ? List.<JsonNode>of() : config) {
+                if (entry.path("key").asText().equals("heartbeat.timeout")) {
+                    return TimeUtils.parseDuration(entry.path("value").asText());
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            // The default below: the budget only decides how long a job keeps trying.
+        } catch (RuntimeException e) {
+            // An unreadable value: the default below (the budget only decides how long a job keeps trying).
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return DEFAULT_HEARTBEAT_TIMEOUT;
     }
+
+    /** The JSON a GET of {@code uri} answers with HTTP 200, or null where it answers otherwise or not at all. */
+    private static JsonNode getJson(HttpClient http, URI uri) throws InterruptedException {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(CONNECT).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * How many restarts, {@link #FIRST_RESTART} apart and doubling up to {@link #LONGEST_RESTART},
@@ -205,7 +215,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
                 throw new ProbeException(where + ": not a Flink REST endpoint (HTTP " + r.statusCode() + " for /overview);"
                         + " give the JobManager's rest.port");
             }
-            JsonNode overview = new ObjectMapper().readTree(r.body());
+            JsonNode overview = JSON.readTree(r.body());
             if (!overview.has("slots-total")) {
                 throw new ProbeException(where + ": not a Flink REST endpoint (no slots-total in /overview); give the"
                         + " JobManager's rest.port");
@@ -374,7 +384,6 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         private long toldUntil = Long.MIN_VALUE;
         private int told;
         private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT).build();
-        private final ObjectMapper json = new ObjectMapper();
         private volatile String verdict;
         private volatile boolean givingUp;
         /** How long the cluster may take to confirm the cancellation of a job given up. */
@@ -512,15 +521,15 @@ public final class FlinkBackend implements Backend, AutoCloseable {
             if (shortened.length() > FAILURE_CHARS) {
                 shortened = shortened.substring(0, FAILURE_CHARS) + "...";
             }
-            String endpoint = entry.path("endpoint").asText(entry.path("location").asText(""));
+            String endpoint = entry.path("endpoint").asText("");
             if (endpoint.endsWith(":-1")) {
                 endpoint = ""; // A mini-cluster's TaskManager, in this process: no address to tell.
             }
             String task = entry.path("taskName").asText("");
-            return "--flink " + label + ": " + (task.isEmpty() ? "the job" : "a task") + " failed" + (endpoint.isEmpty()
-                    ? "" : " on " + endpoint) + " (" + shortened + "); Flink runs its work again, which changes no result"
-                    + " (failure " + n + "; the job fails after " + restarts + " restarts, " + FIRST_RESTART.toSeconds() + " to " + LONGEST_RESTART.toSeconds()
-                    + " s apart)";
+            return "--flink " + label + ": " + (task.isEmpty() ? "the job" : "a task") + " failed"
+                    + (endpoint.isEmpty() ? "" : " on " + endpoint) + " (" + shortened + "); Flink runs its work again, which"
+                    + " changes no result (failure " + n + "; the job fails after " + restarts + " restarts, "
+                    + FIRST_RESTART.toSeconds() + " to " + LONGEST_RESTART.toSeconds() + " s apart)";
         }
 
         /** The most characters of a failure's first line told. */
@@ -576,13 +585,7 @@ public final class FlinkBackend implements Backend, AutoCloseable {
         }
 
         private JsonNode get(URI uri) throws InterruptedException {
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(CONNECT).GET().build(),
-                        HttpResponse.BodyHandlers.ofString());
-                return r.statusCode() == 200 ? json.readTree(r.body()) : null;
-            } catch (IOException e) {
-                return null;
-            }
+            return getJson(http, uri);
         }
     }
 
