@@ -181,8 +181,8 @@ public final class Trainer {
                     listener.progress(done, total, lastTrain, validLoss, done / Math.max(seconds, 1e-9));
                     if (done >= nextCheckpoint && !last && options.out() != null) {
                         nextCheckpoint += options.checkpointEvery();
-                        fill(record, options, source, done, seconds, validLoss, history, network, skipped, longest, pass);
-                        record.put("waiting_seconds", round(waited / 1e9));
+                        fill(record, options, source, done, seconds, waited, validLoss, history, network, skipped, longest,
+                                pass);
                         save(new Artifact(network, source.identity(), source.label(), record.deepCopy()), options);
                         listener.message("checkpoint: " + done + " traces, validation loss " + round(validLoss) + ", saved in "
                                 + options.out());
@@ -205,8 +205,7 @@ public final class Trainer {
                     + " with maxAddresses %d or more", table.capacity(), table.refusedAddresses(), table.refusedChoices(),
                     table.capacity() + table.refusedAddresses()));
         }
-        fill(record, options, source, done, seconds, validLoss, history, network, skipped, longest, pass);
-        record.put("waiting_seconds", round(waited / 1e9));
+        fill(record, options, source, done, seconds, waited, validLoss, history, network, skipped, longest, pass);
         Artifact artifact = new Artifact(network, source.identity(), source.label(), record);
         if (options.out() != null) {
             save(artifact, options);
@@ -241,8 +240,8 @@ public final class Trainer {
         }
     }
 
-    private static void fill(ObjectNode r, TrainingOptions o, RunSource source, long done, double seconds, double validLoss,
-            ArrayNode history, ProposalNetwork network, long skippedSteps, int longest, Pass pass) {
+    private static void fill(ObjectNode r, TrainingOptions o, RunSource source, long done, double seconds, long waitedNanos,
+            double validLoss, ArrayNode history, ProposalNetwork network, long skippedSteps, int longest, Pass pass) {
         r.put("source", source.describe());
         if (source instanceof FocusedSource focused) {
             r.set("focus", focused.record());
@@ -259,6 +258,7 @@ public final class Trainer {
         r.put("seconds", round(seconds));
         r.put("traces_per_second", round(done / Math.max(seconds, 1e-9)));
         r.put("process_cpu_seconds", round(processCpuSeconds()));
+        r.put("waiting_seconds", round(waitedNanos / 1e9));
         r.put("valid_loss", round(validLoss));
         r.put("addresses_learned", network.addresses().size());
         r.put("max_addresses", network.addresses().capacity());

@@ -453,5 +453,4 @@ public final class TemperedSmc implements Engine {
         }
         return LogSum.of(a) - LogSum.of(logW);
     }
-
 }
