@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import ai.djl.Device;
 
 import dev.probe.compiler.FocusedSource;
+import dev.probe.compiler.WakeSampler;
 import dev.probe.compiler.RunSource;
 import dev.probe.compiler.ShardedDataset;
 import dev.probe.compiler.TraceDataset;
@@ -112,6 +113,11 @@ final class CompileCommand implements Callable<Integer> {
             + " only the SHARE (above 0, at most 1) of simulated runs whose observations are nearest to it (docs/inference-compilation.md).")
     Double focus;
 
+    @Option(names = "--wake", paramLabel = "N", description = "After training, N runs drawn by the network itself at the"
+            + " observation of --observations/--observe, resampled by their importance weights, train it further (the wake"
+            + " phase of reweighted wake-sleep): a network for that observation (docs/inference-compilation.md).")
+    Long wake;
+
     @Mixin
     CommonOptions common;
 
@@ -159,9 +165,20 @@ final class CompileCommand implements Callable<Integer> {
         if (focus != null && !observed) {
             throw new UsageException("--focus trains for one observation: give it with --observations FILE or --observe NAME=VALUE");
         }
-        if (observed && focus == null) {
+        if (wake != null && wake <= 0) {
+            throw new UsageException("--wake must be a positive number of runs, got " + wake);
+        }
+        if (wake != null && (plane != null || saveDataset != null)) {
+            throw new UsageException("--wake trains a network further; it does not go with "
+                    + (plane != null ? "--plane" : "--save-dataset (which only simulates runs)"));
+        }
+        if (wake != null && !observed) {
+            throw new UsageException("--wake trains the network at one observation: give it with --observations FILE or"
+                    + " --observe NAME=VALUE");
+        }
+        if (observed && focus == null && wake == null) {
             throw new UsageException("compile simulates its observations from the model; --observe and --observations"
-                    + " belong to probe infer, or to compile with --focus SHARE (a network for that observation)");
+                    + " belong to probe infer, or to compile with --focus SHARE or --wake N (a network for that observation)");
         }
         if (traces <= 0) {
             throw new UsageException("--traces must be positive, got " + traces);
@@ -229,6 +246,10 @@ final class CompileCommand implements Callable<Integer> {
             throw new UsageException(e.getMessage(), e);
         }
         if (dataset != null && model.model == null && model.simulator == null && model.attach == null && model.ppx.isEmpty()) {
+            if (wake != null) {
+                throw new UsageException("--wake draws runs from the model at the observation: name the model (MODEL,"
+                        + " --simulator, --attach or --ppx) as well as --dataset");
+            }
             return train(null, options, err, stdout);
         }
         Model loaded = model.load(err);
@@ -347,7 +368,9 @@ final class CompileCommand implements Callable<Integer> {
         }
         Artifact artifact;
         try {
-            artifact = Trainer.train(source, options, listener(bar, err));
+            WakeSampler sampler = wake == null ? null
+                    : new WakeSampler(loaded, model.label(), model.observations(), model.threads(common.threads()), 64);
+            artifact = Trainer.train(source, options, sampler, wake == null ? 0 : wake, listener(bar, err));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         } finally {
@@ -360,6 +383,18 @@ final class CompileCommand implements Callable<Integer> {
                     t.path("seconds").asDouble(), t.path("traces_per_second").asDouble(),
                     t.path("process_cpu_seconds").asDouble(), t.path("valid_loss").asDouble(),
                     artifact.network().addresses().size(), artifact.network().size(), out);
+            var w = t.path("wake");
+            if (!w.isMissingNode()) {
+                var rounds = w.path("rounds");
+                stdout.printf(Locale.ROOT, "wake phase: %,d runs drawn by the network at the observation in %d round%s (%.1f"
+                        + " s of the training); Kish ESS %,.0f of the first round's %,d runs, %,.0f of the last's %,d (the"
+                        + " validation runs are the training's, not the observation's: their loss rises as the network"
+                        + " narrows to it)%n", w.path("runs").asLong(), rounds.size(), rounds.size() == 1 ? "" : "s",
+                        w.path("seconds").asDouble(),
+                        rounds.get(0).path("kish_ess").asDouble(), rounds.get(0).path("runs").asLong(),
+                        rounds.get(rounds.size() - 1).path("kish_ess").asDouble(),
+                        rounds.get(rounds.size() - 1).path("runs").asLong());
+            }
             stdout.flush();
         } finally {
             artifact.network().close();

@@ -312,6 +312,7 @@ final class InferCommand implements Callable<Integer> {
      * its proposals are still exact to use but may be poor, which a warning says.
      */
     private void warnIfFocusedElsewhere(Artifact artifact, PrintWriter err) {
+        warnIfWokenElsewhere(artifact, err);
         com.fasterxml.jackson.databind.JsonNode focus = artifact.training().path("focus");
         if (focus.isMissingNode()) {
             return;
@@ -333,6 +334,32 @@ final class InferCommand implements Callable<Integer> {
                     focus.path("share").asText(), d == null ? "not measurable"
                             : String.format(java.util.Locale.ROOT, "%.3g spreads", Math.sqrt(d[0])),
                     Math.sqrt(focus.path("threshold").asDouble()));
+            err.flush();
+        }
+    }
+
+    /** A warning where the network's wake phase (compile --wake) trained it at other observations than these. */
+    private void warnIfWokenElsewhere(Artifact artifact, PrintWriter err) {
+        com.fasterxml.jackson.databind.JsonNode woken = artifact.training().path("wake").path("observation");
+        if (woken.isMissingNode()) {
+            return;
+        }
+        java.util.Map<String, Object> given = model.observations();
+        java.util.List<String> differ = new java.util.ArrayList<>();
+        woken.properties().forEach(e -> {
+            double[] there = new double[e.getValue().size()];
+            for (int i = 0; i < there.length; i++) {
+                there[i] = e.getValue().get(i).asDouble();
+            }
+            Object here = given.get(e.getKey());
+            if (here == null || !java.util.Arrays.equals(there, dev.probe.proposals.ObservationLayout.flatten(here))) {
+                differ.add(e.getKey());
+            }
+        });
+        if (!differ.isEmpty()) {
+            err.printf(java.util.Locale.ROOT, "probe: warning: %s was trained further at another observation (compile --wake):"
+                    + " %s differs; its proposals may be poor here (train it without --wake, or with --wake at these"
+                    + " observations)%n", network, String.join(", ", differ));
             err.flush();
         }
     }

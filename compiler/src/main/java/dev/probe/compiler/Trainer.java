@@ -68,11 +68,20 @@ public final class Trainer {
 
     /** Trains a new network on runs from {@code source}; saves it under {@code options.out()} when set. */
     public static Artifact train(RunSource source, TrainingOptions options, Listener listener) {
+        return train(source, options, null, 0, listener);
+    }
+
+    /**
+     * Trains a new network on runs from {@code source}, then on {@code wakeRuns} runs that
+     * {@code wake} draws with the network itself at its observation (null or 0: none).
+     */
+    public static Artifact train(RunSource source, TrainingOptions options, WakeSampler wake, long wakeRuns,
+            Listener listener) {
         List<SimulatedRun> validationRuns = source.validation(options.validationSize());
         ObservationLayout layout = layout(validationRuns, images(validationRuns, source, options.images()));
         ProposalNetwork network = ProposalNetwork.create(options.network(), layout, options.device(), options.seed());
         try {
-            return train(network, source, validationRuns, options, listener);
+            return train(network, source, validationRuns, options, wake, wakeRuns, listener);
         } catch (RuntimeException | Error e) {
             network.close();
             throw e;
@@ -80,7 +89,7 @@ public final class Trainer {
     }
 
     private static Artifact train(ProposalNetwork network, RunSource source, List<SimulatedRun> validationRuns,
-            TrainingOptions options, Listener listener) {
+            TrainingOptions options, WakeSampler wake, long wakeRuns, Listener listener) {
         List<Run> validation = encode(validationRuns, network.layout());
         Pass pass = pass(network);
         ObjectNode record = Artifact.newObject();
@@ -193,6 +202,11 @@ public final class Trainer {
                 }
                 block++;
             }
+            simulator.shutdownNow();
+            if (wake != null && wakeRuns > 0) {
+                record.set("wake", wake(network, pass, wake, wakeRuns, options, listener));
+                validLoss = pass.validationLoss(validation);
+            }
         } finally {
             simulator.shutdownNow();
             pass.close();
@@ -206,11 +220,119 @@ public final class Trainer {
                     table.capacity() + table.refusedAddresses()));
         }
         fill(record, options, source, done, seconds, waited, validLoss, history, network, skipped, longest, pass);
+        if (record.has("wake")) {
+            // The rate of the training runs, over the time they took: the wake phase's runs are its own.
+            record.put("traces_per_second", round(done / Math.max(seconds - record.get("wake").get("seconds").asDouble(), 1e-9)));
+        }
         Artifact artifact = new Artifact(network, source.identity(), source.label(), record);
         if (options.out() != null) {
             save(artifact, options);
         }
         return artifact;
+    }
+
+    /** Runs the wake phase draws in each of its rounds. */
+    static final int WAKE_ROUND = 100_000;
+    /**
+     * The wake phase's learning rate, as a share of the training's initial one: a quarter gave
+     * the best proposals on cascade.ppl's calorimeter (docs/benchmarks.md; the whole rate, a
+     * half and an eighth did worse or no better).
+     */
+    static final double WAKE_LEARNING_RATE = 0.25;
+
+    /**
+     * The wake phase (the wake update of the proposal in reweighted wake-sleep, Bornschein and
+     * Bengio 2015; Le et al. 2019): rounds of {@link #WAKE_ROUND} runs drawn by the network as
+     * trained so far at the observation, resampled by their importance weights ({@link
+     * #resample}) to as many runs, trained on as any runs. Sleep-phase training learns from the
+     * prior's runs, few of which look like the observation's posterior; the wake phase's runs are
+     * that posterior (as the weights make them), and the heaviest, the runs the network proposes
+     * too rarely, are the ones trained on most.
+     */
+    private static ObjectNode wake(ProposalNetwork network, Pass pass, WakeSampler sampler, long runs,
+            TrainingOptions options, Listener listener) {
+        double lr = options.learningRate() * WAKE_LEARNING_RATE;
+        ObjectNode r = Artifact.newObject();
+        ArrayNode rounds = r.putArray("rounds");
+        long start = System.nanoTime();
+        long drawn = 0;
+        for (int i = 0; drawn < runs; i++) {
+            int n = (int) Math.min(WAKE_ROUND, runs - drawn);
+            List<WakeSampler.Drawn> draws = sampler.draw(network, n, Streams.seed(options.seed(), 2_000_000L + i));
+            drawn += n;
+            double[] logWeights = new double[draws.size()];
+            for (int j = 0; j < logWeights.length; j++) {
+                logWeights[j] = draws.get(j).logWeight();
+            }
+            double ess = kish(logWeights);
+            List<SimulatedRun> kept = new ArrayList<>(n);
+            for (int j : resample(logWeights, n, Streams.seed(options.seed(), 3_000_000L + i))) {
+                kept.add(draws.get(j).run());
+            }
+            double loss = 0;
+            int steps = 0;
+            for (List<Run> batch : batches(encode(kept, network.layout()), options.batchSize(),
+                    Streams.seed(options.seed(), 4_000_000L + i))) {
+                double l = pass.step(batch, lr);
+                if (!Double.isNaN(l)) {
+                    loss += l;
+                    steps++;
+                }
+            }
+            ObjectNode o = rounds.addObject();
+            o.put("runs", n);
+            o.put("kish_ess", round(ess));
+            o.put("train_loss", round(loss / Math.max(1, steps)));
+            listener.message(String.format(java.util.Locale.ROOT, "wake round %d: %,d runs drawn by the network, Kish ESS %,.0f;"
+                    + " trained on them resampled (loss %.3f)", i + 1, n, ess, loss / Math.max(1, steps)));
+        }
+        r.set("observation", sampler.observationRecord());
+        r.put("runs", drawn);
+        r.put("learning_rate", lr);
+        r.put("seconds", round((System.nanoTime() - start) / 1e9));
+        return r;
+    }
+
+    /** Kish's effective sample size of runs with these log weights. */
+    static double kish(double[] logWeights) {
+        double logTotal = dev.probe.runtime.distribution.LogSum.of(logWeights);
+        double squares = 0;
+        for (double lw : logWeights) {
+            double w = Math.exp(lw - logTotal);
+            squares += w * w;
+        }
+        return 1 / squares;
+    }
+
+    /**
+     * {@code k} indices drawn by systematic resampling (one uniform under {@code seed}) from runs
+     * with these log weights, each weight first truncated at sqrt(n) times their mean (truncated
+     * importance sampling, Ionides 2008): one run of extreme weight is copied at most sqrt(n) k / n
+     * times, so it cannot fill the training on its own. Returned in the runs' order.
+     */
+    static int[] resample(double[] logWeights, int k, long seed) {
+        int n = logWeights.length;
+        double logTotal = dev.probe.runtime.distribution.LogSum.of(logWeights);
+        double cap = 1 / Math.sqrt(n);
+        double[] w = new double[n];
+        double total = 0;
+        for (int j = 0; j < n; j++) {
+            w[j] = Math.min(Math.exp(logWeights[j] - logTotal), cap);
+            total += w[j];
+        }
+        int[] out = new int[k];
+        double u = new Random(seed).nextDouble() * total / k;
+        double cumulative = w[0];
+        int j = 0;
+        for (int m = 0; m < k; m++) {
+            double target = u + m * total / k;
+            while (j < n - 1 && cumulative <= target) {
+                j++;
+                cumulative += w[j];
+            }
+            out[m] = j;
+        }
+        return out;
     }
 
     /** What a background task gave; its failure is the training's ({@code doing} names the task for an interruption). */

@@ -215,6 +215,60 @@ class ProbeCommandEndToEndTest {
     }
 
     /**
+     * compile --wake: after training on the prior, the network trains on runs it draws itself at
+     * the observation; ic with it meets the exact posterior there, warns elsewhere, and the
+     * option's misuses are usage errors.
+     */
+    @Test
+    void compileWithAWakePhaseAtOneObservation(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path net = dir.resolve("net");
+        Run compile = probe("compile", "builtin:gaussian", "--traces", "5000", "--out", net.toString(), "--seed", "1",
+                "--observe", "obs0=8", "--observe", "obs1=9", "--wake", "20000");
+        assertEquals(0, compile.code(), compile.err());
+        assertTrue(compile.out().contains("wake phase: 20,000 runs drawn by the network at the observation in 1 round ("),
+                compile.out());
+        assertTrue(compile.err().contains("probe: wake round 1: 20,000 runs drawn by the network, Kish ESS"), compile.err());
+        JsonNode wake = new ObjectMapper().readTree(net.resolve("network.json").toFile()).path("training").path("wake");
+        assertEquals(20000, wake.path("runs").asLong(), wake.toString());
+        assertEquals(8.0, wake.path("observation").path("obs0").get(0).asDouble(), wake.toString());
+        Run ic = probe("infer", "builtin:gaussian", "--engine", "ic", "--network", net.toString(), "--observe", "obs0=8",
+                "--observe", "obs1=9", "--traces", "2000", "--seed", "2", "--json");
+        assertEquals(0, ic.code(), ic.err());
+        assertFalse(ic.err().contains("warning"), ic.err());
+        JsonNode j = new ObjectMapper().readTree(ic.out());
+        double ess = j.get("ess").asDouble();
+        // Exact posterior N(7.25, 0.9129), 5 standard errors as above.
+        assertEquals(7.25, j.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(ess));
+        assertEquals(0.9129, j.get("variables").get("mu").get("stddev").asDouble(), 5 * 0.9129 / Math.sqrt(2 * ess));
+        assertTrue(ess >= 0.8 * 2000, "ic ESS " + ess + " of 2,000");
+        Run far = probe("infer", "builtin:gaussian", "--engine", "ic", "--network", net.toString(), "--observe", "obs0=8",
+                "--observe", "obs1=3", "--traces", "500", "--seed", "2", "--quiet");
+        assertEquals(0, far.code(), far.err());
+        assertTrue(far.err().contains("probe: warning: " + net + " was trained further at another observation (compile"
+                + " --wake): obs1 differs"), far.err());
+
+        String[][] wrong = {
+            {"--wake", "1000"},
+            {"--wake", "0", "--observe", "obs0=8", "--observe", "obs1=9"},
+            {"--wake", "1000", "--observe", "obs0=8", "--observe", "obs1=9", "--plane", "obs0"},
+        };
+        String[] says = {"--wake trains the network at one observation: give it with --observations FILE or --observe NAME=VALUE",
+            "--wake must be a positive number of runs, got 0",
+            "--wake trains a network further; it does not go with --plane"};
+        for (int i = 0; i < wrong.length; i++) {
+            List<String> args = new ArrayList<>(List.of("compile", "builtin:gaussian", "--traces", "1000", "--seed", "1"));
+            if (i < 2) {
+                args.addAll(List.of("--out", dir.resolve("other").toString()));
+            }
+            args.addAll(List.of(wrong[i]));
+            Run r = probe(args.toArray(String[]::new));
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains(says[i]), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+        }
+    }
+
+    /**
      * A recursive script trained with --recurrence call-tree: the artifact says so and ic meets the
      * exact posterior. Three fair coins, the third made by the right-hand call after the left one's
      * coin, so its parent in the call tree is not the choice made just before it; their sum is seen
