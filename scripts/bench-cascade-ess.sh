@@ -14,9 +14,10 @@
 # with the Vector API's module (ic's step in SIMD vectors, docs/inference-compilation.md). The network is NET
 # (default OUT/net), trained here when absent (`probe compile`, 1,700,000 runs, --lstm-hidden 32
 # --batch-size 128 --learning-rate 0.002 --recurrence call-tree, seed 1: 253 s on 2 quiet cores;
-# with FOCUS=0.1, in OUT/net-focus0.1, FOCUS_RUNS runs focused on the observation, default 3,200,000:
-# 272-278 s with the Java training pass on one thread (3,600,000 took 274-297 s in two halves
-# and bought no more); with the native pass 1,200,000 fit
+# with FOCUS=0.1, in OUT/net-focus0.1, FOCUS_RUNS runs focused on the observation, default 2,100,000,
+# then WAKE_RUNS (default 1,000,000; 0 for none) drawn by the network at the observation
+# (compile --wake): 263-287 s on 2 cores (3,200,000 focused runs alone took 272-308 s with the Java
+# training pass; 3,600,000 took 274-297 s in two halves and bought no more); with the native pass 1,200,000 fit
 # five minutes on a host training 4,400-4,900 traces/s, 1,600,000 on one training 5,800); ic2 and ic3
 # run other networks, NET2 and NET3. CPU seconds are user + sys of the whole command, JVM
 # start-up and JIT compilation included (nothing is subtracted).
@@ -56,7 +57,8 @@ fi
 if [ ! -f "$NET/network.json" ]; then
   # Training seed 1 (other seeds by hand, as docs/benchmarks.md did).
   if [ -n "${FOCUS:-}" ]; then
-    set -- --traces "${FOCUS_RUNS:-3200000}" --observations "$OUT/obs.json" --focus "$FOCUS"
+    set -- --traces "${FOCUS_RUNS:-2100000}" --observations "$OUT/obs.json" --focus "$FOCUS"
+    [ "${WAKE_RUNS:-1000000}" = 0 ] || set -- "$@" --wake "${WAKE_RUNS:-1000000}"
   else
     set -- --traces 1700000
   fi
