@@ -370,6 +370,9 @@ final class CompileCommand implements Callable<Integer> {
         try {
             WakeSampler sampler = wake == null ? null
                     : new WakeSampler(loaded, model.label(), model.observations(), model.threads(common.threads()), 64);
+            if (sampler != null) {
+                sampler.check(options.seed());
+            }
             artifact = Trainer.train(source, options, sampler, wake == null ? 0 : wake, listener(bar, err));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);

@@ -40,6 +40,19 @@ public final class WakeSampler {
         this.maxCategories = maxCategories;
     }
 
+    /** Runs of the prior {@link #check} draws. */
+    static final int CHECK_RUNS = 32;
+
+    /**
+     * Checks, before any training, that the model takes these observations: {@link #CHECK_RUNS}
+     * runs of its prior conditioned on them, which fail as an inference would (an observation given
+     * no value, a value for a name no run observes), so a mistake costs seconds, not a training.
+     */
+    public void check(long seed) {
+        Inference.importanceSampling(model).observations(observations).traces(CHECK_RUNS).seed(seed).threads(1).label(label)
+                .run();
+    }
+
     /** The observation, flattened, by name, for the training record (what {@code probe infer} checks it against). */
     com.fasterxml.jackson.databind.node.ObjectNode observationRecord() {
         com.fasterxml.jackson.databind.node.ObjectNode r = dev.probe.proposals.Artifact.newObject();

@@ -266,6 +266,14 @@ class ProbeCommandEndToEndTest {
             assertTrue(r.err().contains(says[i]), r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());
         }
+        // An observation the model does not make fails as infer's would, before any training.
+        Run unknown = probe("compile", "builtin:gaussian", "--traces", "1000000", "--seed", "1", "--out",
+                dir.resolve("other").toString(), "--observe", "obs0=8", "--observe", "obs1=9", "--observe", "obsX=1",
+                "--wake", "1000");
+        assertEquals(3, unknown.code(), unknown.err());
+        assertTrue(unknown.err().contains("a value was given for 'obsX', which no run observes; the model observes obs0, obs1"),
+                unknown.err());
+        assertFalse(Files.exists(dir.resolve("other").resolve("network.json")), "a checkpoint was saved: training ran");
     }
 
     /**
