@@ -250,6 +250,7 @@ final class InferCommand implements Callable<Integer> {
             if (network != null) {
                 artifact = network(loaded);
                 warnIfFocusedElsewhere(artifact, err);
+                warnIfWokenElsewhere(artifact, err);
             }
             Proposal proposal = artifact == null ? null : new NetworkProposal(artifact.network(),
                     priorMix == null ? 0 : priorMix, widen == null ? 1 : widen, defensive == null ? 0 : defensive,
@@ -312,7 +313,6 @@ final class InferCommand implements Callable<Integer> {
      * its proposals are still exact to use but may be poor, which a warning says.
      */
     private void warnIfFocusedElsewhere(Artifact artifact, PrintWriter err) {
-        warnIfWokenElsewhere(artifact, err);
         com.fasterxml.jackson.databind.JsonNode focus = artifact.training().path("focus");
         if (focus.isMissingNode()) {
             return;

@@ -26,6 +26,7 @@ import dev.probe.proposals.ObservationLayout;
 import dev.probe.proposals.ProposalNetwork;
 import dev.probe.proposals.Run;
 import dev.probe.runtime.InvalidSettingException;
+import dev.probe.runtime.posterior.Statistics;
 
 /**
  * Inference compilation's trainer: fits a proposal network to runs from the prior by minimising
@@ -264,9 +265,15 @@ public final class Trainer {
             for (int j = 0; j < logWeights.length; j++) {
                 logWeights[j] = draws.get(j).logWeight();
             }
-            double ess = kish(logWeights);
+            double[] weights = Statistics.normalize(logWeights);
+            double ess = Statistics.kish(weights);
+            if (ess == 0) {
+                throw new IllegalArgumentException("the wake phase's round " + (i + 1) + ": all " + n + " runs drawn at the"
+                        + " observation have weight zero (the model cannot make it, or the network never proposes where it"
+                        + " can): check the observation, or train without --wake");
+            }
             List<SimulatedRun> kept = new ArrayList<>(n);
-            for (int j : resample(logWeights, n, Streams.seed(options.seed(), 3_000_000L + i))) {
+            for (int j : resample(weights, n, Streams.seed(options.seed(), 3_000_000L + i))) {
                 kept.add(draws.get(j).run());
             }
             double loss = 0;
@@ -293,31 +300,20 @@ public final class Trainer {
         return r;
     }
 
-    /** Kish's effective sample size of runs with these log weights. */
-    static double kish(double[] logWeights) {
-        double logTotal = dev.probe.runtime.distribution.LogSum.of(logWeights);
-        double squares = 0;
-        for (double lw : logWeights) {
-            double w = Math.exp(lw - logTotal);
-            squares += w * w;
-        }
-        return 1 / squares;
-    }
-
     /**
      * {@code k} indices drawn by systematic resampling (one uniform under {@code seed}) from runs
-     * with these log weights, each weight first truncated at sqrt(n) times their mean (truncated
-     * importance sampling, Ionides 2008): one run of extreme weight is copied at most sqrt(n) k / n
-     * times, so it cannot fill the training on its own. Returned in the runs' order.
+     * with these normalised weights (some positive), each first truncated at sqrt(n) times their
+     * mean (truncated importance sampling, Ionides 2008): one run of extreme weight is copied at
+     * most sqrt(n) k / n times, so it cannot fill the training on its own. Returned in the runs'
+     * order.
      */
-    static int[] resample(double[] logWeights, int k, long seed) {
-        int n = logWeights.length;
-        double logTotal = dev.probe.runtime.distribution.LogSum.of(logWeights);
+    static int[] resample(double[] weights, int k, long seed) {
+        int n = weights.length;
         double cap = 1 / Math.sqrt(n);
         double[] w = new double[n];
         double total = 0;
         for (int j = 0; j < n; j++) {
-            w[j] = Math.min(Math.exp(logWeights[j] - logTotal), cap);
+            w[j] = Math.min(weights[j], cap);
             total += w[j];
         }
         int[] out = new int[k];

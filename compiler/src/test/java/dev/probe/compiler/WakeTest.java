@@ -14,6 +14,7 @@ import dev.probe.runtime.distribution.Normal;
 import dev.probe.runtime.inference.Inference;
 import dev.probe.runtime.model.Model;
 import dev.probe.runtime.posterior.Posterior;
+import dev.probe.runtime.posterior.Statistics;
 
 /** The wake phase: training on runs the network draws itself at the observation ({@link Trainer}, {@link WakeSampler}). */
 class WakeTest {
@@ -27,16 +28,17 @@ class WakeTest {
 
     @Test
     void resamplingCopiesEachRunInProportionToItsWeight() {
-        double[] logWeights = {Math.log(1), Math.log(2), Math.log(3), Math.log(4), Double.NEGATIVE_INFINITY};
-        int[] counts = new int[logWeights.length];
-        for (int j : Trainer.resample(logWeights, 1000, 7)) {
+        double[] weights = Statistics.normalize(new double[] {Math.log(1), Math.log(2), Math.log(3), Math.log(4),
+            Double.NEGATIVE_INFINITY});
+        int[] counts = new int[weights.length];
+        for (int j : Trainer.resample(weights, 1000, 7)) {
             counts[j]++;
         }
         // Systematic resampling: each run's count is k w_j rounded one way or the other; no cap
         // binds (1 / sqrt(5) = 0.447 is above the largest weight, 0.4).
         assertArrayEquals(new int[] {100, 200, 300, 400, 0}, counts);
         // The indices come in the runs' order.
-        int[] drawn = Trainer.resample(logWeights, 10, 3);
+        int[] drawn = Trainer.resample(weights, 10, 3);
         for (int i = 1; i < drawn.length; i++) {
             assertTrue(drawn[i] >= drawn[i - 1]);
         }
@@ -51,12 +53,13 @@ class WakeTest {
         double[] logWeights = new double[100];
         logWeights[42] = Math.log(1e6);
         int[] counts = new int[100];
-        for (int j : Trainer.resample(logWeights, 100_000, 11)) {
+        double[] weights = Statistics.normalize(logWeights);
+        for (int j : Trainer.resample(weights, 100_000, 11)) {
             counts[j]++;
         }
         assertEquals(99_901, counts[42], 1);
-        assertEquals(1.0, Trainer.kish(logWeights), 1e-3);
-        assertEquals(100.0, Trainer.kish(new double[100]), 1e-9);
+        assertEquals(1.0, Statistics.kish(weights), 1e-3);
+        assertEquals(100.0, Statistics.kish(Statistics.normalize(new double[100])), 1e-9);
     }
 
     @Test

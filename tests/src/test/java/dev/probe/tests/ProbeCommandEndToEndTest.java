@@ -156,6 +156,18 @@ class ProbeCommandEndToEndTest {
     }
 
     /**
+     * Checks the builtin Gaussian's posterior of mu in {@code json} ({@code infer --json}) against
+     * the exact one, mean {@code mean} and sd 0.9129, within 5 standard errors of its ESS; returns the ESS.
+     */
+    private static double assertGaussianMu(String json, double mean) throws Exception {
+        JsonNode j = new ObjectMapper().readTree(json);
+        double ess = j.get("ess").asDouble();
+        assertEquals(mean, j.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(ess));
+        assertEquals(0.9129, j.get("variables").get("mu").get("stddev").asDouble(), 5 * 0.9129 / Math.sqrt(2 * ess));
+        return ess;
+    }
+
+    /**
      * compile --focus: a network trained on the runs whose observations are nearest to one; ic
      * with it meets the exact posterior there, and its record says what it was trained on.
      */
@@ -170,11 +182,8 @@ class ProbeCommandEndToEndTest {
         Run ic = probe("infer", "builtin:gaussian", "--engine", "ic", "--network", net.toString(), "--observe", "obs0=8",
                 "--observe", "obs1=9", "--traces", "2000", "--seed", "2", "--json");
         assertEquals(0, ic.code(), ic.err());
-        JsonNode j = new ObjectMapper().readTree(ic.out());
-        double ess = j.get("ess").asDouble();
         // Exact posterior N(7.25, 0.9129), 5 standard errors as above.
-        assertEquals(7.25, j.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(ess));
-        assertEquals(0.9129, j.get("variables").get("mu").get("stddev").asDouble(), 5 * 0.9129 / Math.sqrt(2 * ess));
+        double ess = assertGaussianMu(ic.out(), 7.25);
         assertTrue(ess >= 0.8 * 2000, "ic ESS " + ess + " of 2,000");
         assertFalse(ic.err().contains("warning"), ic.err());
         // Elsewhere the network still gives the exact posterior, with a warning that it was trained for another observation.
@@ -184,10 +193,7 @@ class ProbeCommandEndToEndTest {
         assertTrue(far.err().contains("probe: warning: " + net + " was trained for another observation (compile --focus 0.1):"),
                 far.err());
         // Exact there: precision 1/5 + 2/2, mean (1/5 - 7/2) / 1.2 = -2.75, sd 0.9129; 5 standard errors.
-        JsonNode f = new ObjectMapper().readTree(far.out());
-        double farEss = f.get("ess").asDouble();
-        assertEquals(-2.75, f.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(farEss));
-        assertEquals(0.9129, f.get("variables").get("mu").get("stddev").asDouble(), 5 * 0.9129 / Math.sqrt(2 * farEss));
+        assertGaussianMu(far.out(), -2.75);
 
         String[][] wrong = {
             {"--focus", "0.1"},
@@ -235,11 +241,8 @@ class ProbeCommandEndToEndTest {
                 "--observe", "obs1=9", "--traces", "2000", "--seed", "2", "--json");
         assertEquals(0, ic.code(), ic.err());
         assertFalse(ic.err().contains("warning"), ic.err());
-        JsonNode j = new ObjectMapper().readTree(ic.out());
-        double ess = j.get("ess").asDouble();
         // Exact posterior N(7.25, 0.9129), 5 standard errors as above.
-        assertEquals(7.25, j.get("variables").get("mu").get("mean").asDouble(), 5 * 0.9129 / Math.sqrt(ess));
-        assertEquals(0.9129, j.get("variables").get("mu").get("stddev").asDouble(), 5 * 0.9129 / Math.sqrt(2 * ess));
+        double ess = assertGaussianMu(ic.out(), 7.25);
         assertTrue(ess >= 0.8 * 2000, "ic ESS " + ess + " of 2,000");
         Run far = probe("infer", "builtin:gaussian", "--engine", "ic", "--network", net.toString(), "--observe", "obs0=8",
                 "--observe", "obs1=3", "--traces", "500", "--seed", "2", "--quiet");

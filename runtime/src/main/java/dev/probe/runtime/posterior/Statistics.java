@@ -4,14 +4,18 @@ import java.util.Arrays;
 
 import dev.probe.runtime.distribution.LogSum;
 
-/** Weighted summaries over columns: moments, quantiles, effective sample sizes. */
-final class Statistics {
+/**
+ * Weighted summaries over columns: moments, quantiles, effective sample sizes. Normalising log
+ * weights and Kish's ESS are public, for code that weighs runs outside a posterior (the trainer's
+ * wake phase).
+ */
+public final class Statistics {
 
     private Statistics() {
     }
 
     /** Weights proportional to exp(logWeights), summing to one (all zero when every log weight is -inf). */
-    static double[] normalize(double[] logWeights) {
+    public static double[] normalize(double[] logWeights) {
         double lse = LogSum.of(logWeights);
         double[] w = new double[logWeights.length];
         if (lse == Double.NEGATIVE_INFINITY) {
@@ -24,7 +28,7 @@ final class Statistics {
     }
 
     /** Kish's effective sample size (sum w)^2 / sum w^2 of normalised weights. */
-    static double kish(double[] weights) {
+    public static double kish(double[] weights) {
         double s = 0;
         double s2 = 0;
         for (double w : weights) {
