@@ -270,7 +270,7 @@ public final class Trainer {
             if (ess == 0) {
                 throw new IllegalArgumentException("the wake phase's round " + (i + 1) + ": all " + n + " runs drawn at the"
                         + " observation have weight zero (the model cannot make it, or the network never proposes where it"
-                        + " can): check the observation, or train without --wake");
+                        + " can): check the observation, or train without a wake phase");
             }
             List<SimulatedRun> kept = new ArrayList<>(n);
             for (int j : resample(weights, n, Streams.seed(options.seed(), 3_000_000L + i))) {
